@@ -1,0 +1,182 @@
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MinValueValidator, MaxValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+LOCALES = [("en", "English"), ("fr", "Français")]
+TIME_ZONES = sorted((tz, tz) for tz in zoneinfo.available_timezones() if "/" in tz and not tz.startswith("Etc/"))
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True, email_verified_at=timezone.now())
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, email):
+        return self.get(email__iexact=email)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person. Logs in by email; belongs to organizations through memberships."""
+
+    email = models.EmailField(_("email"), unique=True)
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    locale = models.CharField(_("language"), max_length=5, choices=LOCALES, default="en")
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    # The organization the user works in when no other is chosen (API default, first login).
+    default_organization = models.ForeignKey(
+        "accounts.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self):
+        return self.email
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}".strip() or self.email.split("@")[0]
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.first_name or self.full_name
+
+    @property
+    def is_verified_email(self):
+        return self.email_verified_at is not None
+
+
+class Organization(models.Model):
+    """The customer workspace, and the tenant: every customer-owned row points to one."""
+
+    class Currency(models.TextChoices):
+        EUR = "EUR", "Euro (EUR)"
+        XOF = "XOF", "Franc CFA (XOF)"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    legal_name = models.CharField(max_length=200, blank=True)
+    address_line1 = models.CharField(max_length=200, blank=True)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=2, default="FR", help_text="ISO 3166-1 alpha-2 code")
+    vat_number = models.CharField("VAT number", max_length=30, blank=True)
+    billing_email = models.EmailField(blank=True)
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
+    locale = models.CharField(max_length=5, choices=LOCALES, default="en")
+    time_zone = models.CharField(max_length=64, choices=TIME_ZONES, default="Europe/Paris")
+    payment_terms_days = models.PositiveSmallIntegerField(
+        default=14, validators=[MinValueValidator(0), MaxValueValidator(90)], help_text="Invoices are due after this many days."
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="organizations")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(currency__in=["EUR", "XOF"]), name="organization_currency_supported"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def tz(self):
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def display_legal_name(self):
+        return self.legal_name or self.name
+
+    @property
+    def address_lines(self):
+        city = " ".join(filter(None, [self.postal_code, self.city]))
+        return [line for line in (self.address_line1, self.address_line2, city, self.country) if line]
+
+    def local_today(self):
+        return timezone.now().astimezone(self.tz).date()
+
+    def owners(self):
+        return self.members.filter(memberships__role=Membership.Role.OWNER, memberships__organization=self)
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        ADMIN = "admin", _("Admin")
+        MEMBER = "member", _("Member")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organization__name"]
+        constraints = [models.UniqueConstraint(fields=["user", "organization"], name="membership_unique_user_org")]
+
+    def __str__(self):
+        return f"{self.user} in {self.organization} ({self.role})"
+
+    @property
+    def can_manage(self):
+        return self.role in (self.Role.OWNER, self.Role.ADMIN)
+
+
+class Invitation(models.Model):
+    """An owner's or admin's invitation for an email address to join an organization."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Membership.Role.choices, default=Membership.Role.MEMBER)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "email"], condition=models.Q(accepted_at__isnull=True), name="invitation_one_pending_per_email"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.email} → {self.organization}"
+

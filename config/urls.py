@@ -1,0 +1,41 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from core import views as core_views
+
+api_v1 = [
+    path("", include("accounts.api.urls")),
+    path("", include("notifications.api.urls")),
+    path("", include("catalog.api.urls")),
+    path("", include("billing.api.urls")),
+    path("", include("usage.api.urls")),
+    path("", include("support.api.urls")),
+    path("", include("generation.api.urls")),
+]
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("shop/", include("catalog.urls")),
+    path("billing/", include("billing.urls")),
+    path("usage/", include("usage.urls")),
+    path("support/", include("support.urls")),
+    path("studio/", include("generation.urls")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler403 = "core.errors_views.permission_denied"
+handler404 = "core.errors_views.page_not_found"
+handler500 = "core.errors_views.server_error"

@@ -1,0 +1,98 @@
+"""Shared test setup: eager Celery, a fresh cache, and the people every app's tests need.
+
+App-specific factories live in `<app>/tests/factories.py`; these fixtures cover the tenant model.
+"""
+
+import os
+
+import pytest
+from django.conf import settings
+
+from accounts.tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+
+
+def pytest_configure(config):
+    os.environ.setdefault("TESTING", "true")
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def run_on_commit(django_capture_on_commit_callbacks):
+    """Run on_commit callbacks (emails, pushes) inside a test transaction."""
+    return django_capture_on_commit_callbacks
+
+
+@pytest.fixture
+def organization(db):
+    return OrganizationFactory(name="Alice Studio", currency="EUR")
+
+
+@pytest.fixture
+def user(organization):
+    member = MembershipFactory(organization=organization, role="owner", user__email="alice@example.test")
+    return member.user
+
+
+@pytest.fixture
+def other_organization(db):
+    return OrganizationFactory(name="Bob Corp", currency="XOF", locale="fr")
+
+
+@pytest.fixture
+def other_user(other_organization):
+    return MembershipFactory(organization=other_organization, role="owner", user__email="bob@example.test").user
+
+
+@pytest.fixture
+def staff_user(db):
+    return UserFactory(email="agent@example.test", is_staff=True)
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def auth_api(api_client, user):
+    """An API client authenticated as `user` with a real JWT access token."""
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    return api_client
+
+
+@pytest.fixture
+def client_user(client, user):
+    client.force_login(user)
+    return client
+
+
+requires_postgres = pytest.mark.skipif(
+    not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
+    reason="needs PostgreSQL (set DATABASE_URL): SQLite has no row locks or concurrent writers",
+)
+requires_redis = pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis (set REDIS_URL)")

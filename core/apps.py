@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "core"
+    verbose_name = "Platform"
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from core.schedules import sync_periodic_tasks
+
+        post_migrate.connect(sync_periodic_tasks, sender=self)

@@ -1,0 +1,38 @@
+"""Structured logging: one `key=value` line per event with request id, user and organization."""
+
+import contextvars
+import logging
+
+from django.utils.functional import empty
+
+request_context = contextvars.ContextVar("request_context", default={})
+
+
+def _resolved_pk(lazy):
+    """The pk behind a lazy request attribute, only if already loaded: logging must not query."""
+    wrapped = getattr(lazy, "_wrapped", lazy)
+    if wrapped is empty or wrapped is None:
+        return "-"
+    return getattr(wrapped, "pk", None) or "-"
+
+
+class ContextFilter(logging.Filter):
+    def filter(self, record):
+        ctx = request_context.get()
+        request = ctx.get("request")
+        record.request_id = ctx.get("request_id", "-")
+        record.user_id = _resolved_pk(getattr(request, "user", None))
+        record.org_id = _resolved_pk(getattr(request, "organization", None))
+        return True
+
+
+class KeyValueFormatter(logging.Formatter):
+    def format(self, record):
+        line = (
+            f"{self.formatTime(record, '%Y-%m-%dT%H:%M:%S')} level={record.levelname} logger={record.name} "
+            f"request_id={getattr(record, 'request_id', '-')} user={getattr(record, 'user_id', '-')} "
+            f"org={getattr(record, 'org_id', '-')} event={record.getMessage()}"
+        )
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line

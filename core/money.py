@@ -1,0 +1,67 @@
+"""Money: integer amounts in the currency's minor unit plus an ISO 4217 code.
+
+The one place where rounding happens: `percent_of()` rounds half-up to the minor unit, once, and
+callers apply it per line. Exponents come from the currency (Babel's CLDR data: EUR 2, XOF 0).
+Formatting is locale-aware through Babel, never f-strings.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from babel.numbers import format_currency, get_currency_precision
+from django.conf import settings
+
+from core.errors import ValidationFailed
+
+
+def exponent(currency):
+    return get_currency_precision(currency)
+
+
+def check_currency(currency):
+    if currency not in settings.SUPPORTED_CURRENCIES:
+        raise ValidationFailed(
+            f"Unsupported currency “{currency}”. Use one of: {', '.join(settings.SUPPORTED_CURRENCIES)}.",
+            code="unsupported_currency",
+            fields={"currency": ["Unsupported currency."]},
+        )
+    return currency
+
+
+def percent_of(amount, rate):
+    """`rate` percent of `amount` minor units, rounded half-up to a whole minor unit."""
+    return int((Decimal(amount) * Decimal(rate) / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def prorate(amount, numerator, denominator):
+    """`amount * numerator / denominator`, rounded half-up (used for partial periods)."""
+    if denominator <= 0:
+        return 0
+    return int((Decimal(amount) * numerator / denominator).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def to_decimal(amount, currency):
+    """Minor units to a Decimal in major units: 1999 EUR -> Decimal('19.99'), 5000 XOF -> 5000."""
+    return Decimal(amount).scaleb(-exponent(currency))
+
+
+def to_minor(value, currency):
+    """A major-unit value from outside (string or Decimal) to minor units, refusing extra digits."""
+    try:
+        major = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed(f"“{value}” is not an amount.", code="invalid_amount") from None
+    minor = major.scaleb(exponent(currency))
+    if minor != minor.to_integral_value():
+        raise ValidationFailed(
+            f"{currency} amounts have {exponent(currency)} decimal places at most.", code="invalid_amount"
+        )
+    return int(minor)
+
+
+def format_money(amount, currency, locale="en"):
+    """Locale-aware display: format_money(123456, 'EUR', 'fr') -> '1 234,56 €'."""
+    return format_currency(to_decimal(amount, currency), currency, locale=_babel_locale(locale))
+
+
+def _babel_locale(locale):
+    return {"fr": "fr_FR", "en": "en_GB"}.get((locale or "en")[:2], "en_GB")

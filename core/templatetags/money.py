@@ -1,0 +1,14 @@
+from django import template
+from django.utils import translation
+
+from core.money import format_money
+
+register = template.Library()
+
+
+@register.simple_tag
+def money(amount, currency, locale=None):
+    """{% money invoice.total invoice.currency %} formatted in the active (or given) language."""
+    if amount is None or not currency:
+        return ""
+    return format_money(amount, currency, locale or translation.get_language() or "en")

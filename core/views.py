@@ -1,0 +1,92 @@
+import logging
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from core.errors import DomainError
+
+logger = logging.getLogger("webox.health")
+
+
+def home(request):
+    return render(request, "core/home.html")
+
+
+def organization_required(view):
+    """Login required, and `request.organization` set (every signed-up user has one)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.organization:
+            messages.error(request, "You do not belong to any organization yet.")
+            return redirect("accounts:profile")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def domain_errors_to_messages(view):
+    """HTML views: a domain error becomes a message on the previous page, never a 500."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            back = request.META.get("HTTP_REFERER", "")
+            if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+                back = "/"
+            return redirect(back)
+
+    return wrapper
+
+
+def _check_database():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _check_cache():
+    cache.set("healthz", "ok", 10)
+    if cache.get("healthz") != "ok":
+        raise RuntimeError("cache did not return the value just written")
+
+
+def _check_broker():
+    from config.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+
+
+def _check_storage():
+    name = default_storage.save("healthz/probe.txt", ContentFile(b"ok"))
+    default_storage.delete(name)
+
+
+CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_broker, "storage": _check_storage}
+
+
+def healthz(request):
+    """200 with each component's state when all are up; 503 naming the ones that are down."""
+    components, down = {}, []
+    for name, check in CHECKS.items():
+        try:
+            check()
+            components[name] = "ok"
+        except Exception as exc:  # any failure of a dependency means "down", whatever its type
+            logger.warning("health_check_failed component=%s error=%s", name, exc)
+            components[name] = f"down: {exc.__class__.__name__}"
+            down.append(name)
+    status = 503 if down else 200
+    return JsonResponse({"status": "down" if down else "ok", "down": down, "components": components}, status=status)

@@ -1,0 +1,61 @@
+// WeBox page behaviour: the live notification socket, the header bell and toasts, the menu toggle.
+// Pages that want live events listen for the DOM event "webox:event" (detail = the message).
+(function () {
+  "use strict";
+
+  function setUnread(count) {
+    document.querySelectorAll("[data-unread-count]").forEach(function (badge) {
+      badge.textContent = String(count);
+      badge.hidden = !count;
+    });
+  }
+
+  function toast(title, body, link) {
+    var box = document.querySelector("[data-toasts]");
+    if (!box) return;
+    var item = document.createElement(link ? "a" : "div");
+    item.className = "toast";
+    if (link) item.href = link;
+    var strong = document.createElement("strong");
+    strong.textContent = title;
+    item.appendChild(strong);
+    if (body) {
+      var p = document.createElement("p");
+      p.textContent = body;
+      item.appendChild(p);
+    }
+    box.appendChild(item);
+    setTimeout(function () { item.remove(); }, 8000);
+  }
+
+  function connect(path, attempt) {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    var socket = new WebSocket(scheme + location.host + path);
+    socket.onopen = function () { attempt = 0; document.body.dataset.wsState = "open"; };
+    socket.onmessage = function (message) {
+      var data = JSON.parse(message.data);
+      if (typeof data.unread === "number") setUnread(data.unread);
+      if (data.type === "notification") toast(data.title, data.body, data.link);
+      document.dispatchEvent(new CustomEvent("webox:event", { detail: data }));
+    };
+    socket.onclose = function (event) {
+      document.body.dataset.wsState = "closed";
+      if (event.code === 4401) return; // not logged in: do not retry
+      var delay = Math.min(30000, 1000 * Math.pow(2, attempt));
+      setTimeout(function () { connect(path, attempt + 1); }, delay);
+    };
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var path = document.body.dataset.wsUrl;
+    if (path && "WebSocket" in window) connect(path, 0);
+    var toggle = document.querySelector("[data-nav-toggle]");
+    if (toggle) {
+      toggle.addEventListener("click", function () {
+        var open = toggle.getAttribute("aria-expanded") === "true";
+        toggle.setAttribute("aria-expanded", String(!open));
+        document.getElementById("nav-links").classList.toggle("open", !open);
+      });
+    }
+  });
+})();
