@@ -1,1 +1,235 @@
-from django.db import models  # noqa: F401
+"""Generation: jobs, their artifacts, chat conversations, credit prices and the credit ledger."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from core.state import StateMachine
+
+
+class Kind(models.TextChoices):
+    IMAGE = "image", "Image"
+    EBOOK = "ebook", "Ebook"
+    AUDIO = "audio", "Audio"
+    VIDEO = "video", "Video"
+    CHAT = "chat", "Chat"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    CANCELED = "canceled", "Canceled"
+
+
+JOB_MACHINE = StateMachine(
+    {
+        JobStatus.QUEUED: {JobStatus.RUNNING, JobStatus.CANCELED, JobStatus.FAILED},
+        JobStatus.RUNNING: {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED},
+    }
+)
+ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+class CreditAccount(models.Model):
+    """One row per organization: the row locked while credits are reserved or jobs are started,
+    so concurrent submissions for one organization are serialized. The balance itself is the
+    sum of the ledger (CreditEntry)."""
+
+    organization = models.OneToOneField("accounts.Organization", on_delete=models.CASCADE, related_name="credit_account")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"Credits of {self.organization}"
+
+
+class CreditPrice(models.Model):
+    """What one unit of a kind costs in credits, for a provider's model (editable by staff).
+
+    The unit depends on the kind: one image, one ebook page, 1,000 characters of speech, one
+    second of video, 1,000 chat tokens (reserved for max_tokens, settled on the tokens used)."""
+
+    UNIT_BY_KIND = {
+        Kind.IMAGE: "image",
+        Kind.EBOOK: "page",
+        Kind.AUDIO: "1,000 characters",
+        Kind.VIDEO: "second",
+        Kind.CHAT: "1,000 tokens",
+    }
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    provider = models.CharField(max_length=40)
+    model = models.CharField(max_length=100)
+    credits = models.PositiveIntegerField(help_text="Credits per unit (see the unit of the kind).")
+    is_active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "provider", "model"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "provider", "model"], name="generation_credit_price_unique"),
+            models.CheckConstraint(condition=Q(credits__gt=0), name="generation_credit_price_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.provider}/{self.model}: {self.credits} per {self.unit}"
+
+    @property
+    def unit(self):
+        return self.UNIT_BY_KIND[self.kind]
+
+
+class Conversation(models.Model):
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="conversations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    title = models.CharField(max_length=200)
+    provider = models.CharField(max_length=40)
+    model = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [models.Index(fields=["organization", "-updated_at"])]
+
+    def __str__(self):
+        return self.title
+
+
+class GenerationJob(models.Model):
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="generation_jobs")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    provider = models.CharField(max_length=40)
+    model = models.CharField(max_length=100)
+    prompt = models.TextField()
+    parameters = models.JSONField(default=dict, blank=True)
+    conversation = models.ForeignKey(Conversation, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    prepaid = models.BooleanField(default=False, help_text="Paid by an order: no credits reserved.")
+    credits_reserved = models.PositiveIntegerField(default=0)
+    credits_charged = models.PositiveIntegerField(default=0)
+    # What the provider billed us, in millionths of its currency (USD for every provider today).
+    provider_cost_micros = models.BigIntegerField(default=0)
+    provider_currency = models.CharField(max_length=3, default="USD")
+    memory_limit_mb = models.PositiveIntegerField(null=True, blank=True)
+    error_code = models.CharField(max_length=40, blank=True)
+    error_message = models.TextField(blank=True)
+    result_text = models.TextField(blank=True, help_text="The answer of a chat job.")
+    tokens_in = models.PositiveIntegerField(default=0)
+    tokens_out = models.PositiveIntegerField(default=0)
+    task_id = models.CharField(max_length=64, blank=True)
+    queued_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life from the worker.")
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-queued_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "status", "queued_at"]),
+            models.Index(fields=["organization", "-queued_at"]),
+            models.Index(fields=["status", "heartbeat_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=Kind.values), name="generation_job_kind_valid"),
+            models.CheckConstraint(condition=Q(status__in=JobStatus.values), name="generation_job_status_valid"),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="generation_job_progress_max"),
+            models.CheckConstraint(condition=Q(credits_charged__lte=models.F("credits_reserved")), name="generation_job_charge_within_reservation"),
+            models.CheckConstraint(condition=Q(provider_cost_micros__gte=0), name="generation_job_cost_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} job #{self.pk} ({self.status})"
+
+    @property
+    def is_active(self):
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def duration(self):
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        return None
+
+
+class Artifact(models.Model):
+    """A file produced by a job, copied into our storage (provider URLs expire)."""
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    job = models.ForeignKey(GenerationJob, on_delete=models.CASCADE, related_name="artifacts")
+    filename = models.CharField(max_length=200)
+    path = models.CharField(max_length=500, help_text="default_storage name")
+    content_type = models.CharField(max_length=100)
+    size_bytes = models.BigIntegerField()
+    thumbnail_path = models.CharField(max_length=500, blank=True)
+    thumbnail_size_bytes = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["job_id", "id"]
+
+    def __str__(self):
+        return self.filename
+
+    @property
+    def media_kind(self):
+        return self.content_type.split("/")[0]
+
+
+class ConversationMessage(models.Model):
+    class Role(models.TextChoices):
+        USER = "user", "User"
+        ASSISTANT = "assistant", "Assistant"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    content = models.TextField()
+    job = models.ForeignKey(GenerationJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    tokens_in = models.PositiveIntegerField(default=0)
+    tokens_out = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class CreditEntry(models.Model):
+    """One movement of credits. The balance is the sum of `amount`; rows are never edited."""
+
+    class Reason(models.TextChoices):
+        PURCHASE = "purchase", "Credit pack purchased"
+        GRANT = "grant", "Granted"
+        RESERVATION = "reservation", "Reserved for a job"
+        REFUND = "refund", "Refunded (job failed or canceled)"
+        RELEASE = "release", "Unused reservation released"
+        ADJUSTMENT = "adjustment", "Adjustment by staff"
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="credit_entries")
+    amount = models.IntegerField(help_text="Positive adds credits, negative spends them.")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    job = models.ForeignKey(GenerationJob, null=True, blank=True, on_delete=models.PROTECT, related_name="credit_entries")
+    order_ref = models.CharField(max_length=64, blank=True, help_text="The order or invoice that paid for these credits.")
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "credit entries"
+        indexes = [models.Index(fields=["organization", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="generation_credit_entry_nonzero"),
+            # One refund and one release per job at most: settling or refunding twice is impossible.
+            models.UniqueConstraint(fields=["job", "reason"], condition=Q(job__isnull=False), name="generation_credit_entry_once_per_job"),
+            # A paid order grants its credits once, however often the payment handler runs.
+            models.UniqueConstraint(
+                fields=["organization", "order_ref", "reason"], condition=~Q(order_ref=""), name="generation_credit_entry_once_per_order"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.amount:+d} ({self.reason})"
