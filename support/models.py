@@ -1,1 +1,307 @@
-from django.db import models  # noqa: F401
+"""Support desk: tickets, their conversation (public messages and internal notes), attachments,
+SLA targets and alerts, canned replies and contact requests from the public form."""
+
+import uuid
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from core.state import StateMachine
+
+# The models a ticket may refer to, by the name clients use. Resolved lazily: these apps are
+# independent of support and may not be installed.
+RELATED_MODELS = {"order": "catalog.Order", "invoice": "billing.Invoice", "generation_job": "generation.GenerationJob"}
+
+AGENTS_GROUP = "Support agents"
+LEADS_GROUP = "Support leads"
+
+
+class Category(models.TextChoices):
+    GENERAL = "general", "General"
+    TECHNICAL = "technical", "Technical"
+    BILLING = "billing", "Billing"
+    FEATURE_REQUEST = "feature_request", "Feature request"
+    BUG_REPORT = "bug_report", "Bug report"
+    OTHER = "other", "Other"
+
+
+class Priority(models.TextChoices):
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
+PRIORITY_RANK = {p: rank for rank, p in enumerate(Priority.values)}
+CUSTOMER_PRIORITIES = [Priority.LOW, Priority.NORMAL, Priority.HIGH]
+
+
+class Status(models.TextChoices):
+    OPEN = "open", "Open"
+    IN_PROGRESS = "in_progress", "In progress"
+    WAITING = "waiting", "Waiting on customer"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+
+
+ACTIVE_STATUSES = [Status.OPEN, Status.IN_PROGRESS, Status.WAITING]
+# The SLA clocks stop in these states (the customer has the ball, or the ticket is done).
+PAUSED_STATUSES = [Status.WAITING, Status.RESOLVED]
+
+TICKET_MACHINE = StateMachine(
+    {
+        Status.OPEN: {Status.IN_PROGRESS, Status.WAITING, Status.RESOLVED, Status.CLOSED},
+        Status.IN_PROGRESS: {Status.WAITING, Status.RESOLVED, Status.CLOSED},
+        Status.WAITING: {Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED},
+        Status.RESOLVED: {Status.IN_PROGRESS, Status.CLOSED},
+        Status.CLOSED: set(),
+    }
+)
+
+
+class Ticket(models.Model):
+    number = models.CharField(max_length=20, unique=True, null=True, editable=False)
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="tickets")
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="tickets")
+    subject = models.CharField(max_length=200)
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.GENERAL)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN, db_index=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+        limit_choices_to={"is_staff": True, "is_active": True},
+    )
+    related_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    related_id = models.PositiveBigIntegerField(null=True, blank=True)
+    related = GenericForeignKey("related_type", "related_id")
+    follow_up_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups")
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # SLA clock: time spent waiting on the customer (or resolved) does not count.
+    paused_since = models.DateTimeField(null=True, blank=True)
+    paused_seconds = models.PositiveIntegerField(default=0)
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    first_response_warn_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    resolution_warn_at = models.DateTimeField(null=True, blank=True)
+    sla_breached_at = models.DateTimeField(null=True, blank=True)
+
+    satisfaction_rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    satisfaction_comment = models.TextField(blank=True)
+    rated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "status"]),
+            models.Index(fields=["assignee", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="ticket_status_valid"),
+            models.CheckConstraint(condition=Q(priority__in=Priority.values), name="ticket_priority_valid"),
+            models.CheckConstraint(condition=Q(category__in=Category.values), name="ticket_category_valid"),
+            models.CheckConstraint(
+                condition=Q(satisfaction_rating__isnull=True) | Q(satisfaction_rating__gte=1, satisfaction_rating__lte=5),
+                name="ticket_rating_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(related_type__isnull=True, related_id__isnull=True)
+                | Q(related_type__isnull=False, related_id__isnull=False),
+                name="ticket_related_complete",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number or 'TCK-?'} {self.subject}"
+
+    @property
+    def is_closed(self):
+        return self.status == Status.CLOSED
+
+    @property
+    def thread_id(self):
+        """The Message-Id of the ticket's first email; every later email answers it."""
+        from support.conf import email_domain
+
+        return f"<{(self.number or str(self.pk)).lower()}@{email_domain()}>"
+
+    def reopen_deadline(self):
+        from support.conf import REOPEN_WINDOW
+
+        return self.resolved_at + REOPEN_WINDOW if self.resolved_at else None
+
+    def can_reopen(self, now=None):
+        deadline = self.reopen_deadline()
+        return self.status == Status.RESOLVED and deadline is not None and (now or timezone.now()) <= deadline
+
+    def can_rate(self):
+        return self.status in (Status.RESOLVED, Status.CLOSED) and self.satisfaction_rating is None
+
+    @property
+    def related_kind(self):
+        if self.related_type_id is None:
+            return ""
+        label = f"{self.related_type.app_label}.{self.related_type.model}"
+        return next((kind for kind, model in RELATED_MODELS.items() if model.lower() == label), "")
+
+
+class TicketMessage(models.Model):
+    class AuthorType(models.TextChoices):
+        CUSTOMER = "customer", "Customer"
+        AGENT = "agent", "Agent"
+        SYSTEM = "system", "System"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    author_type = models.CharField(max_length=10, choices=AuthorType.choices)
+    body = models.TextField()
+    # Markdown rendered and sanitized once, when written (see support.markdown).
+    body_html = models.TextField(blank=True)
+    is_internal = models.BooleanField(default=False, help_text="Internal notes are visible to agents only.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(author_type="customer", is_internal=True), name="ticket_message_customer_never_internal"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_author_type_display()} on {self.ticket_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def author_name(self):
+        if self.author_type == self.AuthorType.SYSTEM:
+            return "WeBox"
+        if self.author_type == self.AuthorType.AGENT:
+            return f"{self.author.get_short_name()} (WeBox support)" if self.author else "WeBox support"
+        return self.author.full_name if self.author else "Customer"
+
+
+def attachment_path(instance, filename):
+    """Random names under the organization's folder; the original name is kept in the row."""
+    suffix = PurePosixPath(filename).suffix.lower()[:10]
+    return f"support/{instance.organization_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class TicketAttachment(models.Model):
+    message = models.ForeignKey(TicketMessage, on_delete=models.CASCADE, related_name="attachments")
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class SLAPolicy(models.Model):
+    """First-response and resolution targets per priority, editable by support leads."""
+
+    priority = models.CharField(max_length=10, choices=Priority.choices, unique=True)
+    first_response_minutes = models.PositiveIntegerField()
+    resolution_minutes = models.PositiveIntegerField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "SLA policy"
+        verbose_name_plural = "SLA policies"
+        ordering = ["priority"]
+        constraints = [
+            models.CheckConstraint(condition=Q(first_response_minutes__gt=0), name="sla_first_response_positive"),
+            models.CheckConstraint(
+                condition=Q(resolution_minutes__gte=models.F("first_response_minutes")), name="sla_resolution_after_response"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_priority_display()}: {self.first_response_minutes} min / {self.resolution_minutes} min"
+
+
+class SLAEvent(models.Model):
+    """One warning or breach of one target of one ticket: the unique row keeps the check idempotent."""
+
+    class Target(models.TextChoices):
+        FIRST_RESPONSE = "first_response", "First response"
+        RESOLUTION = "resolution", "Resolution"
+
+    class Level(models.TextChoices):
+        WARNING = "warning", "Warning (80%)"
+        BREACH = "breach", "Breach"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_events")
+    target = models.CharField(max_length=20, choices=Target.choices)
+    level = models.CharField(max_length=10, choices=Level.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["ticket", "target", "level"], name="sla_event_once")]
+
+    def __str__(self):
+        return f"{self.ticket} {self.target} {self.level}"
+
+
+class CannedReply(models.Model):
+    """A saved answer. Placeholders: {customer_name}, {ticket_number}, {agent_name}."""
+
+    title = models.CharField(max_length=120, unique=True)
+    body = models.TextField()
+    category = models.CharField(max_length=20, choices=Category.choices, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "canned replies"
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+
+class ContactRequest(models.Model):
+    """A message from the public contact form, kept for triage (and as the trace of a ticket made from it)."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        TICKET_CREATED = "ticket_created", "Ticket created"
+        HANDLED = "handled", "Handled"
+        SPAM = "spam", "Spam"
+
+    name = models.CharField(max_length=120)
+    email = models.EmailField()
+    subject = models.CharField(max_length=200)
+    message = models.TextField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW, db_index=True)
+    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.email}: {self.subject}"
