@@ -1,4 +1,5 @@
 import logging
+import os
 from functools import wraps
 
 from django.contrib import messages
@@ -11,6 +12,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from core.broker import filesystem_broker_folders
 from core.errors import DomainError
 
 logger = logging.getLogger("webox.health")
@@ -65,6 +67,12 @@ def _check_cache():
 def _check_broker():
     from config.celery import app
 
+    folders = filesystem_broker_folders()
+    if folders:  # the server-less broker is "up" when its folders are there and writable
+        for folder in folders:
+            if not os.access(folder, os.W_OK):
+                raise RuntimeError(f"broker folder {folder} is missing or read-only")
+        return
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
 

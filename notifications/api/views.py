@@ -20,12 +20,13 @@ class NotificationFilter(django_filters.FilterSet):
 class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The signed-in user's notifications, newest first."""
 
+    queryset = Notification.objects.all()
     serializer_class = NotificationSerializer
     filterset_class = NotificationFilter
     ordering_fields = ["created_at"]
 
     def get_queryset(self):
-        return Notification.objects.filter(recipient=self.request.user)
+        return super().get_queryset().filter(recipient=self.request.user)
 
     @extend_schema(request=None, responses=NotificationSerializer)
     @action(detail=True, methods=["post"])

@@ -1,0 +1,162 @@
+import pytest
+from celery.exceptions import Retry
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.core import mail
+from django.test import override_settings
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts.tests.factories import MembershipFactory, UserFactory
+from config.asgi import application
+from notifications import kinds
+from notifications.models import EmailLog, Notification
+from notifications.services import notify
+from notifications.tasks import deliver_email
+
+ORIGIN = (b"origin", b"http://localhost")
+IN_MEMORY = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+async def socket_for(user):
+    token = await sync_to_async(lambda: str(RefreshToken.for_user(user).access_token))()
+    return WebsocketCommunicator(application, f"/ws/notifications/?token={token}", headers=[ORIGIN])
+
+
+@pytest.fixture(autouse=True)
+def _kinds():
+    kinds.register("test_plain", email=False)
+    kinds.register("test_mail", email=True, template="notifications/tests/test_mail")
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(CHANNEL_LAYERS=IN_MEMORY)
+async def test_a_notification_reaches_its_recipient_socket_and_no_one_else():
+    alice, bob = await sync_to_async(UserFactory)(), await sync_to_async(UserFactory)()
+    alice_ws, bob_ws = await socket_for(alice), await socket_for(bob)
+    assert (await alice_ws.connect())[0] and (await bob_ws.connect())[0]
+    assert (await alice_ws.receive_json_from())["type"] == "hello"
+    await bob_ws.receive_json_from()
+
+    await sync_to_async(notify)(alice, "test_plain", title="Invoice paid", body="INV-2026-000001", link="/billing/")
+
+    message = await alice_ws.receive_json_from(timeout=2)
+    assert (message["type"], message["title"], message["unread"]) == ("notification", "Invoice paid", 1)
+    assert await bob_ws.receive_nothing(timeout=0.3)
+    await alice_ws.disconnect()
+    await bob_ws.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(CHANNEL_LAYERS=IN_MEMORY)
+async def test_anonymous_and_forged_token_sockets_are_refused():
+    anonymous = WebsocketCommunicator(application, "/ws/notifications/", headers=[ORIGIN])
+    connected, code = await anonymous.connect()
+    assert not connected and code == 4401
+    forged = WebsocketCommunicator(application, "/ws/notifications/?token=not-a-jwt", headers=[ORIGIN])
+    connected, code = await forged.connect()
+    assert not connected
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(CHANNEL_LAYERS=IN_MEMORY)
+async def test_a_socket_from_a_foreign_origin_is_refused():
+    user = await sync_to_async(UserFactory)()
+    ws = await socket_for(user)
+    ws.scope["headers"] = [(b"origin", b"http://evil.example")]
+    connected, _ = await ws.connect()
+    assert not connected
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(CHANNEL_LAYERS=IN_MEMORY)
+async def test_the_browser_session_cookie_authenticates_the_socket(client):
+    user = await sync_to_async(UserFactory)()
+    await sync_to_async(client.force_login)(user)
+    cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+    ws = WebsocketCommunicator(application, "/ws/notifications/", headers=[ORIGIN, (b"cookie", cookie)])
+    connected, _ = await ws.connect()
+    assert connected
+    assert (await ws.receive_json_from())["unread"] == 0
+    await ws.disconnect()
+
+
+@pytest.mark.django_db
+def test_notifying_an_organization_tells_every_member_and_emails_once_each(organization, run_on_commit):
+    owner = MembershipFactory(organization=organization, user__locale="fr").user
+    member = MembershipFactory(organization=organization, role="member", user__locale="en").user
+    with run_on_commit(execute=True):
+        notify(organization, "test_mail", title="Facture", context={"number": "INV-1"}, related=organization)
+    assert Notification.objects.filter(organization=organization).count() == 2
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([owner.email, member.email])
+    by_recipient = {m.to[0]: m for m in mail.outbox}
+    assert by_recipient[owner.email].subject == "Nouvelle facture INV-1"
+    assert by_recipient[member.email].subject == "New invoice INV-1"
+    assert set(EmailLog.objects.values_list("status", flat=True)) == {"sent"}
+    assert EmailLog.objects.filter(related_id=str(organization.pk)).count() == 2
+
+
+@pytest.mark.django_db
+def test_nothing_is_pushed_or_emailed_when_the_transaction_rolls_back(user, run_on_commit):
+    with run_on_commit(execute=False) as callbacks:
+        notify(user, "test_mail", title="Hello", context={"number": "X"})
+    assert mail.outbox == []
+    assert len(callbacks) == 2  # one push and one email, both waiting for the commit
+
+
+@pytest.mark.django_db
+def test_a_failed_send_is_recorded_and_retried(user, run_on_commit, monkeypatch):
+    from django.core.mail import EmailMultiAlternatives
+
+    def refuse(self, *args, **kwargs):
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", refuse)
+    with pytest.raises(Retry), run_on_commit(execute=True):
+        notify(user, "test_mail", title="Hello", context={"number": "X"})
+    log = EmailLog.objects.get()
+    assert (log.status, log.attempts) == ("queued", 1) and "smtp down" in log.error
+
+    deliver_email.apply(args=[log.pk], retries=deliver_email.max_retries)  # the last allowed attempt
+    log.refresh_from_db()
+    assert (log.status, log.attempts) == ("failed", 2)
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_api_lists_only_my_notifications_and_marks_them_read(auth_api, user, other_user):
+    mine = notify(user, "test_plain", title="Mine")[0]
+    theirs = notify(other_user, "test_plain", title="Theirs")[0]
+    listing = auth_api.get("/api/v1/notifications/")
+    assert listing.status_code == 200
+    assert [n["title"] for n in listing.json()["results"]] == ["Mine"]
+    assert auth_api.post(f"/api/v1/notifications/{theirs.pk}/read/").status_code == 404
+    assert auth_api.post(f"/api/v1/notifications/{mine.pk}/read/").json()["is_read"] is True
+    notify(user, "test_plain", title="Second")
+    assert auth_api.get("/api/v1/notifications/?unread=true").json()["count"] == 1
+    assert auth_api.post("/api/v1/notifications/read-all/").json() == {"marked": 1}
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+
+
+@pytest.mark.django_db
+def test_the_header_bell_shows_the_unread_count(client_user, user):
+    notify(user, "test_plain", title="One")
+    notify(user, "test_plain", title="Two")
+    page = client_user.get("/notifications/")
+    assert page.status_code == 200
+    assert b'data-unread-count>2</span>' in page.content
+
+
+@pytest.mark.django_db
+def test_staff_broadcast_to_one_organization(client, organization, other_organization, user, other_user, settings):
+    settings.ADMIN_2FA_EXEMPT_EMAILS = ["boss@example.test"]
+    staff = UserFactory(email="boss@example.test", is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    response = client.post(
+        "/admin/notifications/notification/broadcast/",
+        {"title": "Maintenance tonight", "body": "22:00 UTC", "link": "/status/", "organization": organization.pk},
+    )
+    assert response.status_code == 302
+    assert list(Notification.objects.values_list("recipient__email", "kind")) == [(user.email, "broadcast")]
+    bad = client.post("/admin/notifications/notification/broadcast/", {"title": "x", "link": "https://evil.example"})
+    assert b"Use a path on this site" in bad.content
