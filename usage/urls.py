@@ -1,2 +1,8 @@
+from django.urls import path
+
+from usage import views
+
 app_name = "usage"
-urlpatterns = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+]

@@ -1,0 +1,164 @@
+"""Usage counters in the cache: an atomic add per event, an atomic take per flush.
+
+Keys are `usage:c:<org_id>:<metric>:<YYYYMM>` so a count stays in the month it happened in.
+
+With Redis (production) an add is one round trip (INCRBY + SADD to a "dirty" set) and a take is
+one Lua script that moves every dirty counter into a hash named by a fresh batch token and lists
+that token as in flight, all atomically: a second flusher finds nothing left to take, and
+increments that arrive meanwhile go to fresh counters for the next flush. The batch is applied to
+the database under its token (unique), then dropped; a batch left by a crashed flusher is
+replayed by the next one, and the unique token stops it being counted twice.
+
+Without Redis (the embedded default: local-memory cache, one process) the same contract holds
+within the process: counters are cache.incr() (atomic under the cache's lock) and a take reads
+and subtracts what it read under a process lock.
+"""
+
+import functools
+import threading
+import uuid
+from datetime import date
+
+from django.core.cache import cache
+
+_DIRTY = "usage:dirty"
+_INFLIGHT = "usage:inflight"
+_BATCH = "usage:batch:"
+
+_TAKE_ALL = """
+local members = redis.call('SMEMBERS', KEYS[1])
+redis.call('DEL', KEYS[1])
+local taken = {}
+for _, key in ipairs(members) do
+  local value = redis.call('GET', key)
+  if value then
+    redis.call('DEL', key)
+    if value ~= '0' then
+      redis.call('HINCRBY', KEYS[2], key, value)
+      table.insert(taken, key)
+      table.insert(taken, value)
+    end
+  end
+end
+if #taken > 0 then redis.call('SADD', KEYS[3], ARGV[1]) end
+return taken
+"""
+
+
+def counter_key(org_id, metric, month):
+    return f"usage:c:{org_id}:{metric}:{month:%Y%m}"
+
+
+def parse_key(key):
+    """(org_id, metric, month) from a counter key (with or without the cache prefix)."""
+    _, _, org_id, metric, yyyymm = key.rsplit(":", 4)
+    return int(org_id), metric, date(int(yyyymm[:4]), int(yyyymm[4:]), 1)
+
+
+def using_redis():
+    return cache.__class__.__module__.startswith("django_redis")
+
+
+class RedisCounters:
+    def __init__(self):
+        from django_redis import get_redis_connection
+
+        self.redis = get_redis_connection("default")
+        self._take_all = self.redis.register_script(_TAKE_ALL)
+
+    def _k(self, name):
+        return cache.make_key(name)
+
+    def add(self, key, amount):
+        full = self._k(key)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.incrby(full, amount)
+        pipe.sadd(self._k(_DIRTY), full)
+        pipe.execute()
+
+    def peek(self, key):
+        value = self.redis.get(self._k(key))
+        return int(value) if value else 0
+
+    def peek_many(self, keys):
+        values = self.redis.mget([self._k(k) for k in keys]) if keys else []
+        return {k: int(v) for k, v in zip(keys, values, strict=True) if v}
+
+    def take(self):
+        """Move every pending counter into a new batch: (token, {key: value}) or (None, {})."""
+        token = uuid.uuid4().hex
+        raw = self._take_all(keys=[self._k(_DIRTY), self._k(_BATCH + token), self._k(_INFLIGHT)], args=[token])
+        if not raw:
+            return None, {}
+        pairs = iter(raw)
+        return token, {_decode(k): int(v) for k, v in zip(pairs, pairs, strict=True)}
+
+    def batches_in_flight(self):
+        """Batches taken but not yet dropped (a crashed or concurrent flusher): [(token, {key: value})]."""
+        found = []
+        for token in self.redis.smembers(self._k(_INFLIGHT)):
+            token = _decode(token)
+            values = self.redis.hgetall(self._k(_BATCH + token))
+            found.append((token, {_decode(k): int(v) for k, v in values.items()}))
+        return found
+
+    def drop(self, token):
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.delete(self._k(_BATCH + token))
+        pipe.srem(self._k(_INFLIGHT), token)
+        pipe.execute()
+
+
+class LocalCounters:
+    """One process only: the local-memory cache is not shared between processes."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._dirty = set()
+
+    def add(self, key, amount):
+        try:
+            cache.incr(key, amount)
+        except ValueError:
+            cache.add(key, 0, timeout=None)
+            cache.incr(key, amount)
+        self._dirty.add(key)
+
+    def peek(self, key):
+        return cache.get(key) or 0
+
+    def peek_many(self, keys):
+        return {k: v for k, v in cache.get_many(keys).items() if v}
+
+    def take(self):
+        taken = {}
+        with self._lock:
+            keys, self._dirty = list(self._dirty), set()
+            for key, value in cache.get_many(keys).items():
+                if value:
+                    # Subtract what was read: increments made meanwhile stay for the next flush.
+                    cache.decr(key, value)
+                    taken[key] = value
+        return (uuid.uuid4().hex if taken else None), taken
+
+    def batches_in_flight(self):
+        return []
+
+    def drop(self, token):
+        pass
+
+
+def _decode(value):
+    return value.decode() if isinstance(value, bytes) else value
+
+
+_local = LocalCounters()
+
+
+@functools.cache
+def _redis():
+    return RedisCounters()
+
+
+def store():
+    return _redis() if using_redis() else _local

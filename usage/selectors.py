@@ -1,0 +1,269 @@
+"""Reads about usage: limits (plan + active add-ons), what is used, projections and history."""
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from usage import conf
+from usage.counters import counter_key, store
+from usage.models import (
+    COUNTER_METRICS,
+    GAUGE_METRICS,
+    LEVEL_METRICS,
+    AddonPrice,
+    AddonPurchase,
+    AddonType,
+    Metric,
+    UsageRecord,
+)
+
+# The metrics shown to customers, in this order.
+DISPLAYED_METRICS = (
+    Metric.TRAFFIC_BYTES,
+    Metric.STORAGE_BYTES,
+    Metric.GENERATION_CREDITS,
+    Metric.API_REQUESTS,
+    Metric.CONCURRENT_JOBS,
+    Metric.MEMORY_MB,
+)
+BYTE_METRICS = frozenset({Metric.TRAFFIC_BYTES, Metric.STORAGE_BYTES})
+
+
+def month_start(moment=None):
+    """The first day of the (UTC) calendar month of `moment`, default now."""
+    moment = moment or timezone.now()
+    return date(moment.year, moment.month, 1)
+
+
+def previous_month(month):
+    return date(month.year - 1, 12, 1) if month.month == 1 else date(month.year, month.month - 1, 1)
+
+
+def storage_prefix(organization):
+    """The default_storage folder holding this organization's files ("orgs/<org_id>/"): generation
+    and support write artifacts and attachments under it; the daily recount scans it."""
+    return conf.STORAGE_PREFIX.format(org_id=organization.pk)
+
+
+def is_hard(metric):
+    return metric in conf.HARD_METRICS
+
+
+def plan_limits(*, organization):
+    from billing.selectors import plan_limits as billing_plan_limits
+
+    return billing_plan_limits(organization=organization)
+
+
+def plan_code(*, organization):
+    """The code of the organization's live plan ("free" when it has none)."""
+    from billing.selectors import current_plan
+
+    plan = current_plan(organization=organization)
+    return plan.code if plan is not None else "free"
+
+
+def addon_extras(*, organization):
+    """{metric: amount added by the organization's active add-ons}, in one query."""
+    rows = (
+        AddonPurchase.objects.filter(organization=organization, status=AddonPurchase.Status.ACTIVE)
+        .values(metric=F("addon_type__metric"))
+        .annotate(extra=Sum(F("quantity") * F("addon_type__amount_per_unit")))
+    )
+    return {row["metric"]: row["extra"] for row in rows}
+
+
+def limits(*, organization):
+    """{metric: limit} for every metric: plan amount + active add-ons; None = unlimited."""
+    included = plan_limits(organization=organization)
+    extras = addon_extras(organization=organization)
+    result = {}
+    for metric in Metric.values:
+        base = included.get(metric)
+        result[metric] = None if base is None else base + extras.get(metric, 0)
+    return result
+
+
+def limit_for(*, organization, metric):
+    return limits(organization=organization)[metric]
+
+
+def recorded_value(*, organization, metric, month):
+    return (
+        UsageRecord.objects.filter(organization=organization, metric=metric, month=month).values_list("value", flat=True).first()
+        or 0
+    )
+
+
+def current_usage(*, organization, metric):
+    """This month's use: counters include what is still in the cache; storage is the current level;
+    a gauge is its latest value."""
+    month = month_start()
+    if metric in COUNTER_METRICS:
+        pending = store().peek(counter_key(organization.pk, metric, month))
+        return recorded_value(organization=organization, metric=metric, month=month) + pending
+    if metric in LEVEL_METRICS | GAUGE_METRICS:
+        latest = UsageRecord.objects.filter(organization=organization, metric=metric).order_by("-month").first()
+        return latest.value if latest else 0
+    return 0
+
+
+def current_usages(*, organization):
+    """{metric: current use} for every recorded metric, in two queries and one cache read."""
+    month = month_start()
+    values = {metric: 0 for metric in Metric.values}
+    records = UsageRecord.objects.filter(organization=organization, month=month)
+    values.update({r.metric: r.value for r in records})
+    for metric in LEVEL_METRICS | GAUGE_METRICS:
+        if metric not in {r.metric for r in records}:
+            latest = UsageRecord.objects.filter(organization=organization, metric=metric).order_by("-month").first()
+            values[metric] = latest.value if latest else 0
+    keys = {counter_key(organization.pk, m, month): m for m in COUNTER_METRICS}
+    for key, pending in store().peek_many(list(keys)).items():
+        values[keys[key]] += pending
+    return values
+
+
+def projection(used, moment=None, *, metric):
+    """Linear month-end projection of a counter: what was used so far, spread over the whole month.
+    Levels and gauges project to their current value."""
+    if metric not in COUNTER_METRICS:
+        return used
+    moment = moment or timezone.now()
+    days = calendar.monthrange(moment.year, moment.month)[1]
+    start = moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    elapsed = (moment - start).total_seconds()
+    if elapsed <= 0:
+        return used
+    return int(used * days * 86400 / elapsed)
+
+
+def percent(used, limit):
+    if not limit:
+        return None if limit is None else (100 if used else 0)
+    return int(used * 100 / limit)
+
+
+def level(pct):
+    """The bar colour: green, orange from 80 %, red from 95 %."""
+    if pct is None or pct < 80:
+        return "ok"
+    return "warn" if pct < 95 else "danger"
+
+
+@dataclass(frozen=True)
+class MetricUsage:
+    metric: str
+    label: str
+    used: int
+    limit: int | None
+    percent: int | None
+    level: str
+    projected: int
+    projected_over: bool
+    hard: bool
+    is_bytes: bool
+
+    @property
+    def bar_width(self):
+        return min(self.percent or 0, 100)
+
+
+def usage_summary(*, organization):
+    """One MetricUsage per displayed metric: used, limit, percent, colour and projection."""
+    all_limits = limits(organization=organization)
+    used = current_usages(organization=organization)
+    now = timezone.now()
+    rows = []
+    for metric in DISPLAYED_METRICS:
+        limit = all_limits[metric]
+        value = used[metric]
+        pct = percent(value, limit)
+        projected = projection(value, now, metric=metric)
+        rows.append(
+            MetricUsage(
+                metric=metric,
+                label=Metric(metric).label,
+                used=value,
+                limit=limit,
+                percent=pct,
+                level=level(pct),
+                projected=projected,
+                projected_over=limit is not None and projected > limit,
+                hard=is_hard(metric),
+                is_bytes=metric in BYTE_METRICS,
+            )
+        )
+    return rows
+
+
+def history(*, organization, months=12):
+    """[{"month": date, metric: value, ...}] for the last `months` months, oldest first."""
+    month = month_start()
+    months_list = [month]
+    for _ in range(months - 1):
+        months_list.insert(0, previous_month(months_list[0]))
+    table = {m: {"month": m, **{metric: 0 for metric in DISPLAYED_METRICS if metric != Metric.MEMORY_MB}} for m in months_list}
+    records = UsageRecord.objects.filter(organization=organization, month__gte=months_list[0]).values_list(
+        "month", "metric", "value"
+    )
+    for m, metric, value in records:
+        if m in table and metric in table[m]:
+            table[m][metric] = value
+    current = current_usages(organization=organization)
+    for metric in COUNTER_METRICS:
+        table[month][metric] = current[metric]
+    return list(table.values())
+
+
+def history_records(*, organization):
+    """Every recorded month, newest first (the paginated API list and the CSV export)."""
+    return UsageRecord.objects.filter(organization=organization).order_by("-month", "metric")
+
+
+def purchases_for(*, organization):
+    return AddonPurchase.objects.filter(organization=organization).select_related("addon_type").order_by("-created_at")
+
+
+def purchase_for(*, organization, pk):
+    from core.errors import NotFound
+
+    purchase = purchases_for(organization=organization).filter(pk=pk).first()
+    if purchase is None:
+        raise NotFound("No such add-on.")
+    return purchase
+
+
+@dataclass(frozen=True)
+class Offer:
+    addon_type: AddonType
+    unit_amount: int | None
+    currency: str
+    allowed: bool
+
+    @property
+    def available(self):
+        return self.allowed and self.unit_amount is not None
+
+
+def offers(*, organization):
+    """Every active add-on type with its price in the organization's currency and whether its plan
+    may buy it."""
+    code = plan_code(organization=organization)
+    prices = dict(
+        AddonPrice.objects.filter(currency=organization.currency, addon_type__is_active=True).values_list(
+            "addon_type_id", "unit_amount"
+        )
+    )
+    return [
+        Offer(addon_type=t, unit_amount=prices.get(t.pk), currency=organization.currency, allowed=code in (t.allowed_plans or []))
+        for t in AddonType.objects.filter(is_active=True)
+    ]
+
+
+def addons_raising(*, organization, metric):
+    """Codes of the add-ons this organization could buy to raise `metric` (told with quota errors)."""
+    return [o.addon_type.code for o in offers(organization=organization) if o.available and o.addon_type.metric == metric]

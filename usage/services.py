@@ -1,0 +1,255 @@
+"""Writes about usage: counting, flushing counters, storage, quotas, alerts and add-ons."""
+
+import logging
+from datetime import timedelta
+
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Organization
+from core.errors import QuotaExceeded, ValidationFailed
+from usage import conf, selectors
+from usage.counters import counter_key, parse_key, store
+from usage.models import COUNTER_METRICS, GAUGE_METRICS, Metric, UsageAlert, UsageFlush, UsageRecord
+
+logger = logging.getLogger("webox.usage")
+
+
+def _check_metric(metric, allowed):
+    if metric not in allowed:
+        raise ValidationFailed(f"“{metric}” is not a metric that can be recorded this way.", code="invalid_metric")
+
+
+def record(*, organization, metric, amount=1):
+    """Count `amount` of a counter metric (traffic_bytes, api_requests, generation_credits) in the
+    cache, with no database access; the minute flush moves it into UsageRecord."""
+    _check_metric(metric, COUNTER_METRICS)
+    if not isinstance(amount, int) or isinstance(amount, bool):
+        raise ValidationFailed("The amount must be an integer.", code="invalid_amount")
+    if amount:
+        record_for(organization.pk, {metric: amount})
+
+
+def record_for(organization_id, amounts):
+    """Count several counters of one organization by id (the middleware: no organization row)."""
+    month = selectors.month_start()
+    counters = store()
+    for metric, amount in amounts.items():
+        counters.add(counter_key(organization_id, metric, month), amount)
+
+
+def _add_to_record(organization_id, metric, month, amount):
+    record, _ = UsageRecord.objects.get_or_create(organization_id=organization_id, metric=metric, month=month)
+    UsageRecord.objects.filter(pk=record.pk).update(value=F("value") + amount, updated_at=timezone.now())
+
+
+def flush_counters():
+    """Move the cache counters into UsageRecord: first any batch left in flight by a crashed (or
+    concurrent) flusher, then a fresh one. Each batch counts once (UsageFlush.token is unique).
+    Returns the number of counters applied and checks the alerts of whoever moved."""
+    counters = store()
+    batches = counters.batches_in_flight()
+    token, values = counters.take()
+    if token:
+        batches.append((token, values))
+    applied, touched = 0, set()
+    for batch_token, batch in batches:
+        if _apply_batch(batch_token, batch):
+            applied += len(batch)
+            touched.update((parse_key(key)[0], parse_key(key)[1]) for key in batch)
+        counters.drop(batch_token)
+    for org_id, metric in touched:
+        organization = Organization.objects.filter(pk=org_id).first()
+        if organization is not None:
+            check_alerts(organization=organization, metrics=[metric])
+    return applied
+
+
+def _apply_batch(token, batch):
+    """Write one batch under its token; False if another flusher already wrote it."""
+    try:
+        with transaction.atomic():
+            UsageFlush.objects.create(token=token, counters=len(batch))
+            for key, value in sorted(batch.items()):
+                org_id, metric, month = parse_key(key)
+                if Organization.objects.filter(pk=org_id).exists():
+                    _add_to_record(org_id, metric, month, value)
+    except IntegrityError:
+        logger.info("usage_flush_skipped token=%s reason=already_applied", token)
+        return False
+    logger.info("usage_flushed token=%s counters=%s", token, len(batch))
+    return True
+
+
+def prune_flushes():
+    cutoff = timezone.now() - timedelta(days=conf.FLUSH_RETENTION_DAYS)
+    return UsageFlush.objects.filter(flushed_at__lt=cutoff).delete()[0]
+
+
+def _storage_record(organization):
+    """This month's storage record, started from last month's level."""
+    month = selectors.month_start()
+    record = UsageRecord.objects.filter(organization=organization, metric=Metric.STORAGE_BYTES, month=month).first()
+    if record is None:
+        carried = (
+            UsageRecord.objects.filter(organization=organization, metric=Metric.STORAGE_BYTES, month__lt=month)
+            .order_by("-month")
+            .first()
+        )
+        record, _ = UsageRecord.objects.get_or_create(
+            organization=organization,
+            metric=Metric.STORAGE_BYTES,
+            month=month,
+            defaults={"value": carried.value if carried else 0},
+        )
+    return record
+
+
+@transaction.atomic
+def adjust_storage(*, organization, delta_bytes):
+    """Add (write) or subtract (delete) bytes of the organization's stored files, at once."""
+    if not isinstance(delta_bytes, int) or isinstance(delta_bytes, bool):
+        raise ValidationFailed("delta_bytes must be an integer.", code="invalid_amount")
+    record = _storage_record(organization)
+    # Never below zero: a delete of a file counted before the daily recount must not go negative.
+    UsageRecord.objects.filter(pk=record.pk).update(value=F("value") + delta_bytes, updated_at=timezone.now())
+    UsageRecord.objects.filter(pk=record.pk, value__lt=0).update(value=0)
+    if delta_bytes > 0:
+        check_alerts(organization=organization, metrics=[Metric.STORAGE_BYTES])
+
+
+@transaction.atomic
+def set_gauge(*, organization, metric, value):
+    """Report the current value of a gauge (concurrent_jobs)."""
+    _check_metric(metric, GAUGE_METRICS)
+    if not isinstance(value, int) or value < 0:
+        raise ValidationFailed("A gauge value is a non-negative integer.", code="invalid_amount")
+    UsageRecord.objects.update_or_create(
+        organization=organization, metric=metric, month=selectors.month_start(), defaults={"value": value}
+    )
+
+
+def check_quota(*, organization, metric, amount):
+    """Refuse (QuotaExceeded, code quota_exceeded) what would take a hard metric past its limit,
+    naming the add-ons that would raise it. memory_mb is per job: `amount` alone is compared."""
+    if metric not in Metric.values:
+        raise ValidationFailed(f"Unknown metric “{metric}”.", code="invalid_metric")
+    if not selectors.is_hard(metric):
+        return
+    limit = selectors.limit_for(organization=organization, metric=metric)
+    if limit is None:
+        return
+    used = 0 if metric == Metric.MEMORY_MB else selectors.current_usage(organization=organization, metric=metric)
+    if used + amount <= limit:
+        return
+    buy = selectors.addons_raising(organization=organization, metric=metric)
+    hint = f" Buy an add-on ({', '.join(buy)}) or upgrade your plan." if buy else " Upgrade your plan to raise it."
+    raise QuotaExceeded(
+        f"This would exceed your {Metric(metric).label.lower()} limit ({used} used + {amount} requested > {limit}).{hint}",
+        fields={"metric": metric, "limit": limit, "used": used, "requested": amount, "buy": buy},
+    )
+
+
+def storage_size(organization):
+    """Bytes under the organization's storage prefix, walking default_storage (excluded folders aside)."""
+    prefix = selectors.storage_prefix(organization).rstrip("/")
+    excluded = {f"{prefix}/{name.strip('/')}" for name in conf.STORAGE_EXCLUDED}
+    return _folder_size(prefix, excluded)
+
+
+def _folder_size(folder, excluded):
+    if folder in excluded:
+        return 0
+    try:
+        dirs, files = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return 0
+    total = sum(default_storage.size(f"{folder}/{name}") for name in files)
+    return total + sum(_folder_size(f"{folder}/{name}", excluded) for name in dirs)
+
+
+def recompute_storage(*, organization):
+    """Set this month's storage level from what is really stored (corrects any drift)."""
+    size = storage_size(organization)
+    with transaction.atomic():
+        record = _storage_record(organization)
+        UsageRecord.objects.filter(pk=record.pk).update(value=size, updated_at=timezone.now())
+    return size
+
+
+def _format(metric, value):
+    if metric in selectors.BYTE_METRICS:
+        return filesizeformat(value)
+    return intcomma(value)
+
+
+def check_alerts(*, organization, metrics=None):
+    """Send the 80/95/100 % alerts (and the month-end projection alert) not sent yet this month.
+    When several levels are crossed at once, one message names the highest; each level is stored
+    so it never goes out again this month. Returns the alerts created."""
+    month = selectors.month_start()
+    all_limits = selectors.limits(organization=organization)
+    created = []
+    for metric in metrics or selectors.DISPLAYED_METRICS:
+        limit = all_limits.get(metric)
+        if not limit or metric == Metric.MEMORY_MB:
+            continue
+        used = selectors.current_usage(organization=organization, metric=metric)
+        pct = selectors.percent(used, limit)
+        crossed = [_new_alert(organization, metric, month, str(lvl), used, limit) for lvl in conf.ALERT_LEVELS if pct >= lvl]
+        crossed = [alert for alert in crossed if alert]
+        if crossed:
+            _notify_alert(organization, crossed[-1], pct)
+            created += crossed
+        projected = selectors.projection(used, metric=metric)
+        if metric in COUNTER_METRICS and projected > limit and pct < 100:
+            alert = _new_alert(organization, metric, month, UsageAlert.Level.PROJECTION, projected, limit)
+            if alert:
+                _notify_alert(organization, alert, pct)
+                created.append(alert)
+    return created
+
+
+def _new_alert(organization, metric, month, level, used, limit):
+    """The alert row if this level was not recorded yet this month, else None."""
+    try:
+        with transaction.atomic():
+            return UsageAlert.objects.create(
+                organization=organization, metric=metric, month=month, level=level, used=used, limit=limit
+            )
+    except IntegrityError:
+        return None
+
+
+def _notify_alert(organization, alert, pct):
+    from notifications.services import notify
+
+    label = Metric(alert.metric).label
+    if alert.level == UsageAlert.Level.PROJECTION:
+        title = f"{label}: on track to pass your limit this month"
+        body = (
+            f"At this pace you will use about {_format(alert.metric, alert.used)} "
+            f"of {_format(alert.metric, alert.limit)} by the end of the month."
+        )
+    else:
+        title = f"{label}: {alert.level}% of your monthly limit used"
+        body = f"You have used {_format(alert.metric, alert.used)} of {_format(alert.metric, alert.limit)} ({pct}%)."
+    if selectors.is_hard(alert.metric):
+        body += " Past the limit, new work is refused until you add resources or upgrade."
+    else:
+        body += " You can keep going; consider an add-on or a bigger plan."
+    notify(
+        organization,
+        "usage_alert",
+        title=title,
+        body=body,
+        link=reverse("usage:dashboard"),
+        context={"metric": label, "level": alert.level},
+        related=alert,
+    )
+    logger.info("usage_alert org=%s metric=%s level=%s", organization.pk, alert.metric, alert.level)

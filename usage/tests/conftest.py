@@ -1,0 +1,48 @@
+import pytest
+
+from usage import selectors
+
+GB = 1024**3
+
+PLANS = {
+    "free": {
+        "traffic_bytes": 1 * GB,
+        "storage_bytes": 1 * GB,
+        "generation_credits": 100,
+        "concurrent_jobs": 1,
+        "memory_mb": 512,
+        "support_priority": "normal",
+    },
+    "pro": {
+        "traffic_bytes": 100 * GB,
+        "storage_bytes": 10 * GB,
+        "generation_credits": 1000,
+        "concurrent_jobs": 3,
+        "memory_mb": 2048,
+        "support_priority": "high",
+    },
+}
+
+
+class FakePlans:
+    """Billing's plan_limits/current_plan contract, answered from PLANS (billing is built in parallel)."""
+
+    def __init__(self):
+        self.codes = {}
+
+    def set(self, organization, code):
+        self.codes[organization.pk] = code
+
+    def code(self, *, organization):
+        return self.codes.get(organization.pk, "free")
+
+    def limits(self, *, organization):
+        return dict(PLANS[self.code(organization=organization)])
+
+
+@pytest.fixture(autouse=True)
+def plans(monkeypatch):
+    fake = FakePlans()
+    monkeypatch.setattr(selectors, "plan_limits", fake.limits)
+    monkeypatch.setattr(selectors, "plan_code", fake.code)
+    return fake
