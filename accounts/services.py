@@ -14,7 +14,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Invitation, Membership, Organization
-from core.errors import Conflict, Forbidden, ValidationFailed
+from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from notifications.services import send_email
 
 logger = logging.getLogger("webox.accounts")
@@ -102,34 +102,93 @@ def require_manager(*, user, organization):
     return member
 
 
+def _lock_owners(organization):
+    """The organization's owner memberships, locked, so two removals cannot leave it ownerless."""
+    return list(Membership.objects.select_for_update().filter(organization=organization, role=Membership.Role.OWNER))
+
+
+def _is_owner(user, organization):
+    return Membership.objects.filter(user=user, organization=organization, role=Membership.Role.OWNER).exists()
+
+
+ORGANIZATION_FIELDS = {
+    "name", "legal_name", "address_line1", "address_line2", "postal_code", "city", "country", "vat_number",
+    "billing_email", "currency", "locale", "time_zone", "payment_terms_days",
+}
+
+
+@transaction.atomic
+def update_organization(*, organization, user, **fields):
+    """Owners and admins edit the organization's settings (already validated by a form or serializer)."""
+    require_manager(user=user, organization=organization)
+    unknown = set(fields) - ORGANIZATION_FIELDS
+    if unknown:
+        raise ValidationFailed(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+    for name, value in fields.items():
+        setattr(organization, name, value)
+    organization.save(update_fields=[*fields, "updated_at"])
+    logger.info("organization_updated org=%s user=%s fields=%s", organization.pk, user.pk, ",".join(sorted(fields)))
+    return organization
+
+
+def invitation_link(invitation):
+    token = signing.dumps({"id": invitation.pk}, salt=INVITE_SALT)
+    return settings.SITE_URL + reverse("accounts:accept_invitation", args=[token])
+
+
+@transaction.atomic
 def invite_member(*, organization, invited_by, email, role=Membership.Role.MEMBER):
     require_manager(user=invited_by, organization=organization)
     email = email.strip().lower()
-    if role == Membership.Role.OWNER and not organization.memberships.filter(user=invited_by, role=Membership.Role.OWNER).exists():
+    if role not in Membership.Role.values:
+        raise ValidationFailed("Unknown role.", fields={"role": ["Choose owner, admin or member."]})
+    if role == Membership.Role.OWNER and not _is_owner(invited_by, organization):
         raise Forbidden("Only owners can invite another owner.")
     if organization.memberships.filter(user__email__iexact=email).exists():
-        raise Conflict(f"{email} is already a member.", code="already_member")
+        raise Conflict(f"{email} is already a member.", code="already_member", fields={"email": ["Already a member."]})
+    # An expired invitation no longer blocks a new one for the same address.
+    organization.invitations.filter(
+        email=email, accepted_at__isnull=True, created_at__lt=timezone.now() - settings.INVITATION_MAX_AGE
+    ).delete()
     try:
         with transaction.atomic():
             invitation = Invitation.objects.create(organization=organization, email=email, role=role, invited_by=invited_by)
     except IntegrityError:
-        raise Conflict(f"{email} already has a pending invitation.", code="already_invited") from None
-    token = signing.dumps({"id": invitation.pk}, salt=INVITE_SALT)
+        raise Conflict(f"{email} already has a pending invitation.", code="already_invited",
+                       fields={"email": ["Already invited."]}) from None
     send_email(
         to=email, template="accounts/emails/invitation", kind="invitation", locale=organization.locale,
-        context={"organization": organization, "inviter": invited_by, "link": settings.SITE_URL + reverse("accounts:accept_invitation", args=[token])},
+        context={"organization": organization, "inviter": invited_by, "role": invitation.get_role_display(),
+                 "link": invitation_link(invitation)},
         related=invitation,
     )
+    logger.info("member_invited org=%s invitation=%s", organization.pk, invitation.pk)
+    return invitation
+
+
+def revoke_invitation(*, organization, user, invitation_id):
+    require_manager(user=user, organization=organization)
+    deleted, _ = organization.invitations.filter(pk=invitation_id, accepted_at__isnull=True).delete()
+    if not deleted:
+        raise NotFound("No such pending invitation.")
+
+
+def invitation_from_token(token):
+    """The pending invitation a link points to (for the accept page), or a domain error."""
+    try:
+        data = signing.loads(token, salt=INVITE_SALT, max_age=settings.INVITATION_MAX_AGE)
+    except signing.BadSignature:
+        raise ValidationFailed("This invitation link is not valid or has expired.", code="link_invalid") from None
+    invitation = Invitation.objects.select_related("organization").filter(pk=data["id"], accepted_at__isnull=True).first()
+    if invitation is None:
+        raise ValidationFailed("This invitation was already used or withdrawn.", code="link_invalid")
     return invitation
 
 
 @transaction.atomic
 def accept_invitation(*, token, user):
-    try:
-        data = signing.loads(token, salt=INVITE_SALT, max_age=settings.INVITATION_MAX_AGE)
-    except signing.BadSignature:
-        raise ValidationFailed("This invitation link is not valid or has expired.", code="link_invalid") from None
-    invitation = Invitation.objects.select_for_update().filter(pk=data["id"], accepted_at__isnull=True).first()
+    invitation = invitation_from_token(token)
+    invitation = Invitation.objects.select_for_update().filter(pk=invitation.pk, accepted_at__isnull=True).first()
     if invitation is None:
         raise ValidationFailed("This invitation was already used or withdrawn.", code="link_invalid")
     if invitation.email.lower() != user.email.lower():
@@ -137,7 +196,68 @@ def accept_invitation(*, token, user):
     Membership.objects.get_or_create(user=user, organization=invitation.organization, defaults={"role": invitation.role})
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
+    if user.email_verified_at is None:
+        # The link reached this address, which proves it as well as the verification link would.
+        user.email_verified_at = invitation.accepted_at
+        user.save(update_fields=["email_verified_at"])
+    logger.info("invitation_accepted org=%s user=%s", invitation.organization_id, user.pk)
     return invitation.organization
+
+
+def _member(organization, membership_id):
+    member = Membership.objects.select_related("user").filter(organization=organization, pk=membership_id).first()
+    if member is None:
+        raise NotFound("No such member.")
+    return member
+
+
+@transaction.atomic
+def change_member_role(*, organization, user, membership_id, role):
+    """Owners change anyone's role; admins only between admin and member. Never zero owners."""
+    require_manager(user=user, organization=organization)
+    if role not in Membership.Role.values:
+        raise ValidationFailed("Unknown role.", fields={"role": ["Choose owner, admin or member."]})
+    owners = _lock_owners(organization)
+    member = _member(organization, membership_id)
+    touches_owner = Membership.Role.OWNER in (role, member.role)
+    if touches_owner and not any(o.user_id == user.pk for o in owners):
+        raise Forbidden("Only owners can give or take the owner role.")
+    if member.role == Membership.Role.OWNER and role != Membership.Role.OWNER and len(owners) == 1:
+        raise Conflict("An organization needs at least one owner: make someone else owner first.", code="last_owner")
+    member.role = role
+    member.save(update_fields=["role"])
+    logger.info("member_role_changed org=%s member=%s role=%s by=%s", organization.pk, member.pk, role, user.pk)
+    return member
+
+
+@transaction.atomic
+def remove_member(*, organization, user, membership_id):
+    require_manager(user=user, organization=organization)
+    owners = _lock_owners(organization)
+    member = _member(organization, membership_id)
+    if member.role == Membership.Role.OWNER:
+        if not any(o.user_id == user.pk for o in owners):
+            raise Forbidden("Only owners can remove an owner.")
+        if len(owners) == 1:
+            raise Conflict("An organization needs at least one owner: make someone else owner first.", code="last_owner")
+    removed = member.user
+    member.delete()
+    if removed.default_organization_id == organization.pk:
+        removed.default_organization = removed.organizations.filter(is_active=True).order_by("name").first()
+        removed.save(update_fields=["default_organization"])
+    logger.info("member_removed org=%s user=%s by=%s", organization.pk, removed.pk, user.pk)
+    return removed
+
+
+def update_profile(*, user, first_name, last_name, locale):
+    user.first_name, user.last_name, user.locale = first_name, last_name, locale
+    user.save(update_fields=["first_name", "last_name", "locale"])
+    return user
+
+
+def send_password_reset_email(*, user, link):
+    send_email(to=user.email, template="accounts/emails/password_reset", kind="password_reset", locale=user.locale,
+               context={"user": user, "link": link}, related=user)
 
 
 # --- Two-factor authentication (django-otp: TOTP device + static recovery codes) -------------
@@ -170,9 +290,14 @@ def regenerate_recovery_codes(*, user):
     return codes
 
 
-def disable_two_factor(*, user):
+@transaction.atomic
+def disable_two_factor(*, user, password):
+    """Turn 2FA off; the password is asked again so a borrowed open session cannot do it."""
+    if not user.check_password(password):
+        raise ValidationFailed("Your password is not right.", code="invalid_password", fields={"password": ["Wrong password."]})
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    logger.info("two_factor_disabled user=%s", user.pk)
 
 
 def has_two_factor(user):

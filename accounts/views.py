@@ -1,36 +1,126 @@
+import base64
+import time
+from urllib.parse import urlencode
+
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import services
-from accounts.forms import EmailAuthenticationForm, SignupForm, SwitchOrganizationForm
+from accounts import selectors, services
+from accounts.forms import (
+    EmailAuthenticationForm,
+    InviteForm,
+    OrganizationForm,
+    OTPTokenForm,
+    PasswordConfirmForm,
+    PasswordResetForm,
+    ProfileForm,
+    RoleForm,
+    SignupForm,
+    SwitchOrganizationForm,
+)
+from accounts.models import Membership, Organization, User
 from core.errors import DomainError
 from core.views import organization_required
 
+# Between the password and the code of a two-step login, the session holds who is logging in.
+PENDING_LOGIN = "accounts_pending_login"
+PENDING_LOGIN_SECONDS = 5 * 60
+
+
+def _next_url(request, default="accounts:dashboard"):
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    if wanted and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return wanted
+    return reverse(default)
+
+
+# --- Sign-up, verification, login ----------------------------------------------------------------
 
 def signup(request):
     if request.user.is_authenticated:
         return redirect("accounts:dashboard")
-    form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    token = request.GET.get("invitation", "")
+    invitation = None
+    if token:
         try:
-            user = services.register_user(**form.cleaned_data)
+            invitation = services.invitation_from_token(token)
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            messages.error(request, exc.message)
+    form = SignupForm(request.POST or None, initial={"email": invitation.email} if invitation else None)
+    if request.method == "POST" and form.is_valid():
+        if invitation and form.cleaned_data["email"] != invitation.email:
+            form.add_error("email", f"This invitation is for {invitation.email}.")
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, "Welcome to WeBox! We sent you a link to confirm your email address.")
-            return redirect("accounts:dashboard")
-    return render(request, "accounts/signup.html", {"form": form})
+            try:
+                user = services.register_user(**form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                if invitation:
+                    return _accept(request, token)
+                messages.success(request, "Welcome to WeBox! We sent you a link to confirm your email address.")
+                return redirect("accounts:dashboard")
+    return render(request, "accounts/signup.html", {"form": form, "invitation": invitation})
 
 
 class LoginView(auth_views.LoginView):
+    """Email + password; users with two-factor authentication then give a code (login_otp)."""
+
     template_name = "accounts/login.html"
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if not services.has_two_factor(user):
+            return super().form_valid(form)
+        self.request.session[PENDING_LOGIN] = {
+            "uid": user.pk, "backend": user.backend, "next": self.get_redirect_url(), "at": time.time(),
+        }
+        return redirect("accounts:login_otp")
+
+
+def login_otp(request):
+    """Second step of the login: a TOTP code or a one-time recovery code, then the session opens."""
+    pending = request.session.get(PENDING_LOGIN)
+    user = pending and time.time() - pending["at"] < PENDING_LOGIN_SECONDS and User.objects.filter(pk=pending["uid"], is_active=True).first()
+    if not user:
+        request.session.pop(PENDING_LOGIN, None)
+        messages.error(request, "Your login timed out. Please enter your email and password again.")
+        return redirect("accounts:login")
+    form = OTPTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = services.verify_second_factor(user=user, token=form.cleaned_data["token"])
+        if device is not None:
+            del request.session[PENDING_LOGIN]
+            login(request, user, backend=pending["backend"])
+            otp_login(request, device)
+            _warn_if_recovery_code(request, device)
+            return redirect(pending["next"] or settings.LOGIN_REDIRECT_URL)
+        form.add_error("token", "That code is not right. Check the time on your phone and try again.")
+    return render(request, "accounts/login_otp.html", {"form": form})
+
+
+def _warn_if_recovery_code(request, device):
+    if isinstance(device, StaticDevice):
+        left = device.token_set.count()
+        messages.warning(request, f"You used a recovery code; {left} left. Generate new ones from your profile if you run low.")
 
 
 def verify_email(request, token):
@@ -49,17 +139,243 @@ def resend_verification(request):
     if not request.user.is_verified_email:
         services.send_verification_email(user=request.user)
         messages.success(request, f"We sent a new link to {request.user.email}.")
-    return redirect(request.META.get("HTTP_REFERER") or "accounts:dashboard")
+    return redirect(_next_url(request))
 
 
-@organization_required
-def dashboard(request):
-    return render(request, "accounts/dashboard.html")
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetForm
+    template_name = "accounts/password_reset.html"
+    success_url = reverse_lazy("accounts:password_reset_done")
 
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:profile")
+
+    def form_valid(self, form):
+        messages.success(self.request, "Your password is changed.")
+        return super().form_valid(form)
+
+
+# --- Profile and two-factor authentication -------------------------------------------------------
 
 @login_required
 def profile(request):
-    return render(request, "accounts/profile.html")
+    form = ProfileForm(request.POST or None, instance=User.objects.get(pk=request.user.pk))
+    if request.method == "POST" and form.is_valid():
+        services.update_profile(user=request.user, **form.cleaned_data)
+        messages.success(request, "Your profile is saved.")
+        return redirect("accounts:profile")
+    context = {
+        "form": form,
+        "two_factor": services.has_two_factor(request.user),
+        "recovery_codes_left": StaticToken.objects.filter(device__user=request.user).count(),
+        "disable_form": PasswordConfirmForm(),
+    }
+    return render(request, "accounts/profile.html", context)
+
+
+def _qr_svg(data):
+    return qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=8).to_string(encoding="unicode")
+
+
+@login_required
+def two_factor(request):
+    """The gate before pages that need a verified session (Django Admin): enrol, or enter a code."""
+    next_url = _next_url(request)
+    if request.user.is_verified():
+        return redirect(next_url)
+    if not services.has_two_factor(request.user):
+        return redirect(f"{reverse('accounts:two_factor_setup')}?{urlencode({'next': next_url})}")
+    form = OTPTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = services.verify_second_factor(user=request.user, token=form.cleaned_data["token"])
+        if device is not None:
+            otp_login(request, device)
+            _warn_if_recovery_code(request, device)
+            return redirect(next_url)
+        form.add_error("token", "That code is not right. Check the time on your phone and try again.")
+    return render(request, "accounts/two_factor.html", {"form": form, "next": next_url})
+
+
+@login_required
+def two_factor_setup(request):
+    """Enrolment: a QR code for a new TOTP secret, confirmed by a first code; recovery codes shown once."""
+    next_url = _next_url(request, default="accounts:profile")
+    if services.has_two_factor(request.user) and not request.user.is_verified():
+        # Replacing a device needs the current one first.
+        return redirect(f"{reverse('accounts:two_factor')}?{urlencode({'next': request.get_full_path()})}")
+    form = OTPTokenForm(request.POST or None)
+    device = None
+    if request.method == "POST":
+        device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+        if device and form.is_valid():
+            try:
+                device, codes = services.confirm_totp_enrolment(user=request.user, token=form.cleaned_data["token"])
+            except DomainError as exc:
+                form.add_error("token", exc.message)
+            else:
+                otp_login(request, device)
+                messages.success(request, "Two-factor authentication is on.")
+                return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": next_url})
+    if device is None:
+        device = services.start_totp_enrolment(user=request.user)
+    context = {
+        "form": form, "next": next_url, "qr_svg": _qr_svg(device.config_url),
+        "secret": base64.b32encode(device.bin_key).decode(),
+    }
+    return render(request, "accounts/two_factor_setup.html", context)
+
+
+@login_required
+@require_POST
+def recovery_codes(request):
+    if not (services.has_two_factor(request.user) and request.user.is_verified()):
+        return redirect(f"{reverse('accounts:two_factor')}?{urlencode({'next': reverse('accounts:profile')})}")
+    codes = services.regenerate_recovery_codes(user=request.user)
+    messages.success(request, "New recovery codes: the old ones no longer work.")
+    return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": reverse("accounts:profile")})
+
+
+@login_required
+@require_POST
+def two_factor_disable(request):
+    try:
+        services.disable_two_factor(user=request.user, password=request.POST.get("password", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Two-factor authentication is off.")
+    return redirect("accounts:profile")
+
+
+# --- Organization: dashboard, settings, members, invitations -------------------------------------
+
+@organization_required
+def dashboard(request):
+    return render(request, "accounts/dashboard.html", {"membership": selectors.membership(request.user, request.organization)})
+
+
+def _managed_organization(request):
+    """The current organization, for its owners and admins only (others get a 403 page)."""
+    member = selectors.membership(request.user, request.organization)
+    if member is None or not member.can_manage:
+        raise PermissionDenied("Only the organization's owners and admins can do this.")
+    return Organization.objects.get(pk=request.organization.pk), member
+
+
+@organization_required
+def organization_settings(request):
+    organization, _ = _managed_organization(request)
+    form = OrganizationForm(request.POST or None, instance=organization)
+    if request.method == "POST" and form.is_valid():
+        services.update_organization(organization=organization, user=request.user, **form.cleaned_data)
+        messages.success(request, "The organization's settings are saved.")
+        return redirect("accounts:organization_settings")
+    return render(request, "accounts/organization_settings.html", {"form": form})
+
+
+@organization_required
+def members(request):
+    organization = request.organization
+    me = selectors.membership(request.user, organization)
+    page = Paginator(organization.memberships.select_related("user").order_by("user__email"), 25).get_page(request.GET.get("page"))
+    invitations = organization.invitations.filter(accepted_at__isnull=True).select_related("invited_by") if me.can_manage else []
+    context = {
+        "page_obj": page, "me": me, "invitations": invitations, "invite_form": InviteForm(), "roles": Membership.Role.choices,
+    }
+    return render(request, "accounts/members.html", context)
+
+
+def _member_action(request, action, success):
+    """Run a members-page action; a refused one becomes an error message, never a 500."""
+    try:
+        result = action()
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success(result))
+    return redirect("accounts:members")
+
+
+@organization_required
+@require_POST
+def member_invite(request):
+    form = InviteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Enter a valid email address and role.")
+        return redirect("accounts:members")
+    return _member_action(
+        request,
+        lambda: services.invite_member(organization=request.organization, invited_by=request.user, **form.cleaned_data),
+        lambda invitation: f"We sent an invitation to {invitation.email}.",
+    )
+
+
+@organization_required
+@require_POST
+def member_role(request, pk):
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose owner, admin or member.")
+        return redirect("accounts:members")
+    return _member_action(
+        request,
+        lambda: services.change_member_role(organization=request.organization, user=request.user, membership_id=pk, **form.cleaned_data),
+        lambda member: f"{member.user.email} is now {member.get_role_display().lower()}.",
+    )
+
+
+@organization_required
+@require_POST
+def member_remove(request, pk):
+    return _member_action(
+        request,
+        lambda: services.remove_member(organization=request.organization, user=request.user, membership_id=pk),
+        lambda user: f"{user.email} no longer belongs to this organization.",
+    )
+
+
+@organization_required
+@require_POST
+def invitation_revoke(request, pk):
+    return _member_action(
+        request,
+        lambda: services.revoke_invitation(organization=request.organization, user=request.user, invitation_id=pk),
+        lambda _: "The invitation is withdrawn.",
+    )
+
+
+def accept_invitation(request, token):
+    """New people sign up first; known addresses log in first; then one click joins."""
+    try:
+        invitation = services.invitation_from_token(token)
+    except DomainError as exc:
+        return render(request, "accounts/invitation.html", {"error": exc.message}, status=400)
+    if not request.user.is_authenticated:
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            messages.info(request, f"Log in as {invitation.email} to join {invitation.organization.name}.")
+            return redirect_to_login(request.get_full_path(), reverse("accounts:login"))
+        return redirect(f"{reverse('accounts:signup')}?{urlencode({'invitation': token})}")
+    if request.method == "POST":
+        return _accept(request, token)
+    return render(request, "accounts/invitation.html", {"invitation": invitation})
+
+
+def _accept(request, token):
+    try:
+        organization = services.accept_invitation(token=token, user=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("accounts:dashboard")
+    services.switch_organization(request=request, user=request.user, organization_id=organization.pk)
+    messages.success(request, f"Welcome to {organization.name}!")
+    return redirect("accounts:dashboard")
 
 
 @login_required
@@ -74,3 +390,4 @@ def switch_organization(request):
         else:
             messages.success(request, f"You are now working in {org.name}.")
     return redirect("accounts:dashboard")
+

@@ -41,3 +41,17 @@ class MembershipFactory(factory.django.DjangoModelFactory):
         if create and obj.user.default_organization_id is None:
             obj.user.default_organization = obj.organization
             obj.user.save(update_fields=["default_organization"])
+
+
+def confirmed_totp(user):
+    """A confirmed TOTP device for `user`, as after enrolment."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+
+
+def totp_code(device, offset=0):
+    """The code the user's authenticator app shows now (offset in steps)."""
+    from django_otp.oath import totp
+
+    return str(totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=offset)).zfill(device.digits)

@@ -1,0 +1,130 @@
+from django.contrib.auth import authenticate, password_validation, user_logged_in
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, serializers
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+
+from accounts import services
+from accounts.models import LOCALES, Membership, Organization, User
+from accounts.validators import normalize_country, normalize_vat_number
+
+
+class UserSerializer(serializers.ModelSerializer):
+    email_verified = serializers.BooleanField(source="is_verified_email", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "first_name", "last_name", "locale", "email_verified", "date_joined"]
+        read_only_fields = ["id", "email", "date_joined"]
+
+
+class RegisterSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    first_name = serializers.CharField(max_length=150, required=False, default="", allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, default="", allow_blank=True)
+    organization_name = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    currency = serializers.ChoiceField(choices=Organization.Currency.choices, default="EUR")
+    locale = serializers.ChoiceField(choices=LOCALES, default="en")
+
+    def validate_password(self, value):
+        password_validation.validate_password(value)
+        return value
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField(read_only=True)
+    refresh = serializers.CharField(read_only=True)
+
+
+class RegisteredSerializer(serializers.Serializer):
+    user = UserSerializer()
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class EmailTokenObtainSerializer(TokenObtainPairSerializer):
+    """Email + password (+ `otp` when the account has two-factor authentication) for a token pair."""
+
+    otp = serializers.CharField(required=False, write_only=True, max_length=16,
+                                help_text="The current TOTP code, or a recovery code; required when 2FA is on.")
+    access = serializers.CharField(read_only=True)
+    refresh = serializers.CharField(read_only=True)
+
+    def validate(self, attrs):
+        request = self.context["request"]
+        # django-axes reads the login name from the `username` credential, as on the browser form.
+        user = authenticate(request, username=attrs["email"].strip().lower(), password=attrs["password"])
+        if not jwt_settings.USER_AUTHENTICATION_RULE(user):
+            raise exceptions.AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
+        if services.has_two_factor(user) and services.verify_second_factor(user=user, token=attrs.get("otp")) is None:
+            raise exceptions.AuthenticationFailed(
+                "This account uses two-factor authentication: send the current code (or a recovery code) as otp.",
+                "otp_required",
+            )
+        # The login signal resets django-axes' failure count and records last_login.
+        user_logged_in.send(sender=user.__class__, request=request, user=user)
+        refresh = self.get_token(user)
+        return {"refresh": str(refresh), "access": str(refresh.access_token)}
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    organization_id = serializers.IntegerField(source="organization.id", read_only=True)
+    organization_name = serializers.CharField(source="organization.name", read_only=True)
+    organization_slug = serializers.CharField(source="organization.slug", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["organization_id", "organization_name", "organization_slug", "role"]
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = [
+            "id", "name", "slug", "legal_name", "address_line1", "address_line2", "postal_code", "city", "country",
+            "vat_number", "billing_email", "currency", "locale", "time_zone", "payment_terms_days", "created_at",
+        ]
+        read_only_fields = ["id", "slug", "created_at"]
+
+    def validate_country(self, value):
+        try:
+            return normalize_country(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
+
+    def validate_vat_number(self, value):
+        return normalize_vat_number(value)
+
+
+class MeSerializer(UserSerializer):
+    two_factor_enabled = serializers.SerializerMethodField()
+    memberships = MembershipSerializer(many=True, read_only=True)
+    current_organization = serializers.SerializerMethodField()
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "two_factor_enabled", "memberships", "current_organization"]
+
+    def get_two_factor_enabled(self, user) -> bool:
+        return services.has_two_factor(user)
+
+    @extend_schema_field(OrganizationSerializer(allow_null=True))
+    def get_current_organization(self, user):
+        org = self.context.get("organization")
+        return OrganizationSerializer(org).data if org else None
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    user = UserSerializer(read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user", "role", "created_at"]
+
+
+class InvitationSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=Membership.Role.choices, default=Membership.Role.MEMBER)
+    created_at = serializers.DateTimeField(read_only=True)

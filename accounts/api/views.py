@@ -1,0 +1,142 @@
+from django.db.models import Prefetch
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import generics, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework_simplejwt import views as jwt_views
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts import selectors, services
+from accounts.api.serializers import (
+    EmailTokenObtainSerializer,
+    InvitationSerializer,
+    MemberSerializer,
+    MeSerializer,
+    OrganizationSerializer,
+    RegisteredSerializer,
+    RegisterSerializer,
+    UserSerializer,
+)
+from accounts.lockout import lockout_response
+from accounts.models import Membership
+from core.api.throttling import AuthRateThrottle
+
+ERRORS = {
+    400: OpenApiResponse(description="Invalid input: the error envelope with per-field messages."),
+    429: OpenApiResponse(description="Too many requests (throttled) or login locked after failures; see Retry-After."),
+}
+
+
+def _tokens(user):
+    refresh = RefreshToken.for_user(user)
+    return {"refresh": str(refresh), "access": str(refresh.access_token)}
+
+
+class RegisterView(generics.GenericAPIView):
+    """Create an account and its personal organization; sends the verification email; returns tokens."""
+
+    serializer_class = RegisterSerializer
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [AuthRateThrottle]
+
+    @extend_schema(responses={201: RegisteredSerializer, **ERRORS, 409: OpenApiResponse(description="Email already used.")})
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.register_user(**serializer.validated_data)
+        return Response({"user": UserSerializer(user).data, **_tokens(user)}, status=status.HTTP_201_CREATED)
+
+
+class TokenObtainView(jwt_views.TokenObtainPairView):
+    """Email + password (+ otp when 2FA is on) for an access and a refresh token.
+
+    Failures count towards django-axes' lock-out, as on the browser login form.
+    """
+
+    serializer_class = EmailTokenObtainSerializer
+    throttle_classes = [AuthRateThrottle]
+
+    @extend_schema(responses={200: EmailTokenObtainSerializer, 401: OpenApiResponse(description="Wrong credentials or otp."), **ERRORS})
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except AuthenticationFailed:
+            # django-axes flags DRF's request wrapper, which its middleware never sees: answer here.
+            if getattr(request, "axes_locked_out", False):
+                return lockout_response(request)
+            raise
+
+
+class TokenRefreshView(jwt_views.TokenRefreshView):
+    """A new access token and a new refresh token; the refresh token sent is blacklisted."""
+
+    throttle_classes = [AuthRateThrottle]
+
+
+class TokenBlacklistView(jwt_views.TokenBlacklistView):
+    """Log out: the refresh token stops working."""
+
+    throttle_classes = [AuthRateThrottle]
+
+
+class MeView(generics.RetrieveUpdateAPIView):
+    """The logged-in user, their memberships and roles, and the organization requests act for."""
+
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_serializer_class(self):
+        return UserSerializer if self.request.method == "PATCH" else MeSerializer
+
+    def get_object(self):
+        return (
+            type(self.request.user).objects.prefetch_related(Prefetch("memberships", Membership.objects.select_related("organization")))
+            .get(pk=self.request.user.pk)
+        )
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "organization": selectors.resolve_organization(self.request, self.request.user)}
+
+    @extend_schema(request=UserSerializer, responses={200: MeSerializer, **ERRORS})
+    def patch(self, request, *args, **kwargs):
+        user = request.user
+        serializer = UserSerializer(user, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        fields = {name: serializer.validated_data.get(name, getattr(user, name)) for name in ("first_name", "last_name", "locale")}
+        services.update_profile(user=user, **fields)
+        return Response(MeSerializer(self.get_object(), context=self.get_serializer_context()).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The organizations the user belongs to"),
+    retrieve=extend_schema(summary="One of the user's organizations (another's is a 404)"),
+    partial_update=extend_schema(summary="Edit the organization's settings (owners and admins)"),
+)
+class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    serializer_class = OrganizationSerializer
+    http_method_names = ["get", "patch", "post", "head", "options"]
+    ordering_fields = ["name", "created_at"]
+
+    def get_queryset(self):
+        return selectors.organizations_for(self.request.user)
+
+    def perform_update(self, serializer):
+        services.update_organization(organization=serializer.instance, user=self.request.user, **serializer.validated_data)
+
+    @extend_schema(responses=MemberSerializer(many=True))
+    @action(detail=True, methods=["get"], serializer_class=MemberSerializer, filter_backends=[])
+    def members(self, request, pk=None):
+        organization = self.get_object()
+        page = self.paginate_queryset(organization.memberships.select_related("user").order_by("user__email"))
+        return self.get_paginated_response(MemberSerializer(page, many=True).data)
+
+    @extend_schema(request=InvitationSerializer, responses={201: InvitationSerializer, **ERRORS})
+    @action(detail=True, methods=["post"], serializer_class=InvitationSerializer, filter_backends=[])
+    def invitations(self, request, pk=None):
+        organization = self.get_object()
+        serializer = InvitationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        invitation = services.invite_member(organization=organization, invited_by=request.user, **serializer.validated_data)
+        return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,14 @@
+"""Normalizers for organization fields, shared by the settings page and the API."""
+
+from django.core.exceptions import ValidationError
+
+
+def normalize_country(value):
+    country = (value or "").strip().upper()
+    if len(country) != 2 or not country.isalpha():
+        raise ValidationError("Use the two-letter country code, e.g. FR or SN.")
+    return country
+
+
+def normalize_vat_number(value):
+    return "".join((value or "").split()).upper()
