@@ -3,3 +3,21 @@ from django.apps import AppConfig
 
 class CatalogConfig(AppConfig):
     name = "catalog"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from notifications import kinds
+
+        kinds.register("order_confirmed", email=True, template="catalog/emails/order_confirmed")
+        user_logged_in.connect(merge_cart_at_login, dispatch_uid="catalog.merge_cart_at_login")
+
+
+def merge_cart_at_login(sender, request, user, **kwargs):
+    """The cart filled before logging in is kept: it joins the user's cart."""
+    from accounts.selectors import resolve_organization
+    from catalog.services import merge_session_cart
+
+    if request is None or not hasattr(request, "session"):
+        return
+    merge_session_cart(request=request, user=user, organization=resolve_organization(request, user))

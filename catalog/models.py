@@ -1,1 +1,252 @@
-from django.db import models  # noqa: F401
+"""The storefront: categories, products and their prices, carts, and orders.
+
+Money is stored in minor units with its currency (core.money). An order freezes each line's
+price, VAT and discount when it is placed; its status only moves through `ORDER_MACHINE`
+(catalog.services has one function per transition).
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from core.state import StateMachine
+
+CURRENCIES = [("EUR", "EUR"), ("XOF", "XOF")]
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    # One level of sub-categories only (checked in clean()).
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    ordering = models.PositiveIntegerField(default=0, help_text="Smaller numbers come first.")
+
+    class Meta:
+        ordering = ["ordering", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return f"{self.parent.name} › {self.name}" if self.parent_id else self.name
+
+    def clean(self):
+        if self.parent_id and (self.parent.parent_id or self.parent_id == self.pk):
+            raise ValidationError({"parent": "Sub-categories go one level deep: choose a top-level category."})
+
+
+class Product(models.Model):
+    class Kind(models.TextChoices):
+        CREDITS = "credits", "Credit pack"
+        DIGITAL = "digital", "Digital download"
+        SERVICE = "service", "Generation service"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    vat_rate = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("20.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text="Percent, e.g. 20.00",
+    )
+    image = models.ImageField(upload_to="catalog/images/", blank=True)
+    is_active = models.BooleanField(default=True)
+    is_featured = models.BooleanField(default=False, help_text="Shown on the shop's home page.")
+    # None = unlimited; otherwise the units left of a limited offer, reserved when an order is placed.
+    stock = models.PositiveIntegerField(null=True, blank=True, help_text="Units left of a limited offer; empty = unlimited.")
+    popularity = models.PositiveIntegerField(default=0, editable=False, help_text="Units paid so far.")
+    # What fulfilment delivers, per kind.
+    credits = models.PositiveIntegerField(null=True, blank=True, help_text="Credits per unit (credit packs).")
+    download = models.FileField(upload_to="catalog/downloads/", blank=True, help_text="The file sold (digital products).")
+    job_kind = models.CharField(max_length=30, blank=True, help_text="Generation kind, e.g. ebook (services).")
+    job_provider = models.CharField(max_length=50, blank=True)
+    job_model = models.CharField(max_length=100, blank=True)
+    job_prompt = models.TextField(blank=True)
+    job_params = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-popularity", "name"]
+        indexes = [models.Index(fields=["is_active", "category"]), models.Index(fields=["-created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["credits", "digital", "service"]), name="product_kind_valid"),
+            models.CheckConstraint(condition=~Q(kind="credits") | Q(credits__gt=0), name="product_credit_pack_has_credits"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.kind == self.Kind.CREDITS and not self.credits:
+            raise ValidationError({"credits": "A credit pack needs its number of credits."})
+        if self.kind == self.Kind.DIGITAL and not self.download:
+            raise ValidationError({"download": "A digital product needs its file."})
+        if self.kind == self.Kind.SERVICE and not (self.job_kind and self.job_provider):
+            raise ValidationError({"job_kind": "A generation service needs the kind of job it starts and its provider."})
+
+    @property
+    def sold_out(self):
+        return self.stock == 0
+
+
+class ProductPrice(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="prices")
+    currency = models.CharField(max_length=3, choices=CURRENCIES)
+    amount = models.PositiveBigIntegerField(help_text="In minor units: cents for EUR, francs for XOF.")
+
+    class Meta:
+        ordering = ["currency"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "currency"], name="product_price_one_per_currency"),
+            models.CheckConstraint(condition=Q(currency__in=["EUR", "XOF"]), name="product_price_currency_supported"),
+        ]
+
+    def __str__(self):
+        return f"{self.product} {self.amount} {self.currency}"
+
+
+class Cart(models.Model):
+    """A visitor's cart. Anonymous carts have no owner (their id lives in the session) and are
+    merged into the user's cart at login; a signed-in user has one cart per organization."""
+
+    organization = models.ForeignKey(
+        "accounts.Organization", null=True, blank=True, on_delete=models.CASCADE, related_name="carts"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="carts")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="cart_one_per_user_and_organization"),
+            models.CheckConstraint(
+                condition=Q(organization__isnull=True, user__isnull=True) | Q(organization__isnull=False, user__isnull=False),
+                name="cart_owned_by_user_and_organization_or_anonymous",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Cart {self.pk} ({self.user or 'anonymous'})"
+
+
+class CartItem(models.Model):
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField()
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["added_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "product"], name="cart_item_one_per_product"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="cart_item_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.product}"
+
+
+ORDER_MACHINE = StateMachine(
+    {
+        "pending": {"paid", "canceled"},
+        "paid": {"fulfilled", "refunded"},
+        "fulfilled": {"refunded"},
+        # A partly refunded order may be refunded again, up to its total.
+        "refunded": {"refunded"},
+    }
+)
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending payment"
+        PAID = "paid", "Paid"
+        FULFILLED = "fulfilled", "Fulfilled"
+        CANCELED = "canceled", "Canceled"
+        REFUNDED = "refunded", "Refunded"
+
+    class PaymentMethod(models.TextChoices):
+        # What the customer prefers; billing's payment page takes the payment itself.
+        CARD = "card", "Card"
+        MOBILE_MONEY = "mobile_money", "Mobile money"
+        BANK_TRANSFER = "bank_transfer", "Bank transfer"
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="orders")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="orders")
+    # Set from the primary key right after insert: CMD-000001.
+    number = models.CharField(max_length=20, unique=True, null=True, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    currency = models.CharField(max_length=3, choices=CURRENCIES)
+    subtotal = models.BigIntegerField(default=0)
+    discount = models.BigIntegerField(default=0)
+    vat = models.BigIntegerField(default=0)
+    total = models.BigIntegerField(default=0)
+    refunded_amount = models.BigIntegerField(default=0)
+    # Billing details frozen at checkout (prefilled from the organization).
+    billing_name = models.CharField(max_length=200)
+    billing_email = models.EmailField()
+    billing_address = models.TextField(blank=True)
+    vat_number = models.CharField("VAT number", max_length=30, blank=True)
+    payment_method = models.CharField(max_length=20, choices=PaymentMethod.choices)
+    # Billing's invoice for this order (billing owns it; the id is how we link to it).
+    invoice_id = models.PositiveBigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    fulfilled_at = models.DateTimeField(null=True, blank=True)
+    canceled_at = models.DateTimeField(null=True, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["organization", "-created_at"]), models.Index(fields=["status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total__gte=0) & Q(discount__gte=0) & Q(vat__gte=0), name="order_amounts_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=models.F("total")), name="order_refund_within_total"
+            ),
+            models.CheckConstraint(condition=Q(currency__in=["EUR", "XOF"]), name="order_currency_supported"),
+        ]
+
+    def __str__(self):
+        return self.number or f"Order {self.pk}"
+
+    @property
+    def is_downloadable(self):
+        return self.status == self.Status.FULFILLED
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_lines")
+    product_name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=Product.Kind.choices)
+    quantity = models.PositiveIntegerField()
+    unit_amount = models.BigIntegerField()
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
+    discount_amount = models.BigIntegerField(default=0)
+    vat_amount = models.BigIntegerField()
+    total_amount = models.BigIntegerField(help_text="Quantity × unit price − discount + VAT.")
+    # The generation jobs a service line started (generation owns them).
+    job_ids = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="order_line_quantity_positive")]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.product_name}"
+
+    @property
+    def subtotal(self):
+        return self.unit_amount * self.quantity

@@ -9,17 +9,13 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from core.broker import filesystem_broker_folders
 from core.errors import DomainError
 
 logger = logging.getLogger("webox.health")
-
-
-def home(request):
-    return render(request, "core/home.html")
 
 
 def organization_required(view):

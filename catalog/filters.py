@@ -1,0 +1,83 @@
+"""The catalog's search, filters and sort: one FilterSet for the shop page and the API, so the
+same URL parameters mean the same thing in both (search, category, min_price, max_price, ordering)."""
+
+import django_filters
+from django.db.models import Q
+
+from catalog import selectors
+from catalog.models import Category
+from core.errors import DomainError
+from core.money import to_minor
+
+ORDERINGS = [
+    ("relevance", "Best match"),
+    ("-popularity", "Most popular"),
+    ("price", "Price: low to high"),
+    ("-price", "Price: high to low"),
+    ("-created_at", "Newest"),
+]
+
+
+class ProductFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(method="filter_search", max_length=100, label="Search")
+    category = django_filters.ModelChoiceFilter(
+        queryset=Category.objects.all(),
+        to_field_name="slug",
+        method="filter_category",
+        label="Category",
+        help_text="A category slug; a top-level category includes its sub-categories.",
+    )
+    min_price = django_filters.NumberFilter(
+        method="filter_min_price", min_value=0, label="Min price", help_text="In major units, e.g. 9.99"
+    )
+    max_price = django_filters.NumberFilter(
+        method="filter_max_price", min_value=0, label="Max price", help_text="In major units, e.g. 49.99"
+    )
+    ordering = django_filters.ChoiceFilter(choices=ORDERINGS, method="order", label="Sort by", empty_label=None)
+
+    def __init__(self, *args, currency, **kwargs):
+        self.currency = currency
+        super().__init__(*args, **kwargs)
+
+    def filter_search(self, queryset, name, value):
+        return selectors.search(queryset, value)
+
+    def filter_category(self, queryset, name, value):
+        return queryset.filter(Q(category=value) | Q(category__parent=value))
+
+    def filter_min_price(self, queryset, name, value):
+        return queryset.filter(price__gte=to_minor(value, self.currency))
+
+    def filter_max_price(self, queryset, name, value):
+        return queryset.filter(price__lte=to_minor(value, self.currency))
+
+    def order(self, queryset, name, value):
+        # Applied in filter_queryset() once every filter (and the search rank) is in place.
+        return queryset
+
+    def clean_amounts(self):
+        """Prices given with more decimals than the currency has are a form error."""
+        for name in ("min_price", "max_price"):
+            value = self.form.cleaned_data.get(name)
+            if value is not None:
+                try:
+                    to_minor(value, self.currency)
+                except DomainError as exc:
+                    self.form.add_error(name, exc.message)
+        low, high = self.form.cleaned_data.get("min_price"), self.form.cleaned_data.get("max_price")
+        if low is not None and high is not None and low > high:
+            self.form.add_error("max_price", "The maximum price is below the minimum.")
+
+    def is_valid(self):
+        if not super().is_valid():
+            return False
+        self.clean_amounts()
+        return not self.form.errors
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        ordering = data.get("ordering") or ("relevance" if data.get("search") else "-popularity")
+        if ordering == "relevance":
+            ordering = "-rank" if data.get("search") else "-popularity"
+        return queryset.order_by(ordering, "name", "pk")

@@ -1,0 +1,167 @@
+"""Reads of the storefront: products with their price in one currency, search, carts, orders."""
+
+import unicodedata
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import Case, F, FloatField, Func, OuterRef, Prefetch, Q, Subquery, Value, When
+
+from catalog.models import Cart, CartItem, Category, Order, Product, ProductPrice
+from catalog.pricing import PricedLine, Totals
+from core.errors import NotFound
+from core.money import check_currency
+
+SESSION_CURRENCY = "shop_currency"
+
+
+def shop_currency(request, organization=None):
+    """The currency prices are shown and charged in: the organization's once signed in; for
+    visitors, a valid `?currency=` (remembered in the session), else the first supported one."""
+    if organization:
+        return organization.currency
+    wanted = request.GET.get("currency", "").upper()
+    session = getattr(request, "session", None)
+    if wanted in settings.SUPPORTED_CURRENCIES:
+        if session is not None:
+            session[SESSION_CURRENCY] = wanted
+        return wanted
+    remembered = session.get(SESSION_CURRENCY) if session is not None else None
+    return remembered if remembered in settings.SUPPORTED_CURRENCIES else settings.SUPPORTED_CURRENCIES[0]
+
+
+def price_in(currency, product="pk"):
+    return Subquery(ProductPrice.objects.filter(product=OuterRef(product), currency=currency).values("amount")[:1])
+
+
+def products(*, currency):
+    """Active products that have a price in `currency`, annotated with it as `price`."""
+    check_currency(currency)
+    return (
+        Product.objects.filter(is_active=True)
+        .annotate(price=price_in(currency))
+        .filter(price__isnull=False)
+        .select_related("category", "category__parent")
+    )
+
+
+def product(*, slug, currency):
+    found = products(currency=currency).filter(slug=slug).first()
+    if found is None:
+        raise NotFound("This product does not exist or is not sold in this currency.", code="product_not_found")
+    return found
+
+
+def featured_products(*, currency, limit=8):
+    return products(currency=currency).filter(is_featured=True).order_by("-popularity", "pk")[:limit]
+
+
+def categories():
+    """Top-level categories with their sub-categories (two queries whatever their number)."""
+    return Category.objects.filter(parent__isnull=True).prefetch_related(
+        Prefetch("children", queryset=Category.objects.order_by("ordering", "name"))
+    )
+
+
+def strip_accents(text):
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def _unaccent(field):
+    return Func(F(field), function="unaccent")
+
+
+def search(queryset, text):
+    """Products matching `text`, annotated with a `rank` (higher is better).
+
+    PostgreSQL: full-text search with the `simple` configuration (the catalog mixes French and
+    English, so no language's stemming) on unaccented name (weight A), category (B) and
+    description (C), plus a substring match on the name so that a word being typed still finds
+    it. SQLite: a case-insensitive substring match, names ranked above descriptions.
+    """
+    text = text.strip()
+    if not text:
+        return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
+    if connection.vendor == "postgresql":
+        vector = (
+            SearchVector(_unaccent("name"), weight="A", config="simple")
+            + SearchVector(_unaccent("category__name"), weight="B", config="simple")
+            + SearchVector(_unaccent("description"), weight="C", config="simple")
+        )
+        query = SearchQuery(strip_accents(text), config="simple", search_type="websearch")
+        return queryset.annotate(document=vector, rank=SearchRank(vector, query)).filter(
+            Q(document=query) | Q(name__unaccent__icontains=text)
+        )
+    return queryset.filter(Q(name__icontains=text) | Q(description__icontains=text)).annotate(
+        rank=Case(When(name__icontains=text, then=Value(2.0)), default=Value(1.0), output_field=FloatField())
+    )
+
+
+# --- carts -------------------------------------------------------------------------------------
+
+
+def cart_totals(*, cart, currency):
+    """The cart priced now, in `currency`: (Totals, unavailable items). Prices always come from
+    the database at the time of the call; an item whose product was withdrawn or has no price in
+    the currency is listed apart and left out of the totals."""
+    if cart is None or cart.pk is None:
+        return Totals(currency=currency), []
+    items = (
+        CartItem.objects.filter(cart=cart)
+        .select_related("product", "product__category")
+        .annotate(unit_amount=price_in(currency, "product"))
+    )
+    lines, unavailable = [], []
+    for item in items:
+        if item.unit_amount is None or not item.product.is_active:
+            unavailable.append(item)
+            continue
+        lines.append(
+            PricedLine(
+                product=item.product,
+                quantity=item.quantity,
+                unit_amount=item.unit_amount,
+                vat_rate=item.product.vat_rate,
+                item_id=item.pk,
+            )
+        )
+    return Totals(currency=currency, lines=lines), unavailable
+
+
+def user_cart(*, organization, user):
+    return Cart.objects.filter(organization=organization, user=user).first()
+
+
+def cart_quantity(cart):
+    if cart is None:
+        return 0
+    return sum(cart.items.values_list("quantity", flat=True))
+
+
+# --- orders ------------------------------------------------------------------------------------
+
+
+def orders_for(*, organization):
+    return Order.objects.filter(organization=organization).order_by("-created_at", "-pk")
+
+
+def order_for(*, organization, pk):
+    order = orders_for(organization=organization).filter(pk=pk).prefetch_related("lines").first()
+    if order is None:
+        raise NotFound("No such order.", code="order_not_found")
+    return order
+
+
+def order_totals_vat_by_rate(order):
+    """[(rate, base, vat)] of a placed order, from its frozen lines."""
+    lines = [
+        PricedLine(
+            product=None,
+            quantity=line.quantity,
+            unit_amount=line.unit_amount,
+            vat_rate=line.vat_rate,
+            discount_amount=line.discount_amount,
+        )
+        for line in order.lines.all()
+    ]
+    return Totals(currency=order.currency, lines=lines).vat_by_rate

@@ -1,0 +1,393 @@
+"""Every write of the storefront: carts, placing an order (checkout), and the order's
+transitions pending → paid → fulfilled, or canceled / refunded.
+
+Billing and generation are reached only through their contract functions (docs/architecture.md);
+they are imported where they are used because those apps load after this one and call back
+into it (the paid and voided handlers registered in CatalogConfig.ready()).
+"""
+
+import logging
+
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from catalog import selectors
+from catalog.models import ORDER_MACHINE, Cart, CartItem, Order, OrderLine, Product
+from core.errors import Conflict, NotFound, ValidationFailed
+from core.money import check_currency
+
+logger = logging.getLogger("webox.catalog")
+
+MAX_QUANTITY = 99
+SESSION_CART = "cart_id"
+
+
+def parse_quantity(value):
+    """A quantity from outside: a whole number from 1 to MAX_QUANTITY, or a clear error."""
+    try:
+        quantity = int(str(value).strip())
+    except (TypeError, ValueError):
+        quantity = None
+    if quantity is None or str(quantity) != str(value).strip() or not 1 <= quantity <= MAX_QUANTITY:
+        raise ValidationFailed(
+            f"The quantity must be a whole number from 1 to {MAX_QUANTITY}.",
+            code="invalid_quantity",
+            fields={"quantity": [f"Enter a whole number from 1 to {MAX_QUANTITY}."]},
+        )
+    return quantity
+
+
+# --- carts -------------------------------------------------------------------------------------
+
+
+def cart_for_request(request, *, organization, create):
+    """The visitor's cart: the user's cart in their organization once signed in, else the
+    anonymous cart whose id is kept in the session. None when there is none and `create` is off."""
+    user = request.user
+    if user.is_authenticated and organization:
+        if create:
+            return Cart.objects.get_or_create(organization=organization, user=user)[0]
+        return selectors.user_cart(organization=organization, user=user)
+    cart_id = request.session.get(SESSION_CART)
+    cart = Cart.objects.filter(pk=cart_id, user__isnull=True).first() if cart_id else None
+    if cart is None and create:
+        cart = Cart.objects.create()
+        request.session[SESSION_CART] = cart.pk
+    return cart
+
+
+def _sellable(product_slug, currency):
+    """The active product with its price in `currency`, or the reason it cannot be sold."""
+    try:
+        product = Product.objects.get(slug=product_slug, is_active=True)
+    except Product.DoesNotExist:
+        raise NotFound("This product does not exist or is no longer sold.", code="product_not_found") from None
+    if not product.prices.filter(currency=currency).exists():
+        raise ValidationFailed(f"“{product.name}” is not sold in {currency}.", code="currency_not_available")
+    return product
+
+
+def _check_stock(product, quantity):
+    if product.stock is None:
+        return
+    if product.stock == 0:
+        raise Conflict(f"“{product.name}” is sold out.", code="sold_out")
+    if quantity > product.stock:
+        raise Conflict(
+            f"Only {product.stock} left of “{product.name}”.",
+            code="quantity_above_stock",
+            fields={"quantity": [f"At most {product.stock}."]},
+        )
+
+
+@transaction.atomic
+def add_item(*, cart, product_slug, quantity, currency):
+    """Add `quantity` of a product (added to what the cart already holds)."""
+    check_currency(currency)
+    quantity = parse_quantity(quantity)
+    product = _sellable(product_slug, currency)
+    item = CartItem.objects.select_for_update().filter(cart=cart, product=product).first()
+    new_quantity = quantity + (item.quantity if item else 0)
+    if new_quantity > MAX_QUANTITY:
+        raise ValidationFailed(f"At most {MAX_QUANTITY} of one product per order.", code="invalid_quantity")
+    _check_stock(product, new_quantity)
+    if item:
+        item.quantity = new_quantity
+        item.save(update_fields=["quantity"])
+    else:
+        item = CartItem.objects.create(cart=cart, product=product, quantity=quantity)
+    cart.save(update_fields=["updated_at"])
+    return item
+
+
+def _item(cart, item_id):
+    item = CartItem.objects.select_related("product").filter(cart=cart, pk=item_id).first() if cart else None
+    if item is None:
+        raise NotFound("This item is not in your cart.", code="cart_item_not_found")
+    return item
+
+
+@transaction.atomic
+def set_quantity(*, cart, item_id, quantity):
+    item = _item(cart, item_id)
+    quantity = parse_quantity(quantity)
+    _check_stock(item.product, quantity)
+    item.quantity = quantity
+    item.save(update_fields=["quantity"])
+    return item
+
+
+def remove_item(*, cart, item_id):
+    _item(cart, item_id).delete()
+
+
+def clear_cart(*, cart):
+    if cart is not None:
+        cart.items.all().delete()
+
+
+@transaction.atomic
+def merge_carts(*, source, target):
+    """Move an anonymous cart's items into a user's cart at login: quantities add up, capped at
+    the per-product maximum and at what is left of a limited offer (a sold-out one is dropped)."""
+    for item in source.items.select_related("product"):
+        existing = target.items.filter(product=item.product).first()
+        wanted = item.quantity + (existing.quantity if existing else 0)
+        cap = MAX_QUANTITY if item.product.stock is None else min(MAX_QUANTITY, item.product.stock)
+        quantity = min(wanted, cap)
+        if existing and quantity > 0:
+            existing.quantity = quantity
+            existing.save(update_fields=["quantity"])
+        elif existing:
+            existing.delete()
+        elif quantity > 0 and item.product.is_active:
+            CartItem.objects.create(cart=target, product=item.product, quantity=quantity)
+    source.delete()
+    logger.info("cart_merged target=%s", target.pk)
+    return target
+
+
+def merge_session_cart(*, request, user, organization):
+    """At login: the anonymous cart of this session joins the user's cart in `organization`."""
+    cart_id = request.session.pop(SESSION_CART, None)
+    source = Cart.objects.filter(pk=cart_id, user__isnull=True).first() if cart_id else None
+    if source is None or organization is None:
+        return None
+    target, _ = Cart.objects.get_or_create(organization=organization, user=user)
+    return merge_carts(source=source, target=target)
+
+
+def purge_anonymous_carts(*, older_than):
+    """Anonymous carts nobody touched since `older_than` (their sessions are gone)."""
+    deleted, _ = Cart.objects.filter(user__isnull=True, updated_at__lt=older_than).delete()
+    return deleted
+
+
+# --- checkout ----------------------------------------------------------------------------------
+
+
+def billing_defaults(organization):
+    """The checkout form's billing details, prefilled from the organization."""
+    return {
+        "billing_name": organization.display_legal_name,
+        "billing_email": organization.billing_email,
+        "billing_address": "\n".join(organization.address_lines),
+        "vat_number": organization.vat_number,
+    }
+
+
+def _reserve_stock(lines):
+    """Take each limited product's units in one conditional UPDATE, so concurrent checkouts of
+    the last units cannot both succeed (the row's new value is checked by the database)."""
+    for line in lines:
+        if line.product.stock is None:
+            continue
+        taken = Product.objects.filter(pk=line.product.pk, stock__gte=line.quantity).update(stock=F("stock") - line.quantity)
+        if not taken:
+            raise Conflict(f"“{line.product.name}” sold out before your order was placed.", code="sold_out")
+
+
+def _release_stock(order):
+    for line in order.lines.select_related("product"):
+        Product.objects.filter(pk=line.product_id, stock__isnull=False).update(stock=F("stock") + line.quantity)
+
+
+@transaction.atomic
+def checkout(*, cart, organization, user, billing, payment_method, expected_total=None):
+    """Place the cart as an order and hand it to billing for the invoice and the payment.
+
+    `billing`: billing_name, billing_email, billing_address, vat_number. `expected_total`, when a
+    client sends the total it showed, must match the server's (a stale or tampered total is
+    refused). Returns the order; its invoice is billing's.
+    """
+    from billing import services as billing_services
+
+    if payment_method not in Order.PaymentMethod.values:
+        raise ValidationFailed(
+            "Choose a payment method.", code="invalid_payment_method", fields={"payment_method": ["Unknown payment method."]}
+        )
+    if not (billing.get("billing_name") or "").strip() or not (billing.get("billing_email") or "").strip():
+        raise ValidationFailed("A billing name and email are needed.", code="billing_details_missing")
+    currency = organization.currency
+    cart = Cart.objects.select_for_update().get(pk=cart.pk, organization=organization)
+    totals, unavailable = selectors.cart_totals(cart=cart, currency=currency)
+    if unavailable:
+        names = ", ".join(item.product.name for item in unavailable)
+        raise Conflict(f"Remove what can no longer be bought before checking out: {names}.", code="product_unavailable")
+    if not totals.lines:
+        raise ValidationFailed("Your cart is empty.", code="empty_cart")
+    if expected_total is not None and int(expected_total) != totals.total:
+        raise Conflict("The total changed since it was shown; review your cart and confirm again.", code="total_mismatch")
+    _reserve_stock(totals.lines)
+
+    order = Order.objects.create(
+        organization=organization,
+        user=user,
+        currency=currency,
+        payment_method=payment_method,
+        subtotal=totals.subtotal,
+        discount=totals.discount,
+        vat=totals.vat,
+        total=totals.total,
+        **{key: (billing.get(key) or "").strip() for key in ("billing_name", "billing_email", "billing_address", "vat_number")},
+    )
+    order.number = f"CMD-{order.pk:06d}"
+    order.save(update_fields=["number"])
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            product=line.product,
+            product_name=line.product.name,
+            kind=line.product.kind,
+            quantity=line.quantity,
+            unit_amount=line.unit_amount,
+            vat_rate=line.vat_rate,
+            discount_amount=line.discount_amount,
+            vat_amount=line.vat_amount,
+            total_amount=line.total,
+        )
+        for line in totals.lines
+    )
+    invoice = billing_services.create_invoice(
+        organization=organization,
+        lines=[
+            billing_services.LineSpec(
+                description=f"{line.product.name} ({order.number})",
+                quantity=line.quantity,
+                unit_amount=line.unit_amount,
+                vat_rate=line.vat_rate,
+                discount_amount=line.discount_amount,
+                product_ref=line.product.slug,
+            )
+            for line in totals.lines
+        ],
+        source_type="order",
+        source_id=order.pk,
+        user=user,
+    )
+    order.invoice_id = invoice.pk
+    order.save(update_fields=["invoice_id"])
+    cart.items.all().delete()
+    logger.info("order_placed order=%s total=%s currency=%s", order.number, order.total, currency)
+    return order
+
+
+# --- order transitions -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def mark_paid(*, order):
+    ORDER_MACHINE.advance(order, Order.Status.PAID, paid_at=timezone.now())
+    for line in order.lines.all():
+        Product.objects.filter(pk=line.product_id).update(popularity=F("popularity") + line.quantity)
+    return order
+
+
+@transaction.atomic
+def fulfil(*, order, invoice=None):
+    """Deliver a paid order: credits to the balance, downloads opened, generation jobs started."""
+    from generation import services as generation_services
+
+    lines = list(order.lines.select_related("product"))
+    credits = sum(line.product.credits * line.quantity for line in lines if line.kind == Product.Kind.CREDITS)
+    if credits:
+        # One grant per order: generation keeps one purchase entry per order reference.
+        generation_services.grant_credits(
+            organization=order.organization, amount=credits, reason="purchase", order_ref=order.number
+        )
+    for line in lines:
+        if line.kind != Product.Kind.SERVICE:
+            continue
+        product = line.product
+        jobs = [
+            generation_services.submit_job(
+                organization=order.organization,
+                user=order.user,
+                kind=product.job_kind,
+                provider=product.job_provider,
+                model=product.job_model,
+                prompt=product.job_prompt,
+                params=product.job_params,
+                prepaid=True,
+            )
+            for _ in range(line.quantity)
+        ]
+        line.job_ids = [job.pk for job in jobs]
+        line.save(update_fields=["job_ids"])
+    ORDER_MACHINE.advance(order, Order.Status.FULFILLED, fulfilled_at=timezone.now())
+    _confirm(order, invoice)
+    logger.info("order_fulfilled order=%s", order.number)
+    return order
+
+
+def _confirm(order, invoice):
+    from notifications.services import notify
+
+    attachments = []
+    # Billing renders the PDF in a task after the invoice is finalized: attached when already there.
+    if invoice is not None and invoice.pdf_file:
+        attachments.append({"filename": f"{invoice.number}.pdf", "path": invoice.pdf_file, "mimetype": "application/pdf"})
+    notify(
+        order.user or order.organization,
+        "order_confirmed",
+        title=f"Order {order.number} is paid",
+        body="Thank you! Your order is paid and delivered: credits are on your balance, downloads and jobs on the order page.",
+        link=reverse("catalog:order_detail", args=[order.pk]),
+        context={"order": order, "lines": list(order.lines.all())},
+        attachments=attachments,
+        related=order,
+        organization=order.organization,
+    )
+
+
+@transaction.atomic
+def cancel_order(*, order, reason=""):
+    """Cancel an unpaid order and give its limited units back."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    ORDER_MACHINE.advance(order, Order.Status.CANCELED, canceled_at=timezone.now())
+    _release_stock(order)
+    logger.info("order_canceled order=%s reason=%s", order.number, reason)
+    return order
+
+
+@transaction.atomic
+def refund_order(*, order, amount=None):
+    """Record a refund of `amount` (all that is left when None). The money goes back through
+    billing's credit note; this keeps the order's state and refunded amount true."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    left = order.total - order.refunded_amount
+    amount = left if amount is None else int(amount)
+    if not 0 < amount <= left:
+        raise ValidationFailed(f"The refund must be between 1 and {left} (minor units).", code="invalid_refund_amount")
+    ORDER_MACHINE.advance(
+        order, Order.Status.REFUNDED, refunded_amount=order.refunded_amount + amount, refunded_at=timezone.now()
+    )
+    logger.info("order_refunded order=%s amount=%s", order.number, amount)
+    return order
+
+
+def handle_invoice_paid(invoice):
+    """Billing's paid handler for source "order": pay then fulfil, exactly once. The order row is
+    locked and its state decides, so a second confirmation finds it fulfilled and does nothing."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(pk=invoice.source_id, organization_id=invoice.organization_id).first()
+        if order is None:
+            logger.warning("order_paid_unknown invoice=%s source_id=%s", invoice.pk, invoice.source_id)
+            return None
+        if order.status == Order.Status.PENDING:
+            mark_paid(order=order)
+        if order.status == Order.Status.PAID:
+            fulfil(order=order, invoice=invoice)
+        else:
+            logger.info("order_paid_ignored order=%s status=%s", order.number, order.status)
+        return order
+
+
+def handle_invoice_voided(invoice):
+    """Billing voided the order's invoice: an unpaid order is canceled and its units released."""
+    order = Order.objects.filter(pk=invoice.source_id, organization_id=invoice.organization_id).first()
+    if order is not None and order.status == Order.Status.PENDING:
+        cancel_order(order=order, reason="invoice voided")
+    return order

@@ -1,0 +1,206 @@
+"""Shop pages: home, catalog (search, filters, sort, pagination in the URL, updated in place
+with htmx), product, cart, checkout, and the customer's orders with their downloads."""
+
+from django import forms
+from django.contrib import messages
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from catalog import selectors, services
+from catalog.filters import ProductFilter
+from catalog.models import Order, Product
+from core.errors import DomainError, NotFound
+from core.views import domain_errors_to_messages, organization_required
+
+PAGE_SIZE = 12
+
+
+def _organization(request):
+    return request.organization if request.user.is_authenticated and request.organization else None
+
+
+def _currency(request):
+    return selectors.shop_currency(request, _organization(request))
+
+
+def _cart(request, create=False):
+    return services.cart_for_request(request, organization=_organization(request), create=create)
+
+
+def home(request):
+    currency = _currency(request)
+    return render(
+        request,
+        "catalog/home.html",
+        {"featured": selectors.featured_products(currency=currency), "categories": selectors.categories(), "currency": currency},
+    )
+
+
+def catalog(request):
+    currency = _currency(request)
+    filterset = ProductFilter(request.GET, queryset=selectors.products(currency=currency), currency=currency)
+    valid = filterset.is_valid()
+    page = Paginator(filterset.qs if valid else Product.objects.none(), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "products": page.object_list,
+        "currency": currency,
+        "querystring": query.urlencode(),
+        "filtered": any(value for key, value in query.items() if key != "ordering"),
+        "categories": selectors.categories(),
+    }
+    template = "catalog/_results.html" if request.htmx and request.htmx.target == "results" else "catalog/catalog.html"
+    return render(request, template, context)
+
+
+def product_detail(request, slug):
+    currency = _currency(request)
+    try:
+        product = selectors.product(slug=slug, currency=currency)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    return render(request, "catalog/product_detail.html", {"product": product, "currency": currency})
+
+
+# --- cart --------------------------------------------------------------------------------------
+
+
+def cart(request):
+    currency = _currency(request)
+    totals, unavailable = selectors.cart_totals(cart=_cart(request), currency=currency)
+    return render(request, "catalog/cart.html", {"totals": totals, "unavailable": unavailable, "currency": currency})
+
+
+@require_POST
+@domain_errors_to_messages
+def cart_add(request):
+    item = services.add_item(
+        cart=_cart(request, create=True),
+        product_slug=request.POST.get("product", ""),
+        quantity=request.POST.get("quantity", "1"),
+        currency=_currency(request),
+    )
+    messages.success(request, f"{item.product.name} is in your cart.")
+    return redirect("catalog:cart")
+
+
+@require_POST
+@domain_errors_to_messages
+def cart_update(request, item_id):
+    services.set_quantity(cart=_cart(request), item_id=item_id, quantity=request.POST.get("quantity", ""))
+    return redirect("catalog:cart")
+
+
+@require_POST
+@domain_errors_to_messages
+def cart_remove(request, item_id):
+    services.remove_item(cart=_cart(request), item_id=item_id)
+    return redirect("catalog:cart")
+
+
+@require_POST
+def cart_clear(request):
+    services.clear_cart(cart=_cart(request))
+    messages.success(request, "Your cart is empty.")
+    return redirect("catalog:cart")
+
+
+# --- checkout and orders -----------------------------------------------------------------------
+
+
+class CheckoutForm(forms.Form):
+    billing_name = forms.CharField(max_length=200)
+    billing_email = forms.EmailField()
+    billing_address = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    vat_number = forms.CharField(label="VAT number", max_length=30, required=False)
+    payment_method = forms.ChoiceField(choices=Order.PaymentMethod.choices, widget=forms.RadioSelect, initial="card")
+    # The total the customer saw: if prices changed meanwhile, the order is not placed.
+    expected_total = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+@organization_required
+def checkout(request):
+    from billing.selectors import pay_url
+
+    organization = request.organization
+    cart = _cart(request)
+    totals, unavailable = selectors.cart_totals(cart=cart, currency=organization.currency)
+    if not totals.lines and not unavailable:
+        messages.info(request, "Your cart is empty: add something first.")
+        return redirect("catalog:catalog")
+    form = CheckoutForm(request.POST or None, initial={**services.billing_defaults(organization), "expected_total": totals.total})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            order = services.checkout(
+                cart=cart,
+                organization=organization,
+                user=request.user,
+                billing=data,
+                payment_method=data["payment_method"],
+                expected_total=data["expected_total"],
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("catalog:checkout")
+        from billing.selectors import invoice_for
+
+        messages.success(request, f"Order {order.number} is placed: pay its invoice to receive it.")
+        return redirect(pay_url(invoice_for(organization=organization, pk=order.invoice_id)))
+    return render(
+        request,
+        "catalog/checkout.html",
+        {"form": form, "totals": totals, "unavailable": unavailable, "currency": organization.currency},
+    )
+
+
+@organization_required
+def order_list(request):
+    page = Paginator(selectors.orders_for(organization=request.organization), 20).get_page(request.GET.get("page"))
+    return render(request, "catalog/order_list.html", {"page": page, "orders": page.object_list})
+
+
+def _order(request, pk):
+    try:
+        return selectors.order_for(organization=request.organization, pk=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+
+
+@organization_required
+def order_detail(request, pk):
+    from billing.selectors import invoice_for, pay_url
+
+    order = _order(request, pk)
+    invoice = None
+    if order.invoice_id:
+        invoice = invoice_for(organization=request.organization, pk=order.invoice_id)
+    return render(
+        request,
+        "catalog/order_detail.html",
+        {
+            "order": order,
+            "lines": order.lines.all(),
+            "vat_by_rate": selectors.order_totals_vat_by_rate(order),
+            "invoice": invoice,
+            "invoice_url": pay_url(invoice) if invoice else "",
+            "pending": order.status == order.Status.PENDING,
+        },
+    )
+
+
+@organization_required
+def download(request, pk, line_id):
+    """A digital product's file, for the organization that bought it, once the order is fulfilled."""
+    order = _order(request, pk)
+    line = next((line for line in order.lines.all() if line.pk == line_id and line.kind == Product.Kind.DIGITAL), None)
+    if line is None or not order.is_downloadable or not line.product.download:
+        raise Http404("No download here.")
+    name = line.product.download.name
+    return FileResponse(default_storage.open(name), as_attachment=True, filename=name.rsplit("/", 1)[-1])
