@@ -1,1 +1,430 @@
-from django.db import models  # noqa: F401
+"""Billing tables: plans, subscriptions, invoices and credit notes.
+
+Money is integer minor units plus an ISO currency (core.money). Each stateful model declares its
+transitions here; billing.services holds one function per transition.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+from core.errors import Conflict
+from core.state import StateMachine
+
+CURRENCIES = [("EUR", "EUR"), ("XOF", "XOF")]
+
+
+class Tier(models.TextChoices):
+    FREE = "free", "Free"
+    PRO = "pro", "Pro"
+    BUSINESS = "business", "Business"
+
+
+class Interval(models.TextChoices):
+    MONTH = "month", "Monthly"
+    YEAR = "year", "Yearly"
+
+
+class SupportPriority(models.TextChoices):
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
+class Plan(models.Model):
+    """What an organization subscribes to. Limits: None means unlimited.
+
+    The field defaults are the Free allowance, used when an organization has no plan at all.
+    """
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=80)
+    tier = models.CharField(max_length=10, choices=Tier.choices, default=Tier.FREE)
+    interval = models.CharField(max_length=5, choices=Interval.choices, default=Interval.MONTH)
+    trial_days = models.PositiveSmallIntegerField(default=0)
+    traffic_bytes = models.BigIntegerField(null=True, blank=True, default=1 * 1024**3, help_text="Per month; empty = unlimited")
+    storage_bytes = models.BigIntegerField(null=True, blank=True, default=500 * 1024**2, help_text="Empty = unlimited")
+    generation_credits = models.IntegerField(null=True, blank=True, default=50, help_text="Per period; empty = unlimited")
+    concurrent_jobs = models.PositiveSmallIntegerField(null=True, blank=True, default=1)
+    memory_mb = models.PositiveIntegerField(null=True, blank=True, default=512, help_text="What one job may use")
+    support_priority = models.CharField(max_length=10, choices=SupportPriority.choices, default=SupportPriority.LOW)
+    features = models.JSONField(default=list, blank=True, help_text="Lines shown on the pricing page")
+    is_active = models.BooleanField(default=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    LIMIT_FIELDS = ("traffic_bytes", "storage_bytes", "generation_credits", "concurrent_jobs", "memory_mb", "support_priority")
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(traffic_bytes__gte=0) | Q(traffic_bytes__isnull=True), name="plan_traffic_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(storage_bytes__gte=0) | Q(storage_bytes__isnull=True), name="plan_storage_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(generation_credits__gte=0) | Q(generation_credits__isnull=True), name="plan_credits_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_interval_display().lower()})"
+
+    def limits(self):
+        return {name: getattr(self, name) for name in self.LIMIT_FIELDS}
+
+    def price_in(self, currency):
+        """The price in minor units, or None when the plan is not sold in that currency."""
+        for price in self.prices.all():
+            if price.currency == currency:
+                return price.amount
+        return None
+
+    @property
+    def periods_per_year(self):
+        return 12 if self.interval == Interval.MONTH else 1
+
+
+class PlanPrice(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="prices")
+    currency = models.CharField(max_length=3, choices=CURRENCIES)
+    amount = models.BigIntegerField(help_text="Minor units, tax excluded")
+
+    class Meta:
+        ordering = ["currency"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "currency"], name="planprice_one_per_currency"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="planprice_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.plan.code} {self.amount} {self.currency}"
+
+
+class Subscription(models.Model):
+    class Status(models.TextChoices):
+        TRIALING = "trialing", "Trialing"
+        ACTIVE = "active", "Active"
+        PAST_DUE = "past_due", "Past due"
+        SUSPENDED = "suspended", "Suspended"
+        CANCELED = "canceled", "Canceled"
+        EXPIRED = "expired", "Expired"
+
+    LIVE = (Status.TRIALING, Status.ACTIVE, Status.PAST_DUE, Status.SUSPENDED)
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="subscriptions")
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="subscriptions")
+    status = models.CharField(max_length=10, choices=Status.choices, db_index=True)
+    currency = models.CharField(max_length=3, choices=CURRENCIES)
+    current_period_start = models.DateTimeField()
+    current_period_end = models.DateTimeField()
+    trial_end = models.DateTimeField(null=True, blank=True)
+    cancel_at_period_end = models.BooleanField(default=False)
+    # A downgrade waits for the end of the period: the plan that takes over then.
+    scheduled_plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The coupon applied (coupons are their own feature) and how many billing cycles it still covers.
+    coupon_code = models.CharField(max_length=50, blank=True)
+    coupon_cycles_remaining = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty = forever")
+    canceled_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=Q(status__in=["trialing", "active", "past_due", "suspended"]),
+                name="subscription_one_live_per_organization",
+            ),
+            models.CheckConstraint(
+                condition=Q(current_period_end__gt=models.F("current_period_start")), name="subscription_period_order"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organization} on {self.plan.code} ({self.status})"
+
+    @property
+    def is_live(self):
+        return self.status in self.LIVE
+
+
+SUBSCRIPTION_MACHINE = StateMachine(
+    {
+        "trialing": {"active", "past_due", "canceled", "suspended"},
+        "active": {"past_due", "canceled", "suspended", "expired"},
+        "past_due": {"active", "suspended", "canceled"},
+        "suspended": {"active", "canceled"},
+    }
+)
+
+
+class InvoiceQuerySet(models.QuerySet):
+    def delete(self):
+        if self.exclude(status=Invoice.Status.DRAFT).exists():
+            raise Conflict("A finalized invoice cannot be deleted: issue a credit note.", code="invoice_finalized")
+        return super().delete()
+
+
+class Invoice(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        OPEN = "open", "Open"
+        PAID = "paid", "Paid"
+        VOID = "void", "Void"
+        UNCOLLECTIBLE = "uncollectible", "Uncollectible"
+
+    class Source(models.TextChoices):
+        ORDER = "order", "Order"
+        SUBSCRIPTION = "subscription", "Subscription"
+        ADDON = "addon", "Add-on"
+        MANUAL = "manual", "Manual"
+
+    # What may still change once the invoice is finalized: its payment life, never its content.
+    MUTABLE_AFTER_FINALIZATION = frozenset(
+        {
+            "status",
+            "amount_paid",
+            "amount_credited",
+            "paid_at",
+            "voided_at",
+            "uncollectible_at",
+            "pdf_file",
+            "issued_notified_at",
+            "overdue_notified_at",
+            "payment_attempts",
+            "last_payment_error",
+            "last_payment_attempt_at",
+            "payment_references",
+            "updated_at",
+        }
+    )
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="invoices")
+    subscription = models.ForeignKey(Subscription, null=True, blank=True, on_delete=models.SET_NULL, related_name="invoices")
+    status = models.CharField(max_length=14, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    number = models.CharField(max_length=20, null=True, blank=True, unique=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    sequence = models.PositiveIntegerField(null=True, blank=True)
+    currency = models.CharField(max_length=3, choices=CURRENCIES)
+    locale = models.CharField(max_length=5, default="en")
+    source_type = models.CharField(max_length=12, choices=Source.choices, default=Source.MANUAL)
+    source_id = models.CharField(max_length=64, blank=True, db_index=True)
+    coupon_code = models.CharField(max_length=50, blank=True)
+    subtotal = models.BigIntegerField(default=0, help_text="Sum of quantity × unit price, before discounts, tax excluded")
+    discount_total = models.BigIntegerField(default=0)
+    net_total = models.BigIntegerField(default=0, help_text="Tax excluded (HT)")
+    vat_total = models.BigIntegerField(default=0)
+    total = models.BigIntegerField(default=0, help_text="Tax included (TTC)")
+    amount_paid = models.BigIntegerField(default=0)
+    amount_credited = models.BigIntegerField(default=0)
+    issue_date = models.DateField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    payment_terms_days = models.PositiveSmallIntegerField(default=14)
+    seller = models.JSONField(default=dict, blank=True, help_text="Copied from settings.SELLER at finalization")
+    buyer = models.JSONField(default=dict, blank=True, help_text="Copied from the organization at finalization")
+    pdf_file = models.CharField(max_length=255, blank=True, help_text="Storage name of the rendered PDF")
+    paid_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    uncollectible_at = models.DateTimeField(null=True, blank=True)
+    issued_notified_at = models.DateTimeField(null=True, blank=True)
+    overdue_notified_at = models.DateTimeField(null=True, blank=True)
+    payment_attempts = models.PositiveSmallIntegerField(default=0)
+    last_payment_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_payment_error = models.CharField(max_length=255, blank=True)
+    payment_references = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = InvoiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "status"]),
+            models.Index(fields=["source_type", "source_id"]),
+            models.Index(fields=["status", "due_date"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "sequence"], name="invoice_unique_year_sequence"),
+            models.CheckConstraint(
+                condition=(Q(status="draft", number__isnull=True) | (~Q(status="draft") & Q(number__isnull=False))),
+                name="invoice_number_iff_finalized",
+            ),
+            models.CheckConstraint(condition=Q(total__gte=0), name="invoice_total_positive"),
+            models.CheckConstraint(condition=Q(amount_paid__gte=0), name="invoice_paid_positive"),
+            models.CheckConstraint(
+                condition=Q(amount_credited__gte=0) & Q(amount_credited__lte=models.F("total")),
+                name="invoice_credit_within_total",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number or f"Draft #{self.pk}"
+
+    def save(self, *args, **kwargs):
+        changed = self._frozen_changes()
+        if changed:
+            raise Conflict(
+                f"Invoice {self.number} is finalized and cannot be edited ({', '.join(changed)}): issue a credit note.",
+                code="invoice_finalized",
+            )
+        super().save(*args, **kwargs)
+        self._loaded = {f.attname: self.__dict__[f.attname] for f in self._meta.concrete_fields if f.attname in self.__dict__}
+
+    def delete(self, *args, **kwargs):
+        if self.status != Invoice.Status.DRAFT:
+            raise Conflict("A finalized invoice cannot be deleted: issue a credit note.", code="invoice_finalized")
+        return super().delete(*args, **kwargs)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded = dict(zip(field_names, values, strict=True))
+        return instance
+
+    def _frozen_changes(self):
+        loaded = getattr(self, "_loaded", None)
+        if not loaded or loaded.get("status", Invoice.Status.DRAFT) == Invoice.Status.DRAFT:
+            return []
+        return [
+            f.attname
+            for f in self._meta.concrete_fields
+            if f.attname in loaded
+            and f.name not in self.MUTABLE_AFTER_FINALIZATION
+            and getattr(self, f.attname) != loaded[f.attname]
+        ]
+
+    @property
+    def is_finalized(self):
+        return self.status != Invoice.Status.DRAFT
+
+    @property
+    def amount_due(self):
+        if self.status in (Invoice.Status.OPEN, Invoice.Status.UNCOLLECTIBLE):
+            return max(self.total - self.amount_paid - self.amount_credited, 0)
+        return 0
+
+    @property
+    def creditable(self):
+        return self.total - self.amount_credited
+
+
+INVOICE_MACHINE = StateMachine(
+    {
+        "draft": {"open", "void"},
+        "open": {"paid", "void", "uncollectible"},
+        "uncollectible": {"paid", "void"},
+    }
+)
+
+
+class LineBase(models.Model):
+    """A priced line: amounts rounded once, here, so every total is a sum of rounded lines."""
+
+    position = models.PositiveSmallIntegerField(default=0)
+    description = models.CharField(max_length=300)
+    product_ref = models.CharField(max_length=80, blank=True)
+    quantity = models.PositiveIntegerField(default=1)
+    unit_amount = models.BigIntegerField(help_text="Minor units, tax excluded; negative for a credit (proration)")
+    discount_amount = models.BigIntegerField(default=0)
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
+    net_amount = models.BigIntegerField(help_text="quantity × unit − discount, tax excluded")
+    vat_amount = models.BigIntegerField()
+    total_amount = models.BigIntegerField()
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+    @property
+    def gross_amount(self):
+        return self.quantity * self.unit_amount
+
+
+class InvoiceLine(LineBase):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+
+    class Meta(LineBase.Meta):
+        constraints = [
+            models.CheckConstraint(condition=Q(discount_amount__gte=0), name="invoiceline_discount_positive"),
+            models.CheckConstraint(condition=Q(vat_rate__gte=0) & Q(vat_rate__lte=100), name="invoiceline_vat_rate_range"),
+        ]
+
+    def __str__(self):
+        return self.description
+
+    def save(self, *args, **kwargs):
+        self._check_draft()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._check_draft()
+        return super().delete(*args, **kwargs)
+
+    def _check_draft(self):
+        invoice = Invoice.objects.only("status", "number").get(pk=self.invoice_id)
+        if invoice.is_finalized:
+            raise Conflict(f"Invoice {invoice.number} is finalized and its lines cannot change.", code="invoice_finalized")
+
+
+class NumberSequence(models.Model):
+    """The last number given per document kind and year; its row lock serializes finalizations."""
+
+    prefix = models.CharField(max_length=5)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="numbersequence_unique_prefix_year")]
+
+    def __str__(self):
+        return f"{self.prefix}-{self.year}: {self.last}"
+
+
+class CreditNote(models.Model):
+    """A correction or refund of an invoice, with its own number (AV-YYYY-NNNNNN), lines and PDF."""
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="credit_notes")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
+    number = models.CharField(max_length=20, unique=True)
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3, choices=CURRENCIES)
+    locale = models.CharField(max_length=5, default="en")
+    reason = models.CharField(max_length=300)
+    refund_reference = models.CharField(max_length=120, blank=True, help_text="The provider refund it records, if any")
+    net_total = models.BigIntegerField()
+    vat_total = models.BigIntegerField()
+    total = models.BigIntegerField()
+    issue_date = models.DateField()
+    seller = models.JSONField(default=dict)
+    buyer = models.JSONField(default=dict)
+    pdf_file = models.CharField(max_length=255, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "sequence"], name="creditnote_unique_year_sequence"),
+            models.CheckConstraint(condition=Q(total__gt=0), name="creditnote_total_positive"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+class CreditNoteLine(LineBase):
+    credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="lines")
+
+    def __str__(self):
+        return self.description

@@ -1,0 +1,92 @@
+"""Billing reads, always scoped to an organization (or to a source another app owns)."""
+
+from django.db.models import Prefetch
+from django.urls import reverse
+
+from billing.models import CreditNote, Invoice, Plan, PlanPrice, Subscription
+from core.errors import NotFound
+
+
+def plans_for_sale(*, currency=None):
+    """Active plans with their prices (one query for the prices), those sold in `currency` when given."""
+    plans = Plan.objects.filter(is_active=True).prefetch_related(
+        Prefetch("prices", queryset=PlanPrice.objects.order_by("currency"))
+    )
+    if currency:
+        plans = plans.filter(prices__currency=currency)
+    return plans
+
+
+def live_subscription(*, organization):
+    return (
+        Subscription.objects.select_related("plan", "scheduled_plan")
+        .filter(organization=organization, status__in=Subscription.LIVE)
+        .first()
+    )
+
+
+def subscriptions_for(*, organization):
+    return Subscription.objects.filter(organization=organization).select_related("plan", "scheduled_plan")
+
+
+def subscription_for(*, organization, pk):
+    subscription = subscriptions_for(organization=organization).filter(pk=pk).first()
+    if subscription is None:
+        raise NotFound("No such subscription.")
+    return subscription
+
+
+def invoices_for(*, organization):
+    return Invoice.objects.filter(organization=organization).exclude(status=Invoice.Status.DRAFT)
+
+
+def invoice_for(*, organization, pk):
+    """An organization's invoice; another organization's (or a draft) is NotFound."""
+    invoice = invoices_for(organization=organization).filter(pk=pk).first()
+    if invoice is None:
+        raise NotFound("No such invoice.")
+    return invoice
+
+
+def invoices_for_source(*, source_type, source_id):
+    return Invoice.objects.filter(source_type=source_type, source_id=str(source_id))
+
+
+def credit_notes_for(*, organization):
+    return CreditNote.objects.filter(organization=organization).select_related("invoice")
+
+
+def credit_note_for(*, organization, pk):
+    note = credit_notes_for(organization=organization).filter(pk=pk).first()
+    if note is None:
+        raise NotFound("No such credit note.")
+    return note
+
+
+def invoice_url(invoice):
+    return reverse("billing:invoice_detail", args=[invoice.pk])
+
+
+def pay_url(invoice):
+    """The page where the customer pays the invoice (its detail page carries the payment form)."""
+    return invoice_url(invoice)
+
+
+def current_plan(*, organization):
+    subscription = live_subscription(organization=organization)
+    return subscription.plan if subscription else None
+
+
+def free_plan():
+    return Plan.objects.filter(tier="free", is_active=True).order_by("sort_order").first()
+
+
+def plan_limits(*, organization):
+    """{"traffic_bytes", "storage_bytes", "generation_credits", "concurrent_jobs", "memory_mb",
+    "support_priority"} of the live plan; the Free plan's without one (None = unlimited)."""
+    plan = current_plan(organization=organization) or free_plan() or Plan()
+    return plan.limits()
+
+
+def is_suspended(organization):
+    return Subscription.objects.filter(organization=organization, status=Subscription.Status.SUSPENDED).exists()

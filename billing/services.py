@@ -1,0 +1,778 @@
+"""Every billing write: invoices (create, finalize, pay, fail, void, credit) and subscriptions
+(subscribe, change plan, cancel, resume, suspend, reactivate, renew).
+
+Other apps call `create_invoice` and register handlers for their invoices being paid or voided
+(docs/architecture.md). Amounts are minor units in the organization's currency.
+"""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from billing import selectors
+from billing.models import (
+    INVOICE_MACHINE,
+    SUBSCRIPTION_MACHINE,
+    CreditNote,
+    CreditNoteLine,
+    Interval,
+    Invoice,
+    InvoiceLine,
+    NumberSequence,
+    Subscription,
+)
+from core.errors import Conflict, InvalidTransition, ValidationFailed
+from core.money import check_currency, percent_of, prorate
+
+logger = logging.getLogger("webox.billing")
+
+
+# --- Lines ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineSpec:
+    """One line to invoice. Amounts in minor units, tax excluded; vat_rate a Decimal percent."""
+
+    description: str
+    quantity: int
+    unit_amount: int
+    vat_rate: Decimal
+    discount_amount: int = 0
+    product_ref: str = ""
+
+
+def price_line(spec):
+    """The rounded amounts of a line: VAT rounded half-up once, on the line's net amount."""
+    try:
+        rate = Decimal(str(spec.vat_rate))
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed(f"“{spec.vat_rate}” is not a VAT rate.", code="invalid_line") from None
+    if not isinstance(spec.quantity, int) or spec.quantity < 1:
+        raise ValidationFailed("A line's quantity is a whole number of at least 1.", code="invalid_line")
+    if not isinstance(spec.unit_amount, int) or not isinstance(spec.discount_amount, int):
+        raise ValidationFailed("Line amounts are whole minor units.", code="invalid_line")
+    if not (Decimal(0) <= rate <= Decimal(100)):
+        raise ValidationFailed("A VAT rate is between 0 and 100 percent.", code="invalid_line")
+    gross = spec.quantity * spec.unit_amount
+    if spec.discount_amount < 0 or (spec.discount_amount and spec.discount_amount > gross):
+        raise ValidationFailed("A discount is positive and never above the line's amount.", code="invalid_line")
+    if not spec.description.strip():
+        raise ValidationFailed("Every line needs a description.", code="invalid_line")
+    net = gross - spec.discount_amount
+    vat = percent_of(net, rate)
+    return {
+        "description": spec.description.strip()[:300],
+        "product_ref": spec.product_ref[:80],
+        "quantity": spec.quantity,
+        "unit_amount": spec.unit_amount,
+        "discount_amount": spec.discount_amount,
+        "vat_rate": rate,
+        "net_amount": net,
+        "vat_amount": vat,
+        "total_amount": net + vat,
+    }
+
+
+def _totals(priced):
+    subtotal = sum(line["quantity"] * line["unit_amount"] for line in priced)
+    discount = sum(line["discount_amount"] for line in priced)
+    net = sum(line["net_amount"] for line in priced)
+    vat = sum(line["vat_amount"] for line in priced)
+    return {"subtotal": subtotal, "discount_total": discount, "net_total": net, "vat_total": vat, "total": net + vat}
+
+
+EU_COUNTRIES = frozenset("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split())
+
+
+def vat_rate_for(organization):
+    """The French seller's VAT on services: 20% in France and for EU buyers without a VAT number;
+    0% for EU businesses (reverse charge) and outside the EU (art. 259-1 CGI)."""
+    if organization.country == "FR" or (organization.country in EU_COUNTRIES and not organization.vat_number):
+        return Decimal("20.00")
+    return Decimal("0.00")
+
+
+# --- Cross-app handlers --------------------------------------------------------------------------
+
+_paid_handlers = defaultdict(list)
+_voided_handlers = defaultdict(list)
+
+
+def register_invoice_paid_handler(source_type, handler):
+    """handler(invoice) runs once, inside the transaction that marks the invoice paid."""
+    _check_source_type(source_type)
+    if handler not in _paid_handlers[source_type]:
+        _paid_handlers[source_type].append(handler)
+    return handler
+
+
+def register_invoice_voided_handler(source_type, handler):
+    """handler(invoice) runs once, when an invoice of that source is voided (release what it held)."""
+    _check_source_type(source_type)
+    if handler not in _voided_handlers[source_type]:
+        _voided_handlers[source_type].append(handler)
+    return handler
+
+
+def _check_source_type(source_type):
+    if source_type not in Invoice.Source.values:
+        raise ValidationFailed(f"Unknown invoice source “{source_type}”.", code="invalid_source_type")
+
+
+# --- Invoices ------------------------------------------------------------------------------------
+
+
+def platform_today():
+    """Invoice dates (and the year of their numbers) follow the seller's calendar."""
+    return timezone.now().astimezone(ZoneInfo(settings.PLATFORM_TIME_ZONE)).date()
+
+
+@transaction.atomic
+def create_invoice(*, organization, lines, source_type, source_id, coupon_code=None, user=None, finalize=True, subscription=None):
+    """An invoice for `organization` with `lines` (LineSpec), finalized unless finalize=False."""
+    _check_source_type(source_type)
+    check_currency(organization.currency)
+    if not lines:
+        raise ValidationFailed("An invoice needs at least one line.", code="invalid_line")
+    priced = [price_line(spec) for spec in lines]
+    totals = _totals(priced)
+    if totals["total"] < 0:
+        raise ValidationFailed("An invoice cannot total less than zero: issue a credit note instead.", code="negative_invoice")
+    invoice = Invoice.objects.create(
+        organization=organization,
+        subscription=subscription,
+        currency=organization.currency,
+        locale=organization.locale,
+        source_type=source_type,
+        source_id=str(source_id or ""),
+        coupon_code=coupon_code or "",
+        payment_terms_days=organization.payment_terms_days,
+        created_by=user,
+        **totals,
+    )
+    InvoiceLine.objects.bulk_create(InvoiceLine(invoice=invoice, position=i, **line) for i, line in enumerate(priced))
+    logger.info(
+        "invoice_created invoice=%s org=%s source=%s:%s total=%s",
+        invoice.pk,
+        organization.pk,
+        source_type,
+        source_id,
+        invoice.total,
+    )
+    if finalize:
+        invoice = finalize_invoice(invoice=invoice)
+    return invoice
+
+
+def _next_number(prefix, year):
+    """The next number of the year, under the sequence row's lock: gapless, since a rolled-back
+    finalization rolls the counter back with it."""
+    sequence = NumberSequence.objects.select_for_update().filter(prefix=prefix, year=year).first()
+    if sequence is None:
+        try:
+            with transaction.atomic():
+                NumberSequence.objects.create(prefix=prefix, year=year)
+        except IntegrityError:
+            pass  # another finalization created it first; lock theirs below
+        sequence = NumberSequence.objects.select_for_update().get(prefix=prefix, year=year)
+    sequence.last += 1
+    sequence.save(update_fields=["last"])
+    return sequence.last, f"{prefix}-{year}-{sequence.last:06d}"
+
+
+def seller_details():
+    return dict(settings.SELLER)
+
+
+def buyer_details(organization):
+    return {
+        "name": organization.display_legal_name,
+        "address_lines": organization.address_lines,
+        "address_line1": organization.address_line1,
+        "postal_code": organization.postal_code,
+        "city": organization.city,
+        "country": organization.country,
+        "vat_number": organization.vat_number,
+        "email": organization.billing_email,
+    }
+
+
+@transaction.atomic
+def finalize_invoice(*, invoice):
+    """draft → open: number, dates, seller and buyer fixed; the PDF is rendered by a task."""
+    invoice = Invoice.objects.select_for_update().select_related("organization").get(pk=invoice.pk)
+    INVOICE_MACHINE.check(invoice.status, Invoice.Status.OPEN)
+    today = platform_today()
+    sequence, number = _next_number("INV", today.year)
+    INVOICE_MACHINE.advance(
+        invoice,
+        Invoice.Status.OPEN,
+        number=number,
+        year=today.year,
+        sequence=sequence,
+        issue_date=today,
+        due_date=today + timedelta(days=invoice.payment_terms_days),
+        seller=seller_details(),
+        buyer=buyer_details(invoice.organization),
+        locale=invoice.organization.locale,
+    )
+    logger.info("invoice_finalized invoice=%s number=%s total=%s %s", invoice.pk, number, invoice.total, invoice.currency)
+    from billing.tasks import render_invoice_documents
+
+    transaction.on_commit(lambda: render_invoice_documents.delay(invoice.pk))
+    if invoice.total == 0:
+        invoice = _settle(invoice, reference="zero-total")
+    return invoice
+
+
+def _lock(invoice):
+    return Invoice.objects.select_for_update().select_related("organization", "subscription").get(pk=invoice.pk)
+
+
+def _settle(invoice, *, reference, amount=0):
+    INVOICE_MACHINE.advance(
+        invoice,
+        Invoice.Status.PAID,
+        paid_at=timezone.now(),
+        amount_paid=invoice.amount_paid + amount,
+        payment_references=[*invoice.payment_references, reference],
+    )
+    for handler in _paid_handlers[invoice.source_type]:
+        handler(invoice)
+    return invoice
+
+
+@transaction.atomic
+def mark_invoice_paid(*, invoice, amount, reference):
+    """Record the payment `reference` of `amount` (the whole amount due) and run the paid handlers once.
+
+    The same reference twice is a no-op, so a replayed provider event changes nothing.
+    """
+    invoice = _lock(invoice)
+    if reference in invoice.payment_references:
+        return invoice
+    if invoice.status not in (Invoice.Status.OPEN, Invoice.Status.UNCOLLECTIBLE):
+        raise InvalidTransition(
+            f"Invoice {invoice.number or 'draft'} is {invoice.get_status_display().lower()}: it cannot be paid.",
+            code="invoice_not_payable",
+        )
+    if amount != invoice.amount_due:
+        raise ValidationFailed(
+            f"The amount {amount} does not match the {invoice.amount_due} due on invoice {invoice.number}.",
+            code="amount_mismatch",
+        )
+    invoice = _settle(invoice, reference=reference, amount=amount)
+    _notify(invoice, "invoice_paid")
+    logger.info("invoice_paid invoice=%s number=%s amount=%s reference=%s", invoice.pk, invoice.number, amount, reference)
+    return invoice
+
+
+@transaction.atomic
+def record_payment_failure(*, invoice, code, message):
+    """A failed payment attempt: counted and kept for the retry and dunning schedule."""
+    invoice = _lock(invoice)
+    invoice.payment_attempts += 1
+    invoice.last_payment_attempt_at = timezone.now()
+    invoice.last_payment_error = f"{code}: {message}"[:255]
+    invoice.save(update_fields=["payment_attempts", "last_payment_attempt_at", "last_payment_error", "updated_at"])
+    logger.info("invoice_payment_failed invoice=%s attempts=%s code=%s", invoice.pk, invoice.payment_attempts, code)
+    return invoice
+
+
+@transaction.atomic
+def void_invoice(*, invoice, reason, user=None):
+    """open/uncollectible → void: what remains is credited (a numbered invoice is never erased)."""
+    invoice = _lock(invoice)
+    INVOICE_MACHINE.check(invoice.status, Invoice.Status.VOID)
+    if invoice.amount_paid:
+        raise Conflict("This invoice has been paid: refund it with a credit note instead.", code="invoice_paid")
+    if invoice.creditable > 0:
+        _create_credit_note(invoice, amount=invoice.creditable, reason=reason or "Invoice voided", user=user)
+    return _void(invoice)
+
+
+def _void(invoice):
+    INVOICE_MACHINE.advance(invoice, Invoice.Status.VOID, voided_at=timezone.now())
+    for handler in _voided_handlers[invoice.source_type]:
+        handler(invoice)
+    logger.info("invoice_voided invoice=%s number=%s", invoice.pk, invoice.number)
+    return invoice
+
+
+@transaction.atomic
+def mark_uncollectible(*, invoice):
+    invoice = _lock(invoice)
+    return INVOICE_MACHINE.advance(invoice, Invoice.Status.UNCOLLECTIBLE, uncollectible_at=timezone.now())
+
+
+@transaction.atomic
+def issue_credit_note(*, invoice, amount=None, reason, user=None, refund_reference=""):
+    """Credit `amount` (tax included; all that remains when None) of a finalized invoice.
+
+    Never more than invoiced: the invoice row is locked and the remainder checked (and the
+    database refuses amount_credited above total). An unpaid invoice credited in full is void.
+    """
+    invoice = _lock(invoice)
+    if not invoice.is_finalized or invoice.status == Invoice.Status.VOID:
+        raise InvalidTransition("Only an open, paid or uncollectible invoice can be credited.", code="invoice_not_creditable")
+    amount = invoice.creditable if amount is None else amount
+    if not isinstance(amount, int) or amount <= 0:
+        raise ValidationFailed("A credit note is for a positive amount.", code="invalid_amount")
+    if amount > invoice.creditable:
+        raise ValidationFailed(
+            f"At most {invoice.creditable} can still be credited on invoice {invoice.number}.", code="credit_above_invoice"
+        )
+    note = _create_credit_note(invoice, amount=amount, reason=reason, user=user, refund_reference=refund_reference)
+    if invoice.status == Invoice.Status.OPEN and not invoice.amount_paid and invoice.creditable == 0:
+        _void(invoice)
+    return note
+
+
+def _credit_lines(invoice, amount):
+    """The credit's lines: the invoice's own lines when crediting all of an uncredited invoice,
+    otherwise one line per VAT rate, the amount shared out in proportion and split into HT and VAT."""
+    lines = list(invoice.lines.all())
+    if amount == invoice.total and invoice.amount_credited == 0:
+        return [
+            {
+                k: getattr(line, k)
+                for k in (
+                    "description",
+                    "product_ref",
+                    "quantity",
+                    "unit_amount",
+                    "discount_amount",
+                    "vat_rate",
+                    "net_amount",
+                    "vat_amount",
+                    "total_amount",
+                )
+            }
+            for line in lines
+        ]
+    by_rate = defaultdict(int)
+    for line in lines:
+        by_rate[line.vat_rate] += line.total_amount
+    rates = sorted(by_rate)
+    result, remaining = [], amount
+    for i, rate in enumerate(rates):
+        share = remaining if i == len(rates) - 1 else prorate(amount, by_rate[rate], invoice.total)
+        remaining -= share
+        net = prorate(share, 100, 100 + rate)
+        result.append(
+            {
+                "description": f"Credit on invoice {invoice.number}" + (f" (VAT {rate}%)" if len(rates) > 1 else ""),
+                "product_ref": "",
+                "quantity": 1,
+                "unit_amount": net,
+                "discount_amount": 0,
+                "vat_rate": rate,
+                "net_amount": net,
+                "vat_amount": share - net,
+                "total_amount": share,
+            }
+        )
+    return [line for line in result if line["total_amount"]]
+
+
+def _create_credit_note(invoice, *, amount, reason, user=None, refund_reference=""):
+    lines = _credit_lines(invoice, amount)
+    today = platform_today()
+    sequence, number = _next_number("AV", today.year)
+    note = CreditNote.objects.create(
+        organization=invoice.organization,
+        invoice=invoice,
+        number=number,
+        year=today.year,
+        sequence=sequence,
+        currency=invoice.currency,
+        locale=invoice.locale,
+        reason=reason[:300],
+        refund_reference=refund_reference,
+        net_total=sum(line["net_amount"] for line in lines),
+        vat_total=sum(line["vat_amount"] for line in lines),
+        total=amount,
+        issue_date=today,
+        seller=invoice.seller,
+        buyer=invoice.buyer,
+        created_by=user,
+    )
+    CreditNoteLine.objects.bulk_create(CreditNoteLine(credit_note=note, position=i, **line) for i, line in enumerate(lines))
+    invoice.amount_credited += amount
+    invoice.save(update_fields=["amount_credited", "updated_at"])
+    from billing.tasks import render_credit_note_pdf
+
+    transaction.on_commit(lambda: render_credit_note_pdf.delay(note.pk))
+    logger.info("credit_note_issued note=%s invoice=%s amount=%s", number, invoice.number, amount)
+    return note
+
+
+def refund_to_credit_note(*, invoice, amount, refund_reference, reason="Refund", user=None):
+    """What payments calls after a provider refund: the refunded amount becomes a credit note."""
+    if amount > invoice.amount_paid:
+        raise ValidationFailed("A refund is never above what was paid.", code="refund_above_paid")
+    return issue_credit_note(invoice=invoice, amount=amount, reason=reason, user=user, refund_reference=refund_reference)
+
+
+# --- Documents and messages ----------------------------------------------------------------------
+
+
+def store_invoice_pdf(*, invoice):
+    """Render the PDF (Factur-X when required) once; a second call keeps the first file."""
+    from billing import documents
+
+    with transaction.atomic():
+        invoice = _lock(invoice)
+        if invoice.pdf_file or not invoice.is_finalized:
+            return invoice
+        invoice.pdf_file = documents.save_pdf(f"invoices/{invoice.year}/{invoice.number}.pdf", documents.invoice_pdf(invoice))
+        invoice.save(update_fields=["pdf_file", "updated_at"])
+    logger.info("invoice_pdf_rendered invoice=%s path=%s", invoice.number, invoice.pdf_file)
+    return invoice
+
+
+def store_credit_note_pdf(*, note):
+    from billing import documents
+
+    with transaction.atomic():
+        note = CreditNote.objects.select_for_update().select_related("invoice", "organization").get(pk=note.pk)
+        if note.pdf_file:
+            return note
+        note.pdf_file = documents.save_pdf(f"credit-notes/{note.year}/{note.number}.pdf", documents.credit_note_pdf(note))
+        note.save(update_fields=["pdf_file"])
+    return note
+
+
+@transaction.atomic
+def send_credit_note_issued(*, note):
+    """The credit note's email (PDF attached) and notification, once."""
+    from billing.emails import credit_note_message
+    from notifications.services import notify
+
+    if not CreditNote.objects.filter(pk=note.pk, notified_at__isnull=True).update(notified_at=timezone.now()):
+        return False
+    title, body = credit_note_message(note)
+    attachments = (
+        [{"filename": f"{note.number}.pdf", "path": note.pdf_file, "mimetype": "application/pdf"}] if note.pdf_file else []
+    )
+    notify(
+        note.organization,
+        "credit_note_issued",
+        title=title,
+        body=body,
+        link=selectors.invoice_url(note.invoice),
+        context={"note": note, "invoice": note.invoice},
+        attachments=attachments,
+        related=note,
+    )
+    return True
+
+
+@transaction.atomic
+def send_invoice_issued(*, invoice):
+    """The "invoice issued" email (PDF attached) and notification, once per invoice."""
+    updated = Invoice.objects.filter(pk=invoice.pk, issued_notified_at__isnull=True).update(issued_notified_at=timezone.now())
+    if updated:
+        _notify(invoice, "invoice_issued", attach_pdf=True)
+    return bool(updated)
+
+
+def _notify(invoice, kind, *, attach_pdf=False):
+    from billing.emails import invoice_message
+    from notifications.services import notify
+
+    title, body = invoice_message(invoice, kind)
+    attachments = (
+        [{"filename": f"{invoice.number}.pdf", "path": invoice.pdf_file, "mimetype": "application/pdf"}]
+        if attach_pdf and invoice.pdf_file
+        else []
+    )
+    notify(
+        invoice.organization,
+        kind,
+        title=title,
+        body=body,
+        link=selectors.invoice_url(invoice),
+        context={"invoice": invoice},
+        attachments=attachments,
+        related=invoice,
+    )
+
+
+def notify_overdue_invoices(*, today=None):
+    """Open invoices past their due date: the overdue email once each, and the subscription past due."""
+    today = today or platform_today()
+    sent = 0
+    for invoice in Invoice.objects.filter(status=Invoice.Status.OPEN, due_date__lt=today, overdue_notified_at__isnull=True):
+        with transaction.atomic():
+            if not Invoice.objects.filter(pk=invoice.pk, overdue_notified_at__isnull=True).update(
+                overdue_notified_at=timezone.now()
+            ):
+                continue
+            invoice = _lock(invoice)
+            _notify(invoice, "invoice_overdue")
+            subscription = invoice.subscription
+            if subscription and SUBSCRIPTION_MACHINE.can(subscription.status, Subscription.Status.PAST_DUE):
+                SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.PAST_DUE)
+            sent += 1
+    return sent
+
+
+# --- Subscriptions -------------------------------------------------------------------------------
+
+
+def _add_interval(moment, interval):
+    return moment + (relativedelta(months=1) if interval == Interval.MONTH else relativedelta(years=1))
+
+
+def _price(plan, currency):
+    price = plan.price_in(currency)
+    if price is None or not plan.is_active:
+        raise ValidationFailed(
+            f"The {plan.name} plan is not sold in {currency}.",
+            code="plan_not_available_in_currency",
+            fields={"plan": [f"Not sold in {currency}."]},
+        )
+    return price
+
+
+def _period_label(start, end, locale):
+    from babel.dates import format_date
+
+    fmt = "d MMM yyyy"
+    return f"{format_date(start.date(), fmt, locale=locale)} – {format_date(end.date(), fmt, locale=locale)}"
+
+
+def _plan_line(subscription, plan, amount, start, end, *, prefix=""):
+    org = subscription.organization
+    label = f"{prefix}{plan.name} ({plan.get_interval_display().lower()}), {_period_label(start, end, org.locale)}"
+    return LineSpec(
+        description=label, quantity=1, unit_amount=amount, vat_rate=vat_rate_for(org), product_ref=f"plan:{plan.code}"
+    )
+
+
+def _bill(subscription, lines, user=None):
+    return create_invoice(
+        organization=subscription.organization,
+        lines=lines,
+        source_type=Invoice.Source.SUBSCRIPTION,
+        source_id=subscription.pk,
+        user=user,
+        subscription=subscription,
+        coupon_code=subscription.coupon_code or None,
+    )
+
+
+def _lock_subscription(subscription):
+    return Subscription.objects.select_for_update().select_related("organization", "plan").get(pk=subscription.pk)
+
+
+@transaction.atomic
+def subscribe(*, organization, plan, trial=False, user=None):
+    """A new subscription: a trial (no invoice yet), or the first period invoiced now."""
+    price = _price(plan, organization.currency)
+    if selectors.live_subscription(organization=organization):
+        raise Conflict("This organization already has a subscription: change its plan instead.", code="subscription_exists")
+    now = timezone.now()
+    if trial:
+        if not plan.trial_days:
+            raise ValidationFailed(f"The {plan.name} plan has no trial.", code="no_trial")
+        if Subscription.objects.filter(organization=organization, trial_end__isnull=False).exists():
+            raise ValidationFailed("This organization has already had a trial.", code="trial_used")
+    end = now + timedelta(days=plan.trial_days) if trial else _add_interval(now, plan.interval)
+    try:
+        with transaction.atomic():
+            subscription = Subscription.objects.create(
+                organization=organization,
+                plan=plan,
+                currency=organization.currency,
+                status=Subscription.Status.TRIALING if trial else Subscription.Status.ACTIVE,
+                current_period_start=now,
+                current_period_end=end,
+                trial_end=end if trial else None,
+            )
+    except IntegrityError:
+        raise Conflict("This organization already has a subscription.", code="subscription_exists") from None
+    if not trial and price:
+        _bill(subscription, [_plan_line(subscription, plan, price, now, end)], user=user)
+    logger.info("subscribed org=%s plan=%s trial=%s", organization.pk, plan.code, trial)
+    return subscription
+
+
+def _yearly_price(plan, currency):
+    return _price(plan, currency) * plan.periods_per_year
+
+
+@transaction.atomic
+def change_plan(*, subscription, plan, user=None):
+    """A dearer plan starts now, prorated on one invoice; a cheaper one waits for the period's end."""
+    subscription = _lock_subscription(subscription)
+    if subscription.status not in (Subscription.Status.TRIALING, Subscription.Status.ACTIVE):
+        raise InvalidTransition(
+            "Only an active or trialing subscription can change plan: settle what is due first.",
+            code="subscription_not_changeable",
+        )
+    if plan.pk == subscription.plan_id:
+        raise ValidationFailed("This is already your plan.", code="same_plan")
+    currency = subscription.currency
+    new_yearly, old_yearly = _yearly_price(plan, currency), _yearly_price(subscription.plan, currency)
+    if subscription.status == Subscription.Status.TRIALING:
+        subscription.plan, subscription.scheduled_plan = plan, None
+        subscription.save(update_fields=["plan", "scheduled_plan", "updated_at"])
+    elif new_yearly > old_yearly:
+        _upgrade_now(subscription, plan, user)
+    else:
+        subscription.scheduled_plan = plan
+        subscription.save(update_fields=["scheduled_plan", "updated_at"])
+    logger.info(
+        "plan_changed subscription=%s to=%s scheduled=%s", subscription.pk, plan.code, bool(subscription.scheduled_plan_id)
+    )
+    return subscription
+
+
+def proration(*, old_price, new_price, start, end, now, same_interval):
+    """(credit, charge) in minor units: the unused part of the old period, and what the new plan
+    costs for the rest of this period (or a whole new period when the interval changes)."""
+    total = int((end - start).total_seconds())
+    remaining = max(int((end - now).total_seconds()), 0)
+    credit = prorate(old_price, remaining, total)
+    charge = prorate(new_price, remaining, total) if same_interval else new_price
+    return credit, charge
+
+
+def _upgrade_now(subscription, plan, user):
+    now = timezone.now()
+    old_plan, currency = subscription.plan, subscription.currency
+    old_price, new_price = _price(old_plan, currency), _price(plan, currency)
+    same_interval = old_plan.interval == plan.interval and old_price > 0
+    start, end = subscription.current_period_start, subscription.current_period_end
+    credit, charge = proration(
+        old_price=old_price, new_price=new_price, start=start, end=end, now=now, same_interval=same_interval
+    )
+    new_end = end if same_interval else _add_interval(now, plan.interval)
+    lines = []
+    if credit:
+        lines.append(_plan_line(subscription, old_plan, -credit, now, end, prefix="Unused time on "))
+    lines.append(_plan_line(subscription, plan, charge, now, new_end, prefix="Remaining time on " if same_interval else ""))
+    subscription.plan, subscription.scheduled_plan = plan, None
+    subscription.cancel_at_period_end = False
+    if not same_interval:
+        subscription.current_period_start, subscription.current_period_end = now, new_end
+    subscription.save()
+    _bill(subscription, lines, user=user)
+
+
+@transaction.atomic
+def cancel_subscription(*, subscription, at_period_end=True):
+    subscription = _lock_subscription(subscription)
+    if not subscription.is_live:
+        raise InvalidTransition("This subscription has already ended.", code="subscription_ended")
+    if at_period_end:
+        if subscription.cancel_at_period_end:
+            raise InvalidTransition("This subscription is already set to end with its period.", code="already_canceling")
+        subscription.cancel_at_period_end = True
+        subscription.canceled_at = timezone.now()
+        subscription.save(update_fields=["cancel_at_period_end", "canceled_at", "updated_at"])
+        return subscription
+    now = timezone.now()
+    return SUBSCRIPTION_MACHINE.advance(
+        subscription, Subscription.Status.CANCELED, canceled_at=now, ended_at=now, scheduled_plan=None
+    )
+
+
+@transaction.atomic
+def resume_subscription(*, subscription):
+    """Undo a cancellation at period end, before the period ends."""
+    subscription = _lock_subscription(subscription)
+    if not subscription.is_live or not subscription.cancel_at_period_end:
+        raise InvalidTransition("Only a subscription set to end with its period can be resumed.", code="not_resumable")
+    subscription.cancel_at_period_end = False
+    subscription.canceled_at = None
+    subscription.save(update_fields=["cancel_at_period_end", "canceled_at", "updated_at"])
+    return subscription
+
+
+@transaction.atomic
+def suspend_subscription(*, subscription):
+    subscription = _lock_subscription(subscription)
+    return SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.SUSPENDED, suspended_at=timezone.now())
+
+
+@transaction.atomic
+def reactivate_subscription(*, subscription):
+    subscription = _lock_subscription(subscription)
+    if subscription.status not in (Subscription.Status.SUSPENDED, Subscription.Status.PAST_DUE):
+        raise InvalidTransition("Only a suspended or past-due subscription can be reactivated.", code="not_reactivable")
+    return SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.ACTIVE, suspended_at=None)
+
+
+@transaction.atomic
+def extend_trial(*, subscription, days):
+    subscription = _lock_subscription(subscription)
+    if subscription.status != Subscription.Status.TRIALING:
+        raise InvalidTransition("Only a subscription in trial can have its trial extended.", code="not_trialing")
+    if not 1 <= days <= 90:
+        raise ValidationFailed("A trial is extended by 1 to 90 days.", code="invalid_days")
+    subscription.trial_end += timedelta(days=days)
+    subscription.current_period_end = subscription.trial_end
+    subscription.save(update_fields=["trial_end", "current_period_end", "updated_at"])
+    return subscription
+
+
+@transaction.atomic
+def renew_subscription(*, subscription, now=None):
+    """At the end of a period: end it if canceled, else apply a scheduled downgrade, start the next
+    period and invoice it. Does nothing before the period's end, so running twice is safe."""
+    now = now or timezone.now()
+    subscription = _lock_subscription(subscription)
+    end = subscription.current_period_end
+    if not subscription.is_live or end > now or subscription.status == Subscription.Status.SUSPENDED:
+        return subscription
+    if subscription.cancel_at_period_end:
+        return SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.CANCELED, ended_at=end)
+    plan = subscription.scheduled_plan or subscription.plan
+    price = plan.price_in(subscription.currency)
+    if price is None or not plan.is_active:
+        return SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.EXPIRED, ended_at=end)
+    new_end = _add_interval(end, plan.interval)
+    status = Subscription.Status.ACTIVE if subscription.status == Subscription.Status.TRIALING else subscription.status
+    subscription.plan, subscription.scheduled_plan = plan, None
+    subscription.current_period_start, subscription.current_period_end = end, new_end
+    if subscription.coupon_cycles_remaining:
+        subscription.coupon_cycles_remaining -= 1
+    if status != subscription.status:
+        SUBSCRIPTION_MACHINE.advance(subscription, status, save=False)
+    subscription.save()
+    if price:
+        _bill(subscription, [_plan_line(subscription, plan, price, end, new_end)])
+    logger.info("subscription_renewed subscription=%s plan=%s until=%s", subscription.pk, plan.code, new_end.isoformat())
+    return subscription
+
+
+def renew_due_subscriptions(*, now=None):
+    now = now or timezone.now()
+    due = Subscription.objects.filter(
+        status__in=[Subscription.Status.TRIALING, Subscription.Status.ACTIVE, Subscription.Status.PAST_DUE],
+        current_period_end__lte=now,
+    )
+    ids = list(due.values_list("pk", flat=True))
+    for pk in ids:
+        renew_subscription(subscription=Subscription(pk=pk), now=now)
+    return len(ids)
+
+
+def _subscription_paid(invoice):
+    """A paid subscription invoice brings a past-due or suspended subscription back to active."""
+    subscription = invoice.subscription
+    if subscription and subscription.status in (Subscription.Status.PAST_DUE, Subscription.Status.SUSPENDED):
+        subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
+        SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.ACTIVE, suspended_at=None)

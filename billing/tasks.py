@@ -1,0 +1,32 @@
+"""Celery tasks: thin, idempotent wrappers around billing.services."""
+
+from celery import shared_task
+
+from billing import services
+from billing.models import CreditNote, Invoice
+from core.tasks_log import record_run
+
+
+@shared_task
+def render_invoice_documents(invoice_id):
+    """Render the PDF once, then send the "invoice issued" email with it (once)."""
+    invoice = services.store_invoice_pdf(invoice=Invoice.objects.get(pk=invoice_id))
+    services.send_invoice_issued(invoice=invoice)
+
+
+@shared_task
+def render_credit_note_pdf(note_id):
+    note = services.store_credit_note_pdf(note=CreditNote.objects.get(pk=note_id))
+    services.send_credit_note_issued(note=note)
+
+
+@shared_task
+def renew_subscriptions():
+    with record_run("billing.renew_subscriptions") as counts:
+        counts["processed"] += services.renew_due_subscriptions()
+
+
+@shared_task
+def notify_overdue_invoices():
+    with record_run("billing.overdue_invoices") as counts:
+        counts["notified"] += services.notify_overdue_invoices()

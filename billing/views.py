@@ -1,0 +1,192 @@
+"""Customer pages: pricing (public), billing overview, subscription, invoices and their PDFs."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.selectors import membership
+from billing import selectors, services
+from billing.documents import vat_breakdown
+from billing.forms import CancelForm, InvoiceFilterForm, PlanChoiceForm
+from core.errors import DomainError, ValidationFailed
+from core.views import domain_errors_to_messages, organization_required
+
+
+def _require_manager(request):
+    member = membership(request.user, request.organization)
+    if not (member and member.can_manage):
+        raise PermissionDenied("Only owners and admins manage the subscription.")
+
+
+def _first_error(form):
+    return next(iter(form.errors.values()))[0]
+
+
+def pricing(request):
+    org = request.organization if request.user.is_authenticated and request.organization else None
+    currency = org.currency if org else (request.GET.get("currency") if request.GET.get("currency") in ("EUR", "XOF") else "EUR")
+    plans = list(selectors.plans_for_sale(currency=currency))
+    for plan in plans:
+        plan.display_price = plan.price_in(currency)
+    subscription = selectors.live_subscription(organization=org) if org else None
+    return render(
+        request,
+        "billing/pricing.html",
+        {
+            "monthly": [p for p in plans if p.interval == "month"],
+            "yearly": [p for p in plans if p.interval == "year"],
+            "currency": currency,
+            "subscription": subscription,
+        },
+    )
+
+
+@organization_required
+def overview(request):
+    org = request.organization
+    return render(
+        request,
+        "billing/overview.html",
+        {
+            "subscription": selectors.live_subscription(organization=org),
+            "invoices": selectors.invoices_for(organization=org)[:5],
+            "open_invoices": selectors.invoices_for(organization=org).filter(status="open"),
+        },
+    )
+
+
+@organization_required
+def subscription(request):
+    org = request.organization
+    current = selectors.live_subscription(organization=org)
+    plans = list(selectors.plans_for_sale(currency=org.currency))
+    for plan in plans:
+        plan.display_price = plan.price_in(org.currency)
+    return render(
+        request,
+        "billing/subscription.html",
+        {
+            "subscription": current,
+            "plans": plans,
+            "history": selectors.subscriptions_for(organization=org)[:10],
+        },
+    )
+
+
+def _plan_from(request):
+    form = PlanChoiceForm(request.POST)
+    if not form.is_valid():
+        raise ValidationFailed(_first_error(form))
+    return form.cleaned_data
+
+
+@require_POST
+@organization_required
+@domain_errors_to_messages
+def subscribe(request):
+    _require_manager(request)
+    data = _plan_from(request)
+    services.subscribe(organization=request.organization, plan=data["plan"], trial=data["trial"], user=request.user)
+    messages.success(request, f"You are now on the {data['plan'].name} plan.")
+    return redirect("billing:subscription")
+
+
+@require_POST
+@organization_required
+@domain_errors_to_messages
+def change_plan(request):
+    _require_manager(request)
+    data = _plan_from(request)
+    current = selectors.live_subscription(organization=request.organization)
+    if current is None:
+        raise ValidationFailed("Choose a plan on the pricing page first.", code="no_subscription")
+    current = services.change_plan(subscription=current, plan=data["plan"], user=request.user)
+    if current.scheduled_plan_id:
+        messages.success(request, f"You will move to {data['plan'].name} at the end of the current period.")
+    else:
+        messages.success(request, f"You are now on the {data['plan'].name} plan.")
+    return redirect("billing:subscription")
+
+
+@require_POST
+@organization_required
+@domain_errors_to_messages
+def cancel(request):
+    _require_manager(request)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        raise ValidationFailed(_first_error(form))
+    current = selectors.live_subscription(organization=request.organization)
+    if current is None:
+        raise ValidationFailed("There is no subscription to cancel.", code="no_subscription")
+    services.cancel_subscription(subscription=current, at_period_end=form.cleaned_data["when"] == "period_end")
+    messages.success(request, "Your subscription is canceled.")
+    return redirect("billing:subscription")
+
+
+@require_POST
+@organization_required
+@domain_errors_to_messages
+def resume(request):
+    _require_manager(request)
+    current = selectors.live_subscription(organization=request.organization)
+    if current is None:
+        raise ValidationFailed("There is no subscription to resume.", code="no_subscription")
+    services.resume_subscription(subscription=current)
+    messages.success(request, "Your subscription will continue.")
+    return redirect("billing:subscription")
+
+
+@organization_required
+def invoice_list(request):
+    form = InvoiceFilterForm(request.GET)
+    invoices = selectors.invoices_for(organization=request.organization)
+    if form.is_valid() and form.cleaned_data["status"]:
+        invoices = invoices.filter(status=form.cleaned_data["status"])
+    page = Paginator(invoices, 20).get_page(request.GET.get("page"))
+    querystring = f"status={form.cleaned_data['status']}" if form.is_valid() and form.cleaned_data["status"] else ""
+    return render(request, "billing/invoice_list.html", {"page": page, "form": form, "querystring": querystring})
+
+
+def _own(getter, request, pk):
+    try:
+        return getter(organization=request.organization, pk=pk)
+    except DomainError:
+        raise Http404 from None
+
+
+@organization_required
+def invoice_detail(request, pk):
+    invoice = _own(selectors.invoice_for, request, pk)
+    return render(
+        request,
+        "billing/invoice_detail.html",
+        {
+            "invoice": invoice,
+            "lines": invoice.lines.all(),
+            "vat_breakdown": vat_breakdown(invoice.lines.all()),
+            "credit_notes": invoice.credit_notes.all(),
+        },
+    )
+
+
+def _pdf_response(document, kind):
+    if not document.pdf_file or not default_storage.exists(document.pdf_file):
+        raise Http404(f"The PDF of this {kind} is being prepared: try again in a minute.")
+    return FileResponse(
+        default_storage.open(document.pdf_file, "rb"), content_type="application/pdf", filename=f"{document.number}.pdf"
+    )
+
+
+@organization_required
+def invoice_pdf(request, pk):
+    return _pdf_response(_own(selectors.invoice_for, request, pk), "invoice")
+
+
+@organization_required
+def credit_note_pdf(request, pk):
+    return _pdf_response(_own(selectors.credit_note_for, request, pk), "credit note")
