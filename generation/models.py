@@ -109,6 +109,7 @@ class GenerationJob(models.Model):
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     prepaid = models.BooleanField(default=False, help_text="Paid by an order: no credits reserved.")
+    credits_per_unit = models.PositiveIntegerField(default=0, help_text="The credit price when it was submitted.")
     credits_reserved = models.PositiveIntegerField(default=0)
     credits_charged = models.PositiveIntegerField(default=0)
     # What the provider billed us, in millionths of its currency (USD for every provider today).
@@ -139,7 +140,9 @@ class GenerationJob(models.Model):
             models.CheckConstraint(condition=Q(kind__in=Kind.values), name="generation_job_kind_valid"),
             models.CheckConstraint(condition=Q(status__in=JobStatus.values), name="generation_job_status_valid"),
             models.CheckConstraint(condition=Q(progress__lte=100), name="generation_job_progress_max"),
-            models.CheckConstraint(condition=Q(credits_charged__lte=models.F("credits_reserved")), name="generation_job_charge_within_reservation"),
+            models.CheckConstraint(
+                condition=Q(credits_charged__lte=models.F("credits_reserved")), name="generation_job_charge_within_reservation"
+            ),
             models.CheckConstraint(condition=Q(provider_cost_micros__gte=0), name="generation_job_cost_positive"),
         ]
 
@@ -197,6 +200,9 @@ class ConversationMessage(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
 
+    def __str__(self):
+        return f"{self.role}: {self.content[:60]}"
+
 
 class CreditEntry(models.Model):
     """One movement of credits. The balance is the sum of `amount`; rows are never edited."""
@@ -224,10 +230,14 @@ class CreditEntry(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="generation_credit_entry_nonzero"),
             # One refund and one release per job at most: settling or refunding twice is impossible.
-            models.UniqueConstraint(fields=["job", "reason"], condition=Q(job__isnull=False), name="generation_credit_entry_once_per_job"),
+            models.UniqueConstraint(
+                fields=["job", "reason"], condition=Q(job__isnull=False), name="generation_credit_entry_once_per_job"
+            ),
             # A paid order grants its credits once, however often the payment handler runs.
             models.UniqueConstraint(
-                fields=["organization", "order_ref", "reason"], condition=~Q(order_ref=""), name="generation_credit_entry_once_per_order"
+                fields=["organization", "order_ref", "reason"],
+                condition=~Q(order_ref=""),
+                name="generation_credit_entry_once_per_order",
             ),
         ]
 

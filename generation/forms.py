@@ -1,0 +1,120 @@
+"""Studio forms, one per kind. They collect the input; the service validates and prices it."""
+
+from django import forms
+
+from generation import params as limits
+from generation import providers, selectors
+
+ASPECT_CHOICES = [(a, a) for a in limits.ASPECTS]
+
+
+def model_choices(kind):
+    """("provider/model", label with its price in credits) for every configured provider."""
+    prices = selectors.credit_prices()
+    choices = []
+    for provider in providers.all_providers():
+        if not provider.is_configured() or kind not in provider.capabilities:
+            continue
+        for model in provider.capabilities[kind].models:
+            credits = prices.get((kind, provider.name, model))
+            if credits:
+                choices.append((f"{provider.name}/{model}", f"{provider.label} · {model}", credits))
+    return choices
+
+
+class ModelSelect(forms.Select):
+    """Options carry their credit price (data-credits) so the page shows the total before submitting."""
+
+    def __init__(self, prices=None, **kwargs):
+        super().__init__(**kwargs)
+        self.prices = prices or {}
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        option["attrs"]["data-credits"] = self.prices.get(value, 0)
+        return option
+
+
+class JobForm(forms.Form):
+    kind = None
+    engine = forms.ChoiceField(label="Provider and model")
+    prompt = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=limits.PROMPT_MAX_CHARS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = model_choices(self.kind)
+        prices = {value: credits for value, _, credits in choices}
+        self.fields["engine"].choices = [
+            (value, f"{label} — {credits} credit(s) per {unit_of(self.kind)}") for value, label, credits in choices
+        ]
+        self.fields["engine"].widget = ModelSelect(
+            prices=prices, choices=self.fields["engine"].choices, attrs={"data-engine": ""}
+        )
+
+    def job_arguments(self):
+        data = dict(self.cleaned_data)
+        provider, model = data.pop("engine").split("/", 1)
+        prompt = data.pop("prompt")
+        return {"kind": self.kind, "provider": provider, "model": model, "prompt": prompt, "params": self.params(data)}
+
+    def params(self, data):
+        return {key: value for key, value in data.items() if value not in (None, "")}
+
+
+def unit_of(kind):
+    from generation.models import CreditPrice
+
+    return CreditPrice.UNIT_BY_KIND[kind]
+
+
+class ImageForm(JobForm):
+    kind = "image"
+    width = forms.IntegerField(min_value=64, max_value=2048, initial=1024)
+    height = forms.IntegerField(min_value=64, max_value=2048, initial=1024)
+    count = forms.IntegerField(
+        label="Images", min_value=1, max_value=4, initial=1, widget=forms.NumberInput(attrs={"data-units": ""})
+    )
+
+
+class EbookForm(JobForm):
+    kind = "ebook"
+    title = forms.CharField(max_length=limits.TITLE_MAX_CHARS)
+    chapters = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), help_text="One chapter title per line.")
+    pages = forms.IntegerField(min_value=1, max_value=100, initial=12, widget=forms.NumberInput(attrs={"data-units": ""}))
+
+    def params(self, data):
+        return {**data, "chapters": data["chapters"].splitlines()}
+
+
+class AudioForm(JobForm):
+    kind = "audio"
+    voice = forms.CharField(required=False, max_length=64, help_text="Leave empty for the provider's default voice.")
+    format = forms.ChoiceField(choices=[(f, f.upper()) for f in limits.AUDIO_FORMATS])
+
+
+class VideoForm(JobForm):
+    kind = "video"
+    duration = forms.IntegerField(
+        label="Duration (seconds)", min_value=1, max_value=10, initial=5, widget=forms.NumberInput(attrs={"data-units": ""})
+    )
+    aspect = forms.ChoiceField(choices=ASPECT_CHOICES)
+
+
+class ChatForm(JobForm):
+    kind = "chat"
+    max_tokens = forms.IntegerField(min_value=1, max_value=4096, initial=512)
+    conversation = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+FORMS = {form.kind: form for form in (ImageForm, EbookForm, AudioForm, VideoForm, ChatForm)}
+
+
+class GalleryFilter(forms.Form):
+    kind = forms.ChoiceField(required=False, choices=[("", "All kinds"), *[(k, k.title()) for k in FORMS]])
+    status = forms.ChoiceField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        from generation.models import JobStatus
+
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", "All statuses"), *JobStatus.choices]

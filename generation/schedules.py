@@ -1,0 +1,10 @@
+from core.schedules import Periodic
+
+PERIODIC_TASKS = [
+    Periodic(
+        name="generation.fail_stale_jobs",
+        task="generation.tasks.fail_stale_jobs",
+        every_seconds=120,
+        description="Fail and refund jobs left running by a crashed worker; start waiting jobs.",
+    ),
+]

@@ -1,0 +1,76 @@
+"""Reads of generation data, always scoped to an organization."""
+
+from django.core.cache import cache
+from django.db.models import Prefetch, Sum
+
+from core.errors import NotFound
+from generation.models import Artifact, Conversation, CreditEntry, CreditPrice, GenerationJob
+
+BALANCE_CACHE_SECONDS = 300
+
+
+def balance_cache_key(organization_id):
+    return f"generation:credit-balance:{organization_id}"
+
+
+def ledger_sum(*, organization):
+    """The balance from the ledger itself (no cache): what reservations are checked against."""
+    return CreditEntry.objects.filter(organization=organization).aggregate(total=Sum("amount"))["total"] or 0
+
+
+def credit_balance(*, organization):
+    """The organization's credits: the sum of its ledger, cached until the next movement."""
+    key = balance_cache_key(organization.pk)
+    balance = cache.get(key)
+    if balance is None:
+        balance = ledger_sum(organization=organization)
+        cache.set(key, balance, BALANCE_CACHE_SECONDS)
+    return balance
+
+
+def jobs_for(*, organization):
+    artifacts = Prefetch("artifacts", queryset=Artifact.objects.order_by("id"))
+    return GenerationJob.objects.filter(organization=organization).select_related("user").prefetch_related(artifacts)
+
+
+def job_for(*, organization, pk):
+    """The organization's job, or NotFound (another organization's job is not found)."""
+    try:
+        return jobs_for(organization=organization).get(pk=pk)
+    except (GenerationJob.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such generation job.") from None
+
+
+def artifact_for(*, organization, job_pk, artifact_pk=None):
+    """The job's artifact (the first one unless `artifact_pk`), or NotFound for anyone else."""
+    artifacts = Artifact.objects.filter(organization=organization, job_id=job_pk)
+    if artifact_pk is not None:
+        artifacts = artifacts.filter(pk=artifact_pk)
+    artifact = artifacts.order_by("id").first()
+    if artifact is None:
+        raise NotFound("This job has no such file.")
+    return artifact
+
+
+def conversations_for(*, organization):
+    return Conversation.objects.filter(organization=organization)
+
+
+def conversation_for(*, organization, pk):
+    try:
+        return conversations_for(organization=organization).get(pk=pk)
+    except (Conversation.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such conversation.") from None
+
+
+def credit_entries_for(*, organization):
+    return CreditEntry.objects.filter(organization=organization).select_related("job")
+
+
+def credit_price(*, kind, provider, model):
+    return CreditPrice.objects.filter(kind=kind, provider=provider, model=model, is_active=True).first()
+
+
+def credit_prices():
+    """{(kind, provider, model): credits per unit} of every active price."""
+    return {(p.kind, p.provider, p.model): p.credits for p in CreditPrice.objects.filter(is_active=True)}

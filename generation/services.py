@@ -1,0 +1,437 @@
+"""Every write of the generation app: credits, submitting, starting, finishing and canceling jobs.
+
+Credits: the ledger (CreditEntry) is the truth and the balance its sum. A reservation locks the
+organization's CreditAccount row first, so concurrent submissions are checked one after the
+other against the real sum and the balance never goes below zero. Success keeps what was used
+(the unused part of a chat reservation is released), failure and cancel refund it.
+
+Scheduling: a job is `queued` until a slot is free under the organization's concurrent-job
+limit; starting it (`running`) and dispatching its Celery task happen under the same lock, in
+submission order, whenever a job is submitted or ends.
+"""
+
+import logging
+import math
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Organization
+from core.errors import InvalidTransition, NotFound, QuotaExceeded, ValidationFailed
+from generation import artifacts, providers, selectors
+from generation import params as job_params
+from generation.models import (
+    JOB_MACHINE,
+    Artifact,
+    Conversation,
+    ConversationMessage,
+    CreditAccount,
+    CreditEntry,
+    GenerationJob,
+    JobStatus,
+    Kind,
+)
+
+logger = logging.getLogger("webox.generation")
+
+# Seconds a job of each kind may run before Celery stops it (the soft limit lets it fail cleanly).
+TIME_LIMITS = {Kind.IMAGE: 300, Kind.EBOOK: 300, Kind.AUDIO: 300, Kind.VIDEO: 1200, Kind.CHAT: 180}
+# A running job silent for its time limit plus this long has lost its worker.
+STALE_GRACE_SECONDS = 120
+CHAT_HISTORY_MESSAGES = 20
+
+
+# --- credits -----------------------------------------------------------------------------------
+
+
+def _lock_account(organization):
+    """Lock the organization's credit account row (created on first use) for this transaction."""
+    CreditAccount.objects.get_or_create(organization=organization)
+    return CreditAccount.objects.select_for_update().get(organization=organization)
+
+
+def _entry(*, organization, amount, reason, job=None, order_ref="", note=""):
+    entry = CreditEntry.objects.create(
+        organization=organization, amount=amount, reason=reason, job=job, order_ref=order_ref, note=note[:200]
+    )
+    key = selectors.balance_cache_key(organization.pk)
+    cache.delete(key)
+    # Again after commit: a reader may have cached the old sum while this transaction was open.
+    transaction.on_commit(lambda: cache.delete(key))
+    return entry
+
+
+@transaction.atomic
+def grant_credits(*, organization, amount, reason, order_ref=""):
+    """Add credits (a paid credit pack when `order_ref` names the order; once per order)."""
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise ValidationFailed(
+            "Credits granted must be a positive whole number.", fields={"amount": ["Must be a positive integer."]}
+        )
+    _lock_account(organization)
+    kind = CreditEntry.Reason.PURCHASE if order_ref else CreditEntry.Reason.GRANT
+    if order_ref:
+        existing = CreditEntry.objects.filter(organization=organization, order_ref=order_ref, reason=kind).first()
+        if existing:
+            return existing
+    entry = _entry(organization=organization, amount=amount, reason=kind, order_ref=order_ref, note=str(reason))
+    logger.info("credits_granted organization=%s amount=%s order=%s", organization.pk, amount, order_ref)
+    return entry
+
+
+@transaction.atomic
+def adjust_credits(*, organization, amount, note):
+    """A staff correction (either sign), refused if it would take the balance below zero."""
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount == 0:
+        raise ValidationFailed(
+            "The adjustment must be a non-zero whole number.", fields={"amount": ["Must be a non-zero integer."]}
+        )
+    _lock_account(organization)
+    if selectors.ledger_sum(organization=organization) + amount < 0:
+        raise QuotaExceeded("This adjustment would take the balance below zero.")
+    return _entry(organization=organization, amount=amount, reason=CreditEntry.Reason.ADJUSTMENT, note=note)
+
+
+def _refund(job, reason=CreditEntry.Reason.REFUND, amount=None):
+    amount = job.credits_reserved if amount is None else amount
+    if amount > 0:
+        _entry(organization=job.organization, amount=amount, reason=reason, job=job)
+
+
+# --- submitting --------------------------------------------------------------------------------
+
+
+def price_in_credits(*, kind, provider, model, prompt, params):
+    """(credits per unit, units) of a job, or ValidationFailed when staff set no price for it."""
+    price = selectors.credit_price(kind=kind, provider=provider, model=model)
+    if price is None:
+        raise ValidationFailed(
+            f"{model} has no price in credits yet.", code="model_not_priced", fields={"model": ["Not available."]}
+        )
+    return price.credits, job_params.quantity(kind, params, prompt)
+
+
+def _chat_messages(organization, params, prompt):
+    """The conversation the message continues (if any) and the messages sent to the model."""
+    conversation = None
+    history = []
+    if "conversation" in params:
+        conversation = selectors.conversation_for(organization=organization, pk=params["conversation"])
+        recent = conversation.messages.order_by("-created_at", "-id")[:CHAT_HISTORY_MESSAGES]
+        history = [{"role": m.role, "content": m.content} for m in reversed(recent)]
+    return conversation, [*history, {"role": "user", "content": prompt}]
+
+
+def submit_job(*, organization, user, kind, provider, model, prompt, params, prepaid=False):
+    """Validate, reserve the credits (unless `prepaid` by an order) and queue a job."""
+    from accounts.entitlements import require_entitled
+    from usage.services import check_quota
+
+    require_entitled(organization)
+    prompt, params = job_params.validate(kind, prompt, params)
+    impl = providers.choosable(provider)
+    impl.validate(kind, model, params)
+    memory = job_params.memory_mb(kind, params)
+    check_quota(organization=organization, metric="memory_mb", amount=memory)
+    per_unit, units = (
+        (0, 0) if prepaid else price_in_credits(kind=kind, provider=provider, model=model, prompt=prompt, params=params)
+    )
+    credits = per_unit * units
+    with transaction.atomic():
+        conversation = None
+        if kind == Kind.CHAT:
+            conversation, params["messages"] = _chat_messages(organization, params, prompt)
+        _lock_account(organization)
+        if credits:
+            balance = selectors.ledger_sum(organization=organization)
+            if balance < credits:
+                raise QuotaExceeded(
+                    f"This needs {credits} credits and your balance is {balance}. Buy a credit pack to continue.",
+                    fields={"credits": credits, "balance": balance},
+                )
+        if kind == Kind.CHAT and conversation is None:
+            conversation = Conversation.objects.create(
+                organization=organization, user=user, title=prompt[:80], provider=provider, model=model
+            )
+        job = GenerationJob.objects.create(
+            organization=organization,
+            user=user,
+            kind=kind,
+            provider=provider,
+            model=model,
+            prompt=prompt,
+            parameters=params,
+            conversation=conversation,
+            prepaid=prepaid,
+            credits_per_unit=per_unit,
+            credits_reserved=credits,
+            memory_limit_mb=memory,
+            queued_at=timezone.now(),
+        )
+        if credits:
+            _entry(organization=organization, amount=-credits, reason=CreditEntry.Reason.RESERVATION, job=job)
+        if conversation is not None:
+            ConversationMessage.objects.create(
+                conversation=conversation, role=ConversationMessage.Role.USER, content=prompt, job=job
+            )
+            conversation.save(update_fields=["updated_at"])
+        _push_status(job)
+        start_waiting_jobs(organization=organization)
+    logger.info(
+        "job_submitted job=%s organization=%s kind=%s provider=%s credits=%s", job.pk, organization.pk, kind, provider, credits
+    )
+    return job
+
+
+# --- starting ----------------------------------------------------------------------------------
+
+
+def _running_count(organization):
+    return GenerationJob.objects.filter(organization=organization, status=JobStatus.RUNNING).count()
+
+
+@transaction.atomic
+def start_waiting_jobs(*, organization):
+    """Start queued jobs, oldest first, while the organization has free slots; returns them."""
+    from usage.selectors import limit_for
+    from usage.services import set_gauge
+
+    _lock_account(organization)
+    limit = limit_for(organization=organization, metric="concurrent_jobs")
+    running = _running_count(organization)
+    waiting = GenerationJob.objects.filter(organization=organization, status=JobStatus.QUEUED).order_by("queued_at", "id")
+    if limit is not None:
+        waiting = waiting[: max(limit - running, 0)]
+    started = []
+    now = timezone.now()
+    for job in waiting:
+        JOB_MACHINE.advance(job, JobStatus.RUNNING, started_at=now, heartbeat_at=now)
+        transaction.on_commit(lambda job=job: _dispatch(job))
+        _push_status(job)
+        started.append(job)
+    set_gauge(organization=organization, metric="concurrent_jobs", value=running + len(started))
+    return started
+
+
+def _dispatch(job):
+    from generation.tasks import run_job
+
+    limit = TIME_LIMITS[job.kind]
+    result = run_job.apply_async(args=[job.pk], time_limit=limit, soft_time_limit=limit - 15)
+    GenerationJob.objects.filter(pk=job.pk).update(task_id=result.id or "")
+
+
+# --- running -----------------------------------------------------------------------------------
+
+
+def report_progress(*, job, percent):
+    """Record progress and a heartbeat; JobCanceled if the job was canceled meanwhile."""
+    percent = max(0, min(int(percent), 99))
+    updated = GenerationJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+        progress=percent, heartbeat_at=timezone.now()
+    )
+    if not updated:
+        raise providers.JobCanceled(job.pk)
+    job.progress = percent
+    _push_status(job)
+
+
+def execute_job(*, job_id):
+    """Run a started job through its provider and settle it. Safe to run twice: a job that is
+    no longer running (done, canceled, failed by the sweeper) is left as it is."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    job = GenerationJob.objects.select_related("organization", "user").filter(pk=job_id).first()
+    if job is None or job.status != JobStatus.RUNNING:
+        logger.info("job_skipped job=%s status=%s", job_id, job.status if job else "missing")
+        return
+    impl = providers.get(job.provider)
+    try:
+        result = impl.run(job, lambda percent: report_progress(job=job, percent=percent))
+        saved = artifacts.save(job, result.files)
+    except providers.JobCanceled:
+        logger.info("job_stopped_after_cancel job=%s", job.pk)
+        return
+    except SoftTimeLimitExceeded:
+        fail_job(job=job, code="timeout", message=f"The job took longer than {TIME_LIMITS[job.kind]} seconds and was stopped.")
+        return
+    except providers.ProviderError as exc:
+        fail_job(job=job, code=exc.code, message=exc.message)
+        return
+    except Exception as exc:  # whatever broke, the customer gets a failed job and a refund
+        logger.exception("job_crashed job=%s", job.pk)
+        fail_job(job=job, code="internal_error", message=f"The generation failed unexpectedly ({exc.__class__.__name__}).")
+        return
+    try:
+        complete_job(job=job, result=result, saved=saved, cost_micros=impl.cost_micros(job, result))
+    except Exception:
+        artifacts.delete(saved)
+        raise
+
+
+@transaction.atomic
+def complete_job(*, job, result, saved, cost_micros):
+    """running → succeeded: keep the artifacts, charge what was used, release the rest."""
+    from notifications.services import notify
+    from usage.services import adjust_storage, check_quota, record
+
+    job = GenerationJob.objects.select_for_update().select_related("organization", "user").get(pk=job.pk)
+    if job.status != JobStatus.RUNNING:
+        artifacts.delete(saved)
+        return job
+    organization = job.organization
+    size = sum(f["size_bytes"] + f.get("thumbnail_size_bytes", 0) for f in saved)
+    try:
+        check_quota(organization=organization, metric="storage_bytes", amount=size)
+    except QuotaExceeded as exc:
+        artifacts.delete(saved)
+        return fail_job(job=job, code="quota_exceeded", message=exc.message)
+    Artifact.objects.bulk_create([Artifact(organization=organization, job=job, **fields) for fields in saved])
+    charged = job.credits_reserved
+    if job.kind == Kind.CHAT and job.credits_per_unit:
+        used_units = math.ceil((result.tokens_in + result.tokens_out) / 1000)
+        charged = min(job.credits_reserved, used_units * job.credits_per_unit)
+    JOB_MACHINE.advance(
+        job,
+        JobStatus.SUCCEEDED,
+        progress=100,
+        finished_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+        credits_charged=charged,
+        provider_cost_micros=cost_micros,
+        provider_currency=providers.get(job.provider).prices.currency,
+        result_text=result.text,
+        tokens_in=result.tokens_in,
+        tokens_out=result.tokens_out,
+    )
+    _refund(job, CreditEntry.Reason.RELEASE, job.credits_reserved - charged)
+    if job.conversation_id:
+        ConversationMessage.objects.create(
+            conversation_id=job.conversation_id,
+            role=ConversationMessage.Role.ASSISTANT,
+            content=result.text,
+            job=job,
+            tokens_in=result.tokens_in,
+            tokens_out=result.tokens_out,
+        )
+        Conversation.objects.filter(pk=job.conversation_id).update(updated_at=timezone.now())
+    if charged:
+        record(organization=organization, metric="generation_credits", amount=charged)
+    if size:
+        adjust_storage(organization=organization, delta_bytes=size)
+    _push_status(job)
+    notify(
+        job.user or organization,
+        "generation_completed",
+        title=f"Your {job.get_kind_display().lower()} is ready",
+        body=job.prompt[:140],
+        link=reverse("generation:job_detail", args=[job.pk]),
+        related=job,
+        organization=organization,
+    )
+    start_waiting_jobs(organization=organization)
+    logger.info("job_succeeded job=%s credits=%s cost_micros=%s", job.pk, charged, cost_micros)
+    return job
+
+
+@transaction.atomic
+def fail_job(*, job, code, message):
+    """queued/running → failed, with the reserved credits refunded."""
+    from notifications.services import notify
+
+    job = GenerationJob.objects.select_for_update().select_related("organization", "user").get(pk=job.pk)
+    if not job.is_active:
+        return job
+    JOB_MACHINE.advance(job, JobStatus.FAILED, error_code=code[:40], error_message=message, finished_at=timezone.now())
+    _refund(job)
+    _push_status(job)
+    notify(
+        job.user or job.organization,
+        "generation_failed",
+        title=f"Your {job.get_kind_display().lower()} could not be generated",
+        body=f"{message} Your {job.credits_reserved} credits were refunded." if job.credits_reserved else message,
+        link=reverse("generation:job_detail", args=[job.pk]),
+        related=job,
+        organization=job.organization,
+    )
+    start_waiting_jobs(organization=job.organization)
+    logger.info("job_failed job=%s code=%s", job.pk, code)
+    return job
+
+
+@transaction.atomic
+def cancel_job(*, organization, pk):
+    """queued/running → canceled, credits refunded; a finished job cannot be canceled."""
+    try:
+        job = GenerationJob.objects.select_for_update().get(organization=organization, pk=pk)
+    except (GenerationJob.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such generation job.") from None
+    if not job.is_active:
+        raise InvalidTransition(
+            f"This job has already {job.status}; only a queued or running job can be canceled.", code="job_finished"
+        )
+    was_running = job.status == JobStatus.RUNNING
+    JOB_MACHINE.advance(job, JobStatus.CANCELED, finished_at=timezone.now())
+    _refund(job)
+    if was_running and job.task_id:
+        transaction.on_commit(lambda: _revoke(job.task_id))
+    _push_status(job)
+    start_waiting_jobs(organization=organization)
+    logger.info("job_canceled job=%s credits_refunded=%s", job.pk, job.credits_reserved)
+    return job
+
+
+def _revoke(task_id):
+    """Stop the worker's task if the broker can reach it; otherwise its next progress report
+    sees the cancel and stops (report_progress raises JobCanceled)."""
+    from config.celery import app
+
+    try:
+        app.control.revoke(task_id, terminate=True, signal="SIGTERM")
+    except Exception as exc:  # the broker may not support remote control (filesystem transport)
+        logger.info("revoke_unavailable task=%s error=%s", task_id, exc)
+
+
+# --- the sweeper -------------------------------------------------------------------------------
+
+
+def fail_stale_jobs(*, now=None):
+    """Fail (and refund) running jobs whose worker went silent for longer than the kind's time
+    limit allows, then start waiting jobs wherever a slot is free. Returns counts."""
+    now = now or timezone.now()
+    stale = Q()
+    for kind, seconds in TIME_LIMITS.items():
+        cutoff = now - timedelta(seconds=seconds + STALE_GRACE_SECONDS)
+        stale |= Q(kind=kind, heartbeat_at__lt=cutoff)
+    counts = {"failed": 0, "started": 0}
+    for job in GenerationJob.objects.filter(stale, status=JobStatus.RUNNING).order_by("id"):
+        fail_job(job=job, code="worker_lost", message="The worker running this job stopped responding.")
+        counts["failed"] += 1
+    waiting = GenerationJob.objects.filter(status=JobStatus.QUEUED).values_list("organization", flat=True).distinct()
+    for organization in Organization.objects.filter(pk__in=list(waiting)):
+        counts["started"] += len(start_waiting_jobs(organization=organization))
+    return counts
+
+
+# --- live updates ------------------------------------------------------------------------------
+
+
+def job_event(job):
+    return {
+        "job": job.pk,
+        "kind": job.kind,
+        "status": job.status,
+        "progress": job.progress,
+        "error": job.error_message,
+        "url": reverse("generation:job_detail", args=[job.pk]),
+    }
+
+
+def _push_status(job):
+    from notifications.services import push_event
+
+    push_event(job.user or job.organization, "generation.job", job_event(job))

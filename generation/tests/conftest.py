@@ -1,0 +1,27 @@
+import pytest
+
+from generation.providers import http
+
+
+@pytest.fixture(autouse=True)
+def plan_limits(monkeypatch):
+    """The organization's limits as usage reports them (plan + add-ons); tests change the dict."""
+    limits = {"concurrent_jobs": 2, "memory_mb": 2048, "storage_bytes": None, "generation_credits": None}
+    monkeypatch.setattr("usage.selectors.limit_for", lambda *, organization, metric: limits.get(metric))
+    return limits
+
+
+@pytest.fixture(autouse=True)
+def no_backoff_sleep(monkeypatch):
+    """Record the waits of the retry loop instead of sleeping."""
+    waits = []
+    monkeypatch.setattr(http, "sleep", waits.append)
+    return waits
+
+
+@pytest.fixture
+def no_dispatch(monkeypatch):
+    """Jobs are started (running) but their Celery task is not run: for tests of scheduling."""
+    dispatched = []
+    monkeypatch.setattr("generation.services._dispatch", dispatched.append)
+    return dispatched

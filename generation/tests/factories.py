@@ -1,0 +1,31 @@
+import factory
+from django.utils import timezone
+
+from accounts.tests.factories import OrganizationFactory
+from generation.models import CreditPrice, GenerationJob
+
+
+class CreditPriceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CreditPrice
+        django_get_or_create = ("kind", "provider", "model")
+
+    kind = "image"
+    provider = "offline"
+    model = "offline-canvas"
+    credits = 1
+
+
+class GenerationJobFactory(factory.django.DjangoModelFactory):
+    """A job row as the services leave it (use services.submit_job to test submitting)."""
+
+    class Meta:
+        model = GenerationJob
+
+    organization = factory.SubFactory(OrganizationFactory)
+    kind = "image"
+    provider = "offline"
+    model = "offline-canvas"
+    prompt = "A lighthouse at dusk"
+    parameters = factory.LazyFunction(lambda: {"width": 256, "height": 256, "count": 1})
+    queued_at = factory.LazyFunction(timezone.now)

@@ -1,0 +1,115 @@
+"""The functions other apps code against (docs/architecture.md, generation)."""
+
+import pytest
+from django.core.files.storage import default_storage
+from PIL import Image
+
+from core.errors import AccountSuspended, NotFound, QuotaExceeded
+from generation import selectors, services
+from generation.models import CreditEntry, JobStatus
+
+IMAGE = {"width": 256, "height": 192, "count": 1}
+
+
+def test_grant_credits_adds_a_ledger_row_once_per_order(organization):
+    services.grant_credits(organization=organization, amount=100, reason="1 × Pack 100", order_ref="WB-0001")
+    services.grant_credits(organization=organization, amount=100, reason="1 × Pack 100", order_ref="WB-0001")
+    services.grant_credits(organization=organization, amount=5, reason="welcome gift")
+    assert selectors.credit_balance(organization=organization) == 105
+    purchase = CreditEntry.objects.get(reason=CreditEntry.Reason.PURCHASE)
+    assert (purchase.amount, purchase.order_ref, purchase.note) == (100, "WB-0001", "1 × Pack 100")
+
+
+def test_balance_is_cached_and_refreshed_on_every_movement(organization, django_assert_num_queries):
+    services.grant_credits(organization=organization, amount=10, reason="gift")
+    assert selectors.credit_balance(organization=organization) == 10
+    with django_assert_num_queries(0):
+        assert selectors.credit_balance(organization=organization) == 10
+    services.grant_credits(organization=organization, amount=7, reason="gift")
+    assert selectors.credit_balance(organization=organization) == 17
+
+
+@pytest.mark.django_db(transaction=True)
+def test_submit_reserves_runs_offline_and_settles(organization, user):
+    services.grant_credits(organization=organization, amount=10, reason="gift")
+    job = services.submit_job(
+        organization=organization,
+        user=user,
+        kind="image",
+        provider="offline",
+        model="offline-canvas",
+        prompt="A red fox",
+        params=IMAGE,
+    )
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED
+    assert (job.credits_reserved, job.credits_charged) == (1, 1)
+    assert selectors.credit_balance(organization=organization) == 9
+    artifact = job.artifacts.get()
+    with default_storage.open(artifact.path) as handle:
+        assert Image.open(handle).size == (256, 192)
+    assert artifact.thumbnail_path
+
+
+def test_prepaid_job_reserves_nothing(organization, user, no_dispatch):
+    job = services.submit_job(
+        organization=organization,
+        user=user,
+        kind="image",
+        provider="offline",
+        model="offline-canvas",
+        prompt="A red fox",
+        params=IMAGE,
+        prepaid=True,
+    )
+    assert job.prepaid and job.credits_reserved == 0
+    assert selectors.credit_balance(organization=organization) == 0
+
+
+def test_job_for_is_scoped_to_the_organization(organization, other_organization, user, no_dispatch):
+    services.grant_credits(organization=organization, amount=5, reason="gift")
+    job = services.submit_job(
+        organization=organization,
+        user=user,
+        kind="image",
+        provider="offline",
+        model="offline-canvas",
+        prompt="A red fox",
+        params=IMAGE,
+    )
+    assert selectors.job_for(organization=organization, pk=job.pk) == job
+    with pytest.raises(NotFound):
+        selectors.job_for(organization=other_organization, pk=job.pk)
+
+
+def test_exhausted_balance_is_refused_with_quota_exceeded(organization, user, no_dispatch):
+    with pytest.raises(QuotaExceeded) as error:
+        services.submit_job(
+            organization=organization,
+            user=user,
+            kind="image",
+            provider="offline",
+            model="offline-canvas",
+            prompt="A red fox",
+            params=IMAGE,
+        )
+    assert error.value.code == "quota_exceeded"
+    assert not organization.generation_jobs.exists()
+
+
+def test_suspended_organization_is_refused(organization, user, no_dispatch):
+    services.grant_credits(organization=organization, amount=5, reason="gift")
+    organization.is_active = False
+    organization.save()
+    with pytest.raises(AccountSuspended) as error:
+        services.submit_job(
+            organization=organization,
+            user=user,
+            kind="image",
+            provider="offline",
+            model="offline-canvas",
+            prompt="A red fox",
+            params=IMAGE,
+        )
+    assert error.value.code == "account_suspended"
+    assert selectors.credit_balance(organization=organization) == 5
