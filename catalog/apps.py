@@ -7,8 +7,12 @@ class CatalogConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
+        from billing.services import register_invoice_paid_handler, register_invoice_voided_handler
+        from catalog.services import handle_invoice_paid, handle_invoice_voided
         from notifications import kinds
 
+        register_invoice_paid_handler("order", handle_invoice_paid)
+        register_invoice_voided_handler("order", handle_invoice_voided)
         kinds.register("order_confirmed", email=True, template="catalog/emails/order_confirmed")
         user_logged_in.connect(merge_cart_at_login, dispatch_uid="catalog.merge_cart_at_login")
 

@@ -161,8 +161,8 @@ def merge_session_cart(*, request, user, organization):
 
 def purge_anonymous_carts(*, older_than):
     """Anonymous carts nobody touched since `older_than` (their sessions are gone)."""
-    deleted, _ = Cart.objects.filter(user__isnull=True, updated_at__lt=older_than).delete()
-    return deleted
+    _, per_model = Cart.objects.filter(user__isnull=True, updated_at__lt=older_than).delete()
+    return per_model.get(Cart._meta.label, 0)
 
 
 # --- checkout ----------------------------------------------------------------------------------

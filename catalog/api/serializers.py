@@ -1,0 +1,146 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from catalog.models import Category, Order, OrderLine, Product
+from catalog.services import MAX_QUANTITY
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know: a price or total sent by a client is an error, never ignored
+    silently nor used (prices always come from the server)."""
+
+    def validate(self, attrs):
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({name: ["This field cannot be set."] for name in unknown})
+        return attrs
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Category
+        fields = ["id", "name", "slug", "description", "parent", "ordering"]
+
+
+class MoneySerializer(serializers.Serializer):
+    amount = serializers.IntegerField(help_text="Minor units (cents for EUR, francs for XOF).")
+    currency = serializers.CharField()
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    category = CategorySerializer(read_only=True)
+    price = serializers.SerializerMethodField()
+    sold_out = serializers.BooleanField(read_only=True)
+    image = serializers.ImageField(read_only=True, use_url=True)
+
+    class Meta:
+        model = Product
+        fields = [
+            "id", "slug", "name", "description", "kind", "category", "price", "vat_rate",
+            "image", "stock", "sold_out", "credits", "popularity", "created_at",
+        ]  # fmt: skip
+
+    @extend_schema_field(MoneySerializer)
+    def get_price(self, product):
+        return {"amount": product.price, "currency": self.context["currency"]}
+
+
+class CartLineSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="item_id")
+    product = serializers.CharField(source="product.slug")
+    product_name = serializers.CharField(source="product.name")
+    quantity = serializers.IntegerField()
+    unit_amount = serializers.IntegerField()
+    vat_rate = serializers.DecimalField(max_digits=5, decimal_places=2)
+    subtotal = serializers.IntegerField()
+    discount_amount = serializers.IntegerField()
+    vat_amount = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+
+class UnavailableItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    product = serializers.CharField(source="product.slug")
+    quantity = serializers.IntegerField()
+
+
+class VatRateSerializer(serializers.Serializer):
+    rate = serializers.DecimalField(max_digits=5, decimal_places=2)
+    base = serializers.IntegerField()
+    vat = serializers.IntegerField()
+
+
+class CartSerializer(serializers.Serializer):
+    """The cart priced now, in the organization's currency (minor units)."""
+
+    currency = serializers.CharField()
+    lines = CartLineSerializer(many=True)
+    unavailable = UnavailableItemSerializer(many=True, help_text="Items no longer sold: left out of the totals.")
+    quantity = serializers.IntegerField()
+    subtotal = serializers.IntegerField()
+    discount = serializers.IntegerField()
+    vat_by_rate = VatRateSerializer(many=True)
+    vat = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+    def to_representation(self, instance):
+        totals, unavailable = instance
+        data = {
+            "currency": totals.currency, "lines": totals.lines, "unavailable": unavailable, "quantity": totals.quantity,
+            "subtotal": totals.subtotal, "discount": totals.discount, "vat": totals.vat, "total": totals.total,
+            "vat_by_rate": [{"rate": rate, "base": base, "vat": vat} for rate, base, vat in totals.vat_by_rate],
+        }  # fmt: skip
+        return super().to_representation(data)
+
+
+class CartItemCreateSerializer(StrictSerializer):
+    product = serializers.SlugField(help_text="The product's slug.")
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
+
+
+class CartItemUpdateSerializer(StrictSerializer):
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+
+
+class CheckoutSerializer(StrictSerializer):
+    """Billing details default to the organization's; `expected_total` (minor units), when sent,
+    must equal the server's total or the order is not placed."""
+
+    billing_name = serializers.CharField(max_length=200, required=False)
+    billing_email = serializers.EmailField(required=False)
+    billing_address = serializers.CharField(required=False, allow_blank=True)
+    vat_number = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    payment_method = serializers.ChoiceField(choices=Order.PaymentMethod.choices)
+    expected_total = serializers.IntegerField(min_value=0, required=False)
+
+
+class OrderLineSerializer(serializers.ModelSerializer):
+    product = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = OrderLine
+        fields = [
+            "id", "product", "product_name", "kind", "quantity", "unit_amount", "vat_rate",
+            "discount_amount", "vat_amount", "total_amount", "job_ids",
+        ]  # fmt: skip
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    lines = OrderLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id", "number", "status", "currency", "subtotal", "discount", "vat", "total", "refunded_amount",
+            "billing_name", "billing_email", "billing_address", "vat_number", "payment_method", "invoice_id",
+            "created_at", "paid_at", "fulfilled_at", "canceled_at", "lines",
+        ]  # fmt: skip
+
+
+class CheckoutResultSerializer(serializers.Serializer):
+    order = OrderSerializer()
+    invoice_id = serializers.IntegerField()
+    pay_url = serializers.CharField(help_text="The page where the customer pays the invoice.")
+

@@ -1,0 +1,161 @@
+"""The storefront API: public catalog, the signed-in user's cart in their organization, checkout,
+and the organization's orders. The same services and selectors as the shop pages."""
+
+from django.utils.functional import cached_property
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from accounts.selectors import resolve_organization
+from catalog import selectors, services
+from catalog.api import serializers
+from catalog.filters import ProductFilter
+from catalog.models import Cart, Category, Order
+from core.api.views import OrganizationScopedMixin
+
+CURRENCY_PARAM = OpenApiParameter(
+    "currency", OpenApiTypes.STR, enum=["EUR", "XOF"],
+    description="Prices in this currency (visitors only; a signed-in user always sees their organization's).",
+)  # fmt: skip
+
+
+class ProductFilterBackend(DjangoFilterBackend):
+    """django-filter with the currency the prices are compared in."""
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        return {**super().get_filterset_kwargs(request, queryset, view), "currency": view.currency}
+
+
+class CurrencyMixin:
+    @cached_property
+    def currency(self):
+        user = self.request.user
+        organization = resolve_organization(self.request, user) if user.is_authenticated else None
+        return selectors.shop_currency(self.request, organization)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "currency": self.currency}
+
+
+class CategoryList(generics.ListAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = serializers.CategorySerializer
+    queryset = Category.objects.select_related("parent")
+    filter_backends = []
+
+
+@extend_schema(parameters=[CURRENCY_PARAM])
+class ProductList(CurrencyMixin, generics.ListAPIView):
+    """Active products with a price in the currency; `search` is full-text (ranked) on PostgreSQL,
+    `min_price`/`max_price` are in major units (e.g. 9.99), `ordering` as on the shop page."""
+
+    permission_classes = [AllowAny]
+    serializer_class = serializers.ProductSerializer
+    filter_backends = [ProductFilterBackend]
+    filterset_class = ProductFilter
+
+    def get_queryset(self):
+        return selectors.products(currency=self.currency)
+
+
+@extend_schema(parameters=[CURRENCY_PARAM])
+class ProductDetail(CurrencyMixin, generics.RetrieveAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = serializers.ProductSerializer
+    lookup_field = "slug"
+
+    def get_object(self):
+        return selectors.product(slug=self.kwargs["slug"], currency=self.currency)
+
+
+class CartMixin(OrganizationScopedMixin):
+    """The user's cart in the request's organization (created on first use)."""
+
+    queryset = Cart.objects.all()
+
+    def cart(self):
+        return Cart.objects.get_or_create(organization=self.organization, user=self.request.user)[0]
+
+    def cart_response(self, cart, code=status.HTTP_200_OK):
+        priced = selectors.cart_totals(cart=cart, currency=self.organization.currency)
+        return Response(serializers.CartSerializer(priced).data, status=code)
+
+
+class CartView(CartMixin, generics.GenericAPIView):
+    serializer_class = serializers.CartSerializer
+
+    def get(self, request):
+        return self.cart_response(self.cart())
+
+    @extend_schema(responses=serializers.CartSerializer)
+    def delete(self, request):
+        cart = self.cart()
+        services.clear_cart(cart=cart)
+        return self.cart_response(cart)
+
+
+class CartItemCreate(CartMixin, generics.GenericAPIView):
+    serializer_class = serializers.CartItemCreateSerializer
+
+    @extend_schema(responses={201: serializers.CartSerializer})
+    def post(self, request):
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        cart = self.cart()
+        services.add_item(cart=cart, currency=self.organization.currency, product_slug=data.validated_data["product"],
+                          quantity=data.validated_data["quantity"])  # fmt: skip
+        return self.cart_response(cart, status.HTTP_201_CREATED)
+
+
+class CartItemDetail(CartMixin, generics.GenericAPIView):
+    serializer_class = serializers.CartItemUpdateSerializer
+
+    @extend_schema(responses=serializers.CartSerializer)
+    def patch(self, request, pk):
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        cart = self.cart()
+        services.set_quantity(cart=cart, item_id=pk, quantity=data.validated_data["quantity"])
+        return self.cart_response(cart)
+
+    @extend_schema(responses=serializers.CartSerializer)
+    def delete(self, request, pk):
+        cart = self.cart()
+        services.remove_item(cart=cart, item_id=pk)
+        return self.cart_response(cart)
+
+
+class Checkout(CartMixin, generics.GenericAPIView):
+    """Place the cart as an order; billing issues its invoice, paid at `pay_url`."""
+
+    serializer_class = serializers.CheckoutSerializer
+
+    @extend_schema(responses={201: serializers.CheckoutResultSerializer})
+    def post(self, request):
+        from billing.selectors import invoice_for, pay_url
+
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        details = {**services.billing_defaults(self.organization), **data.validated_data}
+        order = services.checkout(
+            cart=self.cart(), organization=self.organization, user=request.user, billing=details,
+            payment_method=details["payment_method"], expected_total=details.get("expected_total"),
+        )  # fmt: skip
+        invoice = invoice_for(organization=self.organization, pk=order.invoice_id)
+        result = {"order": order, "invoice_id": invoice.pk, "pay_url": request.build_absolute_uri(pay_url(invoice))}
+        return Response(serializers.CheckoutResultSerializer(result).data, status=status.HTTP_201_CREATED)
+
+
+class OrderList(OrganizationScopedMixin, generics.ListAPIView):
+    serializer_class = serializers.OrderSerializer
+    queryset = Order.objects.prefetch_related("lines__product").order_by("-created_at", "-pk")
+    filterset_fields = ["status"]
+    ordering_fields = ["created_at", "total"]
+
+
+class OrderDetail(OrganizationScopedMixin, generics.RetrieveAPIView):
+    serializer_class = serializers.OrderSerializer
+    queryset = Order.objects.prefetch_related("lines__product")
