@@ -1,8 +1,12 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
 class WeBoxAdminSite(admin.AdminSite):
@@ -18,8 +22,16 @@ class WeBoxAdminSite(admin.AdminSite):
         return user.is_active and user.is_staff and (user.is_verified() or exempt)
 
     def login(self, request, extra_context=None):
+        """Logging in happens on the site's own pages (password, then the TOTP step)."""
+        next_url = request.GET.get("next", "")
+        if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+            next_url = reverse("admin:index")
         user = request.user
-        if user.is_authenticated and user.is_staff and not self.has_permission(request):
-            # Logged in but not through 2FA: send them to enrol or enter a code.
-            return redirect(f"{reverse('accounts:two_factor')}?next={request.get_full_path()}")
-        return redirect_to_login(request.GET.get("next", reverse("admin:index")), reverse("accounts:login"))
+        if not user.is_authenticated:
+            return redirect_to_login(next_url, reverse("accounts:login"))
+        if self.has_permission(request):
+            return redirect(next_url)
+        if user.is_active and user.is_staff:
+            # Logged in but not through 2FA: enrol or enter a code, then come back.
+            return redirect(f"{reverse('accounts:two_factor')}?{urlencode({'next': next_url})}")
+        raise PermissionDenied("The back office is for WeBox staff.")
