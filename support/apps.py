@@ -3,3 +3,16 @@ from django.apps import AppConfig
 
 class SupportConfig(AppConfig):
     name = "support"
+    verbose_name = "Support desk"
+
+    def ready(self):
+        from notifications.kinds import register
+
+        # Reply and status emails are sent by support itself (threaded with Message-Id headers),
+        # so these kinds only store and push the notification.
+        register("support_reply", email=False)
+        register("support_status", email=False)
+        register("support_ticket_new", email=False)
+        register("support_assigned", email=False)
+        register("support_sla_warning", email=True, template="support/emails/sla_alert")
+        register("support_sla_breach", email=True, template="support/emails/sla_alert")

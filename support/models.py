@@ -38,6 +38,13 @@ class Priority(models.TextChoices):
 
 
 PRIORITY_RANK = {p: rank for rank, p in enumerate(Priority.values)}
+# Used when a priority has no SLAPolicy row (the data migration creates the same values).
+DEFAULT_SLA_MINUTES = {  # priority: (first response, resolution)
+    Priority.URGENT: (60, 8 * 60),
+    Priority.HIGH: (4 * 60, 24 * 60),
+    Priority.NORMAL: (24 * 60, 72 * 60),
+    Priority.LOW: (72 * 60, 7 * 24 * 60),
+}
 CUSTOMER_PRIORITIES = [Priority.LOW, Priority.NORMAL, Priority.HIGH]
 
 
@@ -58,7 +65,7 @@ TICKET_MACHINE = StateMachine(
         Status.OPEN: {Status.IN_PROGRESS, Status.WAITING, Status.RESOLVED, Status.CLOSED},
         Status.IN_PROGRESS: {Status.WAITING, Status.RESOLVED, Status.CLOSED},
         Status.WAITING: {Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED},
-        Status.RESOLVED: {Status.IN_PROGRESS, Status.CLOSED},
+        Status.RESOLVED: {Status.IN_PROGRESS, Status.WAITING, Status.CLOSED},
         Status.CLOSED: set(),
     }
 )

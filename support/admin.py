@@ -1,0 +1,197 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from core.errors import DomainError
+from support import services
+from support.models import CannedReply, ContactRequest, Priority, SLAEvent, SLAPolicy, Status, Ticket, TicketMessage
+from support.selectors import breached_condition
+
+
+class TicketActionForm(ActionForm):
+    assignee = forms.ModelChoiceField(
+        queryset=get_user_model().objects.filter(is_staff=True, is_active=True), required=False, label="Agent",
+    )
+
+
+class MessageInline(admin.StackedInline):
+    """The conversation, read-only: replies and notes go through the agent page (services)."""
+
+    model = TicketMessage
+    extra = 0
+    can_delete = False
+    fields = ["author_type", "author", "is_internal", "created_at", "body", "files"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Attachments")
+    def files(self, message):
+        return format_html_join(
+            ", ", '<a href="{}">{}</a>',
+            ((reverse("support:attachment_download", args=[a.pk]), a.original_name) for a in message.attachments.all()),
+        ) or "—"
+
+
+class SLAEventInline(admin.TabularInline):
+    model = SLAEvent
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["target", "level", "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class BreachedFilter(admin.SimpleListFilter):
+    title = "SLA"
+    parameter_name = "sla"
+
+    def lookups(self, request, model_admin):
+        return [("breached", "Breached"), ("ok", "On time")]
+
+    def queryset(self, request, queryset):
+        condition = breached_condition(timezone.now())
+        if self.value() == "breached":
+            return queryset.filter(condition)
+        if self.value() == "ok":
+            return queryset.exclude(condition)
+        return queryset
+
+
+def _run(modeladmin, request, tickets, label, call):
+    done = 0
+    for ticket in tickets:
+        try:
+            call(ticket)
+            done += 1
+        except DomainError as exc:
+            modeladmin.message_user(request, f"{ticket.number}: {exc.message}", messages.WARNING)
+    modeladmin.message_user(request, f"{done} ticket(s) {label}.", messages.SUCCESS)
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = ["number", "subject", "organization", "requester", "status", "priority", "category", "assignee",
+                    "resolution_due_at", "sla_breached_at", "created_at"]
+    list_filter = ["status", "priority", "category", BreachedFilter, ("assignee", admin.RelatedOnlyFieldListFilter), "created_at"]
+    search_fields = ["number", "subject", "requester__email", "organization__name"]
+    list_select_related = ["organization", "requester", "assignee"]
+    date_hierarchy = "created_at"
+    action_form = TicketActionForm
+    actions = ["assign_selected", "assign_to_me", "resolve_selected", "close_selected", "make_urgent"]
+    inlines = [MessageInline, SLAEventInline]
+    fields = [
+        "number", "agent_page", "organization", "requester", "subject", "category", "priority", "status", "assignee",
+        "related_object", "follow_up_of", "created_at", "first_response_at", "first_response_due_at", "resolution_due_at",
+        "paused_seconds", "sla_breached_at", "resolved_at", "closed_at", "satisfaction_rating", "satisfaction_comment",
+    ]
+    # Only wording is edited here; status, priority and assignment change through the actions.
+    readonly_fields = [name for name in fields if name not in ("subject", "category")]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Agent page")
+    def agent_page(self, ticket):
+        return format_html('<a href="{}">Reply, note, assign →</a>', reverse("support:agent_ticket", args=[ticket.pk]))
+
+    @admin.display(description="Related")
+    def related_object(self, ticket):
+        # Shown inside the ticket only: support agents have no billing permissions of their own.
+        return f"{ticket.related_type.name}: {ticket.related}" if ticket.related_type_id else "—"
+
+    @admin.action(description="Assign selected tickets to the chosen agent", permissions=["change"])
+    def assign_selected(self, request, queryset):
+        assignee = get_user_model().objects.filter(pk=request.POST.get("assignee") or 0, is_staff=True).first()
+        if assignee is None:
+            self.message_user(request, "Choose an agent in the list next to the action.", messages.ERROR)
+            return
+        _run(self, request, queryset.exclude(status=Status.CLOSED), f"assigned to {assignee.full_name}",
+             lambda t: services.assign(ticket=t, assignee=assignee, by=request.user))
+
+    @admin.action(description="Assign selected tickets to me", permissions=["change"])
+    def assign_to_me(self, request, queryset):
+        _run(self, request, queryset.exclude(status=Status.CLOSED), "assigned to you",
+             lambda t: services.assign(ticket=t, assignee=request.user, by=request.user))
+
+    @admin.action(description="Resolve selected tickets", permissions=["change"])
+    def resolve_selected(self, request, queryset):
+        _run(self, request, queryset.filter(Q(status__in=[Status.OPEN, Status.IN_PROGRESS, Status.WAITING])), "resolved",
+             lambda t: services.resolve(ticket=t, agent=request.user))
+
+    @admin.action(description="Close selected tickets", permissions=["change"])
+    def close_selected(self, request, queryset):
+        _run(self, request, queryset.exclude(status=Status.CLOSED), "closed", lambda t: services.close(ticket=t, by=request.user))
+
+    @admin.action(description="Set priority to urgent", permissions=["change"])
+    def make_urgent(self, request, queryset):
+        _run(self, request, queryset.exclude(status=Status.CLOSED), "made urgent",
+             lambda t: services.set_priority(ticket=t, agent=request.user, priority=Priority.URGENT))
+
+
+@admin.register(SLAPolicy)
+class SLAPolicyAdmin(admin.ModelAdmin):
+    list_display = ["priority", "first_response_minutes", "resolution_minutes", "updated_at"]
+    list_editable = ["first_response_minutes", "resolution_minutes"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SLAEvent)
+class SLAEventAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "target", "level", "created_at"]
+    list_filter = ["target", "level", "created_at"]
+    search_fields = ["ticket__number", "ticket__subject"]
+    date_hierarchy = "created_at"
+    list_select_related = ["ticket"]
+    readonly_fields = ["ticket", "target", "level", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(admin.ModelAdmin):
+    list_display = ["title", "category", "is_active", "updated_at"]
+    list_filter = ["is_active", "category"]
+    search_fields = ["title", "body"]
+    fields = ["title", "category", "is_active", "body"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.base_fields["body"].help_text = "Markdown. Placeholders: {customer_name}, {ticket_number}, {agent_name}."
+        return form
+
+
+@admin.register(ContactRequest)
+class ContactRequestAdmin(admin.ModelAdmin):
+    list_display = ["subject", "name", "email", "status", "ticket", "ip_address", "created_at"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["email", "name", "subject", "message"]
+    date_hierarchy = "created_at"
+    list_select_related = ["ticket"]
+    readonly_fields = ["name", "email", "subject", "message", "status", "ticket", "ip_address", "created_at", "handled_at"]
+    actions = ["mark_handled", "mark_spam"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Mark as handled", permissions=["change"])
+    def mark_handled(self, request, queryset):
+        for contact in queryset:
+            services.mark_contact_request(request=contact, status=ContactRequest.Status.HANDLED, by=request.user)
+        self.message_user(request, f"{queryset.count()} request(s) marked handled.", messages.SUCCESS)
+
+    @admin.action(description="Mark as spam", permissions=["change"])
+    def mark_spam(self, request, queryset):
+        for contact in queryset:
+            services.mark_contact_request(request=contact, status=ContactRequest.Status.SPAM, by=request.user)
+        self.message_user(request, f"{queryset.count()} request(s) marked spam.", messages.SUCCESS)

@@ -1,0 +1,22 @@
+// The customer's ticket page reloads its conversation when the notification socket announces a
+// new public message or a status change on this ticket (the server renders what the customer may see).
+(function () {
+  "use strict";
+  function thread() { return document.querySelector("[data-ticket-live]"); }
+  if (!thread()) return;
+  var ticketId = Number(thread().dataset.ticketId);
+  document.addEventListener("webox:event", function (event) {
+    var data = event.detail || {};
+    var box = thread();
+    if (!box || data.ticket !== ticketId) return;
+    if (data.type === "support.message" || data.type === "support.status") {
+      htmx.ajax("GET", box.dataset.url, { target: box, swap: "outerHTML" });
+    }
+    if (data.type === "support.status") {
+      document.querySelectorAll("[data-ticket-status]").forEach(function (badge) {
+        badge.textContent = data.status.replace("_", " ");
+        badge.className = "status " + data.status;
+      });
+    }
+  });
+})();

@@ -1,0 +1,369 @@
+"""Support pages: the customer's tickets, the agents' queue and ticket view, stats, contact form."""
+
+from datetime import timedelta
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from core.errors import DomainError, NotFound
+from core.views import domain_errors_to_messages, organization_required
+from support import conf, selectors, services
+from support.forms import (
+    AgentReplyForm,
+    AssignForm,
+    ContactForm,
+    PriorityForm,
+    QueueFilterForm,
+    RatingForm,
+    ReplyForm,
+    StatsRangeForm,
+    TicketForm,
+    agent_choices,
+)
+from support.models import CannedReply, Status, Ticket
+from support.selectors import QUEUE_VIEWS
+
+PAGE_SIZE = 20
+
+
+def staff_required(view):
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not (request.user.is_staff and request.user.is_active):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _form_errors(form, exc):
+    """A domain error shown on the form: on its fields when it names them."""
+    placed = False
+    for field, errors in exc.fields.items():
+        if field in form.fields:
+            for error in errors:
+                form.add_error(field, error)
+            placed = True
+    if not placed:
+        form.add_error(None, exc.message)
+
+
+def _customer_ticket(request, number):
+    try:
+        return selectors.ticket_for(organization=request.organization, number=number)
+    except NotFound:
+        raise Http404("No such ticket.") from None
+
+
+def _agent_ticket(pk):
+    try:
+        return selectors.agent_ticket(pk=pk)
+    except NotFound:
+        raise Http404("No such ticket.") from None
+
+
+# --- customers ---------------------------------------------------------------------------------
+
+
+@organization_required
+def ticket_list(request):
+    tickets = selectors.tickets_for(organization=request.organization)
+    status = request.GET.get("status", "")
+    if status in Status.values:
+        tickets = tickets.filter(status=status)
+    query = request.GET.get("q", "").strip()[:200]
+    tickets = selectors.search(tickets, query, include_internal=False)
+    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page, "q": query, "status": status, "statuses": Status.choices,
+        "querystring": urlencode({k: v for k, v in (("q", query), ("status", status)) if v}),
+    }
+    return render(request, "support/ticket_list.html", context)
+
+
+@organization_required
+def ticket_new(request):
+    follow_up_of = None
+    follow_up = request.GET.get("follow_up") or request.POST.get("follow_up")
+    if follow_up:
+        follow_up_of = _customer_ticket(request, follow_up)
+    initial = {"subject": f"Follow-up of {follow_up_of.number}: {follow_up_of.subject}"[:200]} if follow_up_of else {}
+    form = TicketForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            ticket = services.create_ticket(
+                organization=request.organization, requester=request.user, subject=data["subject"], body=data["body"],
+                category=data["category"], priority=data["priority"], related_kind=data["related_kind"],
+                related_id=data["related_id"], follow_up_of=follow_up_of, attachments=request.FILES.getlist("attachments"),
+            )
+        except DomainError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"Ticket {ticket.number} is open. We will answer you by email and here.")
+            return redirect("support:ticket_detail", number=ticket.number)
+    return render(request, "support/ticket_new.html", {"form": form, "follow_up_of": follow_up_of})
+
+
+@organization_required
+def ticket_detail(request, number):
+    ticket = _customer_ticket(request, number)
+    context = {
+        "ticket": ticket,
+        "conversation": selectors.conversation(ticket, include_internal=False),
+        "reply_form": ReplyForm(),
+        "rating_form": RatingForm(),
+    }
+    return render(request, "support/ticket_detail.html", context)
+
+
+@organization_required
+@require_GET
+def ticket_messages(request, number):
+    """The conversation alone: the page reloads it when a live event says something was added."""
+    ticket = _customer_ticket(request, number)
+    context = {"ticket": ticket, "conversation": selectors.conversation(ticket, include_internal=False), "live": True}
+    return render(request, "support/partials/conversation.html", context)
+
+
+@organization_required
+@require_POST
+@domain_errors_to_messages
+def ticket_reply(request, number):
+    ticket = _customer_ticket(request, number)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Your reply is empty.")
+    else:
+        services.customer_reply(ticket=ticket, user=request.user, body=form.cleaned_data["body"],
+                                attachments=request.FILES.getlist("attachments"))
+        messages.success(request, "Reply sent.")
+    return redirect("support:ticket_detail", number=ticket.number)
+
+
+@organization_required
+@require_POST
+@domain_errors_to_messages
+def ticket_reopen(request, number):
+    ticket = _customer_ticket(request, number)
+    services.reopen(ticket=ticket, user=request.user)
+    messages.success(request, f"{ticket.number} is reopened: an agent will pick it up.")
+    return redirect("support:ticket_detail", number=ticket.number)
+
+
+@organization_required
+@require_POST
+@domain_errors_to_messages
+def ticket_rate(request, number):
+    ticket = _customer_ticket(request, number)
+    form = RatingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a rating from 1 to 5.")
+    else:
+        services.rate(ticket=ticket, user=request.user, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"])
+        messages.success(request, "Thank you for your rating.")
+    return redirect("support:ticket_detail", number=ticket.number)
+
+
+@login_required
+def attachment_download(request, pk):
+    try:
+        attachment = selectors.attachment_for(user=request.user, organization=request.organization or None, pk=pk)
+    except NotFound:
+        raise Http404("No such file.") from None
+    return FileResponse(
+        attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
+    )
+
+
+# --- public contact form -----------------------------------------------------------------------
+
+
+def _client_address(request):
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _contact_allowed(address):
+    """A fixed window per client address, in the cache."""
+    key = f"support:contact:{address}"
+    cache.add(key, 0, conf.CONTACT_WINDOW_SECONDS)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr: start a new window
+        cache.set(key, 1, conf.CONTACT_WINDOW_SECONDS)
+        count = 1
+    return count <= conf.CONTACT_LIMIT
+
+
+def contact(request):
+    initial = {"name": request.user.full_name, "email": request.user.email} if request.user.is_authenticated else {}
+    form = ContactForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        address = _client_address(request)
+        if not _contact_allowed(address):
+            form.add_error(None, "Too many messages from your address. Please try again in a few minutes.")
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.submit_contact(
+                    name=data["name"], email=data["email"], subject=data["subject"], message=data["message"],
+                    honeypot=data["website"], ip_address=address or None,
+                )
+            except DomainError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, "Thank you: your message is on its way. We sent you a confirmation by email.")
+                return redirect("support:contact")
+    return render(request, "support/contact.html", {"form": form})
+
+
+# --- agents ------------------------------------------------------------------------------------
+
+
+@staff_required
+def queue(request):
+    view = request.GET.get("view", "active")
+    view = view if view in QUEUE_VIEWS else "active"
+    filters = QueueFilterForm(request.GET or None)
+    data = filters.cleaned_data if filters.is_valid() else {}
+    tickets = selectors.agent_queue(
+        agent=request.user, view=view, status=data.get("status", ""), priority=data.get("priority", ""),
+        category=data.get("category", ""), query=data.get("q", ""), assignee=request.GET.get("assignee", ""),
+    )
+    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    params = {k: v for k, v in request.GET.items() if k != "page" and v}
+    context = {
+        "page": page, "view": view, "views": QUEUE_VIEWS, "filters": filters, "counts": selectors.queue_counts(agent=request.user),
+        "agents": agent_choices(), "querystring": urlencode(params),
+    }
+    return render(request, "support/agent/queue.html", context)
+
+
+@staff_required
+@require_POST
+@domain_errors_to_messages
+def bulk_action(request):
+    ids = [int(pk) for pk in request.POST.getlist("tickets") if pk.isdigit()]
+    tickets = list(Ticket.objects.filter(pk__in=ids).select_related("assignee"))
+    if not tickets:
+        messages.error(request, "Select at least one ticket.")
+    elif request.POST.get("action") == "assign":
+        assignee = get_user_model().objects.filter(pk=request.POST.get("assignee") or 0).first()
+        done = services.bulk_assign(tickets=tickets, assignee=assignee, by=request.user)
+        messages.success(request, f"{done} ticket(s) assigned to {assignee.full_name}.")
+    elif request.POST.get("action") == "close":
+        done = services.bulk_close(tickets=tickets, by=request.user)
+        messages.success(request, f"{done} ticket(s) closed.")
+    else:
+        messages.error(request, "Choose an action.")
+    return redirect(request.POST.get("next") if str(request.POST.get("next", "")).startswith("/support/") else "support:queue")
+
+
+@staff_required
+def agent_ticket(request, pk):
+    ticket = _agent_ticket(pk)
+    context = {
+        "ticket": ticket,
+        "conversation": selectors.conversation(ticket, include_internal=True),
+        "reply_form": AgentReplyForm(),
+        "assign_form": AssignForm(initial={"assignee": ticket.assignee_id}),
+        "priority_form": PriorityForm(initial={"priority": ticket.priority}),
+        "canned_replies": services.active_canned_replies(),
+        "related": ticket.related if ticket.related_type_id else None,
+        "sla_events": ticket.sla_events.all(),
+        "now": timezone.now(),
+    }
+    return render(request, "support/agent/ticket.html", context)
+
+
+@staff_required
+@require_GET
+def canned_reply(request, pk):
+    """htmx: the reply box filled with a canned reply for this ticket."""
+    ticket = _agent_ticket(pk)
+    canned = CannedReply.objects.filter(pk=request.GET.get("canned") or 0, is_active=True).first()
+    text = services.render_canned_reply(canned=canned, ticket=ticket, agent=request.user) if canned else ""
+    form = AgentReplyForm(initial={"body": text})
+    return render(request, "support/agent/partials/reply_body.html", {"field": form["body"]})
+
+
+@staff_required
+@require_POST
+@domain_errors_to_messages
+def agent_reply(request, pk):
+    ticket = _agent_ticket(pk)
+    form = AgentReplyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The reply is empty.")
+    else:
+        data = form.cleaned_data
+        services.agent_reply(
+            ticket=ticket, agent=request.user, body=data["body"], internal=data["internal"],
+            ask_customer=data["ask_customer"], attachments=request.FILES.getlist("attachments"),
+        )
+        messages.success(request, "Internal note added." if data["internal"] else "Reply sent to the customer.")
+    return redirect("support:agent_ticket", pk=ticket.pk)
+
+
+@staff_required
+@require_POST
+@domain_errors_to_messages
+def agent_assign(request, pk):
+    ticket = _agent_ticket(pk)
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose an agent.")
+    else:
+        assignee = get_user_model().objects.get(pk=form.cleaned_data["assignee"])
+        services.assign(ticket=ticket, assignee=assignee, by=request.user)
+        messages.success(request, f"Assigned to {assignee.full_name}.")
+    return redirect("support:agent_ticket", pk=ticket.pk)
+
+
+@staff_required
+@require_POST
+@domain_errors_to_messages
+def agent_priority(request, pk):
+    ticket = _agent_ticket(pk)
+    form = PriorityForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a priority.")
+    else:
+        services.set_priority(ticket=ticket, agent=request.user, priority=form.cleaned_data["priority"])
+        messages.success(request, "Priority updated; the SLA due times follow it.")
+    return redirect("support:agent_ticket", pk=ticket.pk)
+
+
+@staff_required
+@require_POST
+@domain_errors_to_messages
+def agent_transition(request, pk, action):
+    ticket = _agent_ticket(pk)
+    if action == "resolve":
+        services.resolve(ticket=ticket, agent=request.user)
+    else:
+        services.close(ticket=ticket, by=request.user)
+    messages.success(request, f"{ticket.number} is {'resolved' if action == 'resolve' else 'closed'}.")
+    return redirect("support:agent_ticket", pk=ticket.pk)
+
+
+@staff_required
+def stats(request):
+    today = timezone.localdate()
+    form = StatsRangeForm(request.GET or {"date_from": today - timedelta(days=29), "date_to": today})
+    result, breakdowns = None, []
+    if form.is_valid():
+        result = selectors.ticket_stats(date_from=form.cleaned_data["date_from"], date_to=form.cleaned_data["date_to"])
+        breakdowns = [("By status", result["by_status"]), ("By category", result["by_category"]), ("By priority", result["by_priority"])]
+    return render(request, "support/agent/stats.html", {"form": form, "stats": result, "breakdowns": breakdowns})
