@@ -70,6 +70,25 @@ def staff_user(db):
 
 
 @pytest.fixture
+def admin_user(db):
+    return UserFactory(email="admin@example.test", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """A superuser session that passed the TOTP check, as Django Admin requires."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=admin_user, name="test", confirmed=True)
+    client.force_login(admin_user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
 def api_client():
     from rest_framework.test import APIClient
 

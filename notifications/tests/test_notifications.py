@@ -148,10 +148,8 @@ def test_the_header_bell_shows_the_unread_count(client_user, user):
 
 
 @pytest.mark.django_db
-def test_staff_broadcast_to_one_organization(client, organization, other_organization, user, other_user, settings):
-    settings.ADMIN_2FA_EXEMPT_EMAILS = ["boss@example.test"]
-    staff = UserFactory(email="boss@example.test", is_staff=True, is_superuser=True)
-    client.force_login(staff)
+def test_staff_broadcast_to_one_organization(admin_client, organization, other_organization, user, other_user):
+    client = admin_client
     response = client.post(
         "/admin/notifications/notification/broadcast/",
         {"title": "Maintenance tonight", "body": "22:00 UTC", "link": "/status/", "organization": organization.pk},
