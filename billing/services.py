@@ -209,7 +209,7 @@ def buyer_details(organization):
 @transaction.atomic
 def finalize_invoice(*, invoice):
     """draft → open: number, dates, seller and buyer fixed; the PDF is rendered by a task."""
-    invoice = Invoice.objects.select_for_update().select_related("organization").get(pk=invoice.pk)
+    invoice = Invoice.objects.select_for_update(of=("self",)).select_related("organization").get(pk=invoice.pk)
     INVOICE_MACHINE.check(invoice.status, Invoice.Status.OPEN)
     today = platform_today()
     sequence, number = _next_number("INV", today.year)
@@ -235,7 +235,7 @@ def finalize_invoice(*, invoice):
 
 
 def _lock(invoice):
-    return Invoice.objects.select_for_update().select_related("organization", "subscription").get(pk=invoice.pk)
+    return Invoice.objects.select_for_update(of=("self",)).select_related("organization", "subscription").get(pk=invoice.pk)
 
 
 def _settle(invoice, *, reference, amount=0):
