@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "accounts",
     "notifications",
     "billing",
+    "coupons",
     "catalog",
     "usage",
     "generation",

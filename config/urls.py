@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("notifications.api.urls")),
     path("", include("catalog.api.urls")),
     path("", include("billing.api.urls")),
+    path("", include("coupons.api.urls")),
     path("", include("usage.api.urls")),
     path("", include("support.api.urls")),
     path("", include("generation.api.urls")),
