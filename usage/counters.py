@@ -19,7 +19,7 @@ import threading
 import uuid
 from datetime import date
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 _DIRTY = "usage:dirty"
 _INFLIGHT = "usage:inflight"
@@ -56,7 +56,7 @@ def parse_key(key):
 
 
 def using_redis():
-    return cache.__class__.__module__.startswith("django_redis")
+    return caches["default"].__class__.__module__.startswith("django_redis")
 
 
 class RedisCounters:
