@@ -168,11 +168,11 @@ def purge_anonymous_carts(*, older_than):
 # --- checkout ----------------------------------------------------------------------------------
 
 
-def billing_defaults(organization):
-    """The checkout form's billing details, prefilled from the organization."""
+def billing_defaults(organization, user):
+    """The checkout form's billing details, prefilled from the organization (and the buyer's email)."""
     return {
         "billing_name": organization.display_legal_name,
-        "billing_email": organization.billing_email,
+        "billing_email": organization.billing_email or user.email,
         "billing_address": "\n".join(organization.address_lines),
         "vat_number": organization.vat_number,
     }
@@ -209,7 +209,11 @@ def checkout(*, cart, organization, user, billing, payment_method, expected_tota
             "Choose a payment method.", code="invalid_payment_method", fields={"payment_method": ["Unknown payment method."]}
         )
     if not (billing.get("billing_name") or "").strip() or not (billing.get("billing_email") or "").strip():
-        raise ValidationFailed("A billing name and email are needed.", code="billing_details_missing")
+        raise ValidationFailed(
+            "A billing name and email are needed.",
+            code="billing_details_missing",
+            fields={"billing_name": ["Required."], "billing_email": ["Required."]},
+        )
     currency = organization.currency
     cart = Cart.objects.select_for_update().get(pk=cart.pk, organization=organization)
     totals, unavailable = selectors.cart_totals(cart=cart, currency=currency)

@@ -134,7 +134,9 @@ def checkout(request):
     if not totals.lines and not unavailable:
         messages.info(request, "Your cart is empty: add something first.")
         return redirect("catalog:catalog")
-    form = CheckoutForm(request.POST or None, initial={**services.billing_defaults(organization), "expected_total": totals.total})
+    form = CheckoutForm(
+        request.POST or None, initial={**services.billing_defaults(organization, request.user), "expected_total": totals.total}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -139,7 +139,7 @@ class Checkout(CartMixin, generics.GenericAPIView):
 
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
-        details = {**services.billing_defaults(self.organization), **data.validated_data}
+        details = {**services.billing_defaults(self.organization, request.user), **data.validated_data}
         order = services.checkout(
             cart=self.cart(), organization=self.organization, user=request.user, billing=details,
             payment_method=details["payment_method"], expected_total=details.get("expected_total"),
