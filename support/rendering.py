@@ -1,5 +1,7 @@
 """Markdown for ticket messages, rendered then sanitized: no script, no raw HTML, safe links only."""
 
+import re
+
 import markdown
 import nh3
 
@@ -7,6 +9,7 @@ ALLOWED_TAGS = {
     "p", "br", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li", "a", "hr", "h3", "h4", "h5", "h6",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
 def render_markdown(text):
@@ -23,13 +26,5 @@ def render_markdown(text):
 
 
 def fill_placeholders(template, values):
-    """Canned replies: {customer_name}, {ticket_number}... replaced; unknown braces left as written."""
-
-    class Missing(dict):
-        def __missing__(self, key):
-            return "{" + key + "}"
-
-    try:
-        return template.format_map(Missing(values))
-    except (ValueError, IndexError):  # a stray "{" or "{0}" in the saved text: keep it as written
-        return template
+    """Canned replies: each known {placeholder} is replaced; any other brace is left as written."""
+    return PLACEHOLDER.sub(lambda match: str(values.get(match.group(1), match.group(0))), template)
