@@ -27,11 +27,30 @@ def seed(log):
     alice = demo_user("alice@webox.test", "webox-demo", first_name="Alice", last_name="Martin", locale="fr")
     bob = demo_user("bob@webox.test", "webox-demo", first_name="Bob", last_name="Diallo", locale="fr")
     demo_organization(
-        alice, "alice-studio", name="Alice Studio", legal_name="Alice Studio SARL", currency="EUR", locale="fr",
-        address_line1="8 rue des Lilas", postal_code="69001", city="Lyon", country="FR", vat_number="FR12345678901",
-        billing_email="alice@webox.test", time_zone="Europe/Paris",
+        alice,
+        "alice-studio",
+        name="Alice Studio",
+        legal_name="Alice Studio SARL",
+        currency="EUR",
+        locale="fr",
+        address_line1="8 rue des Lilas",
+        postal_code="69001",
+        city="Lyon",
+        country="FR",
+        vat_number="FR12345678901",
+        billing_email="alice@webox.test",
+        time_zone="Europe/Paris",
     )
     demo_organization(
-        bob, "bob-digital", name="Bob Digital", legal_name="Bob Digital SUARL", currency="XOF", locale="fr",
-        address_line1="Rue 10, Point E", city="Dakar", country="SN", billing_email="bob@webox.test", time_zone="Africa/Dakar",
+        bob,
+        "bob-digital",
+        name="Bob Digital",
+        legal_name="Bob Digital SUARL",
+        currency="XOF",
+        locale="fr",
+        address_line1="Rue 10, Point E",
+        city="Dakar",
+        country="SN",
+        billing_email="bob@webox.test",
+        time_zone="Africa/Dakar",
     )

@@ -13,7 +13,9 @@ class SignupForm(forms.Form):
     email = forms.EmailField()
     first_name = forms.CharField(max_length=150, required=False)
     last_name = forms.CharField(max_length=150, required=False)
-    organization_name = forms.CharField(max_length=200, required=False, help_text="Your company or project. You can change it later.")
+    organization_name = forms.CharField(
+        max_length=200, required=False, help_text="Your company or project. You can change it later."
+    )
     currency = forms.ChoiceField(choices=Organization.Currency.choices, initial="EUR")
     locale = forms.ChoiceField(choices=LOCALES, initial="en", label="Language")
     password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False)
@@ -37,7 +39,8 @@ class EmailAuthenticationForm(auth_forms.AuthenticationForm):
 
 class OTPTokenForm(forms.Form):
     token = forms.CharField(
-        label="Code", max_length=16,
+        label="Code",
+        max_length=16,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "one-time-code", "inputmode": "numeric"}),
         help_text="The 6-digit code of your authenticator app, or one of your recovery codes.",
     )
@@ -65,8 +68,19 @@ class OrganizationForm(forms.ModelForm):
     class Meta:
         model = Organization
         fields = [
-            "name", "legal_name", "address_line1", "address_line2", "postal_code", "city", "country",
-            "vat_number", "billing_email", "currency", "locale", "time_zone", "payment_terms_days",
+            "name",
+            "legal_name",
+            "address_line1",
+            "address_line2",
+            "postal_code",
+            "city",
+            "country",
+            "vat_number",
+            "billing_email",
+            "currency",
+            "locale",
+            "time_zone",
+            "payment_terms_days",
         ]
 
     def clean_country(self):

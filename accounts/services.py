@@ -29,10 +29,15 @@ def register_user(*, email, password, first_name="", last_name="", organization_
     """Create the user and their personal organization (owner), and send the verification link."""
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
-        raise Conflict("An account with this email already exists. Log in or reset your password.", code="email_taken",
-                       fields={"email": ["An account with this email already exists."]})
+        raise Conflict(
+            "An account with this email already exists. Log in or reset your password.",
+            code="email_taken",
+            fields={"email": ["An account with this email already exists."]},
+        )
     user = User.objects.create_user(email=email, password=password, first_name=first_name, last_name=last_name, locale=locale)
-    org = create_organization(owner=user, name=organization_name or f"{user.full_name}'s workspace", currency=currency, locale=locale)
+    org = create_organization(
+        owner=user, name=organization_name or f"{user.full_name}'s workspace", currency=currency, locale=locale
+    )
     user.default_organization = org
     user.save(update_fields=["default_organization"])
     send_verification_email(user=user)
@@ -63,8 +68,12 @@ def verification_link(user):
 
 def send_verification_email(*, user):
     send_email(
-        to=user.email, template="accounts/emails/verify_email", kind="verify_email", locale=user.locale,
-        context={"user": user, "link": verification_link(user)}, related=user,
+        to=user.email,
+        template="accounts/emails/verify_email",
+        kind="verify_email",
+        locale=user.locale,
+        context={"user": user, "link": verification_link(user)},
+        related=user,
     )
 
 
@@ -112,8 +121,19 @@ def _is_owner(user, organization):
 
 
 ORGANIZATION_FIELDS = {
-    "name", "legal_name", "address_line1", "address_line2", "postal_code", "city", "country", "vat_number",
-    "billing_email", "currency", "locale", "time_zone", "payment_terms_days",
+    "name",
+    "legal_name",
+    "address_line1",
+    "address_line2",
+    "postal_code",
+    "city",
+    "country",
+    "vat_number",
+    "billing_email",
+    "currency",
+    "locale",
+    "time_zone",
+    "payment_terms_days",
 }
 
 
@@ -154,12 +174,20 @@ def invite_member(*, organization, invited_by, email, role=Membership.Role.MEMBE
         with transaction.atomic():
             invitation = Invitation.objects.create(organization=organization, email=email, role=role, invited_by=invited_by)
     except IntegrityError:
-        raise Conflict(f"{email} already has a pending invitation.", code="already_invited",
-                       fields={"email": ["Already invited."]}) from None
+        raise Conflict(
+            f"{email} already has a pending invitation.", code="already_invited", fields={"email": ["Already invited."]}
+        ) from None
     send_email(
-        to=email, template="accounts/emails/invitation", kind="invitation", locale=organization.locale,
-        context={"organization": organization, "inviter": invited_by, "role": invitation.get_role_display(),
-                 "link": invitation_link(invitation)},
+        to=email,
+        template="accounts/emails/invitation",
+        kind="invitation",
+        locale=organization.locale,
+        context={
+            "organization": organization,
+            "inviter": invited_by,
+            "role": invitation.get_role_display(),
+            "link": invitation_link(invitation),
+        },
         related=invitation,
     )
     logger.info("member_invited org=%s invitation=%s", organization.pk, invitation.pk)
@@ -256,11 +284,18 @@ def update_profile(*, user, first_name, last_name, locale):
 
 
 def send_password_reset_email(*, user, link):
-    send_email(to=user.email, template="accounts/emails/password_reset", kind="password_reset", locale=user.locale,
-               context={"user": user, "link": link}, related=user)
+    send_email(
+        to=user.email,
+        template="accounts/emails/password_reset",
+        kind="password_reset",
+        locale=user.locale,
+        context={"user": user, "link": link},
+        related=user,
+    )
 
 
 # --- Two-factor authentication (django-otp: TOTP device + static recovery codes) -------------
+
 
 def start_totp_enrolment(*, user):
     """An unconfirmed TOTP device (replacing any earlier unconfirmed one) for the QR code."""
@@ -272,8 +307,11 @@ def start_totp_enrolment(*, user):
 def confirm_totp_enrolment(*, user, token):
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None or not device.verify_token(token):
-        raise ValidationFailed("That code is not right. Check the time on your phone and try again.", code="invalid_otp",
-                               fields={"token": ["Invalid code."]})
+        raise ValidationFailed(
+            "That code is not right. Check the time on your phone and try again.",
+            code="invalid_otp",
+            fields={"token": ["Invalid code."]},
+        )
     TOTPDevice.objects.filter(user=user, confirmed=True).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])

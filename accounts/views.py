@@ -51,6 +51,7 @@ def _next_url(request, default="accounts:dashboard"):
 
 # --- Sign-up, verification, login ----------------------------------------------------------------
 
+
 def signup(request):
     if request.user.is_authenticated:
         return redirect("accounts:dashboard")
@@ -91,7 +92,10 @@ class LoginView(auth_views.LoginView):
         if not services.has_two_factor(user):
             return super().form_valid(form)
         self.request.session[PENDING_LOGIN] = {
-            "uid": user.pk, "backend": user.backend, "next": self.get_redirect_url(), "at": time.time(),
+            "uid": user.pk,
+            "backend": user.backend,
+            "next": self.get_redirect_url(),
+            "at": time.time(),
         }
         return redirect("accounts:login_otp")
 
@@ -99,7 +103,11 @@ class LoginView(auth_views.LoginView):
 def login_otp(request):
     """Second step of the login: a TOTP code or a one-time recovery code, then the session opens."""
     pending = request.session.get(PENDING_LOGIN)
-    user = pending and time.time() - pending["at"] < PENDING_LOGIN_SECONDS and User.objects.filter(pk=pending["uid"], is_active=True).first()
+    user = (
+        pending
+        and time.time() - pending["at"] < PENDING_LOGIN_SECONDS
+        and User.objects.filter(pk=pending["uid"], is_active=True).first()
+    )
     if not user:
         request.session.pop(PENDING_LOGIN, None)
         messages.error(request, "Your login timed out. Please enter your email and password again.")
@@ -164,6 +172,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 # --- Profile and two-factor authentication -------------------------------------------------------
 
+
 @login_required
 def profile(request):
     form = ProfileForm(request.POST or None, instance=User.objects.get(pk=request.user.pk))
@@ -226,7 +235,9 @@ def two_factor_setup(request):
     if device is None:
         device = services.start_totp_enrolment(user=request.user)
     context = {
-        "form": form, "next": next_url, "qr_svg": _qr_svg(device.config_url),
+        "form": form,
+        "next": next_url,
+        "qr_svg": _qr_svg(device.config_url),
         "secret": base64.b32encode(device.bin_key).decode(),
     }
     return render(request, "accounts/two_factor_setup.html", context)
@@ -256,6 +267,7 @@ def two_factor_disable(request):
 
 # --- Organization: dashboard, settings, members, invitations -------------------------------------
 
+
 @organization_required
 def dashboard(request):
     return render(request, "accounts/dashboard.html", {"membership": selectors.membership(request.user, request.organization)})
@@ -284,10 +296,16 @@ def organization_settings(request):
 def members(request):
     organization = request.organization
     me = selectors.membership(request.user, organization)
-    page = Paginator(organization.memberships.select_related("user").order_by("user__email"), 25).get_page(request.GET.get("page"))
+    page = Paginator(organization.memberships.select_related("user").order_by("user__email"), 25).get_page(
+        request.GET.get("page")
+    )
     invitations = organization.invitations.filter(accepted_at__isnull=True).select_related("invited_by") if me.can_manage else []
     context = {
-        "page_obj": page, "me": me, "invitations": invitations, "invite_form": InviteForm(), "roles": Membership.Role.choices,
+        "page_obj": page,
+        "me": me,
+        "invitations": invitations,
+        "invite_form": InviteForm(),
+        "roles": Membership.Role.choices,
     }
     return render(request, "accounts/members.html", context)
 
@@ -326,7 +344,9 @@ def member_role(request, pk):
         return redirect("accounts:members")
     return _member_action(
         request,
-        lambda: services.change_member_role(organization=request.organization, user=request.user, membership_id=pk, **form.cleaned_data),
+        lambda: services.change_member_role(
+            organization=request.organization, user=request.user, membership_id=pk, **form.cleaned_data
+        ),
         lambda member: f"{member.user.email} is now {member.get_role_display().lower()}.",
     )
 
@@ -384,10 +404,11 @@ def switch_organization(request):
     form = SwitchOrganizationForm(request.POST)
     if form.is_valid():
         try:
-            org = services.switch_organization(request=request, user=request.user, organization_id=form.cleaned_data["organization"])
+            org = services.switch_organization(
+                request=request, user=request.user, organization_id=form.cleaned_data["organization"]
+            )
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
             messages.success(request, f"You are now working in {org.name}.")
     return redirect("accounts:dashboard")
-

@@ -1,13 +1,26 @@
 from django.contrib.auth import authenticate, password_validation, user_logged_in
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import exceptions, serializers
+from rest_framework import serializers
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from accounts import services
 from accounts.models import LOCALES, Membership, Organization, User
 from accounts.validators import normalize_country, normalize_vat_number
+from core.errors import DomainError
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class ErrorEnvelopeSerializer(serializers.Serializer):
+    """Every API error: {"error": {"code", "message", "fields"}} (documentation only)."""
+
+    error = ErrorDetailSerializer()
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -44,11 +57,21 @@ class RegisteredSerializer(serializers.Serializer):
     refresh = serializers.CharField()
 
 
+class LoginFailed(DomainError):
+    status = 401
+    code = "no_active_account"
+    default_message = "No active account found with the given credentials."
+
+
 class EmailTokenObtainSerializer(TokenObtainPairSerializer):
     """Email + password (+ `otp` when the account has two-factor authentication) for a token pair."""
 
-    otp = serializers.CharField(required=False, write_only=True, max_length=16,
-                                help_text="The current TOTP code, or a recovery code; required when 2FA is on.")
+    otp = serializers.CharField(
+        required=False,
+        write_only=True,
+        max_length=16,
+        help_text="The current TOTP code, or a recovery code; required when 2FA is on.",
+    )
     access = serializers.CharField(read_only=True)
     refresh = serializers.CharField(read_only=True)
 
@@ -57,11 +80,12 @@ class EmailTokenObtainSerializer(TokenObtainPairSerializer):
         # django-axes reads the login name from the `username` credential, as on the browser form.
         user = authenticate(request, username=attrs["email"].strip().lower(), password=attrs["password"])
         if not jwt_settings.USER_AUTHENTICATION_RULE(user):
-            raise exceptions.AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
+            raise LoginFailed()
         if services.has_two_factor(user) and services.verify_second_factor(user=user, token=attrs.get("otp")) is None:
-            raise exceptions.AuthenticationFailed(
+            raise LoginFailed(
                 "This account uses two-factor authentication: send the current code (or a recovery code) as otp.",
-                "otp_required",
+                code="otp_required",
+                fields={"otp": ["A valid code is required."]},
             )
         # The login signal resets django-axes' failure count and records last_login.
         user_logged_in.send(sender=user.__class__, request=request, user=user)
@@ -83,8 +107,22 @@ class OrganizationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organization
         fields = [
-            "id", "name", "slug", "legal_name", "address_line1", "address_line2", "postal_code", "city", "country",
-            "vat_number", "billing_email", "currency", "locale", "time_zone", "payment_terms_days", "created_at",
+            "id",
+            "name",
+            "slug",
+            "legal_name",
+            "address_line1",
+            "address_line2",
+            "postal_code",
+            "city",
+            "country",
+            "vat_number",
+            "billing_email",
+            "currency",
+            "locale",
+            "time_zone",
+            "payment_terms_days",
+            "created_at",
         ]
         read_only_fields = ["id", "slug", "created_at"]
 

@@ -2,16 +2,18 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework_simplejwt import views as jwt_views
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import selectors, services
 from accounts.api.serializers import (
     EmailTokenObtainSerializer,
+    ErrorEnvelopeSerializer,
     InvitationSerializer,
+    LoginFailed,
     MemberSerializer,
     MeSerializer,
     OrganizationSerializer,
@@ -20,13 +22,22 @@ from accounts.api.serializers import (
     UserSerializer,
 )
 from accounts.lockout import lockout_response
-from accounts.models import Membership
+from accounts.models import Membership, Organization
 from core.api.throttling import AuthRateThrottle
 
-ERRORS = {
-    400: OpenApiResponse(description="Invalid input: the error envelope with per-field messages."),
-    429: OpenApiResponse(description="Too many requests (throttled) or login locked after failures; see Retry-After."),
+
+def error(description):
+    return OpenApiResponse(response=ErrorEnvelopeSerializer, description=description)
+
+
+ERRORS = {400: error("Invalid input, with a message per field.")}
+THROTTLED = {
+    429: error(
+        "Too many requests (code `throttled`) or, on auth/token/, login locked after failures (code "
+        "`account_locked`); Retry-After says when to try again."
+    )
 }
+NOT_YOURS = {404: error("Not one of your organizations."), 403: error("Only owners and admins can do this.")}
 
 
 def _tokens(user):
@@ -42,7 +53,9 @@ class RegisterView(generics.GenericAPIView):
     authentication_classes = []
     throttle_classes = [AuthRateThrottle]
 
-    @extend_schema(responses={201: RegisteredSerializer, **ERRORS, 409: OpenApiResponse(description="Email already used.")})
+    @extend_schema(
+        responses={201: RegisteredSerializer, **ERRORS, 409: error("Email already used (code `email_taken`)."), **THROTTLED}
+    )
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -59,23 +72,37 @@ class TokenObtainView(jwt_views.TokenObtainPairView):
     serializer_class = EmailTokenObtainSerializer
     throttle_classes = [AuthRateThrottle]
 
-    @extend_schema(responses={200: EmailTokenObtainSerializer, 401: OpenApiResponse(description="Wrong credentials or otp."), **ERRORS})
+    @extend_schema(
+        responses={
+            200: EmailTokenObtainSerializer,
+            **ERRORS,
+            **THROTTLED,
+            401: error("Wrong email or password (`no_active_account`), or 2FA code missing or wrong (`otp_required`)."),
+        }
+    )
     def post(self, request, *args, **kwargs):
         try:
             return super().post(request, *args, **kwargs)
-        except AuthenticationFailed:
+        except LoginFailed:
             # django-axes flags DRF's request wrapper, which its middleware never sees: answer here.
             if getattr(request, "axes_locked_out", False):
                 return lockout_response(request)
             raise
 
 
+TOKEN_REFUSED = {401: error("The refresh token is invalid, expired or already used (`token_not_valid`).")}
+
+
+@extend_schema_view(post=extend_schema(responses={200: TokenRefreshSerializer, **ERRORS, **TOKEN_REFUSED, **THROTTLED}))
 class TokenRefreshView(jwt_views.TokenRefreshView):
     """A new access token and a new refresh token; the refresh token sent is blacklisted."""
 
     throttle_classes = [AuthRateThrottle]
 
 
+@extend_schema_view(
+    post=extend_schema(responses={200: OpenApiResponse(description="Logged out."), **ERRORS, **TOKEN_REFUSED, **THROTTLED})
+)
 class TokenBlacklistView(jwt_views.TokenBlacklistView):
     """Log out: the refresh token stops working."""
 
@@ -92,27 +119,38 @@ class MeView(generics.RetrieveUpdateAPIView):
 
     def get_object(self):
         return (
-            type(self.request.user).objects.prefetch_related(Prefetch("memberships", Membership.objects.select_related("organization")))
+            type(self.request.user)
+            .objects.prefetch_related(Prefetch("memberships", Membership.objects.select_related("organization")))
             .get(pk=self.request.user.pk)
         )
 
     def get_serializer_context(self):
-        return {**super().get_serializer_context(), "organization": selectors.resolve_organization(self.request, self.request.user)}
+        return {
+            **super().get_serializer_context(),
+            "organization": selectors.resolve_organization(self.request, self.request.user),
+        }
 
     @extend_schema(request=UserSerializer, responses={200: MeSerializer, **ERRORS})
     def patch(self, request, *args, **kwargs):
         user = request.user
         serializer = UserSerializer(user, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        fields = {name: serializer.validated_data.get(name, getattr(user, name)) for name in ("first_name", "last_name", "locale")}
+        fields = {
+            name: serializer.validated_data.get(name, getattr(user, name)) for name in ("first_name", "last_name", "locale")
+        }
         services.update_profile(user=user, **fields)
         return Response(MeSerializer(self.get_object(), context=self.get_serializer_context()).data)
 
 
 @extend_schema_view(
     list=extend_schema(summary="The organizations the user belongs to"),
-    retrieve=extend_schema(summary="One of the user's organizations (another's is a 404)"),
-    partial_update=extend_schema(summary="Edit the organization's settings (owners and admins)"),
+    retrieve=extend_schema(
+        summary="One of the user's organizations (another's is a 404)", responses={200: OrganizationSerializer, **NOT_YOURS}
+    ),
+    partial_update=extend_schema(
+        summary="Edit the organization's settings (owners and admins)",
+        responses={200: OrganizationSerializer, **ERRORS, **NOT_YOURS},
+    ),
 )
 class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
     serializer_class = OrganizationSerializer
@@ -120,19 +158,29 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
     ordering_fields = ["name", "created_at"]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation, no user
+            return Organization.objects.none()
         return selectors.organizations_for(self.request.user)
 
     def perform_update(self, serializer):
         services.update_organization(organization=serializer.instance, user=self.request.user, **serializer.validated_data)
 
-    @extend_schema(responses=MemberSerializer(many=True))
+    @extend_schema(responses={200: MemberSerializer(many=True), 404: NOT_YOURS[404]})
     @action(detail=True, methods=["get"], serializer_class=MemberSerializer, filter_backends=[])
     def members(self, request, pk=None):
         organization = self.get_object()
         page = self.paginate_queryset(organization.memberships.select_related("user").order_by("user__email"))
         return self.get_paginated_response(MemberSerializer(page, many=True).data)
 
-    @extend_schema(request=InvitationSerializer, responses={201: InvitationSerializer, **ERRORS})
+    @extend_schema(
+        request=InvitationSerializer,
+        responses={
+            201: InvitationSerializer,
+            **ERRORS,
+            **NOT_YOURS,
+            409: error("Already a member (`already_member`) or invited (`already_invited`)."),
+        },
+    )
     @action(detail=True, methods=["post"], serializer_class=InvitationSerializer, filter_backends=[])
     def invitations(self, request, pk=None):
         organization = self.get_object()

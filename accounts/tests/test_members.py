@@ -5,13 +5,23 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Invitation, Membership, Organization
-from accounts.tests.factories import MembershipFactory, UserFactory
+from accounts.tests.factories import MembershipFactory
 from notifications.models import EmailLog
 
 SETTINGS = {
-    "name": "Alice Studio 2", "legal_name": "Alice Studio SARL", "address_line1": "8 rue des Lilas", "address_line2": "",
-    "postal_code": "69001", "city": "Lyon", "country": "fr", "vat_number": "FR 12 345678901", "billing_email": "billing@alice.test",
-    "currency": "XOF", "locale": "fr", "time_zone": "Africa/Dakar", "payment_terms_days": "30",
+    "name": "Alice Studio 2",
+    "legal_name": "Alice Studio SARL",
+    "address_line1": "8 rue des Lilas",
+    "address_line2": "",
+    "postal_code": "69001",
+    "city": "Lyon",
+    "country": "fr",
+    "vat_number": "FR 12 345678901",
+    "billing_email": "billing@alice.test",
+    "currency": "XOF",
+    "locale": "fr",
+    "time_zone": "Africa/Dakar",
+    "payment_terms_days": "30",
 }
 
 
@@ -73,7 +83,9 @@ def test_invited_newcomer_signs_up_then_joins(client_user, organization, run_on_
     signup_page = client.get(response.url)
     assert signup_page.context["form"].initial["email"] == "new.person@example.test"
     with run_on_commit(execute=True):
-        response = client.post(response.url, {"email": "new.person@example.test", "password": "a-long-secret-9", "currency": "EUR", "locale": "en"})
+        response = client.post(
+            response.url, {"email": "new.person@example.test", "password": "a-long-secret-9", "currency": "EUR", "locale": "en"}
+        )
     assert response.url == reverse("accounts:dashboard")
     membership = Membership.objects.get(user__email="new.person@example.test", organization=organization)
     assert membership.role == "admin"

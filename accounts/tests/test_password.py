@@ -26,7 +26,9 @@ def test_password_reset_end_to_end(client, user, run_on_commit):
 
     # The link works once only.
     assert not client.get(path, follow=True).context["validlink"]
-    assert client.post(reverse("accounts:login"), {"username": user.email, "password": "correct-horse-battery"}).status_code == 200
+    assert (
+        client.post(reverse("accounts:login"), {"username": user.email, "password": "correct-horse-battery"}).status_code == 200
+    )
     response = client.post(reverse("accounts:login"), {"username": user.email, "password": "brand-new-secret-42"})
     assert response.status_code == 302 and response.url == reverse("accounts:dashboard")
 
@@ -41,9 +43,14 @@ def test_password_reset_for_unknown_address_sends_nothing(client, user, run_on_c
 
 @pytest.mark.django_db
 def test_password_change_keeps_the_session(client_user, user):
-    response = client_user.post(reverse("accounts:password_change"), {
-        "old_password": "correct-horse-battery", "new_password1": "another-secret-77", "new_password2": "another-secret-77",
-    })
+    response = client_user.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": "correct-horse-battery",
+            "new_password1": "another-secret-77",
+            "new_password2": "another-secret-77",
+        },
+    )
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password("another-secret-77")
@@ -52,9 +59,14 @@ def test_password_change_keeps_the_session(client_user, user):
 
 @pytest.mark.django_db
 def test_password_change_needs_the_old_password(client_user, user):
-    response = client_user.post(reverse("accounts:password_change"), {
-        "old_password": "wrong", "new_password1": "another-secret-77", "new_password2": "another-secret-77",
-    })
+    response = client_user.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": "wrong",
+            "new_password1": "another-secret-77",
+            "new_password2": "another-secret-77",
+        },
+    )
     assert response.status_code == 200
     user.refresh_from_db()
     assert user.check_password("correct-horse-battery")

@@ -15,8 +15,15 @@ PASSWORD = "correct-horse-battery"
 
 
 def signup(client, run_on_commit, email="new@example.test", **extra):
-    data = {"email": email, "first_name": "Nina", "password": "a-long-secret-9", "currency": "XOF", "locale": "fr",
-            "organization_name": "Nina Lab", **extra}
+    data = {
+        "email": email,
+        "first_name": "Nina",
+        "password": "a-long-secret-9",
+        "currency": "XOF",
+        "locale": "fr",
+        "organization_name": "Nina Lab",
+        **extra,
+    }
     with run_on_commit(execute=True):
         return client.post(reverse("accounts:signup"), data)
 

@@ -23,7 +23,9 @@ def test_enrolment_with_qr_code_then_recovery_codes(client_user, user):
     assert page.status_code == 200 and "<svg" in page.content.decode()
     device = TOTPDevice.objects.get(user=user, confirmed=False)
 
-    wrong = client_user.post(reverse("accounts:two_factor_setup"), {"token": "000000" if totp_code(device) != "000000" else "111111"})
+    wrong = client_user.post(
+        reverse("accounts:two_factor_setup"), {"token": "000000" if totp_code(device) != "000000" else "111111"}
+    )
     assert wrong.status_code == 200 and not services.has_two_factor(user)
     # A failed try keeps the secret the user just scanned.
     assert TOTPDevice.objects.get(user=user, confirmed=False).pk == device.pk
