@@ -6,6 +6,12 @@ class UsageConfig(AppConfig):
     verbose_name = "Usage and add-ons"
 
     def ready(self):
+        from billing.services import register_invoice_paid_handler, register_invoice_voided_handler
         from notifications.kinds import register
+        from usage import services
 
         register("usage_alert", email=True, template="usage/emails/usage_alert")
+        register("addon_activated", email=False)
+        register("addon_expired", email=True, template="usage/emails/addon_expired")
+        register_invoice_paid_handler("addon", services.addon_invoice_paid)
+        register_invoice_voided_handler("addon", services.addon_invoice_voided)

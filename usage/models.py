@@ -101,10 +101,9 @@ class AddonType(models.Model):
     amount_per_unit = models.BigIntegerField(validators=[MinValueValidator(1)])
     unit_label = models.CharField(max_length=40, help_text="Shown to customers, e.g. “+10 GB”.")
     allowed_plans = models.JSONField(
-        default=default_allowed_plans, blank=True, help_text='Plan codes that may buy it, e.g. ["pro", "business"].'
+        default=default_allowed_plans, blank=True, help_text='Plan tiers or codes that may buy it, e.g. ["pro", "business"].'
     )
     period_days = models.PositiveSmallIntegerField(default=30)
-    vat_rate = models.DecimalField(max_digits=5, decimal_places=2, default=20)
     is_active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
 

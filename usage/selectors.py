@@ -58,12 +58,13 @@ def plan_limits(*, organization):
     return billing_plan_limits(organization=organization)
 
 
-def plan_code(*, organization):
-    """The code of the organization's live plan ("free" when it has none)."""
+def plan_keys(*, organization):
+    """The tier and code of the organization's live plan ({"free"} without one): an add-on's
+    allowed_plans may name either."""
     from billing.selectors import current_plan
 
     plan = current_plan(organization=organization)
-    return plan.code if plan is not None else "free"
+    return {plan.tier, plan.code} if plan is not None else {"free"}
 
 
 def addon_extras(*, organization):
@@ -252,14 +253,19 @@ class Offer:
 def offers(*, organization):
     """Every active add-on type with its price in the organization's currency and whether its plan
     may buy it."""
-    code = plan_code(organization=organization)
+    keys = plan_keys(organization=organization)
     prices = dict(
         AddonPrice.objects.filter(currency=organization.currency, addon_type__is_active=True).values_list(
             "addon_type_id", "unit_amount"
         )
     )
     return [
-        Offer(addon_type=t, unit_amount=prices.get(t.pk), currency=organization.currency, allowed=code in (t.allowed_plans or []))
+        Offer(
+            addon_type=t,
+            unit_amount=prices.get(t.pk),
+            currency=organization.currency,
+            allowed=bool(keys & set(t.allowed_plans or [])),
+        )
         for t in AddonType.objects.filter(is_active=True)
     ]
 

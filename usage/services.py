@@ -12,10 +12,20 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Organization
-from core.errors import QuotaExceeded, ValidationFailed
+from core.errors import Conflict, Forbidden, QuotaExceeded, ValidationFailed
 from usage import conf, selectors
 from usage.counters import counter_key, parse_key, store
-from usage.models import COUNTER_METRICS, GAUGE_METRICS, Metric, UsageAlert, UsageFlush, UsageRecord
+from usage.models import (
+    ADDON_MACHINE,
+    COUNTER_METRICS,
+    GAUGE_METRICS,
+    AddonPrice,
+    AddonPurchase,
+    Metric,
+    UsageAlert,
+    UsageFlush,
+    UsageRecord,
+)
 
 logger = logging.getLogger("webox.usage")
 
@@ -253,3 +263,227 @@ def _notify_alert(organization, alert, pct):
         related=alert,
     )
     logger.info("usage_alert org=%s metric=%s level=%s", organization.pk, alert.metric, alert.level)
+
+
+# --- Add-ons ---------------------------------------------------------------------------------
+
+
+def _quantity(value):
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
+        raise ValidationFailed(
+            "The quantity must be a whole number from 1 to 100.",
+            code="invalid_quantity",
+            fields={"quantity": ["Must be a whole number from 1 to 100."]},
+        )
+    return value
+
+
+def _addon_line(purchase):
+    from billing.services import LineSpec, vat_rate_for
+
+    kind = purchase.addon_type
+    return LineSpec(
+        description=f"{kind.name} {kind.unit_label}, {kind.period_days} days",
+        quantity=purchase.quantity,
+        unit_amount=purchase.unit_amount,
+        vat_rate=vat_rate_for(purchase.organization),
+        product_ref=f"addon:{kind.code}",
+    )
+
+
+def _invoice(purchase, user=None):
+    from billing.services import create_invoice
+
+    invoice = create_invoice(
+        organization=purchase.organization, lines=[_addon_line(purchase)], source_type="addon", source_id=purchase.pk, user=user
+    )
+    purchase.invoice_id = invoice.pk
+    purchase.save(update_fields=["invoice_id", "updated_at"])
+    return invoice
+
+
+@transaction.atomic
+def purchase_addon(*, organization, code, quantity, user=None, renew=True):
+    """Buy `quantity` units of an add-on: a pending purchase and its invoice, to pay at
+    billing.selectors.pay_url(invoice); it becomes active when the invoice is paid.
+    Returns (purchase, invoice)."""
+    from accounts.entitlements import require_entitled
+
+    require_entitled(organization)
+    quantity = _quantity(quantity)
+    offer = next((o for o in selectors.offers(organization=organization) if o.addon_type.code == code), None)
+    if offer is None:
+        raise ValidationFailed(
+            f"There is no add-on “{code}” for sale.", code="unknown_addon", fields={"code": ["Unknown add-on."]}
+        )
+    if not offer.allowed:
+        raise Forbidden(
+            f"{offer.addon_type.name} add-ons are not available on your plan. Upgrade to Pro or Business to buy them.",
+            code="addon_not_allowed",
+        )
+    if offer.unit_amount is None:
+        raise ValidationFailed(f"{offer.addon_type.name} is not sold in {organization.currency}.", code="addon_not_priced")
+    purchase = AddonPurchase.objects.create(
+        organization=organization,
+        addon_type=offer.addon_type,
+        quantity=quantity,
+        currency=organization.currency,
+        unit_amount=offer.unit_amount,
+        renew=bool(renew),
+        created_by=user,
+    )
+    invoice = _invoice(purchase, user=user)
+    logger.info(
+        "addon_purchased purchase=%s org=%s code=%s quantity=%s invoice=%s",
+        purchase.pk,
+        organization.pk,
+        code,
+        quantity,
+        invoice.pk,
+    )
+    return purchase, invoice
+
+
+def _locked_purchase(invoice):
+    purchase = (
+        AddonPurchase.objects.select_for_update()
+        .select_related("addon_type", "organization")
+        .filter(pk=invoice.source_id)
+        .first()
+    )
+    if purchase is None or purchase.invoice_id != invoice.pk:
+        logger.warning("addon_invoice_ignored invoice=%s source=%s", invoice.pk, invoice.source_id)
+        return None
+    return purchase
+
+
+def addon_invoice_paid(invoice):
+    """Billing's paid handler for source "addon": activate the purchase for its period. A paid
+    renewal only delivers (credits): its period was extended when the invoice was issued."""
+    purchase = _locked_purchase(invoice)
+    if purchase is None:
+        return
+    if purchase.status == AddonPurchase.Status.ACTIVE:
+        _deliver(purchase, invoice)
+        return
+    now = timezone.now()
+    ADDON_MACHINE.advance(
+        purchase, AddonPurchase.Status.ACTIVE, period_start=now, expires_at=now + timedelta(days=purchase.addon_type.period_days)
+    )
+    _deliver(purchase, invoice)
+    _notify_addon(
+        purchase,
+        "addon_activated",
+        f"{purchase.addon_type.name} {purchase.addon_type.unit_label} × {purchase.quantity} is active",
+    )
+    logger.info("addon_activated purchase=%s org=%s until=%s", purchase.pk, purchase.organization_id, purchase.expires_at)
+
+
+def _deliver(purchase, invoice):
+    """Credits add-ons also put the credits on generation's ledger, once per paid invoice."""
+    if purchase.addon_type.metric != Metric.GENERATION_CREDITS:
+        return
+    from generation.services import grant_credits
+
+    grant_credits(
+        organization=purchase.organization,
+        amount=purchase.raises_by,
+        reason=f"Add-on {purchase.addon_type.name}",
+        order_ref=f"addon-{purchase.pk}-invoice-{invoice.pk}",
+    )
+
+
+def addon_invoice_voided(invoice):
+    """Billing's voided handler: an unpaid purchase is canceled, an unpaid renewal ends the add-on."""
+    purchase = _locked_purchase(invoice)
+    if purchase is None:
+        return
+    if purchase.status == AddonPurchase.Status.PENDING:
+        ADDON_MACHINE.advance(purchase, AddonPurchase.Status.CANCELED, canceled_at=timezone.now(), renew=False)
+    elif purchase.status == AddonPurchase.Status.ACTIVE:
+        _expire(purchase)
+
+
+@transaction.atomic
+def cancel_addon(*, organization, pk, user=None):
+    """Stop the renewal of an active add-on (it stays until its period ends), or cancel an unpaid
+    one (its invoice is voided). Another organization's add-on is a 404."""
+    purchase = selectors.purchase_for(organization=organization, pk=pk)
+    purchase = AddonPurchase.objects.select_for_update().get(pk=purchase.pk)
+    if purchase.status == AddonPurchase.Status.ACTIVE:
+        if not purchase.renew:
+            raise Conflict("This add-on is already set to end with its period.", code="already_canceled")
+        purchase.renew, purchase.canceled_at = False, timezone.now()
+        purchase.save(update_fields=["renew", "canceled_at", "updated_at"])
+    elif purchase.status == AddonPurchase.Status.PENDING:
+        from billing.selectors import invoice_for
+        from billing.services import void_invoice
+
+        void_invoice(
+            invoice=invoice_for(organization=organization, pk=purchase.invoice_id),
+            reason="Add-on canceled before payment",
+            user=user,
+        )
+        purchase.refresh_from_db()
+    else:
+        raise Conflict(f"This add-on is already {purchase.get_status_display().lower()}.", code="already_canceled")
+    logger.info("addon_canceled purchase=%s org=%s status=%s", purchase.pk, organization.pk, purchase.status)
+    return purchase
+
+
+def _expire(purchase):
+    ADDON_MACHINE.advance(purchase, AddonPurchase.Status.EXPIRED)
+    _notify_addon(
+        purchase,
+        "addon_expired",
+        f"{purchase.addon_type.name} {purchase.addon_type.unit_label} × {purchase.quantity} has expired",
+    )
+    logger.info("addon_expired purchase=%s org=%s", purchase.pk, purchase.organization_id)
+
+
+def _notify_addon(purchase, kind, title):
+    from notifications.services import notify
+
+    limit = selectors.limit_for(organization=purchase.organization, metric=purchase.addon_type.metric)
+    shown = "unlimited" if limit is None else _format(purchase.addon_type.metric, limit)
+    body = f"Your {Metric(purchase.addon_type.metric).label.lower()} limit is now {shown}."
+    notify(purchase.organization, kind, title=title, body=body, link=reverse("usage:dashboard"), related=purchase)
+
+
+def end_addon_periods(*, now=None):
+    """The 05:00 run: each active add-on whose period has ended is renewed (a new period, billed on
+    a new invoice) when renewal is on and the organization is in good standing, else expired.
+    Idempotent: a renewed add-on's period no longer ends before `now`. Returns the counts."""
+    from accounts.entitlements import suspension_reason
+
+    now = now or timezone.now()
+    counts = {"renewed": 0, "expired": 0}
+    due = AddonPurchase.objects.filter(status=AddonPurchase.Status.ACTIVE, expires_at__lte=now).values_list("pk", flat=True)
+    for pk in due:
+        with transaction.atomic():
+            purchase = (
+                AddonPurchase.objects.select_for_update()
+                .select_related("addon_type", "organization")
+                .filter(pk=pk, status=AddonPurchase.Status.ACTIVE, expires_at__lte=now)
+                .first()
+            )
+            if purchase is None:
+                continue
+            if purchase.renew and purchase.addon_type.is_active and suspension_reason(purchase.organization) is None:
+                _renew(purchase)
+                counts["renewed"] += 1
+            else:
+                _expire(purchase)
+                counts["expired"] += 1
+    return counts
+
+
+def _renew(purchase):
+    """Extend by one period at today's price (staff may have changed it), billed on a new invoice."""
+    price = AddonPrice.objects.filter(addon_type=purchase.addon_type, currency=purchase.currency).first()
+    start = purchase.expires_at
+    purchase.period_start, purchase.expires_at = start, start + timedelta(days=purchase.addon_type.period_days)
+    purchase.unit_amount = price.unit_amount if price else purchase.unit_amount
+    purchase.save(update_fields=["period_start", "expires_at", "unit_amount", "updated_at"])
+    invoice = _invoice(purchase)
+    logger.info("addon_renewed purchase=%s until=%s invoice=%s", purchase.pk, purchase.expires_at, invoice.pk)

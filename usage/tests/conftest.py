@@ -44,5 +44,5 @@ class FakePlans:
 def plans(monkeypatch):
     fake = FakePlans()
     monkeypatch.setattr(selectors, "plan_limits", fake.limits)
-    monkeypatch.setattr(selectors, "plan_code", fake.code)
+    monkeypatch.setattr(selectors, "plan_keys", lambda *, organization: {fake.code(organization=organization)})
     return fake

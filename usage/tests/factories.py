@@ -27,6 +27,7 @@ class AddonTypeFactory(factory.django.DjangoModelFactory):
     metric = Metric.STORAGE_BYTES
     amount_per_unit = 10 * 1024**3
     unit_label = "+10 GB"
+    allowed_plans = ["pro", "business"]
 
     @factory.post_generation
     def prices(obj, create, extracted, **kwargs):
