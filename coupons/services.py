@@ -1,0 +1,371 @@
+"""Every coupon write: the one validation used by cart, checkout, subscriptions and the API,
+race-safe reservation and its confirmation or release, and the staff operations.
+
+Refusals carry a stable reason code (REASONS) and a message that names the fix. `reserve` runs the
+same checks under the coupon's row lock, so overall and per-organization limits hold when many
+checkouts race for the last uses.
+"""
+
+import logging
+import secrets
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from core.errors import Conflict, Unprocessable, ValidationFailed
+from core.money import check_currency, format_money
+from coupons import selectors
+from coupons.models import USAGE_MACHINE, Coupon, CouponMinimum, CouponUsage
+
+logger = logging.getLogger("webox.coupons")
+
+REASONS = (
+    "unknown",
+    "inactive",
+    "not_yet_valid",
+    "expired",
+    "used_up",
+    "used_up_for_organization",
+    "below_minimum",
+    "not_applicable",
+    "not_eligible",
+    "first_payment_only",
+    "currency_mismatch",
+)
+TARGET_TYPES = tuple(CouponUsage.Target.values)
+CAMPAIGN_MAX_CODES = 1000
+CAMPAIGN_SUFFIX_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed safely
+
+
+@dataclass(frozen=True)
+class CouponCheck:
+    valid: bool
+    code: str
+    reason: str  # "" when valid, else one of REASONS
+    message: str
+    discount: int  # minor units of the cart's currency; 0 when refused
+    final_amount: int
+
+
+class Refused(Exception):
+    def __init__(self, reason, message):
+        self.reason, self.message = reason, message
+        super().__init__(message)
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def _check_input(amount, currency):
+    check_currency(currency)
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
+        raise ValidationFailed(
+            "The amount must be a whole number of minor units, zero or more.",
+            code="invalid_amount",
+            fields={"amount": ["Enter a whole number of minor units (cents for EUR, francs for XOF)."]},
+        )
+
+
+def _money(amount, currency, organization):
+    return format_money(amount, currency, organization.locale if organization else "en")
+
+
+def _check(coupon, *, organization, amount, currency, product_refs, category_refs, plan_code, now):
+    """Raise Refused with the first reason `coupon` does not apply; return the discount otherwise."""
+    code = coupon.code
+    if not coupon.is_active:
+        raise Refused("inactive", f"The code {code} is no longer active. Remove it or use another code.")
+    if coupon.valid_from > now:
+        raise Refused("not_yet_valid", f"The code {code} starts on {coupon.valid_from:%Y-%m-%d %H:%M} UTC: use it from then.")
+    if coupon.valid_to and coupon.valid_to <= now:
+        raise Refused("expired", f"The code {code} expired on {coupon.valid_to:%Y-%m-%d %H:%M} UTC. Remove it or use another code.")
+    minimums = {m.currency: m.amount for m in coupon.minimums.all()}
+    if coupon.discount_type == Coupon.DiscountType.FIXED_AMOUNT and coupon.currency != currency:
+        raise Refused(
+            "currency_mismatch",
+            f"The code {code} takes {_money(coupon.amount_off, coupon.currency, organization)} off purchases in "
+            f"{coupon.currency} only; this one is in {currency}. Use a code for {currency} purchases.",
+        )
+    if minimums and currency not in minimums:
+        raise Refused(
+            "currency_mismatch",
+            f"The code {code} applies to purchases in {', '.join(sorted(minimums))} only; this one is in {currency}. "
+            f"Use a code for {currency} purchases.",
+        )
+    _check_applicable(coupon, product_refs=product_refs, category_refs=category_refs, plan_code=plan_code)
+    minimum = minimums.get(currency, 0)
+    if amount < minimum:
+        raise Refused(
+            "below_minimum",
+            f"The code {code} needs a purchase of at least {_money(minimum, currency, organization)}: "
+            f"add {_money(minimum - amount, currency, organization)} more.",
+        )
+    if coupon.eligibility != Coupon.Eligibility.ALL:
+        has_paid = organization is not None and selectors.organization_has_paid(organization=organization)
+        if coupon.eligibility == Coupon.Eligibility.NEW_CUSTOMERS and has_paid:
+            raise Refused("not_eligible", f"The code {code} is for new customers only (before their first payment).")
+        if coupon.eligibility == Coupon.Eligibility.EXISTING_CUSTOMERS and not has_paid:
+            raise Refused("not_eligible", f"The code {code} is for existing customers: it works once you have paid a first invoice.")
+    if coupon.first_payment_only and organization is not None:
+        kind = "subscription" if plan_code else "order"
+        if selectors.organization_has_paid(organization=organization, source_type=kind):
+            raise Refused("first_payment_only", f"The code {code} applies to a first {kind} only, and you have already paid one.")
+    if coupon.max_uses and coupon.uses >= coupon.max_uses:
+        raise Refused("used_up", f"The code {code} has been used as many times as allowed. Remove it or use another code.")
+    if coupon.max_uses_per_organization and organization is not None:
+        used = selectors.live_usages_count(coupon=coupon, organization=organization)
+        if used >= coupon.max_uses_per_organization:
+            raise Refused(
+                "used_up_for_organization",
+                f"Your organization has already used the code {code} {used} time(s), the most allowed. Use another code.",
+            )
+    return selectors.discount_for(terms=selectors.terms_of(coupon), amount=amount, currency=currency)
+
+
+def _check_applicable(coupon, *, product_refs, category_refs, plan_code):
+    """A coupon limited to plans applies to those subscriptions only; one limited to products or
+    categories applies to a cart holding at least one of them; an unrestricted one to anything."""
+    plans = {plan.code for plan in coupon.plans.all()}
+    products = {product.slug for product in coupon.products.all()}
+    categories = {category.slug for category in coupon.categories.all()}
+    if plan_code:
+        if plan_code in plans or not (plans or products or categories):
+            return
+        raise Refused("not_applicable", f"The code {coupon.code} does not apply to the {plan_code} plan. Choose another plan or code.")
+    if not (plans or products or categories) or products & set(product_refs) or categories & set(category_refs):
+        return
+    if products or categories:
+        raise Refused("not_applicable", f"The code {coupon.code} does not apply to the items in your cart. Add an eligible item or use another code.")
+    raise Refused("not_applicable", f"The code {coupon.code} is for subscriptions only. Use it when choosing a plan.")
+
+
+def _load(code, *, lock=False):
+    code = selectors.normalize_code(code)
+    queryset = Coupon.objects.select_for_update() if lock else Coupon.objects.all()
+    coupon = queryset.filter(code=code).prefetch_related("minimums", "plans", "products", "categories").first()
+    if coupon is None:
+        raise Refused("unknown", f"The code {code} does not exist. Check its spelling.")
+    return coupon
+
+
+def validate(*, code, organization, amount, currency, product_refs=(), category_refs=(), plan_code=None):
+    """Whether `code` applies to a purchase of `amount` minor units of `currency`, and the discount.
+
+    `organization` may be None (an anonymous visitor): customer history and per-organization
+    limits are then checked at reservation, once the buyer is known."""
+    _check_input(amount, currency)
+    normalized = selectors.normalize_code(code)
+    try:
+        coupon = _load(normalized)
+        discount = _check(
+            coupon,
+            organization=organization,
+            amount=amount,
+            currency=currency,
+            product_refs=product_refs,
+            category_refs=category_refs,
+            plan_code=plan_code,
+            now=timezone.now(),
+        )
+    except Refused as refusal:
+        return CouponCheck(False, normalized, refusal.reason, refusal.message, 0, amount)
+    message = f"The code {coupon.code} takes {_money(discount, currency, organization)} off."
+    return CouponCheck(True, coupon.code, "", message, discount, amount - discount)
+
+
+@transaction.atomic
+def reserve(
+    *, code, organization, user, amount, currency, target_type, target_id, product_refs=(), category_refs=(), plan_code=None
+):
+    """Hold one use of `code` for an order or subscription being created. The coupon row is locked
+    for the checks and the count, so concurrent reservations are serialized and never pass a limit.
+    Raises Unprocessable whose code is the refusal reason."""
+    _check_input(amount, currency)
+    if target_type not in TARGET_TYPES:
+        raise ValidationFailed(f"target_type must be one of {', '.join(TARGET_TYPES)}.", code="invalid_target")
+    try:
+        coupon = _load(code, lock=True)
+        discount = _check(
+            coupon,
+            organization=organization,
+            amount=amount,
+            currency=currency,
+            product_refs=product_refs,
+            category_refs=category_refs,
+            plan_code=plan_code,
+            now=timezone.now(),
+        )
+    except Refused as refusal:
+        raise Unprocessable(refusal.message, code=refusal.reason, fields={"code": [refusal.message]}) from None
+    # Conditional increment as well as the lock: the counter can never pass max_uses.
+    if not Coupon.objects.filter(Q(max_uses=0) | Q(uses__lt=F("max_uses")), pk=coupon.pk).update(uses=F("uses") + 1):
+        raise Unprocessable(f"The code {coupon.code} has been used as many times as allowed.", code="used_up")
+    try:
+        with transaction.atomic():
+            usage = CouponUsage.objects.create(
+                coupon=coupon,
+                organization=organization,
+                user=user,
+                target_type=target_type,
+                target_id=str(target_id),
+                original_amount=amount,
+                discount=discount,
+                final_amount=amount - discount,
+                currency=currency,
+            )
+    except IntegrityError:
+        raise Conflict(f"This {target_type} already has a coupon.", code="coupon_already_applied") from None
+    logger.info(
+        "coupon_reserved coupon=%s org=%s target=%s:%s discount=%s %s",
+        coupon.code, organization.pk, target_type, target_id, discount, currency,
+    )  # fmt: skip
+    return usage
+
+
+def _live_usage(target_type, target_id):
+    return (
+        CouponUsage.objects.select_for_update()
+        .filter(target_type=target_type, target_id=str(target_id))
+        .exclude(status=CouponUsage.Status.RELEASED)
+        .first()
+    )
+
+
+@transaction.atomic
+def confirm(*, target_type, target_id):
+    """The order or subscription was paid: its reserved use becomes final, with the paid invoice.
+    Safe to call twice, and a no-op for a target that holds no coupon."""
+    usage = _live_usage(target_type, target_id)
+    if usage is None or usage.status == CouponUsage.Status.CONFIRMED:
+        return usage
+    USAGE_MACHINE.advance(
+        usage,
+        CouponUsage.Status.CONFIRMED,
+        confirmed_at=timezone.now(),
+        invoice=selectors.paid_invoice_for(target_type=target_type, target_id=target_id),
+    )
+    logger.info("coupon_confirmed usage=%s target=%s:%s", usage.pk, target_type, target_id)
+    return usage
+
+
+@transaction.atomic
+def release(*, target_type, target_id):
+    """The order was canceled or expired: its reserved use is given back. A confirmed (paid) use
+    stays counted; a target with nothing reserved is a no-op, so calling twice is safe."""
+    usage = _live_usage(target_type, target_id)
+    if usage is None or usage.status != CouponUsage.Status.RESERVED:
+        return usage
+    USAGE_MACHINE.advance(usage, CouponUsage.Status.RELEASED, released_at=timezone.now())
+    Coupon.objects.filter(pk=usage.coupon_id).update(uses=F("uses") - 1)
+    logger.info("coupon_released usage=%s target=%s:%s", usage.pk, target_type, target_id)
+    return usage
+
+
+# --- staff operations -------------------------------------------------------------------------
+
+
+def _raise_invalid(error):
+    fields = error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
+    first = next(iter(fields.values()))[0]
+    raise ValidationFailed(first, fields=fields) from None
+
+
+def _clean_minimums(minimums):
+    cleaned = {}
+    for minimum in minimums:
+        currency, amount = minimum.get("currency"), minimum.get("amount")
+        check_currency(currency)
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+            raise ValidationFailed(
+                "A minimum purchase must be a positive whole number of minor units.",
+                fields={"minimums": [f"{currency}: enter a positive amount in minor units."]},
+            )
+        if currency in cleaned:
+            raise ValidationFailed(f"Two minimums for {currency}: keep one.", fields={"minimums": [f"{currency} given twice."]})
+        cleaned[currency] = amount
+    return cleaned
+
+
+def _save(coupon, *, minimums, relations):
+    try:
+        coupon.full_clean()
+    except ValidationError as error:
+        _raise_invalid(error)
+    cleaned = None if minimums is None else _clean_minimums(minimums)
+    coupon.save()
+    for name, values in relations.items():
+        if values is not None:
+            getattr(coupon, name).set(values)
+    if cleaned is not None:
+        coupon.minimums.all().delete()
+        CouponMinimum.objects.bulk_create(CouponMinimum(coupon=coupon, currency=c, amount=a) for c, a in cleaned.items())
+    return coupon
+
+
+@transaction.atomic
+def create_coupon(*, minimums=(), plans=None, products=None, categories=None, **fields):
+    """A new coupon from staff input (API or admin); bad input raises ValidationFailed, nothing saved."""
+    coupon = _save(
+        Coupon(**fields), minimums=minimums, relations={"plans": plans, "products": products, "categories": categories}
+    )
+    logger.info("coupon_created coupon=%s", coupon.code)
+    return coupon
+
+
+@transaction.atomic
+def update_coupon(*, coupon, minimums=None, plans=None, products=None, categories=None, **fields):
+    """Change a coupon; relations and minimums are replaced only when given."""
+    coupon = Coupon.objects.select_for_update().get(pk=coupon.pk)
+    if "code" in fields and selectors.normalize_code(fields["code"]) != coupon.code and coupon.usages.exists():
+        raise Conflict("This coupon has been used: its code cannot change. Create a new coupon instead.", code="coupon_used")
+    for name, value in fields.items():
+        setattr(coupon, name, value)
+    coupon = _save(coupon, minimums=minimums, relations={"plans": plans, "products": products, "categories": categories})
+    logger.info("coupon_updated coupon=%s fields=%s", coupon.code, ",".join(sorted(fields)))
+    return coupon
+
+
+@transaction.atomic
+def delete_coupon(*, coupon):
+    """Only a coupon never used may go; one with usages keeps its history and is deactivated instead."""
+    coupon = Coupon.objects.select_for_update().get(pk=coupon.pk)
+    if coupon.usages.exists():
+        raise Conflict(
+            f"The code {coupon.code} has been used, so its history must stay: deactivate it instead.", code="coupon_used"
+        )
+    logger.info("coupon_deleted coupon=%s", coupon.code)
+    coupon.delete()
+
+
+def deactivate(*, coupon):
+    Coupon.objects.filter(pk=coupon.pk).update(is_active=False, updated_at=timezone.now())
+    coupon.refresh_from_db()
+    logger.info("coupon_deactivated coupon=%s", coupon.code)
+    return coupon
+
+
+@transaction.atomic
+def create_campaign(*, prefix, count, minimums=(), **fields):
+    """`count` unique single-use codes PREFIX-XXXXXXXX sharing the same terms (`fields`)."""
+    prefix = selectors.normalize_code(prefix)
+    if not 1 <= count <= CAMPAIGN_MAX_CODES:
+        raise ValidationFailed(
+            f"Create from 1 to {CAMPAIGN_MAX_CODES} codes at a time.", fields={"count": [f"1 to {CAMPAIGN_MAX_CODES}."]}
+        )
+    fields = {**fields, "max_uses": 1, "max_uses_per_organization": 1}
+    codes = set()
+    while len(codes) < count:
+        wanted = {f"{prefix}-{''.join(secrets.choice(CAMPAIGN_SUFFIX_ALPHABET) for _ in range(8))}" for _ in range(count - len(codes))}
+        codes |= wanted - set(Coupon.objects.filter(code__in=wanted).values_list("code", flat=True))
+    codes = sorted(codes)
+    # The terms are the same for every code: validate them once, on the first, then insert in bulk.
+    first = create_coupon(code=codes[0], minimums=minimums, **fields)
+    rest = Coupon.objects.bulk_create(Coupon(code=code, **fields) for code in codes[1:])
+    CouponMinimum.objects.bulk_create(
+        CouponMinimum(coupon=coupon, currency=m.currency, amount=m.amount) for coupon in rest for m in first.minimums.all()
+    )
+    logger.info("coupon_campaign_created prefix=%s count=%s", prefix, count)
+    return [first, *rest]
