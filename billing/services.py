@@ -207,11 +207,13 @@ def buyer_details(organization):
 
 
 @transaction.atomic
-def finalize_invoice(*, invoice):
-    """draft → open: number, dates, seller and buyer fixed; the PDF is rendered by a task."""
+def finalize_invoice(*, invoice, issue_date=None):
+    """draft → open: number, dates, seller and buyer fixed; the PDF is rendered by a task.
+
+    `issue_date` (default today) lets staff date an invoice for a service already delivered."""
     invoice = Invoice.objects.select_for_update(of=("self",)).select_related("organization").get(pk=invoice.pk)
     INVOICE_MACHINE.check(invoice.status, Invoice.Status.OPEN)
-    today = platform_today()
+    today = issue_date or platform_today()
     sequence, number = _next_number("INV", today.year)
     INVOICE_MACHINE.advance(
         invoice,
@@ -484,6 +486,13 @@ def send_invoice_issued(*, invoice):
     if updated:
         _notify(invoice, "invoice_issued", attach_pdf=True)
     return bool(updated)
+
+
+def resend_invoice(*, invoice):
+    """Staff's "resend": the issued email and notification again, with the PDF."""
+    if not invoice.is_finalized or not invoice.pdf_file:
+        raise InvalidTransition("Only a finalized invoice whose PDF is ready can be sent.", code="invoice_not_ready")
+    _notify(invoice, "invoice_issued", attach_pdf=True)
 
 
 def _notify(invoice, kind, *, attach_pdf=False):

@@ -1,1 +1,10 @@
-urlpatterns = []
+from rest_framework.routers import SimpleRouter
+
+from billing.api import views
+
+router = SimpleRouter()
+router.register("billing/plans", views.PlanViewSet, basename="billing-plan")
+router.register("billing/subscriptions", views.SubscriptionViewSet, basename="billing-subscription")
+router.register("billing/invoices", views.InvoiceViewSet, basename="billing-invoice")
+router.register("billing/credit-notes", views.CreditNoteViewSet, basename="billing-credit-note")
+urlpatterns = router.urls

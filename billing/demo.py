@@ -1,0 +1,156 @@
+"""Demo plans, and invoices for the demo organizations so every billing page shows something real."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from accounts.models import Organization
+from billing import services
+from billing.models import Plan, PlanPrice
+
+GB = 1024**3
+PLANS = [
+    # code, name, tier, interval, trial days, EUR, XOF, limits, features
+    (
+        "free",
+        "Free",
+        "free",
+        "month",
+        0,
+        0,
+        0,
+        {
+            "traffic_bytes": 1 * GB,
+            "storage_bytes": GB // 2,
+            "generation_credits": 50,
+            "concurrent_jobs": 1,
+            "memory_mb": 512,
+            "support_priority": "low",
+        },
+        ["Offline generation provider", "Community support"],
+    ),
+    (
+        "pro-monthly",
+        "Pro",
+        "pro",
+        "month",
+        14,
+        1900,
+        12000,
+        {
+            "traffic_bytes": 50 * GB,
+            "storage_bytes": 20 * GB,
+            "generation_credits": 1000,
+            "concurrent_jobs": 3,
+            "memory_mb": 2048,
+            "support_priority": "high",
+        },
+        ["Every AI provider", "Paid add-ons (RAM, traffic, storage)", "Priority support"],
+    ),
+    (
+        "pro-yearly",
+        "Pro",
+        "pro",
+        "year",
+        14,
+        19000,
+        120000,
+        {
+            "traffic_bytes": 50 * GB,
+            "storage_bytes": 20 * GB,
+            "generation_credits": 12000,
+            "concurrent_jobs": 3,
+            "memory_mb": 2048,
+            "support_priority": "high",
+        },
+        ["Two months free", "Every AI provider", "Paid add-ons (RAM, traffic, storage)", "Priority support"],
+    ),
+    (
+        "business-monthly",
+        "Business",
+        "business",
+        "month",
+        14,
+        4900,
+        32000,
+        {
+            "traffic_bytes": None,
+            "storage_bytes": 200 * GB,
+            "generation_credits": 5000,
+            "concurrent_jobs": 10,
+            "memory_mb": 8192,
+            "support_priority": "urgent",
+        },
+        ["Unlimited traffic", "Ten jobs at a time", "Urgent support with a 4-hour response"],
+    ),
+]
+
+
+def seed(log):
+    for order, (code, name, tier, interval, trial, eur, xof, limits, features) in enumerate(PLANS):
+        plan, _ = Plan.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "tier": tier,
+                "interval": interval,
+                "trial_days": trial,
+                "features": features,
+                "sort_order": order,
+                **limits,
+            },
+        )
+        for currency, amount in (("EUR", eur), ("XOF", xof)):
+            PlanPrice.objects.get_or_create(plan=plan, currency=currency, defaults={"amount": amount})
+    _alice()
+    _bob()
+
+
+def line(description, *, unit_amount, vat_rate, quantity=1, discount_amount=0):
+    return services.LineSpec(
+        description=description,
+        quantity=quantity,
+        unit_amount=unit_amount,
+        vat_rate=Decimal(vat_rate),
+        discount_amount=discount_amount,
+    )
+
+
+def _render(invoice):
+    return services.store_invoice_pdf(invoice=invoice)
+
+
+def _alice():
+    org = Organization.objects.get(slug="alice-studio")
+    if org.invoices.exists():
+        return
+    subscription = services.subscribe(organization=org, plan=Plan.objects.get(code="pro-monthly"))
+    first = subscription.invoices.get()
+    services.mark_invoice_paid(invoice=first, amount=first.total, reference="demo-card-4242")
+    _render(first)
+    vat = services.vat_rate_for(org)
+    extra = services.create_invoice(
+        organization=org,
+        source_type="manual",
+        source_id="demo-credits",
+        lines=[
+            line("Pack 500 crédits de génération", unit_amount=900, vat_rate=vat),
+            line("Ebook « Guide du prompt »", quantity=2, unit_amount=1250, vat_rate="5.50", discount_amount=250),
+        ],
+    )
+    _render(extra)
+
+
+def _bob():
+    org = Organization.objects.get(slug="bob-digital")
+    if org.invoices.exists():
+        return
+    services.subscribe(organization=org, plan=Plan.objects.get(code="free"))
+    draft = services.create_invoice(
+        organization=org,
+        source_type="manual",
+        source_id="demo-credits",
+        finalize=False,
+        lines=[line("Pack 2 000 crédits de génération", unit_amount=25000, vat_rate=services.vat_rate_for(org))],
+    )
+    issued = services.platform_today() - timedelta(days=org.payment_terms_days + 20)
+    _render(services.finalize_invoice(invoice=draft, issue_date=issued))

@@ -1,0 +1,22 @@
+import pytest
+
+from accounts import demo as accounts_demo
+from billing import demo, selectors
+from billing.models import Invoice, Plan
+from billing.services import platform_today
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_is_idempotent_and_gives_every_page_something():
+    accounts_demo.seed(log=print)
+    demo.seed(log=print)
+    demo.seed(log=print)
+    assert set(Plan.objects.values_list("code", flat=True)) == {"free", "pro-monthly", "pro-yearly", "business-monthly"}
+    alice = Invoice.objects.filter(organization__slug="alice-studio")
+    assert sorted(alice.values_list("status", flat=True)) == ["open", "paid"]
+    assert all(inv.pdf_file for inv in alice)
+    assert selectors.current_plan(organization=alice.first().organization).code == "pro-monthly"
+    bob = Invoice.objects.get(organization__slug="bob-digital")
+    assert bob.currency == "XOF" and bob.status == "open"
+    assert (platform_today() - bob.due_date).days == 20
