@@ -1,0 +1,84 @@
+"""Alerts at 80, 95 and 100 % once per metric and month, and the month-end projection alert."""
+
+import pytest
+import time_machine
+from django.core import mail
+
+from notifications.models import Notification
+from usage import services
+from usage.models import Metric, UsageAlert
+from usage.tests.conftest import GB
+
+pytestmark = pytest.mark.django_db
+
+# Free plan: 1 GB of storage, 100 credits a month.
+
+
+def alerts(org, metric):
+    return list(UsageAlert.objects.filter(organization=org, metric=metric).order_by("pk").values_list("level", flat=True))
+
+
+@time_machine.travel("2026-03-20 10:00Z", tick=False)
+def test_each_level_is_sent_once_per_month_as_a_notification_and_an_email(organization, user, run_on_commit):
+    with run_on_commit(execute=True):
+        services.adjust_storage(organization=organization, delta_bytes=int(0.79 * GB))
+        assert alerts(organization, Metric.STORAGE_BYTES) == []
+        services.adjust_storage(organization=organization, delta_bytes=int(0.02 * GB))  # 81 %
+        services.adjust_storage(organization=organization, delta_bytes=1000)  # still 81 %: nothing new
+        services.check_alerts(organization=organization)  # the 06:00 check: nothing new either
+        services.adjust_storage(organization=organization, delta_bytes=int(0.15 * GB))  # 96 %
+        services.adjust_storage(organization=organization, delta_bytes=int(0.05 * GB))  # 101 %
+        services.adjust_storage(organization=organization, delta_bytes=-int(0.5 * GB))
+        services.adjust_storage(organization=organization, delta_bytes=int(0.5 * GB))  # 100 % again: already told
+    assert alerts(organization, Metric.STORAGE_BYTES) == ["80", "95", "100"]
+    titles = list(Notification.objects.filter(recipient=user).order_by("pk").values_list("title", flat=True))
+    assert titles == [
+        "Storage: 80% of your monthly limit used",
+        "Storage: 95% of your monthly limit used",
+        "Storage: 100% of your monthly limit used",
+    ]
+    assert [m.subject for m in mail.outbox] == titles
+    assert mail.outbox[0].to == [user.email]
+    assert "/usage/" in mail.outbox[0].body
+
+
+def test_the_levels_come_back_next_month(organization, user):
+    with time_machine.travel("2026-03-20 10:00Z"):
+        services.adjust_storage(organization=organization, delta_bytes=int(0.9 * GB))
+    with time_machine.travel("2026-04-02 06:00Z"):
+        services.check_alerts(organization=organization)
+    assert UsageAlert.objects.filter(metric=Metric.STORAGE_BYTES, level="80").count() == 2
+
+
+def test_levels_crossed_at_once_send_one_message_naming_the_highest(organization, user):
+    services.adjust_storage(organization=organization, delta_bytes=int(0.97 * GB))
+    assert alerts(organization, Metric.STORAGE_BYTES) == ["80", "95"]
+    assert Notification.objects.filter(kind="usage_alert").count() == 1
+    assert "95%" in Notification.objects.get().title
+
+
+@time_machine.travel("2026-03-20 10:00Z", tick=False)
+def test_a_counter_crossing_a_level_alerts_at_the_next_flush(organization, user):
+    services.record(organization=organization, metric=Metric.GENERATION_CREDITS, amount=85)
+    assert alerts(organization, Metric.GENERATION_CREDITS) == []
+    services.flush_counters()
+    assert "80" in alerts(organization, Metric.GENERATION_CREDITS)
+
+
+@time_machine.travel("2026-03-10 00:00Z", tick=False)
+def test_projection_past_the_limit_is_alerted_once(organization, user):
+    # 30 credits in the first 9 days of a 31-day month: about 103 by the end, over the 100 allowed.
+    services.record(organization=organization, metric=Metric.GENERATION_CREDITS, amount=30)
+    services.flush_counters()
+    services.check_alerts(organization=organization)
+    assert alerts(organization, Metric.GENERATION_CREDITS) == ["projection"]
+    alert = UsageAlert.objects.get()
+    assert (alert.used, alert.limit) == (103, 100)
+    assert "on track to pass" in Notification.objects.get().title
+
+
+@time_machine.travel("2026-03-10 00:00Z", tick=False)
+def test_no_projection_alert_when_the_pace_fits(organization, user):
+    services.record(organization=organization, metric=Metric.GENERATION_CREDITS, amount=20)
+    services.check_alerts(organization=organization)
+    assert alerts(organization, Metric.GENERATION_CREDITS) == []
