@@ -5,6 +5,7 @@ price, VAT and discount when it is placed; its status only moves through `ORDER_
 (catalog.services has one function per transition).
 """
 
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -16,6 +17,11 @@ from django.db.models import Q
 from core.state import StateMachine
 
 CURRENCIES = [("EUR", "EUR"), ("XOF", "XOF")]
+
+
+def download_path(product, filename):
+    """An unguessable storage name: the file is only handed out by the order's download view."""
+    return f"catalog/downloads/{secrets.token_hex(16)}/{filename}"
 
 
 class Category(models.Model):
@@ -64,7 +70,9 @@ class Product(models.Model):
     popularity = models.PositiveIntegerField(default=0, editable=False, help_text="Units paid so far.")
     # What fulfilment delivers, per kind.
     credits = models.PositiveIntegerField(null=True, blank=True, help_text="Credits per unit (credit packs).")
-    download = models.FileField(upload_to="catalog/downloads/", blank=True, help_text="The file sold (digital products).")
+    download = models.FileField(
+        upload_to=download_path, max_length=200, blank=True, help_text="The file sold (digital products)."
+    )
     job_kind = models.CharField(max_length=30, blank=True, help_text="Generation kind, e.g. ebook (services).")
     job_provider = models.CharField(max_length=50, blank=True)
     job_model = models.CharField(max_length=100, blank=True)

@@ -1,0 +1,155 @@
+"""Staff screens for the shop. Orders are read-only records: their state changes only through the
+actions below, which call the services (cancel releases stock, refund records the amount)."""
+
+from django.contrib import admin, messages
+from django.db.models import Count
+
+from catalog import services
+from catalog.models import Cart, CartItem, Category, Order, OrderLine, Product, ProductPrice
+from core.errors import DomainError
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "parent", "ordering", "product_count"]
+    list_filter = ["parent"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["parent"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("parent").annotate(product_count=Count("products"))
+
+    @admin.display(ordering="product_count", description="Products")
+    def product_count(self, category):
+        return category.product_count
+
+
+class ProductPriceInline(admin.TabularInline):
+    model = ProductPrice
+    extra = 0
+    min_num = 1
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "category", "vat_rate", "stock", "popularity", "is_active", "is_featured", "created_at"]
+    list_filter = ["kind", "is_active", "is_featured", "category"]
+    list_editable = ["is_active", "is_featured"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["category"]
+    readonly_fields = ["popularity", "created_at", "updated_at"]
+    date_hierarchy = "created_at"
+    inlines = [ProductPriceInline]
+    list_select_related = ["category"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "slug",
+                    "category",
+                    "kind",
+                    "description",
+                    "image",
+                    "vat_rate",
+                    "is_active",
+                    "is_featured",
+                    "stock",
+                ]
+            },
+        ),
+        (
+            "What the customer receives",
+            {"fields": ["credits", "download", "job_kind", "job_provider", "job_model", "job_prompt", "job_params"]},
+        ),
+        ("Figures", {"fields": ["popularity", "created_at", "updated_at"]}),
+    ]
+    actions = ["withdraw"]
+
+    @admin.action(description="Withdraw from sale")
+    def withdraw(self, request, queryset):
+        count = queryset.update(is_active=False)
+        self.message_user(request, f"{count} product(s) withdrawn.")
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+    can_delete = False
+    fields = [
+        "product_name",
+        "kind",
+        "quantity",
+        "unit_amount",
+        "discount_amount",
+        "vat_rate",
+        "vat_amount",
+        "total_amount",
+        "job_ids",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ["number", "organization", "user", "status", "total", "currency", "payment_method", "created_at"]
+    list_filter = ["status", "currency", "payment_method", "created_at", "organization", "lines__product"]
+    search_fields = ["number", "user__email", "billing_email", "organization__name"]
+    date_hierarchy = "created_at"
+    list_select_related = ["organization", "user"]
+    inlines = [OrderLineInline]
+    actions = ["cancel", "refund"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in Order._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        # The product filter follows order lines: one row per order all the same.
+        return super().get_queryset(request).distinct()
+
+    def _apply(self, request, queryset, action, verb):
+        done = 0
+        for order in queryset:
+            try:
+                action(order=order)
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"{order}: {exc.message}", messages.ERROR)
+        if done:
+            self.message_user(request, f"{done} order(s) {verb}.", messages.SUCCESS)
+
+    @admin.action(description="Cancel (unpaid orders; releases limited units)")
+    def cancel(self, request, queryset):
+        self._apply(request, queryset, services.cancel_order, "canceled")
+
+    @admin.action(description="Record a full refund of what is left")
+    def refund(self, request, queryset):
+        self._apply(request, queryset, services.refund_order, "refunded")
+
+
+class CartItemInline(admin.TabularInline):
+    model = CartItem
+    extra = 0
+    autocomplete_fields = ["product"]
+
+
+@admin.register(Cart)
+class CartAdmin(admin.ModelAdmin):
+    list_display = ["pk", "organization", "user", "updated_at"]
+    list_filter = ["updated_at"]
+    search_fields = ["user__email", "organization__name"]
+    list_select_related = ["organization", "user"]
+    autocomplete_fields = ["organization", "user"]
+    inlines = [CartItemInline]
