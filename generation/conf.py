@@ -26,7 +26,8 @@ DEFAULTS = {
     "OPENAI_COMPAT_MICROS_PER_1K_TOKENS": "0",
     "GENERATION_HTTP_TIMEOUT": "60",
     "GENERATION_HTTP_ATTEMPTS": "4",
-    "GENERATION_DEFAULT_PROVIDER": "offline",
+    # What one credit is worth in micro-USD, to show staff the margin of each job (cost vs charge).
+    "GENERATION_CREDIT_VALUE_MICROS": "10000",
 }
 
 

@@ -181,6 +181,7 @@ def submit_job(*, organization, user, kind, provider, model, prompt, params, pre
             conversation.save(update_fields=["updated_at"])
         _push_status(job)
         start_waiting_jobs(organization=organization)
+        job.refresh_from_db()
     logger.info(
         "job_submitted job=%s organization=%s kind=%s provider=%s credits=%s", job.pk, organization.pk, kind, provider, credits
     )
@@ -279,7 +280,7 @@ def complete_job(*, job, result, saved, cost_micros):
     from notifications.services import notify
     from usage.services import adjust_storage, check_quota, record
 
-    job = GenerationJob.objects.select_for_update().select_related("organization", "user").get(pk=job.pk)
+    job = GenerationJob.objects.select_for_update(of=("self",)).select_related("organization", "user").get(pk=job.pk)
     if job.status != JobStatus.RUNNING:
         artifacts.delete(saved)
         return job
@@ -343,7 +344,7 @@ def fail_job(*, job, code, message):
     """queued/running → failed, with the reserved credits refunded."""
     from notifications.services import notify
 
-    job = GenerationJob.objects.select_for_update().select_related("organization", "user").get(pk=job.pk)
+    job = GenerationJob.objects.select_for_update(of=("self",)).select_related("organization", "user").get(pk=job.pk)
     if not job.is_active:
         return job
     JOB_MACHINE.advance(job, JobStatus.FAILED, error_code=code[:40], error_message=message, finished_at=timezone.now())

@@ -111,7 +111,8 @@ body { font-family: "DejaVu Serif", serif; font-size: 11pt; line-height: 1.5; }
 .toc a::after { content: leader('.') target-counter(attr(href), page); }
 .toc li { list-style: none; margin: .3em 0; }
 .chapter { page-break-before: always; }
-.notes { border-top: 1px solid #ccc; height: 13cm; margin: 0; background: repeating-linear-gradient(#fff, #fff 22px, #ddd 23px); }
+.notes { border-top: 1px solid #ccc; height: 6cm; margin: 0; background: repeating-linear-gradient(#fff, #fff 22px, #ddd 23px); }
+.note-page .notes { height: 14cm; }
 .note-page { page-break-before: always; }
 """
 
@@ -131,7 +132,7 @@ def ebook_html(prompt, params):
         parts.append(
             f'<section class="chapter" id="ch{i}"><h2>Chapter {i}. {escape(name)}</h2>'
             f"<p>This chapter of <em>{title}</em> covers “{escape(name)}”.</p>"
-            f"<p><strong>Brief:</strong> {escape(prompt)}</p>"
+            f"<p><strong>Brief:</strong> {escape(prompt[:600])}</p>"
             f'<p class="hint">Laid out offline by WeBox: the pages below are ready for the text.</p>'
             f'<div class="notes"></div>{notes}</section>'
         )

@@ -25,3 +25,17 @@ def no_dispatch(monkeypatch):
     dispatched = []
     monkeypatch.setattr("generation.services._dispatch", dispatched.append)
     return dispatched
+
+
+@pytest.fixture
+def organization(organization):
+    """The shared organization, with the default credit prices present even in transactional
+    tests (which flush what the data migration wrote)."""
+    import importlib
+
+    from generation.models import CreditPrice
+
+    defaults = importlib.import_module("generation.migrations.0003_default_credit_prices").DEFAULT_PRICES
+    for kind, provider, model, credits in defaults:
+        CreditPrice.objects.get_or_create(kind=kind, provider=provider, model=model, defaults={"credits": credits})
+    return organization

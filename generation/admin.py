@@ -1,0 +1,149 @@
+from django import forms
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.urls import path
+
+from core.errors import DomainError
+from generation import conf, providers, services
+from generation.models import Artifact, Conversation, ConversationMessage, CreditEntry, CreditPrice, GenerationJob
+
+
+def usd(micros):
+    return f"${micros / 1_000_000:,.4f}"
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ArtifactInline(ReadOnlyInline):
+    model = Artifact
+    fields = ["filename", "content_type", "size_bytes", "path", "thumbnail_path"]
+
+
+class CreditEntryInline(ReadOnlyInline):
+    model = CreditEntry
+    fields = ["created_at", "reason", "amount", "note"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(GenerationJob)
+class GenerationJobAdmin(admin.ModelAdmin):
+    list_display = ["id", "organization", "kind", "provider", "model", "status", "credits_charged", "cost", "margin", "queued_at"]
+    list_filter = ["kind", "provider", "status", "prepaid", "organization"]
+    search_fields = ["id", "prompt", "organization__name", "user__email", "model"]
+    date_hierarchy = "queued_at"
+    list_select_related = ["organization"]
+    inlines = [ArtifactInline, CreditEntryInline]
+    actions = ["cancel_jobs"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Jobs change only through the services (state machine, ledger); staff act with actions.
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Provider cost")
+    def cost(self, job):
+        return usd(job.provider_cost_micros)
+
+    @admin.display(description="Margin")
+    def margin(self, job):
+        value = job.credits_charged * conf.get_int("GENERATION_CREDIT_VALUE_MICROS")
+        if not value:
+            return "prepaid" if job.prepaid else "—"
+        return f"{usd(value - job.provider_cost_micros)} ({(value - job.provider_cost_micros) * 100 // value}%)"
+
+    @admin.action(description="Cancel the selected jobs and refund their credits")
+    def cancel_jobs(self, request, queryset):
+        done = 0
+        for job in queryset.select_related("organization"):
+            try:
+                services.cancel_job(organization=job.organization, pk=job.pk)
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"Job #{job.pk}: {exc.message}", messages.WARNING)
+        self.message_user(request, f"{done} job(s) canceled and refunded.")
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.providers_view)
+        return [path("providers/", view, name="generation_providers"), *super().get_urls()]
+
+    def providers_view(self, request):
+        """Which providers are configured, what they offer and when their prices were read."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Generation providers",
+            "providers": providers.all_providers(),
+        }
+        return TemplateResponse(request, "admin/generation/providers.html", context)
+
+
+@admin.register(CreditPrice)
+class CreditPriceAdmin(admin.ModelAdmin):
+    list_display = ["kind", "provider", "model", "credits", "unit", "is_active", "provider_configured", "updated_at"]
+    list_editable = ["credits", "is_active"]
+    list_filter = ["kind", "provider", "is_active"]
+    search_fields = ["model", "provider"]
+
+    @admin.display(boolean=True, description="Provider configured")
+    def provider_configured(self, price):
+        try:
+            return providers.get(price.provider).is_configured()
+        except DomainError:
+            return False
+
+
+class CreditAdjustmentForm(forms.ModelForm):
+    class Meta:
+        model = CreditEntry
+        fields = ["organization", "amount", "note"]
+
+
+@admin.register(CreditEntry)
+class CreditEntryAdmin(admin.ModelAdmin):
+    """The ledger is append-only: staff add an adjustment (through the service), never edit."""
+
+    list_display = ["created_at", "organization", "amount", "reason", "job", "order_ref", "note"]
+    list_filter = ["reason"]
+    search_fields = ["organization__name", "order_ref", "note", "job__id"]
+    date_hierarchy = "created_at"
+    autocomplete_fields = ["organization"]
+    list_select_related = ["organization", "job"]
+    form = CreditAdjustmentForm
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        entry = services.adjust_credits(
+            organization=obj.organization, amount=obj.amount, note=obj.note or f"by {request.user.email}"
+        )
+        obj.pk = entry.pk
+
+
+class MessageInline(ReadOnlyInline):
+    model = ConversationMessage
+    fields = ["created_at", "role", "content", "tokens_in", "tokens_out"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(Conversation)
+class ConversationAdmin(admin.ModelAdmin):
+    list_display = ["title", "organization", "provider", "model", "updated_at"]
+    list_filter = ["provider"]
+    search_fields = ["title", "organization__name"]
+    date_hierarchy = "updated_at"
+    readonly_fields = ["organization", "user", "provider", "model", "created_at", "updated_at"]
+    inlines = [MessageInline]

@@ -1,0 +1,72 @@
+from django.urls import reverse
+from rest_framework import serializers
+
+from generation.models import Artifact, GenerationJob, Kind
+
+
+class ArtifactSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Artifact
+        fields = ["id", "filename", "content_type", "size_bytes", "download_url"]
+
+    def get_download_url(self, artifact) -> str:
+        return f"{reverse('generation-api:job-download', args=[artifact.job_id])}?artifact={artifact.pk}"
+
+
+class JobSerializer(serializers.ModelSerializer):
+    artifacts = ArtifactSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = GenerationJob
+        fields = [
+            "id",
+            "kind",
+            "provider",
+            "model",
+            "prompt",
+            "parameters",
+            "status",
+            "progress",
+            "prepaid",
+            "credits_reserved",
+            "credits_charged",
+            "provider_cost_micros",
+            "provider_currency",
+            "result_text",
+            "tokens_in",
+            "tokens_out",
+            "conversation",
+            "artifacts",
+            "error_code",
+            "error_message",
+            "queued_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class JobCreateSerializer(serializers.Serializer):
+    """The body of POST generation/jobs/; `params` is checked per kind by the service."""
+
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    provider = serializers.CharField(max_length=40, default="offline")
+    model = serializers.CharField(max_length=100)
+    prompt = serializers.CharField(max_length=4000, trim_whitespace=True)
+    params = serializers.DictField(required=False, default=dict)
+
+
+class ProviderSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    configured = serializers.BooleanField()
+    kinds = serializers.DictField(help_text="kind -> {models, sizes, durations, aspects, voices, formats}")
+    prices = serializers.DictField(help_text="{currency, read_on, source, models: {model: price components in micro-units}}")
+    credits = serializers.DictField(help_text="kind -> {model: credits per unit}")
+    unavailable = serializers.DictField(required=False, help_text="kind -> why the offline provider cannot do it here")
+
+
+class CreditsSerializer(serializers.Serializer):
+    balance = serializers.IntegerField()
