@@ -15,7 +15,9 @@ from support.selectors import breached_condition
 
 class TicketActionForm(ActionForm):
     assignee = forms.ModelChoiceField(
-        queryset=get_user_model().objects.filter(is_staff=True, is_active=True), required=False, label="Agent",
+        queryset=get_user_model().objects.filter(is_staff=True, is_active=True),
+        required=False,
+        label="Agent",
     )
 
 
@@ -33,10 +35,14 @@ class MessageInline(admin.StackedInline):
 
     @admin.display(description="Attachments")
     def files(self, message):
-        return format_html_join(
-            ", ", '<a href="{}">{}</a>',
-            ((reverse("support:attachment_download", args=[a.pk]), a.original_name) for a in message.attachments.all()),
-        ) or "—"
+        return (
+            format_html_join(
+                ", ",
+                '<a href="{}">{}</a>',
+                ((reverse("support:attachment_download", args=[a.pk]), a.original_name) for a in message.attachments.all()),
+            )
+            or "—"
+        )
 
 
 class SLAEventInline(admin.TabularInline):
@@ -78,8 +84,19 @@ def _run(modeladmin, request, tickets, label, call):
 
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
-    list_display = ["number", "subject", "organization", "requester", "status", "priority", "category", "assignee",
-                    "resolution_due_at", "sla_breached_at", "created_at"]
+    list_display = [
+        "number",
+        "subject",
+        "organization",
+        "requester",
+        "status",
+        "priority",
+        "category",
+        "assignee",
+        "resolution_due_at",
+        "sla_breached_at",
+        "created_at",
+    ]
     list_filter = ["status", "priority", "category", BreachedFilter, ("assignee", admin.RelatedOnlyFieldListFilter), "created_at"]
     search_fields = ["number", "subject", "requester__email", "organization__name"]
     list_select_related = ["organization", "requester", "assignee"]
@@ -88,9 +105,27 @@ class TicketAdmin(admin.ModelAdmin):
     actions = ["assign_selected", "assign_to_me", "resolve_selected", "close_selected", "make_urgent"]
     inlines = [MessageInline, SLAEventInline]
     fields = [
-        "number", "agent_page", "organization", "requester", "subject", "category", "priority", "status", "assignee",
-        "related_object", "follow_up_of", "created_at", "first_response_at", "first_response_due_at", "resolution_due_at",
-        "paused_seconds", "sla_breached_at", "resolved_at", "closed_at", "satisfaction_rating", "satisfaction_comment",
+        "number",
+        "agent_page",
+        "organization",
+        "requester",
+        "subject",
+        "category",
+        "priority",
+        "status",
+        "assignee",
+        "related_object",
+        "follow_up_of",
+        "created_at",
+        "first_response_at",
+        "first_response_due_at",
+        "resolution_due_at",
+        "paused_seconds",
+        "sla_breached_at",
+        "resolved_at",
+        "closed_at",
+        "satisfaction_rating",
+        "satisfaction_comment",
     ]
     # Only wording is edited here; status, priority and assignment change through the actions.
     readonly_fields = [name for name in fields if name not in ("subject", "category")]
@@ -113,18 +148,33 @@ class TicketAdmin(admin.ModelAdmin):
         if assignee is None:
             self.message_user(request, "Choose an agent in the list next to the action.", messages.ERROR)
             return
-        _run(self, request, queryset.exclude(status=Status.CLOSED), f"assigned to {assignee.full_name}",
-             lambda t: services.assign(ticket=t, assignee=assignee, by=request.user))
+        _run(
+            self,
+            request,
+            queryset.exclude(status=Status.CLOSED),
+            f"assigned to {assignee.full_name}",
+            lambda t: services.assign(ticket=t, assignee=assignee, by=request.user),
+        )
 
     @admin.action(description="Assign selected tickets to me", permissions=["change"])
     def assign_to_me(self, request, queryset):
-        _run(self, request, queryset.exclude(status=Status.CLOSED), "assigned to you",
-             lambda t: services.assign(ticket=t, assignee=request.user, by=request.user))
+        _run(
+            self,
+            request,
+            queryset.exclude(status=Status.CLOSED),
+            "assigned to you",
+            lambda t: services.assign(ticket=t, assignee=request.user, by=request.user),
+        )
 
     @admin.action(description="Resolve selected tickets", permissions=["change"])
     def resolve_selected(self, request, queryset):
-        _run(self, request, queryset.filter(Q(status__in=[Status.OPEN, Status.IN_PROGRESS, Status.WAITING])), "resolved",
-             lambda t: services.resolve(ticket=t, agent=request.user))
+        _run(
+            self,
+            request,
+            queryset.filter(Q(status__in=[Status.OPEN, Status.IN_PROGRESS, Status.WAITING])),
+            "resolved",
+            lambda t: services.resolve(ticket=t, agent=request.user),
+        )
 
     @admin.action(description="Close selected tickets", permissions=["change"])
     def close_selected(self, request, queryset):
@@ -132,8 +182,13 @@ class TicketAdmin(admin.ModelAdmin):
 
     @admin.action(description="Set priority to urgent", permissions=["change"])
     def make_urgent(self, request, queryset):
-        _run(self, request, queryset.exclude(status=Status.CLOSED), "made urgent",
-             lambda t: services.set_priority(ticket=t, agent=request.user, priority=Priority.URGENT))
+        _run(
+            self,
+            request,
+            queryset.exclude(status=Status.CLOSED),
+            "made urgent",
+            lambda t: services.set_priority(ticket=t, agent=request.user, priority=Priority.URGENT),
+        )
 
 
 @admin.register(SLAPolicy)

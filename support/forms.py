@@ -3,14 +3,20 @@ from django.contrib.auth import get_user_model
 
 from support.models import CUSTOMER_PRIORITIES, Category, Priority, Status
 
-RELATED_CHOICES = [("", "Nothing in particular"), ("order", "An order"), ("invoice", "An invoice"), ("generation_job", "A generation job")]
+RELATED_CHOICES = [
+    ("", "Nothing in particular"),
+    ("order", "An order"),
+    ("invoice", "An invoice"),
+    ("generation_job", "A generation job"),
+]
 
 
 class TicketForm(forms.Form):
     subject = forms.CharField(max_length=200)
     category = forms.ChoiceField(choices=Category.choices, initial=Category.GENERAL)
     priority = forms.ChoiceField(
-        choices=[(p, Priority(p).label) for p in CUSTOMER_PRIORITIES], initial=Priority.NORMAL,
+        choices=[(p, Priority(p).label) for p in CUSTOMER_PRIORITIES],
+        initial=Priority.NORMAL,
         help_text="Pro and Business plans get high priority automatically.",
     )
     body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 8}), help_text="Markdown is supported.")
@@ -74,5 +80,6 @@ class ContactForm(forms.Form):
     subject = forms.CharField(max_length=200)
     message = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}))
     # Honeypot: hidden from people by CSS, filled in by bots.
-    website = forms.CharField(required=False, label="Leave this field empty",
-                              widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}))
+    website = forms.CharField(
+        required=False, label="Leave this field empty", widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"})
+    )

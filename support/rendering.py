@@ -6,7 +6,22 @@ import markdown
 import nh3
 
 ALLOWED_TAGS = {
-    "p", "br", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li", "a", "hr", "h3", "h4", "h5", "h6",
+    "p",
+    "br",
+    "strong",
+    "em",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "hr",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")

@@ -73,7 +73,9 @@ def search(tickets, query, *, include_internal):
     if connection.vendor == "postgresql":
         wanted = SearchQuery(query, search_type="websearch")
         matching = messages.annotate(document=SearchVector("body")).filter(document=wanted)
-        subject = Q(pk__in=Ticket.objects.annotate(document=SearchVector("subject", "number")).filter(document=wanted).values("pk"))
+        subject = Q(
+            pk__in=Ticket.objects.annotate(document=SearchVector("subject", "number")).filter(document=wanted).values("pk")
+        )
     else:
         matching = messages.filter(body__icontains=query)
         subject = Q(subject__icontains=query) | Q(number__iexact=query)
@@ -163,9 +165,20 @@ def ticket_stats(*, date_from, date_to, now=None):
     end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone)
     rows = list(
         Ticket.objects.filter(created_at__gte=start, created_at__lt=end).values(
-            "status", "category", "priority", "created_at", "first_response_at", "first_response_due_at", "resolved_at",
-            "resolution_due_at", "paused_seconds", "satisfaction_rating", "assignee_id", "assignee__email",
-            "assignee__first_name", "assignee__last_name",
+            "status",
+            "category",
+            "priority",
+            "created_at",
+            "first_response_at",
+            "first_response_due_at",
+            "resolved_at",
+            "resolution_due_at",
+            "paused_seconds",
+            "satisfaction_rating",
+            "assignee_id",
+            "assignee__email",
+            "assignee__first_name",
+            "assignee__last_name",
         )
     )
 
@@ -175,12 +188,14 @@ def ticket_stats(*, date_from, date_to, now=None):
         ratings = [r["satisfaction_rating"] for r in subset if r["satisfaction_rating"]]
         first_met = sum(1 for r in subset if r["first_response_at"] and r["first_response_at"] <= r["first_response_due_at"])
         first_total = sum(
-            1 for r in subset
+            1
+            for r in subset
             if r["first_response_at"] or (r["first_response_due_at"] < now and r["status"] in (Status.OPEN, Status.IN_PROGRESS))
         )
         resolution_met = sum(1 for r in subset if r["resolved_at"] and r["resolved_at"] <= r["resolution_due_at"])
         resolution_total = sum(
-            1 for r in subset
+            1
+            for r in subset
             if r["resolved_at"] or (r["resolution_due_at"] < now and r["status"] in (Status.OPEN, Status.IN_PROGRESS))
         )
         return {
@@ -203,8 +218,12 @@ def ticket_stats(*, date_from, date_to, now=None):
         name = f"{head['assignee__first_name']} {head['assignee__last_name']}".strip() or head["assignee__email"]
         agents.append(
             {
-                "agent_id": agent_id, "name": name, "email": head["assignee__email"], "assigned": len(subset),
-                "resolved": sum(1 for r in subset if r["resolved_at"]), **block(subset),
+                "agent_id": agent_id,
+                "name": name,
+                "email": head["assignee__email"],
+                "assigned": len(subset),
+                "resolved": sum(1 for r in subset if r["resolved_at"]),
+                **block(subset),
             }
         )
 

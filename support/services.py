@@ -225,11 +225,19 @@ def _tell_customer_message(ticket, message, *, status_changed):
         return
     link = customer_link(ticket)
     notify(
-        requester, "support_reply", title=f"New reply on {ticket.number}", body=message.body[:300], link=link,
+        requester,
+        "support_reply",
+        title=f"New reply on {ticket.number}",
+        body=message.body[:300],
+        link=link,
         organization=ticket.organization,
     )
     _email(
-        ticket, requester, template="support/emails/ticket_reply", kind="support_reply", link=link,
+        ticket,
+        requester,
+        template="support/emails/ticket_reply",
+        kind="support_reply",
+        link=link,
         context={"message": message, "status_changed": status_changed},
     )
 
@@ -240,7 +248,11 @@ def _tell_agents_message(ticket, message, *, status_changed):
         notify(agent, "support_reply", title=f"Customer replied on {ticket.number}", body=message.body[:300], link=link)
         push_event(agent, "support.message", {"ticket": ticket.pk, "number": ticket.number, "message": message_payload(message)})
         _email(
-            ticket, agent, template="support/emails/ticket_reply", kind="support_reply", link=link,
+            ticket,
+            agent,
+            template="support/emails/ticket_reply",
+            kind="support_reply",
+            link=link,
             context={"message": message, "status_changed": status_changed, "for_agent": True},
         )
 
@@ -257,7 +269,11 @@ def _tell_status(ticket, *, side, source):
         if side == "customer":
             push_event(user, "support.status", {"ticket": ticket.pk, "number": ticket.number, "status": ticket.status})
         _email(
-            ticket, user, template="support/emails/ticket_status", kind="support_status", link=link,
+            ticket,
+            user,
+            template="support/emails/ticket_status",
+            kind="support_status",
+            link=link,
             context={"previous": Status(source).label, "for_agent": side == "agents"},
         )
 
@@ -272,8 +288,12 @@ def _add_message(ticket, *, author, author_type, body, internal=False, uploads=(
     total = 0
     for upload, content_type in uploads:
         TicketAttachment.objects.create(
-            message=message, organization=ticket.organization, file=upload, original_name=upload.name[:255],
-            content_type=content_type, size=upload.size,
+            message=message,
+            organization=ticket.organization,
+            file=upload,
+            original_name=upload.name[:255],
+            content_type=content_type,
+            size=upload.size,
         )
         total += upload.size
     if total:
@@ -294,9 +314,7 @@ def _checked_uploads(organization, attachments):
 
 def _refuse_if_closed(ticket):
     if ticket.status == Status.CLOSED:
-        raise Conflict(
-            f"{ticket.number} is closed. Open a follow-up ticket to continue the conversation.", code="ticket_closed"
-        )
+        raise Conflict(f"{ticket.number} is closed. Open a follow-up ticket to continue the conversation.", code="ticket_closed")
 
 
 def _locked(ticket):
@@ -318,8 +336,12 @@ def _move(ticket, target, *, by=None, announce_to=None, **changes):
     ticket.paused_since = now if target in PAUSED_STATUSES else None
     _schedule_sla(ticket)
     TICKET_MACHINE.advance(
-        ticket, target, paused_since=ticket.paused_since, paused_seconds=ticket.paused_seconds,
-        **{name: getattr(ticket, name) for name in SLA_FIELDS}, **changes,
+        ticket,
+        target,
+        paused_since=ticket.paused_since,
+        paused_seconds=ticket.paused_seconds,
+        **{name: getattr(ticket, name) for name in SLA_FIELDS},
+        **changes,
     )
     who = f" by {by.full_name}" if by else ""
     _system_message(ticket, f"Status changed from {Status(source).label} to {Status(target).label}{who}.")
@@ -362,8 +384,17 @@ def close(*, ticket, by=None):
 
 @transaction.atomic
 def create_ticket(
-    *, organization, requester, subject, body, category=Category.GENERAL, priority=Priority.NORMAL,
-    related_kind="", related_id=None, follow_up_of=None, attachments=(),
+    *,
+    organization,
+    requester,
+    subject,
+    body,
+    category=Category.GENERAL,
+    priority=Priority.NORMAL,
+    related_kind="",
+    related_id=None,
+    follow_up_of=None,
+    attachments=(),
 ):
     subject = _required_text(subject, field="subject", label="Subject", max_length=200)
     body = _required_text(body, field="body", label="Message", max_length=MAX_BODY_LENGTH)
@@ -375,8 +406,13 @@ def create_ticket(
     checked = _checked_uploads(organization, attachments)
 
     ticket = Ticket(
-        organization=organization, requester=requester, subject=subject, category=category, priority=priority,
-        related=related, follow_up_of=follow_up_of,
+        organization=organization,
+        requester=requester,
+        subject=subject,
+        category=category,
+        priority=priority,
+        related=related,
+        follow_up_of=follow_up_of,
     )
     ticket.save()
     # The number comes from the primary key: unique without a counter to lock.
@@ -388,11 +424,23 @@ def create_ticket(
         _system_message(ticket, f"Follow-up of {follow_up_of.number}.")
 
     if requester is not None:
-        _email(ticket, requester, template="support/emails/ticket_created", kind="support_ticket_created",
-               link=customer_link(ticket), context={"message": message}, first=True)
+        _email(
+            ticket,
+            requester,
+            template="support/emails/ticket_created",
+            kind="support_ticket_created",
+            link=customer_link(ticket),
+            context={"message": message},
+            first=True,
+        )
     for agent in _users_in(AGENTS_GROUP):
-        notify(agent, "support_ticket_new", title=f"New ticket {ticket.number} ({ticket.get_priority_display()})",
-               body=subject, link=agent_link(ticket))
+        notify(
+            agent,
+            "support_ticket_new",
+            title=f"New ticket {ticket.number} ({ticket.get_priority_display()})",
+            body=subject,
+            link=agent_link(ticket),
+        )
     logger.info("ticket_created ticket=%s org=%s priority=%s", ticket.number, organization.pk, priority)
     return ticket
 
@@ -492,7 +540,13 @@ def _assign(ticket, assignee, *, by):
     who = f" by {by.full_name}" if by else ""
     _system_message(ticket, f"Assigned to {assignee.full_name}{who}.", internal=True)
     if by is None or assignee.pk != by.pk:
-        notify(assignee, "support_assigned", title=f"{ticket.number} is assigned to you", body=ticket.subject, link=agent_link(ticket))
+        notify(
+            assignee,
+            "support_assigned",
+            title=f"{ticket.number} is assigned to you",
+            body=ticket.subject,
+            link=agent_link(ticket),
+        )
 
 
 @transaction.atomic
@@ -538,7 +592,9 @@ def rate(*, ticket, user, rating, comment=""):
         raise ValidationFailed("Rate from 1 to 5.", code="invalid_rating", fields={"rating": ["Rate from 1 to 5."]})
     comment = (comment or "").strip()
     if len(comment) > 2000:
-        raise ValidationFailed("The comment is too long (2000 characters at most).", code="too_long", fields={"comment": ["Too long."]})
+        raise ValidationFailed(
+            "The comment is too long (2000 characters at most).", code="too_long", fields={"comment": ["Too long."]}
+        )
     ticket = _locked(ticket)
     if ticket.satisfaction_rating is not None:
         raise Conflict("This ticket is already rated.", code="already_rated")
@@ -570,12 +626,17 @@ def active_canned_replies():
 
 SLA_CHECKS = [
     # (target, level, tickets concerned at `now`)
-    (SLAEvent.Target.FIRST_RESPONSE, SLAEvent.Level.WARNING,
-     lambda now: Q(first_response_at__isnull=True, first_response_warn_at__lte=now, first_response_due_at__gt=now)),
-    (SLAEvent.Target.FIRST_RESPONSE, SLAEvent.Level.BREACH,
-     lambda now: Q(first_response_at__isnull=True, first_response_due_at__lte=now)),
-    (SLAEvent.Target.RESOLUTION, SLAEvent.Level.WARNING,
-     lambda now: Q(resolution_warn_at__lte=now, resolution_due_at__gt=now)),
+    (
+        SLAEvent.Target.FIRST_RESPONSE,
+        SLAEvent.Level.WARNING,
+        lambda now: Q(first_response_at__isnull=True, first_response_warn_at__lte=now, first_response_due_at__gt=now),
+    ),
+    (
+        SLAEvent.Target.FIRST_RESPONSE,
+        SLAEvent.Level.BREACH,
+        lambda now: Q(first_response_at__isnull=True, first_response_due_at__lte=now),
+    ),
+    (SLAEvent.Target.RESOLUTION, SLAEvent.Level.WARNING, lambda now: Q(resolution_warn_at__lte=now, resolution_due_at__gt=now)),
     (SLAEvent.Target.RESOLUTION, SLAEvent.Level.BREACH, lambda now: Q(resolution_due_at__lte=now)),
 ]
 
@@ -643,7 +704,9 @@ def submit_contact(*, name, email, subject, message, honeypot="", ip_address=Non
     try:
         validate_email(email)
     except DjangoValidationError:
-        raise ValidationFailed("Enter a valid email address.", code="invalid_email", fields={"email": ["Enter a valid email address."]}) from None
+        raise ValidationFailed(
+            "Enter a valid email address.", code="invalid_email", fields={"email": ["Enter a valid email address."]}
+        ) from None
     subject = _required_text(subject, field="subject", label="Subject", max_length=200)
     message = _required_text(message, field="message", label="Message", max_length=MAX_BODY_LENGTH)
 
@@ -657,8 +720,11 @@ def submit_contact(*, name, email, subject, message, honeypot="", ip_address=Non
         request.save(update_fields=["ticket", "status"])
     else:
         send_email(
-            to=email, template="support/emails/contact_received", kind="support_contact_received",
-            context={"name": name, "subject": subject}, related=request,
+            to=email,
+            template="support/emails/contact_received",
+            kind="support_contact_received",
+            context={"name": name, "subject": subject},
+            related=request,
         )
     logger.info("contact_request id=%s ticket=%s", request.pk, request.ticket_id or "-")
     return request

@@ -86,7 +86,10 @@ def ticket_list(request):
     tickets = selectors.search(tickets, query, include_internal=False)
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
-        "page": page, "q": query, "status": status, "statuses": Status.choices,
+        "page": page,
+        "q": query,
+        "status": status,
+        "statuses": Status.choices,
         "querystring": urlencode({k: v for k, v in (("q", query), ("status", status)) if v}),
     }
     return render(request, "support/ticket_list.html", context)
@@ -104,9 +107,16 @@ def ticket_new(request):
         data = form.cleaned_data
         try:
             ticket = services.create_ticket(
-                organization=request.organization, requester=request.user, subject=data["subject"], body=data["body"],
-                category=data["category"], priority=data["priority"], related_kind=data["related_kind"],
-                related_id=data["related_id"], follow_up_of=follow_up_of, attachments=request.FILES.getlist("attachments"),
+                organization=request.organization,
+                requester=request.user,
+                subject=data["subject"],
+                body=data["body"],
+                category=data["category"],
+                priority=data["priority"],
+                related_kind=data["related_kind"],
+                related_id=data["related_id"],
+                follow_up_of=follow_up_of,
+                attachments=request.FILES.getlist("attachments"),
             )
         except DomainError as exc:
             _form_errors(form, exc)
@@ -146,8 +156,9 @@ def ticket_reply(request, number):
     if not form.is_valid():
         messages.error(request, "Your reply is empty.")
     else:
-        services.customer_reply(ticket=ticket, user=request.user, body=form.cleaned_data["body"],
-                                attachments=request.FILES.getlist("attachments"))
+        services.customer_reply(
+            ticket=ticket, user=request.user, body=form.cleaned_data["body"], attachments=request.FILES.getlist("attachments")
+        )
         messages.success(request, "Reply sent.")
     return redirect("support:ticket_detail", number=ticket.number)
 
@@ -217,8 +228,12 @@ def contact(request):
             data = form.cleaned_data
             try:
                 services.submit_contact(
-                    name=data["name"], email=data["email"], subject=data["subject"], message=data["message"],
-                    honeypot=data["website"], ip_address=address or None,
+                    name=data["name"],
+                    email=data["email"],
+                    subject=data["subject"],
+                    message=data["message"],
+                    honeypot=data["website"],
+                    ip_address=address or None,
                 )
             except DomainError as exc:
                 _form_errors(form, exc)
@@ -238,14 +253,24 @@ def queue(request):
     filters = QueueFilterForm(request.GET or None)
     data = filters.cleaned_data if filters.is_valid() else {}
     tickets = selectors.agent_queue(
-        agent=request.user, view=view, status=data.get("status", ""), priority=data.get("priority", ""),
-        category=data.get("category", ""), query=data.get("q", ""), assignee=request.GET.get("assignee", ""),
+        agent=request.user,
+        view=view,
+        status=data.get("status", ""),
+        priority=data.get("priority", ""),
+        category=data.get("category", ""),
+        query=data.get("q", ""),
+        assignee=request.GET.get("assignee", ""),
     )
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     params = {k: v for k, v in request.GET.items() if k != "page" and v}
     context = {
-        "page": page, "view": view, "views": QUEUE_VIEWS, "filters": filters, "counts": selectors.queue_counts(agent=request.user),
-        "agents": agent_choices(), "querystring": urlencode(params),
+        "page": page,
+        "view": view,
+        "views": QUEUE_VIEWS,
+        "filters": filters,
+        "counts": selectors.queue_counts(agent=request.user),
+        "agents": agent_choices(),
+        "querystring": urlencode(params),
     }
     return render(request, "support/agent/queue.html", context)
 
@@ -309,8 +334,12 @@ def agent_reply(request, pk):
     else:
         data = form.cleaned_data
         services.agent_reply(
-            ticket=ticket, agent=request.user, body=data["body"], internal=data["internal"],
-            ask_customer=data["ask_customer"], attachments=request.FILES.getlist("attachments"),
+            ticket=ticket,
+            agent=request.user,
+            body=data["body"],
+            internal=data["internal"],
+            ask_customer=data["ask_customer"],
+            attachments=request.FILES.getlist("attachments"),
         )
         messages.success(request, "Internal note added." if data["internal"] else "Reply sent to the customer.")
     return redirect("support:agent_ticket", pk=ticket.pk)
@@ -365,5 +394,9 @@ def stats(request):
     result, breakdowns = None, []
     if form.is_valid():
         result = selectors.ticket_stats(date_from=form.cleaned_data["date_from"], date_to=form.cleaned_data["date_to"])
-        breakdowns = [("By status", result["by_status"]), ("By category", result["by_category"]), ("By priority", result["by_priority"])]
+        breakdowns = [
+            ("By status", result["by_status"]),
+            ("By category", result["by_category"]),
+            ("By priority", result["by_priority"]),
+        ]
     return render(request, "support/agent/stats.html", {"form": form, "stats": result, "breakdowns": breakdowns})

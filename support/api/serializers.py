@@ -41,7 +41,7 @@ class MessageSerializer(serializers.ModelSerializer):
 
 
 class RelatedSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=list(RELATED_MODELS))
+    type = serializers.CharField(help_text="order, invoice or generation_job (the values of related_type)")
     id = serializers.IntegerField()
     label = serializers.CharField()
 
@@ -54,8 +54,22 @@ class TicketSerializer(serializers.ModelSerializer):
     class Meta:
         model = Ticket
         fields = [
-            "id", "number", "subject", "category", "priority", "status", "related", "follow_up_of", "created_at", "updated_at",
-            "first_response_at", "resolved_at", "closed_at", "satisfaction_rating", "satisfaction_comment", "can_reopen",
+            "id",
+            "number",
+            "subject",
+            "category",
+            "priority",
+            "status",
+            "related",
+            "follow_up_of",
+            "created_at",
+            "updated_at",
+            "first_response_at",
+            "resolved_at",
+            "closed_at",
+            "satisfaction_rating",
+            "satisfaction_comment",
+            "can_reopen",
         ]
 
     @extend_schema_field(RelatedSerializer(allow_null=True))
@@ -87,7 +101,9 @@ class TicketCreateSerializer(StrictMixin, serializers.Serializer):
     subject = serializers.CharField(max_length=200)
     body = serializers.CharField(max_length=20_000)
     category = serializers.ChoiceField(choices=Category.choices, default=Category.GENERAL)
-    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL, help_text="low, normal or high; urgent is for agents.")
+    priority = serializers.ChoiceField(
+        choices=Priority.choices, default=Priority.NORMAL, help_text="low, normal or high; urgent is for agents."
+    )
     related_type = serializers.ChoiceField(choices=list(RELATED_MODELS), required=False)
     related_id = serializers.IntegerField(required=False, min_value=1)
     follow_up_of = serializers.IntegerField(required=False, min_value=1, help_text="Id of a closed ticket this one follows.")

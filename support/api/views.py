@@ -38,8 +38,12 @@ SEARCH = OpenApiParameter("search", str, description="Words in the subject or th
     ),
 )
 class TicketViewSet(
-    OrganizationScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-    mixins.UpdateModelMixin, viewsets.GenericViewSet,
+    OrganizationScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
 ):
     queryset = Ticket.objects.select_related("requester", "follow_up_of", "related_type").prefetch_related("related")
     filterset_fields = ["status", "category", "priority"]
@@ -66,9 +70,16 @@ class TicketViewSet(
         if data.get("follow_up_of"):
             follow_up_of = selectors.ticket_for(organization=self.organization, pk=data["follow_up_of"])
         ticket = services.create_ticket(
-            organization=self.organization, requester=request.user, subject=data["subject"], body=data["body"],
-            category=data["category"], priority=data["priority"], related_kind=data.get("related_type", ""),
-            related_id=data.get("related_id"), follow_up_of=follow_up_of, attachments=data.get("attachments", []),
+            organization=self.organization,
+            requester=request.user,
+            subject=data["subject"],
+            body=data["body"],
+            category=data["category"],
+            priority=data["priority"],
+            related_kind=data.get("related_type", ""),
+            related_id=data.get("related_id"),
+            follow_up_of=follow_up_of,
+            attachments=data.get("attachments", []),
         )
         return Response(TicketDetailSerializer(ticket).data, status=status.HTTP_201_CREATED)
 
@@ -86,7 +97,9 @@ class TicketViewSet(
             page = self.paginate_queryset(selectors.conversation(ticket, include_internal=False))
             return self.get_paginated_response(MessageSerializer(page, many=True).data)
         data = self._input(MessageCreateSerializer)
-        message = services.customer_reply(ticket=ticket, user=request.user, body=data["body"], attachments=data.get("attachments", []))
+        message = services.customer_reply(
+            ticket=ticket, user=request.user, body=data["body"], attachments=data.get("attachments", [])
+        )
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=TicketDetailSerializer, summary="Reopen a resolved ticket (within 7 days)")
@@ -109,7 +122,10 @@ class AttachmentDownloadView(APIView):
         organization = resolve_organization(request, request.user)
         attachment = selectors.attachment_for(user=request.user, organization=organization, pk=pk)
         return FileResponse(
-            attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type=attachment.content_type,
         )
 
 
@@ -130,13 +146,21 @@ class ContactView(APIView):
     authentication_classes = []
     throttle_classes = [PublicFormThrottle]
 
-    @extend_schema(request=ContactSerializer, responses={201: ContactReceivedSerializer, 400: OpenApiResponse(description="Invalid or spam")})
+    @extend_schema(
+        request=ContactSerializer, responses={201: ContactReceivedSerializer, 400: OpenApiResponse(description="Invalid or spam")}
+    )
     def post(self, request):
         serializer = ContactSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         services.submit_contact(
-            name=data["name"], email=data["email"], subject=data["subject"], message=data["message"],
-            honeypot=data["website"], ip_address=request.META.get("REMOTE_ADDR") or None,
+            name=data["name"],
+            email=data["email"],
+            subject=data["subject"],
+            message=data["message"],
+            honeypot=data["website"],
+            ip_address=request.META.get("REMOTE_ADDR") or None,
         )
-        return Response({"detail": "Thank you: we received your message and sent you a confirmation."}, status=status.HTTP_201_CREATED)
+        return Response(
+            {"detail": "Thank you: we received your message and sent you a confirmation."}, status=status.HTTP_201_CREATED
+        )

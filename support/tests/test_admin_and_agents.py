@@ -5,7 +5,6 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from accounts.tests.factories import confirmed_totp, totp_code
-
 from core.errors import ValidationFailed
 from support import services
 from support.models import AGENTS_GROUP, LEADS_GROUP, Status, Ticket
@@ -55,7 +54,12 @@ def test_admin_ticket_with_conversation_and_actions(admin_agent, agent, other_ag
 
 @pytest.mark.django_db
 def test_admin_pages_for_the_other_support_models(admin_agent):
-    for url in ("/admin/support/cannedreply/", "/admin/support/contactrequest/", "/admin/support/slapolicy/", "/admin/support/slaevent/"):
+    for url in (
+        "/admin/support/cannedreply/",
+        "/admin/support/contactrequest/",
+        "/admin/support/slapolicy/",
+        "/admin/support/slaevent/",
+    ):
         assert admin_agent.get(url).status_code == 200, url
 
 
@@ -72,8 +76,12 @@ def test_related_object_must_be_the_organizations(generation_job, organization, 
     ticket = open_ticket(organization=organization, requester=user, related_kind="generation_job", related_id=generation_job.pk)
     assert ticket.related == generation_job and ticket.related_kind == "generation_job"
     with pytest.raises(ValidationFailed) as error:
-        open_ticket(organization=other_user.organizations.get(), requester=other_user, related_kind="generation_job",
-                    related_id=generation_job.pk)
+        open_ticket(
+            organization=other_user.organizations.get(),
+            requester=other_user,
+            related_kind="generation_job",
+            related_id=generation_job.pk,
+        )
     assert error.value.code == "unknown_related_object"
     for kind, pk in (("shipment", 1), ("generation_job", "abc"), ("generation_job", None)):
         with pytest.raises(ValidationFailed):

@@ -48,7 +48,12 @@ def test_accepted_types_are_stored_with_the_detected_type_and_counted(ticket, us
     with run_on_commit(execute=True):
         message = services.customer_reply(ticket=ticket, user=user, body="Logs attached", attachments=files)
     stored = {a.original_name: a.content_type for a in message.attachments.all()}
-    assert stored == {"renamed.txt": "image/png", "export.csv": "text/csv", "server.log": "text/plain", "archive.zip": "application/zip"}
+    assert stored == {
+        "renamed.txt": "image/png",
+        "export.csv": "text/csv",
+        "server.log": "text/plain",
+        "archive.zip": "application/zip",
+    }
     total = sum(a.size for a in message.attachments.all())
     assert storage.adjustments == [(ticket.organization_id, total)]
     attachment = message.attachments.get(original_name="renamed.txt")

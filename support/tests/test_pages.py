@@ -15,7 +15,13 @@ def test_customer_opens_a_ticket_in_the_browser(client_user, user, agent, run_on
     with run_on_commit(execute=True):
         response = client_user.post(
             "/support/new/",
-            {"subject": "Export stuck", "category": "technical", "priority": "normal", "body": "It **spins**.", "attachments": [png()]},
+            {
+                "subject": "Export stuck",
+                "category": "technical",
+                "priority": "normal",
+                "body": "It **spins**.",
+                "attachments": [png()],
+            },
         )
     ticket = Ticket.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/support/tickets/{ticket.number}/"
@@ -43,7 +49,9 @@ def test_bad_input_on_the_form_changes_nothing(client_user):
 
 
 @pytest.mark.django_db
-def test_list_is_the_organizations_and_query_count_does_not_grow(client_user, organization, user, other_user, django_assert_max_num_queries):
+def test_list_is_the_organizations_and_query_count_does_not_grow(
+    client_user, organization, user, other_user, django_assert_max_num_queries
+):
     for n in range(3):
         open_ticket(organization=organization, requester=user, subject=f"Mine {n}")
     open_ticket(organization=other_user.organizations.get(), requester=other_user, subject="Theirs")

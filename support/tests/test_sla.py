@@ -1,7 +1,7 @@
 """SLA: warnings at 80% and breaches at the due time, once each, to the assignee and the leads;
 the clock pauses while the ticket waits on the customer; breached tickets first in the queue."""
 
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -13,7 +13,7 @@ from support import selectors, services, tasks
 from support.models import SLAEvent, SLAPolicy, Ticket
 from support.tests.factories import open_ticket
 
-START = datetime(2026, 3, 2, 9, 0, tzinfo=dt_timezone.utc)
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def alerts(user):

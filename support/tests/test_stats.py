@@ -1,6 +1,6 @@
 """Statistics on a known set of tickets, with the answers worked out by hand."""
 
-from datetime import date, datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -8,7 +8,7 @@ import time_machine
 from support import selectors, services
 from support.tests.factories import open_ticket
 
-DAY = datetime(2026, 3, 2, 9, 0, tzinfo=dt_timezone.utc)  # 10:00 in Paris, the platform time zone
+DAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # 10:00 in Paris, the platform time zone
 HOUR = 3600
 
 
@@ -55,10 +55,26 @@ def known_tickets(organization, user, agent, other_agent):
 
 
 EXPECTED_AGENTS = [
-    {"email": "kim.agent@webox.test", "assigned": 1, "resolved": 1, "first_avg": 1 * HOUR, "resolution_avg": 4 * HOUR,
-     "first_met": 100.0, "resolution_met": 100.0, "satisfaction": None},
-    {"email": "sam.agent@webox.test", "assigned": 2, "resolved": 2, "first_avg": int(3.5 * HOUR), "resolution_avg": int(18.5 * HOUR),
-     "first_met": 50.0, "resolution_met": 50.0, "satisfaction": 4.0},
+    {
+        "email": "kim.agent@webox.test",
+        "assigned": 1,
+        "resolved": 1,
+        "first_avg": 1 * HOUR,
+        "resolution_avg": 4 * HOUR,
+        "first_met": 100.0,
+        "resolution_met": 100.0,
+        "satisfaction": None,
+    },
+    {
+        "email": "sam.agent@webox.test",
+        "assigned": 2,
+        "resolved": 2,
+        "first_avg": int(3.5 * HOUR),
+        "resolution_avg": int(18.5 * HOUR),
+        "first_met": 50.0,
+        "resolution_met": 50.0,
+        "satisfaction": 4.0,
+    },
 ]
 
 
@@ -76,9 +92,16 @@ def test_stats_over_a_known_set(known_tickets):
     assert stats["sla"] == {"first_response_met_percent": 66.7, "resolution_met_percent": 66.7}
     assert stats["satisfaction"] == {"average": 4.0, "count": 2}
     got = [
-        {"email": a["email"], "assigned": a["assigned"], "resolved": a["resolved"], "first_avg": a["first_response_seconds"]["average"],
-         "resolution_avg": a["resolution_seconds"]["average"], "first_met": a["sla"]["first_response_met_percent"],
-         "resolution_met": a["sla"]["resolution_met_percent"], "satisfaction": a["satisfaction"]["average"]}
+        {
+            "email": a["email"],
+            "assigned": a["assigned"],
+            "resolved": a["resolved"],
+            "first_avg": a["first_response_seconds"]["average"],
+            "resolution_avg": a["resolution_seconds"]["average"],
+            "first_met": a["sla"]["first_response_met_percent"],
+            "resolution_met": a["sla"]["resolution_met_percent"],
+            "satisfaction": a["satisfaction"]["average"],
+        }
         for a in stats["agents"]
     ]
     assert got == EXPECTED_AGENTS

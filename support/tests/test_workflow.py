@@ -1,6 +1,6 @@
 """The whole ticket workflow, with the clock moved by time-machine."""
 
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -11,7 +11,7 @@ from support import services
 from support.models import Priority, Status, Ticket, TicketMessage
 from support.tests.factories import open_ticket
 
-START = datetime(2026, 3, 2, 9, 0, tzinfo=dt_timezone.utc)
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def system_lines(ticket):
