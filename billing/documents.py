@@ -11,6 +11,7 @@ from babel.dates import format_date
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
+from django.utils import translation
 from lxml import etree
 
 from core.money import to_decimal
@@ -127,7 +128,8 @@ def _date(value, lang):
 def _render(template, context, *, pdf_a=False):
     from weasyprint import HTML
 
-    html = render_to_string(template, context)
+    with translation.override(context["lang"]):  # numbers such as VAT rates in the document's language
+        html = render_to_string(template, context)
     return HTML(string=html).write_pdf(pdf_variant="pdf/a-3b" if pdf_a else None)
 
 

@@ -561,9 +561,18 @@ def _period_label(start, end, locale):
     return f"{format_date(start.date(), fmt, locale=locale)} – {format_date(end.date(), fmt, locale=locale)}"
 
 
-def _plan_line(subscription, plan, amount, start, end, *, prefix=""):
+# Line wording in the buyer's language: the invoice is printed in it.
+PLAN_LINE_TEXT = {
+    "en": {"month": "monthly", "year": "yearly", "unused": "Unused time on {}", "remaining": "Remaining time on {}"},
+    "fr": {"month": "mensuel", "year": "annuel", "unused": "Temps non utilisé sur {}", "remaining": "Reste de la période sur {}"},
+}
+
+
+def _plan_line(subscription, plan, amount, start, end, *, kind=""):
     org = subscription.organization
-    label = f"{prefix}{plan.name} ({plan.get_interval_display().lower()}), {_period_label(start, end, org.locale)}"
+    text = PLAN_LINE_TEXT["fr" if org.locale.startswith("fr") else "en"]
+    name = text[kind].format(plan.name) if kind else plan.name
+    label = f"{name} ({text[plan.interval]}), {_period_label(start, end, org.locale)}"
     return LineSpec(
         description=label, quantity=1, unit_amount=amount, vat_rate=vat_rate_for(org), product_ref=f"plan:{plan.code}"
     )
@@ -670,8 +679,8 @@ def _upgrade_now(subscription, plan, user):
     new_end = end if same_interval else _add_interval(now, plan.interval)
     lines = []
     if credit:
-        lines.append(_plan_line(subscription, old_plan, -credit, now, end, prefix="Unused time on "))
-    lines.append(_plan_line(subscription, plan, charge, now, new_end, prefix="Remaining time on " if same_interval else ""))
+        lines.append(_plan_line(subscription, old_plan, -credit, now, end, kind="unused"))
+    lines.append(_plan_line(subscription, plan, charge, now, new_end, kind="remaining" if same_interval else ""))
     subscription.plan, subscription.scheduled_plan = plan, None
     subscription.cancel_at_period_end = False
     if not same_interval:
