@@ -1,0 +1,185 @@
+"""Payments of invoices, saved payment methods, refunds and provider webhook events.
+
+Nothing secret is stored: card numbers never reach the server (providers give tokens) and
+provider keys live in the environment.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+from billing.models.invoicing import CURRENCIES, Invoice
+from core.state import StateMachine
+
+
+class Provider(models.TextChoices):
+    SANDBOX = "sandbox", "Sandbox (test mode)"
+    STRIPE = "stripe", "Stripe"
+    MOBILE_MONEY = "mobile_money", "Mobile money"
+
+
+class MethodKind(models.TextChoices):
+    CARD = "card", "Card"
+    MOBILE_MONEY = "mobile_money", "Mobile money"
+    SANDBOX = "sandbox", "Sandbox test card"
+
+
+class PaymentMethod(models.Model):
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="payment_methods")
+    provider = models.CharField(max_length=20, choices=Provider.choices)
+    kind = models.CharField(max_length=20, choices=MethodKind.choices)
+    provider_token = models.CharField(max_length=120, help_text="The provider's reference, never a card number")
+    provider_customer = models.CharField(max_length=120, blank=True)
+    brand = models.CharField(max_length=30, blank=True)
+    last4 = models.CharField(max_length=4, blank=True)
+    phone_masked = models.CharField(max_length=30, blank=True)
+    operator = models.CharField(max_length=30, blank=True)
+    exp_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    exp_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_default", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization"], condition=Q(is_default=True), name="paymentmethod_one_default"),
+            models.UniqueConstraint(fields=["provider", "provider_token"], name="paymentmethod_unique_token"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self):
+        if self.kind == MethodKind.MOBILE_MONEY:
+            return f"{self.operator or 'Mobile money'} {self.phone_masked}".strip()
+        expiry = f" (exp. {self.exp_month:02d}/{self.exp_year})" if self.exp_month and self.exp_year else ""
+        return f"{self.brand or 'Card'} •••• {self.last4}{expiry}"
+
+
+class Payment(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PROCESSING = "processing", "Processing"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        CANCELED = "canceled", "Canceled"
+        REFUNDED = "refunded", "Refunded"
+        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+
+    IN_FLIGHT = (Status.PENDING, Status.PROCESSING)
+    SETTLED = (Status.SUCCEEDED, Status.REFUNDED, Status.PARTIALLY_REFUNDED)
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="payments")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3, choices=CURRENCIES)
+    provider = models.CharField(max_length=20, choices=Provider.choices)
+    method = models.CharField(max_length=20, choices=MethodKind.choices)
+    payment_method = models.ForeignKey(PaymentMethod, null=True, blank=True, on_delete=models.SET_NULL, related_name="payments")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempt = models.PositiveSmallIntegerField(default=1)
+    provider_reference = models.CharField(max_length=120, null=True, blank=True)
+    failure_code = models.CharField(max_length=60, blank=True)
+    failure_message = models.CharField(max_length=255, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    amount_refunded = models.BigIntegerField(default=0)
+    idempotency_key = models.CharField(max_length=120, blank=True)
+    request_fingerprint = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="payment_unique_idempotency_key",
+            ),
+            models.UniqueConstraint(
+                fields=["provider", "provider_reference"],
+                condition=Q(provider_reference__isnull=False),
+                name="payment_unique_reference",
+            ),
+            models.UniqueConstraint(
+                fields=["invoice"], condition=Q(status__in=["pending", "processing"]), name="payment_one_in_flight_per_invoice"
+            ),
+            models.UniqueConstraint(
+                fields=["invoice"],
+                condition=Q(status__in=["succeeded", "refunded", "partially_refunded"]),
+                name="payment_one_success_per_invoice",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(amount_refunded__gte=0) & Q(amount_refunded__lte=models.F("amount")),
+                name="payment_refund_within_amount",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Payment #{self.pk} of {self.invoice} ({self.status})"
+
+    @property
+    def refundable(self):
+        return self.amount - self.amount_refunded if self.status in self.SETTLED else 0
+
+    @property
+    def next_action_url(self):
+        return self.metadata.get("next_action_url", "")
+
+
+PAYMENT_MACHINE = StateMachine(
+    {
+        "pending": {"processing", "succeeded", "failed", "canceled"},
+        "processing": {"succeeded", "failed", "canceled"},
+        "succeeded": {"refunded", "partially_refunded"},
+        "partially_refunded": {"partially_refunded", "refunded"},
+    }
+)
+
+
+class Refund(models.Model):
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.BigIntegerField()
+    provider_reference = models.CharField(max_length=120)
+    credit_note = models.OneToOneField("billing.CreditNote", on_delete=models.PROTECT, related_name="refund")
+    reason = models.CharField(max_length=300)
+    created_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
+
+    def __str__(self):
+        return f"Refund {self.provider_reference} of {self.amount}"
+
+
+class WebhookEvent(models.Model):
+    """A provider's event, stored (unique by provider id) after its signature is checked and before it is acted on."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored"
+        FAILED = "failed", "Failed"
+
+    provider = models.CharField(max_length=20, choices=Provider.choices)
+    event_id = models.CharField(max_length=120)
+    event_type = models.CharField(max_length=80)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED, db_index=True)
+    outcome = models.TextField(blank=True)
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_events")
+    deliveries = models.PositiveIntegerField(default=1, help_text="How many times the provider sent it")
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="webhookevent_unique_provider_id")]
+
+    def __str__(self):
+        return f"{self.provider} {self.event_type} {self.event_id}"
