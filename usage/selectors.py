@@ -88,6 +88,25 @@ def limits(*, organization):
     return result
 
 
+def limit_breakdown(*, organization):
+    """[{"metric", "plan", "addons", "total", "hard"}] for every metric."""
+    included = plan_limits(organization=organization)
+    extras = addon_extras(organization=organization)
+    rows = []
+    for metric in Metric.values:
+        base, extra = included.get(metric), extras.get(metric, 0)
+        rows.append(
+            {
+                "metric": metric,
+                "plan": base,
+                "addons": extra,
+                "total": None if base is None else base + extra,
+                "hard": is_hard(metric),
+            }
+        )
+    return rows
+
+
 def limit_for(*, organization, metric):
     return limits(organization=organization)[metric]
 

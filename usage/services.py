@@ -278,6 +278,17 @@ def _quantity(value):
     return value
 
 
+def _require_manager(organization, user):
+    """Owners and admins buy and cancel add-ons (they spend the organization's money)."""
+    from accounts.selectors import membership
+
+    if user is None:
+        return
+    member = membership(user, organization)
+    if not (member and member.can_manage):
+        raise Forbidden("Only owners and admins of the organization buy or cancel add-ons.")
+
+
 def _addon_line(purchase):
     from billing.services import LineSpec, vat_rate_for
 
@@ -309,6 +320,7 @@ def purchase_addon(*, organization, code, quantity, user=None, renew=True):
     Returns (purchase, invoice)."""
     from accounts.entitlements import require_entitled
 
+    _require_manager(organization, user)
     require_entitled(organization)
     quantity = _quantity(quantity)
     offer = next((o for o in selectors.offers(organization=organization) if o.addon_type.code == code), None)
@@ -409,6 +421,7 @@ def cancel_addon(*, organization, pk, user=None):
     """Stop the renewal of an active add-on (it stays until its period ends), or cancel an unpaid
     one (its invoice is voided). Another organization's add-on is a 404."""
     purchase = selectors.purchase_for(organization=organization, pk=pk)
+    _require_manager(organization, user)
     purchase = AddonPurchase.objects.select_for_update().get(pk=purchase.pk)
     if purchase.status == AddonPurchase.Status.ACTIVE:
         if not purchase.renew:
