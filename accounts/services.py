@@ -72,7 +72,7 @@ def send_verification_email(*, user):
         template="accounts/emails/verify_email",
         kind="verify_email",
         locale=user.locale,
-        context={"user": user, "link": verification_link(user)},
+        context={"user": user, "link": verification_link(user), "days": settings.EMAIL_VERIFICATION_MAX_AGE.days},
         related=user,
     )
 
@@ -333,9 +333,15 @@ def disable_two_factor(*, user, password):
     """Turn 2FA off; the password is asked again so a borrowed open session cannot do it."""
     if not user.check_password(password):
         raise ValidationFailed("Your password is not right.", code="invalid_password", fields={"password": ["Wrong password."]})
+    reset_two_factor(user=user)
+
+
+@transaction.atomic
+def reset_two_factor(*, user, by=None):
+    """Remove the user's devices and recovery codes (their own choice, or staff helping after a lost phone)."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
-    logger.info("two_factor_disabled user=%s", user.pk)
+    logger.info("two_factor_disabled user=%s by=%s", user.pk, by.pk if by else user.pk)
 
 
 def has_two_factor(user):

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -34,7 +35,7 @@ from accounts.forms import (
     SwitchOrganizationForm,
 )
 from accounts.models import Membership, Organization, User
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from core.views import organization_required
 
 # Between the password and the code of a two-step login, the session holds who is logging in.
@@ -311,9 +312,12 @@ def members(request):
 
 
 def _member_action(request, action, success):
-    """Run a members-page action; a refused one becomes an error message, never a 500."""
+    """Run a members-page action: another organization's member or invitation is a 404; a refused
+    action becomes an error message, never a 500."""
     try:
         result = action()
+    except NotFound as exc:
+        raise Http404(exc.message) from None
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
