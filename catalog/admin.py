@@ -98,13 +98,23 @@ class OrderLineInline(admin.TabularInline):
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ["number", "organization", "user", "status", "total", "currency", "payment_method", "created_at"]
+    list_display = [
+        "number",
+        "organization",
+        "user",
+        "status",
+        "total",
+        "currency",
+        "payment_method",
+        "created_at",
+        "fulfilment_error",
+    ]
     list_filter = ["status", "currency", "payment_method", "created_at", "organization", "lines__product"]
     search_fields = ["number", "user__email", "billing_email", "organization__name"]
     date_hierarchy = "created_at"
     list_select_related = ["organization", "user"]
     inlines = [OrderLineInline]
-    actions = ["cancel", "refund"]
+    actions = ["cancel", "refund", "retry_fulfilment"]
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in Order._meta.fields]
@@ -123,20 +133,27 @@ class OrderAdmin(admin.ModelAdmin):
         done = 0
         for order in queryset:
             try:
-                action(order=order)
+                action(order)
                 done += 1
             except DomainError as exc:
                 self.message_user(request, f"{order}: {exc.message}", messages.ERROR)
         if done:
             self.message_user(request, f"{done} order(s) {verb}.", messages.SUCCESS)
 
-    @admin.action(description="Cancel (unpaid orders; releases limited units)")
+    @admin.action(description="Cancel (unpaid orders: voids the invoice, releases limited units)")
     def cancel(self, request, queryset):
-        self._apply(request, queryset, services.cancel_order, "canceled")
+        def cancel(order):
+            services.request_cancel(order=order, reason="Canceled by staff", user=request.user)
+
+        self._apply(request, queryset, cancel, "canceled")
 
     @admin.action(description="Record a full refund of what is left")
     def refund(self, request, queryset):
-        self._apply(request, queryset, services.refund_order, "refunded")
+        self._apply(request, queryset, lambda order: services.refund_order(order=order), "refunded")
+
+    @admin.action(description="Retry the delivery of paid orders")
+    def retry_fulfilment(self, request, queryset):
+        self._apply(request, queryset, lambda order: services.fulfil(order=order), "fulfilled")
 
 
 class CartItemInline(admin.TabularInline):

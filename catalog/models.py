@@ -204,6 +204,8 @@ class Order(models.Model):
     billing_address = models.TextField(blank=True)
     vat_number = models.CharField("VAT number", max_length=30, blank=True)
     payment_method = models.CharField(max_length=20, choices=PaymentMethod.choices)
+    # Why the last delivery attempt failed (the payment stands; staff retry from the admin).
+    fulfilment_error = models.CharField(max_length=255, blank=True)
     # Billing's invoice for this order (billing owns it; the id is how we link to it).
     invoice_id = models.PositiveBigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

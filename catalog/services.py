@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from catalog import selectors
 from catalog.models import ORDER_MACHINE, Cart, CartItem, Order, OrderLine, Product
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from core.money import check_currency
 
 logger = logging.getLogger("webox.catalog")
@@ -294,6 +294,7 @@ def fulfil(*, order, invoice=None):
     """Deliver a paid order: credits to the balance, downloads opened, generation jobs started."""
     from generation import services as generation_services
 
+    ORDER_MACHINE.check(order.status, Order.Status.FULFILLED)
     lines = list(order.lines.select_related("product"))
     credits = sum(line.product.credits * line.quantity for line in lines if line.kind == Product.Kind.CREDITS)
     if credits:
@@ -320,7 +321,7 @@ def fulfil(*, order, invoice=None):
         ]
         line.job_ids = [job.pk for job in jobs]
         line.save(update_fields=["job_ids"])
-    ORDER_MACHINE.advance(order, Order.Status.FULFILLED, fulfilled_at=timezone.now())
+    ORDER_MACHINE.advance(order, Order.Status.FULFILLED, fulfilled_at=timezone.now(), fulfilment_error="")
     _confirm(order, invoice)
     logger.info("order_fulfilled order=%s", order.number)
     return order
@@ -382,11 +383,38 @@ def handle_invoice_paid(invoice):
             return None
         if order.status == Order.Status.PENDING:
             mark_paid(order=order)
-        if order.status == Order.Status.PAID:
-            fulfil(order=order, invoice=invoice)
-        else:
+        elif order.status != Order.Status.PAID:
             logger.info("order_paid_ignored order=%s status=%s", order.number, order.status)
+            return order
+        return try_fulfil(order=order, invoice=invoice)
+
+
+def try_fulfil(*, order, invoice=None):
+    """Fulfil in a savepoint. A refused delivery (a plan limit, a suspended account) must not undo
+    the payment it runs inside: the order stays paid with the reason, and staff retry it."""
+    try:
+        with transaction.atomic():
+            return fulfil(order=order, invoice=invoice)
+    except DomainError as exc:
+        order.refresh_from_db()
+        order.fulfilment_error = exc.message[:255]
+        order.save(update_fields=["fulfilment_error", "updated_at"])
+        logger.error("order_fulfilment_failed order=%s code=%s", order.number, exc.code)
         return order
+
+
+def request_cancel(*, order, reason, user=None):
+    """A customer or staff cancels an unpaid order: billing voids its invoice, and the voided
+    handler below cancels the order, so the invoice can no longer be paid for nothing."""
+    from billing.selectors import invoice_for
+    from billing.services import void_invoice
+
+    ORDER_MACHINE.check(order.status, Order.Status.CANCELED)
+    if order.invoice_id is None:
+        return cancel_order(order=order, reason=reason)
+    void_invoice(invoice=invoice_for(organization=order.organization, pk=order.invoice_id), reason=reason, user=user)
+    order.refresh_from_db()
+    return order
 
 
 def handle_invoice_voided(invoice):

@@ -197,6 +197,15 @@ def order_detail(request, pk):
     )
 
 
+@require_POST
+@organization_required
+@domain_errors_to_messages
+def order_cancel(request, pk):
+    order = services.request_cancel(order=_order(request, pk), reason="Canceled by the customer", user=request.user)
+    messages.success(request, f"Order {order.number} is canceled.")
+    return redirect("catalog:order_detail", pk=order.pk)
+
+
 @organization_required
 def download(request, pk, line_id):
     """A digital product's file, for the organization that bought it, once the order is fulfilled."""

@@ -143,4 +143,3 @@ class CheckoutResultSerializer(serializers.Serializer):
     order = OrderSerializer()
     invoice_id = serializers.IntegerField()
     pay_url = serializers.CharField(help_text="The page where the customer pays the invoice.")
-

@@ -12,4 +12,5 @@ urlpatterns = [
     path("checkout/", views.Checkout.as_view(), name="checkout"),
     path("orders/", views.OrderList.as_view(), name="orders"),
     path("orders/<int:pk>/", views.OrderDetail.as_view(), name="order"),
+    path("orders/<int:pk>/cancel/", views.OrderCancel.as_view(), name="order-cancel"),
 ]

@@ -159,3 +159,15 @@ class OrderList(OrganizationScopedMixin, generics.ListAPIView):
 class OrderDetail(OrganizationScopedMixin, generics.RetrieveAPIView):
     serializer_class = serializers.OrderSerializer
     queryset = Order.objects.prefetch_related("lines__product")
+
+
+class OrderCancel(OrganizationScopedMixin, generics.GenericAPIView):
+    """Cancel an unpaid order: its invoice is voided and its limited units released."""
+
+    serializer_class = serializers.OrderSerializer
+    queryset = Order.objects.all()
+
+    @extend_schema(request=None, responses=serializers.OrderSerializer)
+    def post(self, request, pk):
+        order = services.request_cancel(order=self.get_object(), reason="Canceled by the customer", user=request.user)
+        return Response(self.get_serializer(order).data)

@@ -210,3 +210,42 @@ def test_order_lists_keep_a_fixed_number_of_queries(
         assert auth_api.get("/api/v1/orders/").json()["count"] == count
     with django_assert_max_num_queries(9):
         client_user.get(reverse("catalog:order_list"))
+
+
+def test_a_refused_delivery_keeps_the_payment_and_can_be_retried(user, organization):
+    broken = ServiceProductFactory(job_params={"title": "", "chapters": []})  # generation refuses these parameters
+    order = place(user, organization, (ProductFactory(credits=100), 1), (broken, 1))
+    invoice = pay(order)
+    invoice.refresh_from_db()
+    order.refresh_from_db()
+    assert invoice.status == "paid"
+    assert order.status == "paid" and order.fulfilment_error
+    assert credit_balance(organization=organization) == 0  # nothing half-delivered
+    broken.job_params = {"title": "Bees", "chapters": ["Hives"], "pages": 4}
+    broken.save()
+    services.fulfil(order=order)
+    order.refresh_from_db()
+    assert (order.status, order.fulfilment_error) == ("fulfilled", "")
+    assert credit_balance(organization=organization) == 100
+
+
+def test_the_customer_cancels_an_unpaid_order_its_invoice_is_voided(auth_api, client_user, user, organization):
+    flash = ProductFactory(stock=4)
+    first = place(user, organization, (flash, 1))
+    second = place(user, organization, (flash, 2))
+    response = auth_api.post(f"/api/v1/orders/{first.pk}/cancel/")
+    assert response.status_code == 200 and response.json()["status"] == "canceled"
+    client_user.post(reverse("catalog:order_cancel", args=[second.pk]))
+    assert set(Order.objects.values_list("status", flat=True)) == {"canceled"}
+    assert set(Invoice.objects.values_list("status", flat=True)) == {"void"}
+    flash.refresh_from_db()
+    assert flash.stock == 4
+    assert auth_api.post(f"/api/v1/orders/{first.pk}/cancel/").json()["error"]["code"] == "invalid_transition"
+
+
+def test_nobody_cancels_another_organizations_order(auth_api, client_user, other_user, other_organization):
+    theirs = place(other_user, other_organization, (ProductFactory(), 1))
+    assert auth_api.post(f"/api/v1/orders/{theirs.pk}/cancel/").status_code == 404
+    assert client_user.post(reverse("catalog:order_cancel", args=[theirs.pk])).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.status == "pending"
