@@ -20,13 +20,13 @@ def pro(organization, plans):
 
 
 def test_current_usage_shows_each_metric_against_its_limit(auth_api, organization):
-    services.adjust_storage(organization=organization, delta_bytes=int(0.86 * GB))
+    services.adjust_storage(organization=organization, delta_bytes=9 * GB // 10 + 1024**2)
     services.record(organization=organization, metric=Metric.API_REQUESTS, amount=4)
     response = auth_api.get("/api/v1/usage/")
     assert response.status_code == 200
     rows = {row["metric"]: row for row in response.json()["metrics"]}
     assert (
-        rows["storage_bytes"] | {"used": int(0.86 * GB), "limit": GB, "percent": 86, "level": "warn", "hard": True}
+        rows["storage_bytes"] | {"used": 9 * GB // 10 + 1024**2, "limit": GB, "percent": 90, "level": "warn", "hard": True}
         == rows["storage_bytes"]
     )
     assert rows["api_requests"]["used"] >= 4  # this request itself is counted as well, once served
