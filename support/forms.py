@@ -60,7 +60,12 @@ class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(choices=[("", "Any status"), *Status.choices], required=False)
     priority = forms.ChoiceField(choices=[("", "Any priority"), *Priority.choices], required=False)
     category = forms.ChoiceField(choices=[("", "Any category"), *Category.choices], required=False)
+    assignee = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     q = forms.CharField(label="Search", required=False, max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [("", "Any agent"), *agent_choices()]
 
 
 class StatsRangeForm(forms.Form):

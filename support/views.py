@@ -76,8 +76,15 @@ def _agent_ticket(pk):
 # --- customers ---------------------------------------------------------------------------------
 
 
-@organization_required
+@login_required
 def ticket_list(request):
+    if request.user.is_staff and not request.organization:
+        return redirect("support:queue")  # agents without a customer workspace land on their queue
+    return _customer_ticket_list(request)
+
+
+@organization_required
+def _customer_ticket_list(request):
     tickets = selectors.tickets_for(organization=request.organization)
     status = request.GET.get("status", "")
     if status in Status.values:
@@ -259,7 +266,7 @@ def queue(request):
         priority=data.get("priority", ""),
         category=data.get("category", ""),
         query=data.get("q", ""),
-        assignee=request.GET.get("assignee", ""),
+        assignee=data.get("assignee") or "",
     )
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     params = {k: v for k, v in request.GET.items() if k != "page" and v}

@@ -165,3 +165,19 @@ def test_queue_filters_search_and_query_count(agent_client, organization, user, 
         open_ticket(organization=organization, requester=user, subject=f"More {n}")
     with django_assert_max_num_queries(16):
         assert agent_client.get("/support/agent/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_agent_without_an_organization_lands_on_the_queue(agent_client):
+    response = agent_client.get("/support/")
+    assert response.status_code == 302 and response["Location"] == "/support/agent/"
+
+
+@pytest.mark.django_db
+def test_queue_filters_by_assignee(agent_client, organization, user, agent, other_agent):
+    mine = open_ticket(organization=organization, requester=user, subject="For Sam")
+    theirs = open_ticket(organization=organization, requester=user, subject="For Kim")
+    services.assign(ticket=mine, assignee=agent, by=agent)
+    services.assign(ticket=theirs, assignee=other_agent, by=agent)
+    page = agent_client.get(f"/support/agent/?assignee={other_agent.pk}").content.decode()
+    assert "For Kim" in page and "For Sam" not in page
