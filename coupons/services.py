@@ -295,7 +295,11 @@ def _save(coupon, *, minimums, relations):
     except ValidationError as error:
         _raise_invalid(error)
     cleaned = None if minimums is None else _clean_minimums(minimums)
-    coupon.save()
+    try:
+        with transaction.atomic():
+            coupon.save()
+    except IntegrityError:  # the same code created at the same moment by someone else
+        raise ValidationFailed(f"The code {coupon.code} already exists.", fields={"code": ["This code already exists."]}) from None
     for name, values in relations.items():
         if values is not None:
             getattr(coupon, name).set(values)
