@@ -40,7 +40,7 @@ class EmailAuthenticationForm(auth_forms.AuthenticationForm):
 class OTPTokenForm(forms.Form):
     token = forms.CharField(
         label="Code",
-        max_length=16,
+        max_length=32,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "one-time-code", "inputmode": "numeric"}),
         help_text="The 6-digit code of your authenticator app, or one of your recovery codes.",
     )

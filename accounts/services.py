@@ -350,9 +350,10 @@ def has_two_factor(user):
 
 def verify_second_factor(*, user, token):
     """The device that accepts `token` (a TOTP code or an unused recovery code), or None."""
-    token = (token or "").strip().replace(" ", "")
-    for model in (TOTPDevice, StaticDevice):
-        for device in model.objects.filter(user=user, confirmed=True):
-            if device.verify_token(token):
-                return device
+    token = "".join((token or "").split()).lower()
+    # Digits are app codes, letters recovery codes: a typo in one does not throttle the other device.
+    model = TOTPDevice if token.isdigit() else StaticDevice
+    for device in model.objects.filter(user=user, confirmed=True):
+        if device.verify_token(token):
+            return device
     return None

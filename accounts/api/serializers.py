@@ -69,7 +69,7 @@ class EmailTokenObtainSerializer(TokenObtainPairSerializer):
     otp = serializers.CharField(
         required=False,
         write_only=True,
-        max_length=16,
+        max_length=32,
         help_text="The current TOTP code, or a recovery code; required when 2FA is on.",
     )
     access = serializers.CharField(read_only=True)
