@@ -1,0 +1,116 @@
+import csv
+import io
+
+import pytest
+
+from coupons import services
+from coupons.models import Coupon
+from coupons.tests.factories import CouponFactory, paid_invoice
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "/admin/coupons/coupon/"
+
+
+def reserve(code, organization, target_id, amount=10000):
+    return services.reserve(
+        code=code, organization=organization, user=None, amount=amount, currency="EUR",
+        target_type="order", target_id=target_id,
+    )  # fmt: skip
+
+
+def listed(response):
+    return {coupon.code for coupon in response.context["cl"].result_list}
+
+
+def test_filters_active_type_expired_exhausted(admin_client):
+    from django.utils import timezone
+
+    CouponFactory(code="EXPIRED", valid_to=timezone.now() - timezone.timedelta(hours=1))
+    CouponFactory(code="FULL", max_uses=1, uses=1)
+    assert listed(admin_client.get(CHANGELIST, {"expired": "yes"})) == {"EXPIRED"}
+    assert listed(admin_client.get(CHANGELIST, {"exhausted": "yes"})) == {"FULL"}
+    assert listed(admin_client.get(CHANGELIST, {"discount_type__exact": "fixed_amount"})) == {"PROMO5"}
+    Coupon.objects.filter(code="VIP20").update(is_active=False)
+    assert listed(admin_client.get(CHANGELIST, {"is_active__exact": "0"})) == {"VIP20"}
+
+
+def test_change_page_shows_usages_and_statistics(admin_client, organization):
+    reserve("VIP20", organization, "1", amount=10000)
+    reserve("VIP20", organization, "2", amount=5000)
+    paid_invoice(organization, source_type="order", source_id="1")
+    services.confirm(target_type="order", target_id="1")
+    coupon = Coupon.objects.get(code="VIP20")
+
+    page = admin_client.get(f"{CHANGELIST}{coupon.pk}/change/").content.decode()
+
+    assert "1 confirmed, 1 reserved" in page
+    assert "€20.00" in page and "€80.00" in page  # discount granted and revenue of the paid order
+    assert page.count(organization.name) >= 2  # both usages in the read-only inline
+
+
+def test_csv_export_of_usages(admin_client, organization):
+    reserve("VIP20", organization, "1")
+    reserve("PROMO5", organization, "2")
+    ids = list(Coupon.objects.filter(code__in=["VIP20", "PROMO5"]).values_list("pk", flat=True))
+
+    response = admin_client.post(CHANGELIST, {"action": "export_usages", "_selected_action": ids})
+
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [(r["coupon"], r["target_id"], r["discount"], r["final_amount"]) for r in rows] == [
+        ("PROMO5", "2", "500", "9500"), ("VIP20", "1", "2000", "8000"),
+    ]  # fmt: skip
+
+
+def test_a_used_coupon_cannot_be_deleted_from_the_admin(admin_client, organization):
+    reserve("VIP20", organization, "1")
+    coupon = Coupon.objects.get(code="VIP20")
+    assert admin_client.post(f"{CHANGELIST}{coupon.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Coupon.objects.filter(pk=coupon.pk).exists()
+
+
+def test_campaign_batch_then_redeemed_from_the_api(admin_client, api_client, organization):
+    response = admin_client.post(
+        f"{CHANGELIST}campaign/",
+        {
+            "prefix": "summer", "count": 25, "name": "Summer mailing", "discount_type": "fixed_amount",
+            "amount_off": "7.50", "currency": "EUR", "valid_from": "2020-01-01 00:00", "eligibility": "all",
+            "duration": "once", "minimum_amount": "30", "minimum_currency": "EUR",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302
+    batch = Coupon.objects.filter(code__startswith="SUMMER-")
+    assert batch.count() == 25 and len(set(batch.values_list("code", flat=True))) == 25
+    assert set(batch.values_list("amount_off", "max_uses", "max_uses_per_organization")) == {(750, 1, 1)}
+    code = batch.first().code
+
+    checked = api_client.post("/api/v1/coupons/validate/", {"code": code.lower(), "amount": 4000, "currency": "EUR"}, format="json")
+    assert (checked.json()["valid"], checked.json()["final_amount"]) == (True, 3250)
+    assert api_client.post("/api/v1/coupons/validate/", {"code": code, "amount": 2999, "currency": "EUR"}, format="json").json()["reason"] == "below_minimum"
+    reserve(code, organization, "77", amount=4000)
+    assert api_client.post("/api/v1/coupons/validate/", {"code": code, "amount": 4000, "currency": "EUR"}, format="json").json()["reason"] == "used_up"
+
+
+def test_campaign_bad_input_creates_nothing(admin_client):
+    before = Coupon.objects.count()
+    response = admin_client.post(
+        f"{CHANGELIST}campaign/",
+        {
+            "prefix": "fall", "count": 5, "name": "Fall", "discount_type": "percentage", "percent_off": "120",
+            "valid_from": "2020-01-01 00:00", "eligibility": "all", "duration": "once",
+        },
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "percent_off" in response.context["form"].errors
+    assert Coupon.objects.count() == before
+
+
+def test_usage_ledger_is_read_only(admin_client, organization):
+    usage = reserve("VIP20", organization, "1")
+    assert admin_client.get("/admin/coupons/couponusage/").status_code == 200
+    assert admin_client.post(f"/admin/coupons/couponusage/{usage.pk}/change/", {"status": "confirmed"}).status_code == 403
+    usage.refresh_from_db()
+    assert usage.status == "reserved"
+    export = admin_client.post("/admin/coupons/couponusage/", {"action": "export_csv", "_selected_action": [usage.pk]})
+    assert export.content.decode().splitlines()[1].startswith("VIP20,Alice Studio,")
