@@ -66,6 +66,8 @@ def test_register_refuses_a_taken_email_and_a_weak_password(api_client, user):
 def test_jwt_obtain_refresh_rotation_and_blacklist(api_client, user):
     tokens = obtain(api_client, "ALICE@example.test").json()
     assert set(tokens) == {"access", "refresh"}
+    user.refresh_from_db()
+    assert user.last_login is not None
 
     rotated = api_client.post("/api/v1/auth/token/refresh/", {"refresh": tokens["refresh"]})
     assert rotated.status_code == 200

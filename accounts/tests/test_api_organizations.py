@@ -37,9 +37,12 @@ def test_me_needs_authentication(api_client):
 
 
 @pytest.mark.django_db
-def test_organizations_lists_only_the_users(auth_api, organization, other_organization):
-    body = auth_api.get("/api/v1/organizations/").json()
-    assert body["count"] == 1 and body["results"][0]["id"] == organization.pk
+def test_organizations_lists_only_the_users(auth_api, user, organization, other_organization, django_assert_max_num_queries):
+    for n in range(5):
+        MembershipFactory(user=user, organization__name=f"Side project {n}", role="member")
+    with django_assert_max_num_queries(4):
+        body = auth_api.get("/api/v1/organizations/").json()
+    assert body["count"] == 6 and other_organization.pk not in {org["id"] for org in body["results"]}
 
 
 @pytest.mark.django_db
