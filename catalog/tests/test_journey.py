@@ -1,0 +1,53 @@
+"""The customer's journey in a browser, through the real pages of catalog, accounts and billing:
+search, add to the cart as a visitor, log in (the cart is kept), check out, pay with the default
+(sandbox) provider, and find the order fulfilled with its credits on the balance."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.tests.factories import MembershipFactory
+from billing.models import Invoice
+from billing.selectors import pay_url
+from catalog.models import Order
+from catalog.tests.factories import ProductFactory
+from generation.selectors import credit_balance
+
+pytestmark = pytest.mark.django_db
+
+
+def test_search_add_login_checkout_pay_and_receive(client, run_on_commit):
+    member = MembershipFactory(user__email="journey@example.test", user__password="correct-horse-battery")
+    ProductFactory(name="Pack Découverte 100 crédits", slug="pack-100", credits=100, eur=990)
+
+    found = client.get(reverse("catalog:catalog"), {"search": "pack"})
+    assert [p.slug for p in found.context["products"]] == ["pack-100"]
+    client.post(reverse("catalog:cart_add"), {"product": "pack-100", "quantity": "2"})
+
+    to_login = client.get(reverse("catalog:checkout"))
+    assert to_login.status_code == 302 and reverse("accounts:login") in to_login.url
+    logged_in = client.post(
+        to_login.url, {"username": "journey@example.test", "password": "correct-horse-battery"}, follow=True
+    )
+    assert logged_in.request["PATH_INFO"] == reverse("catalog:checkout")
+    checkout = logged_in.context
+    assert checkout["totals"].total == 2376  # 2 × 9.90 + 20 % VAT, kept from the visitor's cart
+
+    form = {**checkout["form"].initial, "payment_method": "card"}
+    with run_on_commit(execute=True):
+        to_invoice = client.post(reverse("catalog:checkout"), form)
+    order = Order.objects.get()
+    assert to_invoice.url == pay_url(Invoice.objects.get(pk=order.invoice_id))
+    assert client.get(to_invoice.url).status_code == 200
+
+    with run_on_commit(execute=True):
+        paid = client.post(
+            reverse("billing:invoice_pay", args=[order.invoice_id]),
+            {"provider": "sandbox", "card_number": "4242424242424242"},
+            follow=True,
+        )
+    assert paid.status_code == 200
+    order.refresh_from_db()
+    assert order.status == "fulfilled"
+    assert credit_balance(organization=member.organization) == 200
+    page = client.get(reverse("catalog:order_detail", args=[order.pk])).content.decode()
+    assert "Fulfilled" in page
