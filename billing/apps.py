@@ -10,7 +10,7 @@ class BillingConfig(AppConfig):
         from billing import services
         from notifications import kinds
 
-        for kind in ("invoice_issued", "invoice_paid", "invoice_overdue", "credit_note_issued"):
+        for kind in ("invoice_issued", "invoice_paid", "invoice_overdue", "credit_note_issued", "payment_failed"):
             kinds.register(kind, email=True, template=f"billing/emails/{kind}")
         entitlements.register(_suspension_reason)
         services.register_invoice_paid_handler("subscription", services._subscription_paid)

@@ -1,6 +1,7 @@
 from django import forms
 
-from billing.models import Invoice, Plan
+from billing.models import Invoice, Plan, Provider
+from billing.models.payments import MOBILE_OPERATORS
 
 
 class PlanChoiceForm(forms.Form):
@@ -18,3 +19,30 @@ class CancelForm(forms.Form):
 
 class InvoiceFilterForm(forms.Form):
     status = forms.ChoiceField(choices=[("", "All")] + [c for c in Invoice.Status.choices if c[0] != "draft"], required=False)
+
+
+class PayForm(forms.Form):
+    """The pay page: a saved method, or what the chosen provider needs (never stored as typed)."""
+
+    provider = forms.ChoiceField(choices=[])
+    payment_method = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, choices=[])
+    card_number = forms.CharField(required=False, max_length=30, label="Test card number")
+    phone = forms.CharField(required=False, max_length=30, help_text="International form, e.g. +221 77 123 45 67")
+    operator = forms.ChoiceField(required=False, choices=[("", "—"), *MOBILE_OPERATORS.items()])
+    save_method = forms.BooleanField(required=False, label="Save this method for next time")
+
+    def __init__(self, *args, providers, methods, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].choices = [(p.name, Provider(p.name).label) for p in providers]
+        self.fields["payment_method"].choices = [("", "A new one"), *[(m.pk, m.label) for m in methods]]
+
+
+class PaymentMethodForm(forms.Form):
+    provider = forms.ChoiceField(choices=[])
+    card_number = forms.CharField(required=False, max_length=30, label="Test card number")
+    phone = forms.CharField(required=False, max_length=30)
+    operator = forms.ChoiceField(required=False, choices=[("", "—"), *MOBILE_OPERATORS.items()])
+
+    def __init__(self, *args, providers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].choices = [(p.name, Provider(p.name).label) for p in providers]

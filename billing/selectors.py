@@ -68,8 +68,8 @@ def invoice_url(invoice):
 
 
 def pay_url(invoice):
-    """The page where the customer pays the invoice (its detail page carries the payment form)."""
-    return invoice_url(invoice)
+    """The page where the customer pays the invoice."""
+    return reverse("billing:invoice_pay", args=[invoice.pk])
 
 
 def current_plan(*, organization):

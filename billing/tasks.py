@@ -30,3 +30,20 @@ def renew_subscriptions():
 def notify_overdue_invoices():
     with record_run("billing.overdue_invoices") as counts:
         counts["notified"] += services.notify_overdue_invoices()
+
+
+@shared_task
+def deliver_sandbox_webhook(event):
+    """The sandbox "calling" our webhook: signed like a real provider's, checked the same way."""
+    from billing.payments import receive_webhook
+    from billing.providers.sandbox import signed_delivery
+
+    body, headers = signed_delivery(event)
+    receive_webhook(provider="sandbox", body=body, headers=headers)
+
+
+@shared_task
+def process_webhook_event(event_id):
+    from billing.payments import process_webhook
+
+    process_webhook(event_id=event_id)

@@ -15,4 +15,12 @@ urlpatterns = [
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),
     path("credit-notes/<int:pk>/pdf/", views.credit_note_pdf, name="credit_note_pdf"),
+    path("invoices/<int:pk>/pay/", views.invoice_pay, name="invoice_pay"),
+    path("payments/", views.payment_list, name="payment_list"),
+    path("payments/<int:pk>/", views.payment_detail, name="payment_detail"),
+    path("payments/<int:pk>/cancel/", views.payment_cancel, name="payment_cancel"),
+    path("payments/<int:pk>/sandbox-confirm/", views.sandbox_confirm, name="sandbox_confirm"),
+    path("payment-methods/", views.payment_methods, name="payment_methods"),
+    path("payment-methods/<int:pk>/default/", views.payment_method_action, {"action": "default"}, name="payment_method_default"),
+    path("payment-methods/<int:pk>/remove/", views.payment_method_action, {"action": "remove"}, name="payment_method_remove"),
 ]

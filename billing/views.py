@@ -1,17 +1,22 @@
 """Customer pages: pricing (public), billing overview, subscription, invoices and their PDFs."""
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import membership
-from billing import selectors, services
+from billing import payments, providers, selectors, services
 from billing.documents import vat_breakdown
-from billing.forms import CancelForm, InvoiceFilterForm, PlanChoiceForm
+from billing.forms import CancelForm, InvoiceFilterForm, PayForm, PaymentMethodForm, PlanChoiceForm
+from billing.models import Payment, PaymentMethod
+from billing.providers.sandbox import TEST_CARDS
 from core.errors import DomainError, ValidationFailed
 from core.views import domain_errors_to_messages, organization_required
 
@@ -54,6 +59,8 @@ def overview(request):
         {
             "subscription": selectors.live_subscription(organization=org),
             "invoices": selectors.invoices_for(organization=org)[:5],
+            "methods": PaymentMethod.objects.filter(organization=org)[:5],
+            "payments": Payment.objects.filter(organization=org).select_related("invoice")[:5],
             "open_invoices": selectors.invoices_for(organization=org).filter(status="open"),
         },
     )
@@ -190,3 +197,128 @@ def invoice_pdf(request, pk):
 @organization_required
 def credit_note_pdf(request, pk):
     return _pdf_response(_own(selectors.credit_note_for, request, pk), "credit note")
+
+
+# --- Payments ------------------------------------------------------------------------------------
+
+
+def _provider_details(data):
+    return {key: data[key] for key in ("card_number", "phone", "operator") if data.get(key)}
+
+
+@organization_required
+@domain_errors_to_messages
+def invoice_pay(request, pk):
+    invoice = _own(selectors.invoice_for, request, pk)
+    org = request.organization
+    methods = list(PaymentMethod.objects.filter(organization=org))
+    form = PayForm(request.POST or None, providers=providers.enabled(), methods=methods)
+    if request.method == "POST":
+        if not form.is_valid():
+            raise ValidationFailed(_first_error(form))
+        data = form.cleaned_data
+        method = payments.method_for(organization=org, pk=data["payment_method"]) if data["payment_method"] else None
+        details = _provider_details(data)
+        if method is None and data["save_method"]:
+            method = payments.add_payment_method(organization=org, provider=data["provider"], details=details)
+        payment, _ = payments.pay_invoice(
+            organization=org,
+            invoice=invoice,
+            provider=data["provider"],
+            payment_method=method,
+            details=details,
+            idempotency_key=request.POST.get("idempotency_key", "")[:120],
+            user=request.user,
+        )
+        return redirect(payment.next_action_url or reverse("billing:payment_detail", args=[payment.pk]))
+    return render(
+        request,
+        "billing/invoice_pay.html",
+        {
+            "invoice": invoice,
+            "form": form,
+            "methods": methods,
+            "providers": providers.enabled(),
+            "test_cards": TEST_CARDS,
+            "idempotency_key": uuid.uuid4().hex,
+            "in_flight": invoice.payments.filter(status__in=Payment.IN_FLIGHT).first(),
+        },
+    )
+
+
+@organization_required
+def payment_list(request):
+    page = Paginator(Payment.objects.filter(organization=request.organization).select_related("invoice"), 20).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "billing/payment_list.html", {"page": page})
+
+
+@organization_required
+def payment_detail(request, pk):
+    payment = _own(payments.payment_for, request, pk)
+    template = "billing/partials/payment_status.html" if request.htmx else "billing/payment_detail.html"
+    return render(request, template, {"payment": payment, "invoice": payment.invoice})
+
+
+@require_POST
+@organization_required
+@domain_errors_to_messages
+def payment_cancel(request, pk):
+    payment = payments.cancel_payment(payment=_own(payments.payment_for, request, pk))
+    messages.success(request, "The payment is canceled." if payment.status == "canceled" else "Cancellation requested.")
+    return redirect("billing:payment_detail", pk=payment.pk)
+
+
+@organization_required
+@domain_errors_to_messages
+def sandbox_confirm(request, pk):
+    """The sandbox's second confirmation step (like 3-D Secure), clearly a test page."""
+    payment = _own(payments.payment_for, request, pk)
+    if payment.provider != "sandbox":
+        raise Http404
+    if request.method == "POST":
+        payments.confirm_payment(payment=payment, details={"approve": request.POST.get("decision") == "approve"})
+        return redirect("billing:payment_detail", pk=payment.pk)
+    return render(request, "billing/sandbox_confirm.html", {"payment": payment})
+
+
+@organization_required
+@domain_errors_to_messages
+def payment_methods(request):
+    org = request.organization
+    form = PaymentMethodForm(request.POST or None, providers=providers.enabled())
+    if request.method == "POST":
+        _require_manager(request)
+        if not form.is_valid():
+            raise ValidationFailed(_first_error(form))
+        method = payments.add_payment_method(
+            organization=org, provider=form.cleaned_data["provider"], details=_provider_details(form.cleaned_data)
+        )
+        messages.success(request, f"{method.label} saved.")
+        return redirect("billing:payment_methods")
+    return render(
+        request,
+        "billing/payment_methods.html",
+        {
+            "methods": PaymentMethod.objects.filter(organization=org),
+            "form": form,
+            "test_cards": TEST_CARDS,
+            "sandbox": any(p.test_mode for p in providers.enabled()),
+        },
+    )
+
+
+@require_POST
+@organization_required
+@domain_errors_to_messages
+def payment_method_action(request, pk, action):
+    _require_manager(request)
+    method = _own(payments.method_for, request, pk)
+    if action == "default":
+        payments.set_default_payment_method(method=method)
+        messages.success(request, f"{method.label} is now the default.")
+    else:
+        payments.remove_payment_method(method=method)
+        messages.success(request, f"{method.label} removed.")
+    return redirect("billing:payment_methods")

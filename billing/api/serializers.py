@@ -2,7 +2,19 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from billing.documents import vat_breakdown
-from billing.models import CreditNote, Invoice, InvoiceLine, Plan, PlanPrice, Subscription
+from billing.models import (
+    CreditNote,
+    Invoice,
+    InvoiceLine,
+    MethodKind,
+    Payment,
+    PaymentMethod,
+    Plan,
+    PlanPrice,
+    Provider,
+    Subscription,
+)
+from billing.models.payments import MOBILE_OPERATORS
 
 
 class PlanPriceSerializer(serializers.ModelSerializer):
@@ -136,3 +148,72 @@ class InvoiceDetailSerializer(InvoiceSerializer):
     def get_vat_breakdown(self, obj):
         rows = [{"rate": rate, "base": base, "vat": vat} for rate, base, vat in vat_breakdown(obj.lines.all())]
         return InvoiceVatRateSerializer(rows, many=True).data
+
+
+class PaymentMethodSerializer(serializers.ModelSerializer):
+    label = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = PaymentMethod
+        fields = [
+            "id",
+            "provider",
+            "kind",
+            "label",
+            "brand",
+            "last4",
+            "phone_masked",
+            "operator",
+            "exp_month",
+            "exp_year",
+            "is_default",
+            "created_at",
+        ]
+
+
+class PaymentMethodCreateSerializer(serializers.Serializer):
+    provider = serializers.ChoiceField(choices=Provider.choices)
+    card_number = serializers.CharField(required=False, max_length=30, help_text="Sandbox only: a test card number")
+    payment_method = serializers.CharField(required=False, max_length=120, help_text="Stripe: a pm_… id (Stripe.js, SDK)")
+    phone = serializers.CharField(required=False, max_length=30, help_text="Mobile money: international number")
+    operator = serializers.ChoiceField(required=False, choices=list(MOBILE_OPERATORS.items()))
+    make_default = serializers.BooleanField(default=False)
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    invoice = serializers.PrimaryKeyRelatedField(read_only=True)
+    invoice_number = serializers.CharField(source="invoice.number", read_only=True)
+    next_action_url = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "invoice",
+            "invoice_number",
+            "amount",
+            "currency",
+            "provider",
+            "method",
+            "payment_method",
+            "status",
+            "attempt",
+            "provider_reference",
+            "failure_code",
+            "failure_message",
+            "amount_refunded",
+            "next_action_url",
+            "created_at",
+            "completed_at",
+        ]
+
+
+class PaySerializer(serializers.Serializer):
+    provider = serializers.ChoiceField(choices=Provider.choices, default="sandbox")
+    method = serializers.ChoiceField(choices=MethodKind.choices, required=False)
+    payment_method = serializers.IntegerField(required=False, help_text="A saved payment method's id")
+    amount = serializers.IntegerField(required=False, min_value=1, help_text="If given, must equal the amount due (minor units)")
+    card_number = serializers.CharField(required=False, max_length=30, help_text="Sandbox only: a test card number")
+    stripe_payment_method = serializers.CharField(required=False, max_length=120, help_text="Stripe: a pm_… id")
+    phone = serializers.CharField(required=False, max_length=30)
+    operator = serializers.ChoiceField(required=False, choices=list(MOBILE_OPERATORS.items()))

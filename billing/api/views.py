@@ -2,15 +2,16 @@ import django_filters
 from django.core.files.storage import default_storage
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
-from rest_framework.decorators import action
+from rest_framework import serializers as drf_serializers
+from rest_framework.decorators import action, api_view, authentication_classes, permission_classes, throttle_classes
 from rest_framework.response import Response
 
 from accounts.selectors import membership
-from billing import selectors, services
+from billing import payments, selectors, services
 from billing.api import serializers as s
-from billing.models import CreditNote, Invoice, Plan, Subscription
+from billing.models import CreditNote, Invoice, Payment, PaymentMethod, Plan, Subscription
 from core.api.views import OrganizationScopedMixin
 from core.errors import Forbidden, NotFound
 
@@ -94,6 +95,54 @@ class SubscriptionViewSet(OrganizationScopedMixin, mixins.ListModelMixin, mixins
         return self._respond(services.resume_subscription(subscription=self.get_object()))
 
 
+def _details(data):
+    """Provider input from a validated body, under the names the providers read."""
+    details = {key: data[key] for key in ("card_number", "phone", "operator") if data.get(key)}
+    stripe_pm = data.get("stripe_payment_method") or data.get("payment_method")
+    if isinstance(stripe_pm, str) and stripe_pm:
+        details["payment_method"] = stripe_pm
+    return details
+
+
+class PayInvoiceMixin:
+    @extend_schema(
+        request=s.PaySerializer,
+        responses={201: s.PaymentSerializer, 200: s.PaymentSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="Repeat it to retry safely: the same request returns the first payment.",
+            )
+        ],
+        description="Pay the invoice with a provider: 201 with the new payment, 200 when the Idempotency-Key was seen.",
+    )
+    @action(detail=True, methods=["post"])
+    def pay(self, request, pk=None):
+        invoice = self.get_object()
+        serializer = s.PaySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        method = (
+            payments.method_for(organization=self.organization, pk=data["payment_method"]) if "payment_method" in data else None
+        )
+        payment, replayed = payments.pay_invoice(
+            organization=self.organization,
+            invoice=invoice,
+            provider=data["provider"],
+            method_kind=data.get("method", ""),
+            payment_method=method,
+            details=_details(data),
+            amount=data.get("amount"),
+            idempotency_key=request.headers.get("Idempotency-Key", "")[:120],
+            user=request.user,
+        )
+        payment.refresh_from_db()
+        return Response(s.PaymentSerializer(payment).data, status=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED)
+
+
 class InvoiceFilter(django_filters.FilterSet):
     class Meta:
         model = Invoice
@@ -111,7 +160,9 @@ def _pdf(document):
 PDF_RESPONSE = {(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF")}
 
 
-class InvoiceViewSet(OrganizationScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class InvoiceViewSet(
+    PayInvoiceMixin, OrganizationScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """The organization's invoices (finalized ones; drafts are not shown)."""
 
     queryset = Invoice.objects.exclude(status=Invoice.Status.DRAFT)
@@ -143,3 +194,72 @@ class CreditNoteViewSet(OrganizationScopedMixin, mixins.ListModelMixin, mixins.R
     @action(detail=True, methods=["get"])
     def pdf(self, request, pk=None):
         return _pdf(self.get_object())
+
+
+class PaymentFilter(django_filters.FilterSet):
+    class Meta:
+        model = Payment
+        fields = ["status", "provider", "invoice"]
+
+
+class PaymentViewSet(OrganizationScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Payments of the organization's invoices, newest first."""
+
+    queryset = Payment.objects.select_related("invoice")
+    serializer_class = s.PaymentSerializer
+    filterset_class = PaymentFilter
+    ordering_fields = ["created_at"]
+
+    @extend_schema(request=None, responses=s.PaymentSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        payment = payments.cancel_payment(payment=self.get_object())
+        return Response(s.PaymentSerializer(payment).data)
+
+
+class PaymentMethodViewSet(OrganizationScopedMixin, mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """Saved payment methods: provider tokens and display details only, never a card number."""
+
+    queryset = PaymentMethod.objects.all()
+    serializer_class = s.PaymentMethodSerializer
+    permission_classes = [permissions.IsAuthenticated, ManagerWritePermission]
+    filterset_fields = ["provider", "kind"]
+
+    @extend_schema(request=s.PaymentMethodCreateSerializer, responses={201: s.PaymentMethodSerializer})
+    def create(self, request):
+        serializer = s.PaymentMethodCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        method = payments.add_payment_method(
+            organization=self.organization, provider=data["provider"], details=_details(data), make_default=data["make_default"]
+        )
+        return Response(s.PaymentMethodSerializer(method).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance):
+        payments.remove_payment_method(method=instance)
+
+    @extend_schema(request=None, responses=s.PaymentMethodSerializer)
+    @action(detail=True, methods=["post"], url_path="set-default")
+    def set_default(self, request, pk=None):
+        return Response(s.PaymentMethodSerializer(payments.set_default_payment_method(method=self.get_object())).data)
+
+
+class WebhookReceivedSerializer(drf_serializers.Serializer):
+    received = drf_serializers.BooleanField()
+    duplicate = drf_serializers.BooleanField()
+
+
+@extend_schema(
+    request={"application/json": OpenApiTypes.OBJECT},
+    responses={200: WebhookReceivedSerializer},
+    description="Provider callbacks. The signature is checked before anything else (400 when it fails); "
+    "the event is stored once by its id and acted on by a task.",
+)
+@api_view(["POST"])
+@authentication_classes([])
+@permission_classes([permissions.AllowAny])
+@throttle_classes([])
+def webhook(request, provider):
+    headers = {key: value for key, value in request.headers.items()}
+    event, created = payments.receive_webhook(provider=provider, body=request.body, headers=headers)
+    return Response({"received": True, "duplicate": not created})

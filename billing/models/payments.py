@@ -23,6 +23,9 @@ class MethodKind(models.TextChoices):
     SANDBOX = "sandbox", "Sandbox test card"
 
 
+MOBILE_OPERATORS = {"orange": "Orange Money", "wave": "Wave", "mtn": "MTN MoMo"}
+
+
 class PaymentMethod(models.Model):
     organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="payment_methods")
     provider = models.CharField(max_length=20, choices=Provider.choices)
@@ -51,7 +54,7 @@ class PaymentMethod(models.Model):
     @property
     def label(self):
         if self.kind == MethodKind.MOBILE_MONEY:
-            return f"{self.operator or 'Mobile money'} {self.phone_masked}".strip()
+            return f"{MOBILE_OPERATORS.get(self.operator, 'Mobile money')} {self.phone_masked}"
         expiry = f" (exp. {self.exp_month:02d}/{self.exp_year})" if self.exp_month and self.exp_year else ""
         return f"{self.brand or 'Card'} •••• {self.last4}{expiry}"
 

@@ -1,0 +1,99 @@
+"""The provider interface: one module per provider implements these methods.
+
+Providers talk to the outside world only; billing.payments decides what a result means for the
+payment, the invoice and the customer.
+"""
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+from core.errors import DomainError
+
+
+class ProviderError(DomainError):
+    """The provider refused or could not be reached: shown to the customer in words."""
+
+    code = "provider_error"
+    status = 422
+
+
+class BadSignature(DomainError):
+    code = "bad_signature"
+    status = 400
+    default_message = "The webhook signature is missing, invalid or too old."
+
+
+@dataclass
+class Result:
+    """What the provider says about a payment: succeeded, processing, failed or canceled."""
+
+    status: str
+    reference: str = ""
+    failure_code: str = ""
+    failure_message: str = ""
+    next_action_url: str = ""
+
+
+@dataclass
+class SavedMethod:
+    kind: str
+    token: str
+    customer: str = ""
+    brand: str = ""
+    last4: str = ""
+    phone_masked: str = ""
+    operator: str = ""
+    exp_month: int | None = None
+    exp_year: int | None = None
+
+
+@dataclass
+class Event:
+    """A verified webhook: its provider id, type, the payment it is about and what happened."""
+
+    event_id: str
+    event_type: str
+    payment_reference: str
+    payload: dict = field(default_factory=dict)
+    payment_id: int | None = None  # ours, when the provider echoes it back (metadata, reference)
+    status: str = ""  # succeeded / failed / canceled / processing, or "" when the event changes nothing
+    failure_code: str = ""
+    failure_message: str = ""
+
+
+class PaymentProvider(ABC):
+    name = ""
+    method_kinds = ()  # the MethodKind values it accepts
+    test_mode = False
+
+    @abstractmethod
+    def check(self, *, currency, method, details):
+        """Refuse bad input (ValidationFailed) before any payment row exists or any call is made."""
+
+    @abstractmethod
+    def create_payment(self, *, payment, method, details):
+        """Start charging `payment.amount`; `method` is a saved PaymentMethod or None with `details`."""
+
+    @abstractmethod
+    def confirm_payment(self, *, payment, details):
+        """Complete a payment waiting for a second step (e.g. 3-D Secure)."""
+
+    @abstractmethod
+    def cancel_payment(self, *, payment):
+        """Cancel a payment that has not succeeded yet."""
+
+    @abstractmethod
+    def refund(self, *, payment, amount):
+        """Refund `amount` of a succeeded payment; returns the provider's refund reference."""
+
+    @abstractmethod
+    def save_method(self, *, organization, details, customer=""):
+        """Turn what the customer entered (a provider token, a phone number) into a SavedMethod."""
+
+    @abstractmethod
+    def verify_webhook(self, *, body, headers):
+        """Check the signature of the raw `body` (BadSignature otherwise) and return an Event."""
+
+    @abstractmethod
+    def parse_event(self, payload):
+        """The Event of a verified payload (a dict), also used when a stored event is processed."""

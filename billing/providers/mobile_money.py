@@ -1,0 +1,158 @@
+"""Mobile money (Orange Money, Wave, MTN style) through an external backend over HTTP.
+
+The contract is docs/mobile-money.md: we initiate with a phone number and an XOF amount, the
+customer confirms on the phone, the backend calls our webhook signed with HMAC-SHA256 over
+`<timestamp>.<raw body>`.
+"""
+
+import json
+import re
+
+import httpx
+from django.conf import settings
+from django.urls import reverse
+
+from billing import conf
+from billing.models.payments import MOBILE_OPERATORS as OPERATORS
+from billing.providers import signing
+from billing.providers.base import BadSignature, Event, PaymentProvider, ProviderError, Result, SavedMethod
+from core.errors import ValidationFailed
+
+PHONE = re.compile(r"^\+[1-9]\d{7,14}$")
+TIMESTAMP_HEADER, SIGNATURE_HEADER = "X-MM-Timestamp", "X-MM-Signature"
+
+
+def normalize_phone(phone):
+    phone = re.sub(r"[\s.-]", "", str(phone or ""))
+    if not PHONE.match(phone):
+        raise ValidationFailed(
+            "Enter the phone number in international form, e.g. +221 77 123 45 67.",
+            code="invalid_phone",
+            fields={"phone": ["International form, e.g. +221771234567."]},
+        )
+    return phone
+
+
+def mask_phone(phone):
+    return f"{phone[:4]} •• ••• {phone[-4:-2]} {phone[-2:]}"
+
+
+def _operator(value):
+    if value not in OPERATORS:
+        raise ValidationFailed(
+            f"Choose the operator: {', '.join(OPERATORS)}.", code="invalid_operator", fields={"operator": ["Unknown operator."]}
+        )
+    return value
+
+
+class MobileMoneyProvider(PaymentProvider):
+    name = "mobile_money"
+    method_kinds = ("mobile_money",)
+
+    def _request(self, path, payload, *, idempotency_key=""):
+        if not conf.MOBILE_MONEY_BASE_URL:
+            raise ProviderError("Mobile money is not configured here.", code="provider_unavailable")
+        headers = {"Authorization": f"Bearer {conf.MOBILE_MONEY_API_KEY}"}
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        try:
+            response = httpx.post(
+                f"{conf.MOBILE_MONEY_BASE_URL}{path}", json=payload, headers=headers, timeout=conf.MOBILE_MONEY_TIMEOUT
+            )
+        except httpx.HTTPError:
+            raise ProviderError("The mobile money operator could not be reached. Try again in a moment.") from None
+        try:
+            data = response.json()
+        except ValueError:
+            data = {}
+        if response.status_code >= 400:
+            error = data.get("error") or {}
+            raise ProviderError(
+                error.get("message") or "The mobile money operator refused the request.",
+                code=error.get("code") or "provider_error",
+            )
+        return data
+
+    def check(self, *, currency, method, details):
+        if currency != "XOF":
+            raise ValidationFailed("Mobile money is for invoices in XOF.", code="currency_not_supported")
+        if method is None:
+            normalize_phone(details.get("phone"))
+            _operator(details.get("operator", ""))
+
+    def create_payment(self, *, payment, method, details):
+        phone = method.provider_token if method else normalize_phone(details.get("phone"))
+        operator = method.operator if method else details["operator"]
+        data = self._request(
+            "/v1/payments",
+            {
+                "reference": f"webox-payment-{payment.pk}",
+                "amount": payment.amount,
+                "currency": "XOF",
+                "phone": phone,
+                "operator": operator,
+                "description": f"Invoice {payment.invoice.number}",
+                "callback_url": settings.SITE_URL + reverse("billing-webhook", args=[self.name]),
+            },
+            idempotency_key=f"webox-payment-{payment.pk}",
+        )
+        return Result(
+            status="failed" if data.get("status") == "failed" else "processing",
+            reference=data["id"],
+            failure_code=data.get("failure_code", ""),
+            failure_message=data.get("failure_message", ""),
+        )
+
+    def confirm_payment(self, *, payment, details):
+        raise ValidationFailed("Mobile money payments are confirmed on the phone.", code="confirm_on_phone")
+
+    def cancel_payment(self, *, payment):
+        data = self._request(f"/v1/payments/{payment.provider_reference}/cancel", {})
+        return Result(
+            status="canceled" if data.get("status") == "canceled" else "processing", reference=payment.provider_reference
+        )
+
+    def refund(self, *, payment, amount):
+        data = self._request(
+            f"/v1/payments/{payment.provider_reference}/refunds",
+            {"amount": amount},
+            idempotency_key=f"webox-refund-{payment.pk}-{payment.amount_refunded}-{amount}",
+        )
+        return data["id"]
+
+    def save_method(self, *, organization, details, customer=""):
+        phone = normalize_phone(details.get("phone"))
+        operator = _operator(details.get("operator", ""))
+        return SavedMethod(kind="mobile_money", token=phone, phone_masked=mask_phone(phone), operator=operator)
+
+    def verify_webhook(self, *, body, headers):
+        signing.verify(
+            secret=conf.MOBILE_MONEY_WEBHOOK_SECRET,
+            body=body,
+            timestamp=headers.get(TIMESTAMP_HEADER),
+            signature=headers.get(SIGNATURE_HEADER),
+        )
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            raise BadSignature("The webhook body is not JSON.", code="bad_payload") from None
+        return self.parse_event(payload)
+
+    def parse_event(self, payload):
+        try:
+            kind, inner = payload["type"], payload["data"]
+            status = kind.split(".", 1)[1] if kind in ("payment.succeeded", "payment.failed", "payment.canceled") else ""
+            reference = str(inner.get("reference", ""))
+            ours = int(reference.removeprefix("webox-payment-")) if reference.removeprefix("webox-payment-").isdigit() else None
+            return Event(
+                event_id=payload["id"],
+                event_type=kind,
+                payment_reference=inner["payment_id"],
+                payload=payload,
+                status=status,
+                failure_code=inner.get("failure_code", ""),
+                failure_message=inner.get("failure_message", ""),
+                payment_id=ours,
+            )
+        except (KeyError, TypeError, AttributeError):
+            raise BadSignature("The webhook body is not a mobile money event.", code="bad_payload") from None
