@@ -1,10 +1,111 @@
-from django.shortcuts import render
+"""The usage dashboard: bars per metric, projection, 12-month chart, add-ons, CSV export."""
 
-from core.views import organization_required
-from usage import selectors
+import csv
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from core.errors import NotFound, ValidationFailed
+from core.views import domain_errors_to_messages, organization_required
+from usage import selectors, services
+from usage.forms import PurchaseForm
+from usage.models import Metric
+
+CHART_METRICS = (Metric.TRAFFIC_BYTES, Metric.STORAGE_BYTES, Metric.GENERATION_CREDITS, Metric.API_REQUESTS)
+
+
+def _chart(history):
+    return {
+        "labels": [row["month"].strftime("%b %Y") for row in history],
+        "datasets": [
+            {
+                "metric": metric,
+                "label": Metric(metric).label + (" (GB)" if metric in selectors.BYTE_METRICS else ""),
+                "data": [round(row[metric] / 1024**3, 3) if metric in selectors.BYTE_METRICS else row[metric] for row in history],
+            }
+            for metric in CHART_METRICS
+        ],
+    }
 
 
 @organization_required
 def dashboard(request):
-    summary = selectors.usage_summary(organization=request.organization)
-    return render(request, "usage/dashboard.html", {"summary": summary})
+    org = request.organization
+    purchases = Paginator(selectors.purchases_for(organization=org), 10).get_page(request.GET.get("page"))
+    context = {
+        "summary": selectors.usage_summary(organization=org),
+        "month": selectors.month_start(),
+        "chart": _chart(selectors.history(organization=org, months=12)),
+        "page": purchases,
+        "offers": selectors.offers(organization=org),
+        "form": PurchaseForm(),
+    }
+    return render(request, "usage/dashboard.html", context)
+
+
+@organization_required
+def metrics(request):
+    """The bars alone, polled by the dashboard so it moves while the customer works."""
+    return render(request, "usage/_metrics.html", {"summary": selectors.usage_summary(organization=request.organization)})
+
+
+@require_POST
+@organization_required
+@domain_errors_to_messages
+def purchase(request):
+    form = PurchaseForm(request.POST)
+    if not form.is_valid():
+        field, errors = next(iter(form.errors.items()))
+        raise ValidationFailed(f"{field}: {errors[0]}")
+    from billing.selectors import pay_url
+
+    _, invoice = services.purchase_addon(organization=request.organization, user=request.user, **form.cleaned_data)
+    messages.success(request, "Your add-on is reserved: pay its invoice to activate it.")
+    return redirect(pay_url(invoice))
+
+
+def _purchase_or_404(request, pk):
+    try:
+        return selectors.purchase_for(organization=request.organization, pk=pk)
+    except NotFound:
+        raise Http404("No such add-on.") from None
+
+
+@organization_required
+@domain_errors_to_messages
+def pay(request, pk):
+    """A pending add-on's invoice, on billing's payment page."""
+    from billing.selectors import invoice_for, pay_url
+
+    purchase = _purchase_or_404(request, pk)
+    if purchase.invoice_id is None:
+        raise ValidationFailed("This add-on has no invoice to pay.")
+    return redirect(pay_url(invoice_for(organization=request.organization, pk=purchase.invoice_id)))
+
+
+@require_POST
+@organization_required
+@domain_errors_to_messages
+def cancel(request, pk):
+    _purchase_or_404(request, pk)
+    purchase = services.cancel_addon(organization=request.organization, pk=pk, user=request.user)
+    if purchase.status == purchase.Status.ACTIVE:
+        messages.success(request, f"{purchase.addon_type.name} will not renew; it stays until {purchase.expires_at:%d %b %Y}.")
+    else:
+        messages.success(request, f"{purchase.addon_type.name} canceled; its invoice is voided.")
+    return redirect("usage:dashboard")
+
+
+@organization_required
+def export_csv(request):
+    """Every recorded month and metric, as CSV."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="usage-{request.organization.slug}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["month", "metric", "value"])
+    for record in selectors.history_records(organization=request.organization).iterator():
+        writer.writerow([record.month.strftime("%Y-%m"), record.metric, record.value])
+    return response

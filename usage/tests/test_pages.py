@@ -1,0 +1,96 @@
+"""The usage dashboard, buying and canceling from it, and the CSV export."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from billing.models import Invoice
+from billing.selectors import pay_url
+from usage import services
+from usage.models import AddonPurchase, Metric
+from usage.tests.conftest import GB
+from usage.tests.factories import ActiveAddonFactory, AddonPurchaseFactory, UsageRecordFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_dashboard_shows_bars_coloured_by_level(client_user, organization):
+    services.adjust_storage(organization=organization, delta_bytes=GB * 96 // 100 + 1024**2)  # 96 % of Free's 1 GB: red
+    services.record(organization=organization, metric=Metric.GENERATION_CREDITS, amount=85)  # 85 of 100: orange
+    response = client_user.get(reverse("usage:dashboard"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    storage = html[html.index('data-metric="storage_bytes"') :]
+    assert '<div class="progress danger"' in storage[: storage.index("</section>")]
+    credits = html[html.index('data-metric="generation_credits"') :]
+    assert '<div class="progress warn"' in credits[: credits.index("</section>")]
+    assert "Month-end projection" in html
+    assert reverse("billing:pricing") in html
+    assert "chart.umd.min.js" in html and 'id="usage-chart-data"' in html
+
+
+def test_dashboard_moves_with_the_metrics_partial(client_user, organization):
+    services.record(organization=organization, metric=Metric.GENERATION_CREDITS, amount=12)
+    assert "<strong>12</strong>" in client_user.get(reverse("usage:metrics")).content.decode()
+
+
+def test_buying_from_the_page_leads_to_the_invoice_to_pay(client_user, organization, plans):
+    plans.set(organization, "pro")
+    response = client_user.post(reverse("usage:purchase"), {"code": "storage", "quantity": "3", "renew": "on"})
+    invoice = Invoice.objects.get()
+    assert response.status_code == 302 and response["Location"] == pay_url(invoice)
+    purchase = AddonPurchase.objects.get()
+    assert purchase.quantity == 3
+    assert client_user.get(reverse("usage:pay", args=[purchase.pk]))["Location"] == pay_url(invoice)
+
+
+def test_buying_on_free_from_the_page_shows_why_and_changes_nothing(client_user, organization):
+    response = client_user.post(reverse("usage:purchase"), {"code": "storage", "quantity": "1"}, follow=True)
+    assert "not available on your plan" in response.content.decode()
+    assert not AddonPurchase.objects.exists()
+
+
+def test_a_bad_quantity_from_the_page_is_refused(client_user, organization, plans):
+    plans.set(organization, "pro")
+    response = client_user.post(reverse("usage:purchase"), {"code": "storage", "quantity": "101"}, follow=True)
+    assert "quantity" in response.content.decode()
+    assert not AddonPurchase.objects.exists()
+
+
+def test_cancel_from_the_page_and_strangers_get_a_404(client_user, organization, other_organization):
+    mine = ActiveAddonFactory(organization=organization)
+    theirs = ActiveAddonFactory(organization=other_organization)
+    client_user.post(reverse("usage:cancel", args=[mine.pk]))
+    mine.refresh_from_db()
+    assert mine.renew is False
+    assert client_user.post(reverse("usage:cancel", args=[theirs.pk])).status_code == 404
+    assert client_user.get(reverse("usage:pay", args=[theirs.pk])).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.renew is True
+
+
+def test_csv_export_lists_the_organizations_history_only(client_user, organization, other_organization):
+    UsageRecordFactory(organization=organization, metric="traffic_bytes", month="2026-01-01", value=1234)
+    UsageRecordFactory(organization=other_organization, metric="traffic_bytes", month="2026-01-01", value=999)
+    response = client_user.get(reverse("usage:export_csv"))
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(b"".join([response.content]).decode())))
+    assert rows == [["month", "metric", "value"], ["2026-01", "traffic_bytes", "1234"]]
+
+
+def test_dashboard_query_count_does_not_grow_with_addons(client_user, organization, django_assert_max_num_queries):
+    for _ in range(2):
+        AddonPurchaseFactory(organization=organization)
+    with django_assert_max_num_queries(30) as first:
+        client_user.get(reverse("usage:dashboard"))
+    for _ in range(8):
+        AddonPurchaseFactory(organization=organization)
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        client_user.get(reverse("usage:dashboard"))
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get(reverse("usage:dashboard"))
+    assert response.status_code == 302 and "login" in response["Location"]
