@@ -2,6 +2,7 @@
 with htmx), product, cart, checkout, and the customer's orders with their downloads."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
@@ -46,6 +47,7 @@ def catalog(request):
     page = Paginator(filterset.qs if valid else Product.objects.none(), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("currency", None)  # remembered in the session
     context = {
         "filter": filterset,
         "page": page,
@@ -54,6 +56,7 @@ def catalog(request):
         "querystring": query.urlencode(),
         "filtered": any(value for key, value in query.items() if key != "ordering"),
         "categories": selectors.categories(),
+        "currencies": settings.SUPPORTED_CURRENCIES,
     }
     template = "catalog/_results.html" if request.htmx and request.htmx.target == "results" else "catalog/catalog.html"
     return render(request, template, context)
@@ -191,7 +194,7 @@ def order_detail(request, pk):
             "lines": order.lines.all(),
             "vat_by_rate": selectors.order_totals_vat_by_rate(order),
             "invoice": invoice,
-            "invoice_url": pay_url(invoice) if invoice else "",
+            "pay_url": pay_url(invoice) if invoice else "",
             "pending": order.status == order.Status.PENDING,
         },
     )

@@ -142,3 +142,11 @@ def test_full_text_search_ignores_accents_and_ranks_names_first(api_client):
     assert found("credits") == ["credits", "decouverte"]  # in the name first, then in the description
     assert found("crédits génération") == ["credits"]  # every word must match
     assert found("DECOUV") == ["decouverte"]  # a word being typed matches the name
+
+
+def test_visitors_switch_currency_and_it_is_remembered(client, shelf):
+    page = client.get(reverse("catalog:catalog"), {"search": "song"})
+    assert "currency=XOF" in page.content.decode()
+    client.get(reverse("catalog:catalog"), {"currency": "XOF"})
+    products = client.get(reverse("catalog:catalog"), {"search": "ebook number 1", "ordering": "price"}).context["products"]
+    assert (products[0].slug, products[0].price) == ("ebook-1", 6500)

@@ -3,6 +3,7 @@ search, add to the cart as a visitor, log in (the cart is kept), check out, pay 
 (sandbox) provider, and find the order fulfilled with its credits on the balance."""
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 
 from accounts.tests.factories import MembershipFactory
@@ -50,4 +51,7 @@ def test_search_add_login_checkout_pay_and_receive(client, run_on_commit):
     assert order.status == "fulfilled"
     assert credit_balance(organization=member.organization) == 200
     page = client.get(reverse("catalog:order_detail", args=[order.pk])).content.decode()
-    assert "Fulfilled" in page
+    assert "Fulfilled" in page and "Download the PDF" in page
+    confirmation = next(m for m in mail.outbox if order.number in m.subject)
+    invoice = Invoice.objects.get(pk=order.invoice_id)
+    assert [a[0] for a in confirmation.attachments] == [f"{invoice.number}.pdf"]
