@@ -298,9 +298,10 @@ def send_password_reset_email(*, user, link):
 
 
 def start_totp_enrolment(*, user):
-    """An unconfirmed TOTP device (replacing any earlier unconfirmed one) for the QR code."""
-    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    """The unconfirmed TOTP device behind the QR code: the same one until confirmed, so reloading
+    the page does not invalidate a secret the user has already scanned."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    return device or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
 
 
 @transaction.atomic

@@ -19,7 +19,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import selectors, services
 from accounts.forms import (
@@ -221,20 +220,16 @@ def two_factor_setup(request):
         # Replacing a device needs the current one first.
         return redirect(f"{reverse('accounts:two_factor')}?{urlencode({'next': request.get_full_path()})}")
     form = OTPTokenForm(request.POST or None)
-    device = None
-    if request.method == "POST":
-        device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
-        if device and form.is_valid():
-            try:
-                device, codes = services.confirm_totp_enrolment(user=request.user, token=form.cleaned_data["token"])
-            except DomainError as exc:
-                form.add_error("token", exc.message)
-            else:
-                otp_login(request, device)
-                messages.success(request, "Two-factor authentication is on.")
-                return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": next_url})
-    if device is None:
-        device = services.start_totp_enrolment(user=request.user)
+    device = services.start_totp_enrolment(user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            confirmed, codes = services.confirm_totp_enrolment(user=request.user, token=form.cleaned_data["token"])
+        except DomainError as exc:
+            form.add_error("token", exc.message)
+        else:
+            otp_login(request, confirmed)
+            messages.success(request, "Two-factor authentication is on.")
+            return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": next_url})
     context = {
         "form": form,
         "next": next_url,

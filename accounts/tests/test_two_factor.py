@@ -22,6 +22,8 @@ def test_enrolment_with_qr_code_then_recovery_codes(client_user, user):
     page = client_user.get(reverse("accounts:two_factor_setup"))
     assert page.status_code == 200 and "<svg" in page.content.decode()
     device = TOTPDevice.objects.get(user=user, confirmed=False)
+    # Reloading shows the same secret, so a code from the scan still works.
+    assert client_user.get(reverse("accounts:two_factor_setup")).context["secret"] == page.context["secret"]
 
     wrong = client_user.post(
         reverse("accounts:two_factor_setup"), {"token": "000000" if totp_code(device) != "000000" else "111111"}
