@@ -1,7 +1,25 @@
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from generation.models import Artifact, GenerationJob, Kind
+from generation.models import Artifact, GenerationJob, JobStatus, Kind
+
+
+def _inline_enum(choices):
+    """A choice field documented by a pattern rather than an enum component, so it does not
+    collide with other apps' "kind" and "status" enums in the schema."""
+    values = [value for value, _ in choices]
+
+    @extend_schema_field({"type": "string", "pattern": f"^({'|'.join(values)})$", "description": f"One of: {', '.join(values)}."})
+    class InlineChoiceField(serializers.ChoiceField):
+        def __init__(self, **kwargs):
+            super().__init__(choices=choices, **kwargs)
+
+    return InlineChoiceField
+
+
+KindField = _inline_enum(Kind.choices)
+StatusField = _inline_enum(JobStatus.choices)
 
 
 class ArtifactSerializer(serializers.ModelSerializer):
@@ -16,6 +34,8 @@ class ArtifactSerializer(serializers.ModelSerializer):
 
 
 class JobSerializer(serializers.ModelSerializer):
+    kind = KindField(read_only=True)
+    status = StatusField(read_only=True)
     artifacts = ArtifactSerializer(many=True, read_only=True)
 
     class Meta:
@@ -51,7 +71,7 @@ class JobSerializer(serializers.ModelSerializer):
 class JobCreateSerializer(serializers.Serializer):
     """The body of POST generation/jobs/; `params` is checked per kind by the service."""
 
-    kind = serializers.ChoiceField(choices=Kind.choices)
+    kind = KindField()
     provider = serializers.CharField(max_length=40, default="offline")
     model = serializers.CharField(max_length=100)
     prompt = serializers.CharField(max_length=4000, trim_whitespace=True)

@@ -4,6 +4,12 @@ from generation.providers import http
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """These tests never check passwords: skip the deliberately slow hasher when making users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def plan_limits(monkeypatch):
     """The organization's limits as usage reports them (plan + add-ons); tests change the dict."""
     limits = {"concurrent_jobs": 2, "memory_mb": 2048, "storage_bytes": None, "generation_credits": None}

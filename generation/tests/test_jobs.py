@@ -3,7 +3,6 @@
 import threading
 from datetime import timedelta
 
-import httpx
 import pytest
 import respx
 import time_machine

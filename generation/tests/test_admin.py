@@ -1,0 +1,73 @@
+"""Staff in Django Admin: jobs with margin, the cancel action, prices, providers, adjustments."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.tests.factories import UserFactory, confirmed_totp, totp_code
+from generation import selectors, services
+from generation.models import CreditEntry, GenerationJob, JobStatus
+
+IMAGE = {"width": 128, "height": 96, "count": 1}
+
+
+@pytest.fixture
+def admin_client(client, db):
+    staff = UserFactory(email="agent@example.test", is_staff=True, is_superuser=True)
+    device = confirmed_totp(staff)
+    client.post(reverse("accounts:login"), {"username": staff.email, "password": "correct-horse-battery"})
+    client.post(reverse("accounts:login_otp"), {"token": totp_code(device)})
+    return client
+
+
+@pytest.fixture
+def funded(organization):
+    services.grant_credits(organization=organization, amount=20, reason="gift")
+    return organization
+
+
+def test_job_list_shows_cost_against_credits_charged(admin_client, funded, user, no_dispatch):
+    job = services.submit_job(
+        organization=funded, user=user, kind="image", provider="offline", model="offline-canvas", prompt="A fox", params=IMAGE
+    )
+    GenerationJob.objects.filter(pk=job.pk).update(status=JobStatus.SUCCEEDED, credits_charged=1, provider_cost_micros=4_000)
+    response = admin_client.get(reverse("admin:generation_generationjob_changelist") + "?kind__exact=image")
+    page = response.content.decode()
+    assert response.status_code == 200
+    # one credit is worth $0.01 by default: $0.0100 charged - $0.0040 cost
+    assert "$0.0040" in page and "$0.0060 (60%)" in page
+
+
+def test_cancel_action_refunds_through_the_service(admin_client, funded, user, no_dispatch):
+    job = services.submit_job(
+        organization=funded, user=user, kind="image", provider="offline", model="offline-canvas", prompt="A fox", params=IMAGE
+    )
+    admin_client.post(
+        reverse("admin:generation_generationjob_changelist"), {"action": "cancel_jobs", "_selected_action": [job.pk]}
+    )
+    job.refresh_from_db()
+    assert job.status == JobStatus.CANCELED
+    assert selectors.credit_balance(organization=funded) == 20
+
+
+def test_staff_adjustment_goes_through_the_ledger_and_never_below_zero(admin_client, funded):
+    url = reverse("admin:generation_creditentry_add")
+    admin_client.post(url, {"organization": funded.pk, "amount": -5, "note": "goodwill correction"})
+    assert selectors.credit_balance(organization=funded) == 15
+    assert CreditEntry.objects.filter(reason=CreditEntry.Reason.ADJUSTMENT, amount=-5).exists()
+
+
+def test_admin_pages_render(admin_client, funded, user, no_dispatch):
+    job = services.submit_job(
+        organization=funded, user=user, kind="image", provider="offline", model="offline-canvas", prompt="A fox", params=IMAGE
+    )
+    for name, args in [
+        ("admin:generation_generationjob_change", [job.pk]),
+        ("admin:generation_creditprice_changelist", []),
+        ("admin:generation_creditentry_changelist", []),
+        ("admin:generation_conversation_changelist", []),
+        ("admin:generation_providers", []),
+    ]:
+        response = admin_client.get(reverse(name, args=args))
+        assert response.status_code == 200, name
+    providers_page = admin_client.get(reverse("admin:generation_providers")).content.decode()
+    assert "OPENAI_API_KEY" in providers_page and "2026-11-21" in providers_page
