@@ -149,6 +149,8 @@ class CartItem(models.Model):
     cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="items")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
     quantity = models.PositiveIntegerField()
+    # What the customer wants made (generation services): the job's prompt instead of the product's.
+    brief = models.TextField(blank=True, max_length=2000)
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -247,6 +249,7 @@ class OrderLine(models.Model):
     discount_amount = models.BigIntegerField(default=0)
     vat_amount = models.BigIntegerField()
     total_amount = models.BigIntegerField(help_text="Quantity × unit price − discount + VAT.")
+    brief = models.TextField(blank=True)
     # The generation jobs a service line started (generation owns them).
     job_ids = models.JSONField(default=list, blank=True)
 

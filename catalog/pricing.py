@@ -17,6 +17,7 @@ class PricedLine:
     vat_rate: Decimal
     discount_amount: int = 0
     item_id: int | None = None
+    brief: str = ""
 
     @property
     def subtotal(self):

@@ -123,6 +123,7 @@ def cart_totals(*, cart, currency):
                 unit_amount=item.unit_amount,
                 vat_rate=item.product.vat_rate,
                 item_id=item.pk,
+                brief=item.brief,
             )
         )
     return Totals(currency=currency, lines=lines), unavailable

@@ -21,6 +21,7 @@ from core.money import check_currency
 logger = logging.getLogger("webox.catalog")
 
 MAX_QUANTITY = 99
+MAX_BRIEF = 2000
 SESSION_CART = "cart_id"
 
 
@@ -82,12 +83,28 @@ def _check_stock(product, quantity):
         )
 
 
+def parse_brief(product, brief):
+    """A service's brief: optional text, at most MAX_BRIEF characters; other kinds take none."""
+    brief = (brief or "").strip()
+    if brief and product.kind != Product.Kind.SERVICE:
+        raise ValidationFailed(
+            "Only generation services take a brief.", code="brief_not_allowed", fields={"brief": ["Not for this product."]}
+        )
+    if len(brief) > MAX_BRIEF:
+        raise ValidationFailed(
+            f"A brief is limited to {MAX_BRIEF} characters.", code="brief_too_long", fields={"brief": ["Too long."]}
+        )
+    return brief
+
+
 @transaction.atomic
-def add_item(*, cart, product_slug, quantity, currency):
-    """Add `quantity` of a product (added to what the cart already holds)."""
+def add_item(*, cart, product_slug, quantity, currency, brief=""):
+    """Add `quantity` of a product (added to what the cart already holds). A service's `brief`,
+    when given, replaces the one already in the cart for that product."""
     check_currency(currency)
     quantity = parse_quantity(quantity)
     product = _sellable(product_slug, currency)
+    brief = parse_brief(product, brief)
     item = CartItem.objects.select_for_update().filter(cart=cart, product=product).first()
     new_quantity = quantity + (item.quantity if item else 0)
     if new_quantity > MAX_QUANTITY:
@@ -95,9 +112,10 @@ def add_item(*, cart, product_slug, quantity, currency):
     _check_stock(product, new_quantity)
     if item:
         item.quantity = new_quantity
-        item.save(update_fields=["quantity"])
+        item.brief = brief or item.brief
+        item.save(update_fields=["quantity", "brief"])
     else:
-        item = CartItem.objects.create(cart=cart, product=product, quantity=quantity)
+        item = CartItem.objects.create(cart=cart, product=product, quantity=quantity, brief=brief)
     cart.save(update_fields=["updated_at"])
     return item
 
@@ -139,11 +157,12 @@ def merge_carts(*, source, target):
         quantity = min(wanted, cap)
         if existing and quantity > 0:
             existing.quantity = quantity
-            existing.save(update_fields=["quantity"])
+            existing.brief = existing.brief or item.brief
+            existing.save(update_fields=["quantity", "brief"])
         elif existing:
             existing.delete()
         elif quantity > 0 and item.product.is_active:
-            CartItem.objects.create(cart=target, product=item.product, quantity=quantity)
+            CartItem.objects.create(cart=target, product=item.product, quantity=quantity, brief=item.brief)
     source.delete()
     logger.info("cart_merged target=%s", target.pk)
     return target
@@ -251,6 +270,7 @@ def checkout(*, cart, organization, user, billing, payment_method, expected_tota
             discount_amount=line.discount_amount,
             vat_amount=line.vat_amount,
             total_amount=line.total,
+            brief=line.brief,
         )
         for line in totals.lines
     )
@@ -313,7 +333,7 @@ def fulfil(*, order, invoice=None):
                 kind=product.job_kind,
                 provider=product.job_provider,
                 model=product.job_model,
-                prompt=product.job_prompt,
+                prompt=line.brief or product.job_prompt,
                 params=product.job_params,
                 prepaid=True,
             )

@@ -87,6 +87,7 @@ def cart_add(request):
         cart=_cart(request, create=True),
         product_slug=request.POST.get("product", ""),
         quantity=request.POST.get("quantity", "1"),
+        brief=request.POST.get("brief", ""),
         currency=_currency(request),
     )
     messages.success(request, f"{item.product.name} is in your cart.")

@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import Category, Order, OrderLine, Product
-from catalog.services import MAX_QUANTITY
+from catalog.services import MAX_BRIEF, MAX_QUANTITY
 
 
 class StrictSerializer(serializers.Serializer):
@@ -52,6 +52,7 @@ class CartLineSerializer(serializers.Serializer):
     product = serializers.CharField(source="product.slug")
     product_name = serializers.CharField(source="product.name")
     quantity = serializers.IntegerField()
+    brief = serializers.CharField()
     unit_amount = serializers.IntegerField()
     vat_rate = serializers.DecimalField(max_digits=5, decimal_places=2)
     subtotal = serializers.IntegerField()
@@ -98,6 +99,9 @@ class CartSerializer(serializers.Serializer):
 class CartItemCreateSerializer(StrictSerializer):
     product = serializers.SlugField(help_text="The product's slug.")
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
+    brief = serializers.CharField(
+        max_length=MAX_BRIEF, required=False, allow_blank=True, help_text="Generation services only: what you want made."
+    )
 
 
 class CartItemUpdateSerializer(StrictSerializer):

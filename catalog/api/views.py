@@ -105,8 +105,13 @@ class CartItemCreate(CartMixin, generics.GenericAPIView):
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         cart = self.cart()
-        services.add_item(cart=cart, currency=self.organization.currency, product_slug=data.validated_data["product"],
-                          quantity=data.validated_data["quantity"])  # fmt: skip
+        services.add_item(
+            cart=cart,
+            currency=self.organization.currency,
+            product_slug=data.validated_data["product"],
+            quantity=data.validated_data["quantity"],
+            brief=data.validated_data.get("brief", ""),
+        )
         return self.cart_response(cart, status.HTTP_201_CREATED)
 
 
@@ -141,9 +146,13 @@ class Checkout(CartMixin, generics.GenericAPIView):
         data.is_valid(raise_exception=True)
         details = {**services.billing_defaults(self.organization, request.user), **data.validated_data}
         order = services.checkout(
-            cart=self.cart(), organization=self.organization, user=request.user, billing=details,
-            payment_method=details["payment_method"], expected_total=details.get("expected_total"),
-        )  # fmt: skip
+            cart=self.cart(),
+            organization=self.organization,
+            user=request.user,
+            billing=details,
+            payment_method=details["payment_method"],
+            expected_total=details.get("expected_total"),
+        )
         invoice = invoice_for(organization=self.organization, pk=order.invoice_id)
         result = {"order": order, "invoice_id": invoice.pk, "pay_url": request.build_absolute_uri(pay_url(invoice))}
         return Response(serializers.CheckoutResultSerializer(result).data, status=status.HTTP_201_CREATED)

@@ -250,3 +250,17 @@ def test_nobody_cancels_another_organizations_order(auth_api, client_user, other
     assert client_user.post(reverse("catalog:order_cancel", args=[theirs.pk])).status_code == 404
     theirs.refresh_from_db()
     assert theirs.status == "pending"
+
+
+def test_a_services_brief_goes_from_the_cart_to_its_generation_job(auth_api, user, organization):
+    ServiceProductFactory(slug="ebook-20")
+    ProductFactory(slug="pack")
+    brief = {"product": "ebook-20", "quantity": 1, "brief": "Urban beekeeping for beginners"}
+    assert auth_api.post("/api/v1/cart/items/", brief, format="json").json()["lines"][0]["brief"] == brief["brief"]
+    refused = auth_api.post("/api/v1/cart/items/", {"product": "pack", "brief": "Make it blue"}, format="json")
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "brief_not_allowed"
+    order = Order.objects.get(
+        pk=auth_api.post("/api/v1/checkout/", {"payment_method": "card"}, format="json").json()["order"]["id"]
+    )
+    pay(order)
+    assert GenerationJob.objects.get().prompt == "Urban beekeeping for beginners"

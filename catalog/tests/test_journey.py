@@ -26,9 +26,7 @@ def test_search_add_login_checkout_pay_and_receive(client, run_on_commit):
 
     to_login = client.get(reverse("catalog:checkout"))
     assert to_login.status_code == 302 and reverse("accounts:login") in to_login.url
-    logged_in = client.post(
-        to_login.url, {"username": "journey@example.test", "password": "correct-horse-battery"}, follow=True
-    )
+    logged_in = client.post(to_login.url, {"username": "journey@example.test", "password": "correct-horse-battery"}, follow=True)
     assert logged_in.request["PATH_INFO"] == reverse("catalog:checkout")
     checkout = logged_in.context
     assert checkout["totals"].total == 2376  # 2 × 9.90 + 20 % VAT, kept from the visitor's cart
