@@ -1,0 +1,138 @@
+"""Staff views of usage: monthly records and alerts are read-only (metering, not opinions);
+add-on types and their prices are edited here; purchases change only through services."""
+
+from django.contrib import admin, messages
+
+from core.errors import DomainError
+from usage import services
+from usage.models import AddonPrice, AddonPurchase, AddonType, UsageAlert, UsageFlush, UsageRecord
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(UsageRecord)
+class UsageRecordAdmin(ReadOnlyAdmin):
+    list_display = ["organization", "metric", "month", "value", "updated_at"]
+    list_filter = ["metric", "month"]
+    search_fields = ["organization__name", "organization__slug"]
+    date_hierarchy = "month"
+    list_select_related = ["organization"]
+    actions = ["recount_storage", "check_alerts"]
+
+    @admin.action(description="Recount storage of these organizations from the files")
+    def recount_storage(self, request, queryset):
+        orgs = {record.organization for record in queryset.select_related("organization")}
+        for organization in orgs:
+            services.recompute_storage(organization=organization)
+        messages.success(request, f"Storage recounted for {len(orgs)} organization(s).")
+
+    @admin.action(description="Check limits and send missing alerts now")
+    def check_alerts(self, request, queryset):
+        orgs = {record.organization for record in queryset.select_related("organization")}
+        sent = sum(len(services.check_alerts(organization=org)) for org in orgs)
+        messages.success(request, f"{sent} alert(s) sent.")
+
+
+@admin.register(UsageAlert)
+class UsageAlertAdmin(ReadOnlyAdmin):
+    list_display = ["organization", "metric", "month", "level", "used", "limit", "created_at"]
+    list_filter = ["metric", "level", "month"]
+    search_fields = ["organization__name", "organization__slug"]
+    date_hierarchy = "created_at"
+    list_select_related = ["organization"]
+
+
+@admin.register(UsageFlush)
+class UsageFlushAdmin(ReadOnlyAdmin):
+    list_display = ["token", "flushed_at", "counters"]
+    date_hierarchy = "flushed_at"
+    search_fields = ["token"]
+
+
+class AddonPriceInline(admin.TabularInline):
+    model = AddonPrice
+    extra = 0
+    fields = ["currency", "unit_amount"]
+
+
+@admin.register(AddonType)
+class AddonTypeAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "unit_label",
+        "code",
+        "metric",
+        "amount_per_unit",
+        "allowed_plans",
+        "period_days",
+        "is_active",
+        "position",
+    ]
+    list_filter = ["is_active", "metric"]
+    search_fields = ["code", "name"]
+    inlines = [AddonPriceInline]
+
+
+@admin.register(AddonPurchase)
+class AddonPurchaseAdmin(admin.ModelAdmin):
+    list_display = [
+        "organization",
+        "addon_type",
+        "quantity",
+        "status",
+        "renew",
+        "expires_at",
+        "unit_amount",
+        "currency",
+        "created_at",
+    ]
+    list_filter = ["status", "renew", "addon_type"]
+    search_fields = ["organization__name", "organization__slug"]
+    autocomplete_fields = ["organization", "created_by"]
+    date_hierarchy = "created_at"
+    list_select_related = ["organization", "addon_type"]
+    readonly_fields = [
+        "organization",
+        "addon_type",
+        "quantity",
+        "currency",
+        "unit_amount",
+        "status",
+        "renew",
+        "invoice_id",
+        "period_start",
+        "expires_at",
+        "canceled_at",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
+    actions = ["stop_renewal", "end_due_periods"]
+
+    def has_add_permission(self, request):
+        return False  # customers buy through the dashboard or the API, which invoice them
+
+    @admin.action(description="Stop renewal (or cancel if unpaid)")
+    def stop_renewal(self, request, queryset):
+        done = 0
+        for purchase in queryset:
+            try:
+                services.cancel_addon(organization=purchase.organization, pk=purchase.pk)
+                done += 1
+            except DomainError as exc:
+                messages.warning(request, f"{purchase}: {exc.message}")
+        messages.success(request, f"{done} add-on(s) changed.")
+
+    @admin.action(description="Renew or expire add-ons whose period has ended (the 05:00 run, now)")
+    def end_due_periods(self, request, queryset):
+        counts = services.end_addon_periods()
+        messages.success(request, f"{counts['renewed']} renewed, {counts['expired']} expired.")
