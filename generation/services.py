@@ -129,6 +129,7 @@ def _chat_messages(organization, params, prompt):
 def submit_job(*, organization, user, kind, provider, model, prompt, params, prepaid=False):
     """Validate, reserve the credits (unless `prepaid` by an order) and queue a job."""
     from accounts.entitlements import require_entitled
+    from usage.selectors import limit_for
     from usage.services import check_quota
 
     require_entitled(organization)
@@ -137,6 +138,8 @@ def submit_job(*, organization, user, kind, provider, model, prompt, params, pre
     impl.validate(kind, model, params)
     memory = job_params.memory_mb(kind, params)
     check_quota(organization=organization, metric="memory_mb", amount=memory)
+    if limit_for(organization=organization, metric="concurrent_jobs") == 0:
+        raise QuotaExceeded("Your plan does not include generation jobs. Upgrade it to generate.")
     per_unit, units = (
         (0, 0) if prepaid else price_in_credits(kind=kind, provider=provider, model=model, prompt=prompt, params=params)
     )

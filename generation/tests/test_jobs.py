@@ -232,3 +232,10 @@ def test_twenty_concurrent_submissions_never_take_the_balance_below_zero(organiz
     assert outcomes.count("ok") == 7 and outcomes.count("refused") == 13
     assert selectors.ledger_sum(organization=organization) == 0
     assert GenerationJob.objects.filter(organization=organization).count() == 7
+
+
+def test_a_plan_without_job_slots_is_refused(funded, user, no_dispatch, plan_limits):
+    plan_limits["concurrent_jobs"] = 0
+    with pytest.raises(QuotaExceeded):
+        submit(funded, user)
+    assert not GenerationJob.objects.exists() and balance(funded) == 10

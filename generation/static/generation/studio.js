@@ -52,9 +52,9 @@
     var data = event.detail || {};
     if (data.type !== "generation.job") return;
     refreshCard(data.job);
-    var status = document.querySelector("[data-status]");
-    if (status && document.querySelector('[data-job="' + data.job + '"]') && ["succeeded", "failed", "canceled"].indexOf(data.status) >= 0) {
-      // The detail page shows files and costs that only exist once the job ends.
+    // Detail and chat pages show files, costs and replies that only exist once the job ends.
+    var finished = ["succeeded", "failed", "canceled"].indexOf(data.status) >= 0;
+    if (finished && document.querySelector("[data-reload-on-finish]") && document.querySelector('[data-job="' + data.job + '"]')) {
       window.location.reload();
     }
   });
