@@ -260,6 +260,5 @@ class WebhookReceivedSerializer(drf_serializers.Serializer):
 @permission_classes([permissions.AllowAny])
 @throttle_classes([])
 def webhook(request, provider):
-    headers = {key: value for key, value in request.headers.items()}
-    event, created = payments.receive_webhook(provider=provider, body=request.body, headers=headers)
+    event, created = payments.receive_webhook(provider=provider, body=request.body, headers=request.headers)
     return Response({"received": True, "duplicate": not created})

@@ -28,7 +28,7 @@ EVENT_STATUSES = {
 def client():
     if not conf.STRIPE_SECRET_KEY:
         raise ProviderError("Card payments by Stripe are not configured here.", code="provider_unavailable")
-    return stripe_sdk.StripeClient(conf.STRIPE_SECRET_KEY, http_client=stripe_sdk.HTTPXClient())
+    return stripe_sdk.StripeClient(conf.STRIPE_SECRET_KEY, http_client=stripe_sdk.HTTPXClient(allow_sync_methods=True))
 
 
 def _call(method, *args, **kwargs):
@@ -41,13 +41,14 @@ def _call(method, *args, **kwargs):
 
 
 def _result(intent):
-    status = STATUSES.get(intent.status, "processing")
+    intent = intent.to_dict()
+    status = STATUSES.get(intent["status"], "processing")
     error = intent.get("last_payment_error") or {}
     next_action = intent.get("next_action") or {}
     redirect = (next_action.get("redirect_to_url") or {}).get("url", "")
     return Result(
         status=status,
-        reference=intent.id,
+        reference=intent["id"],
         failure_code=error.get("decline_code") or error.get("code") or "",
         failure_message=error.get("message", ""),
         next_action_url=redirect,
@@ -122,7 +123,7 @@ class StripeProvider(PaymentProvider):
                 },
             ).id
         method = _call(api.v1.payment_methods.attach, token, params={"customer": customer})
-        card = method.get("card") or {}
+        card = method.to_dict().get("card") or {}
         return SavedMethod(
             kind="card",
             token=method.id,
