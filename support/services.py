@@ -318,7 +318,7 @@ def _refuse_if_closed(ticket):
 
 
 def _locked(ticket):
-    return Ticket.objects.select_for_update().select_related("requester", "assignee", "organization").get(pk=ticket.pk)
+    return Ticket.objects.select_for_update(of=("self",)).select_related("requester", "assignee", "organization").get(pk=ticket.pk)
 
 
 # --- status changes (one function per transition, all through `_move`) ---------------------------

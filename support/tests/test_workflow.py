@@ -191,3 +191,31 @@ def test_rating_once_when_resolved(organization, user, agent):
     assert (ticket.satisfaction_rating, ticket.satisfaction_comment) == (4, "Quick and kind.")
     with pytest.raises(Conflict):
         services.rate(ticket=ticket, user=user, rating=1)
+
+
+@pytest.mark.django_db
+def test_emails_to_the_customer_are_threaded_and_sent_once(organization, user, agent, run_on_commit):
+    with time_machine.travel(START, tick=False) as clock:
+        with run_on_commit(execute=True):
+            ticket = open_ticket(organization=organization, requester=user, subject="Threaded")
+            services.agent_reply(ticket=ticket, agent=agent, body="Fixed now.")
+            services.resolve(ticket=ticket, agent=agent)
+        clock.shift(timedelta(days=8))
+        with run_on_commit(execute=True):
+            services.close_resolved_tickets()
+            services.close_resolved_tickets()
+    to_customer = [m for m in mail.outbox if m.to == [user.email]]
+    assert [m.subject for m in to_customer] == [
+        f"[{ticket.number}] Threaded",
+        f"Re: [{ticket.number}] Threaded",
+        f"Re: [{ticket.number}] Threaded",
+        f"Re: [{ticket.number}] Threaded",
+    ]
+    assert "Fixed now." in to_customer[1].body
+    assert "from in progress to resolved" in to_customer[2].body
+    assert "from resolved to closed" in to_customer[3].body
+    first, *answers = to_customer
+    assert first.extra_headers["Message-Id"] == ticket.thread_id
+    assert all(m.extra_headers["In-Reply-To"] == ticket.thread_id == m.extra_headers["References"] for m in answers)
+    assert len({m.extra_headers["Message-Id"] for m in to_customer}) == 4
+    assert f"/support/tickets/{ticket.number}/" in answers[0].body
