@@ -42,10 +42,19 @@ def usages_csv(usages, filename):
         writer.writerow(
             _csv_cell(value)
             for value in (
-                usage.coupon.code, usage.organization.name, usage.user.email if usage.user else "",
-                usage.target_type, usage.target_id, usage.invoice.number if usage.invoice else "", usage.status,
-                usage.currency, usage.original_amount, usage.discount, usage.final_amount,
-                usage.reserved_at.isoformat(), usage.confirmed_at and usage.confirmed_at.isoformat(),
+                usage.coupon.code,
+                usage.organization.name,
+                usage.user.email if usage.user else "",
+                usage.target_type,
+                usage.target_id,
+                usage.invoice.number if usage.invoice else "",
+                usage.status,
+                usage.currency,
+                usage.original_amount,
+                usage.discount,
+                usage.final_amount,
+                usage.reserved_at.isoformat(),
+                usage.confirmed_at and usage.confirmed_at.isoformat(),
                 usage.released_at and usage.released_at.isoformat(),
             )  # fmt: skip
         )
@@ -97,7 +106,19 @@ class CouponUsageInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = ["organization", "user", "target_type", "target_id", "invoice", "status", "currency", "original_amount", "discount", "final_amount", "reserved_at"]
+    fields = [
+        "organization",
+        "user",
+        "target_type",
+        "target_id",
+        "invoice",
+        "status",
+        "currency",
+        "original_amount",
+        "discount",
+        "final_amount",
+        "reserved_at",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -158,7 +179,12 @@ class CouponAdmin(admin.ModelAdmin):
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
-                (row["currency"], row["uses"], format_money(row["discount"], row["currency"]), format_money(row["revenue"], row["currency"]))
+                (
+                    row["currency"],
+                    row["uses"],
+                    format_money(row["discount"], row["currency"]),
+                    format_money(row["revenue"], row["currency"]),
+                )
                 for row in stats["by_currency"]
             ),
         )
@@ -241,14 +267,18 @@ class CampaignForm(forms.Form):
         fixed = data["discount_type"] == Coupon.DiscountType.FIXED_AMOUNT
         minimums = []
         if data.get("minimum_currency"):
-            minimums = [{"currency": data["minimum_currency"], "amount": to_minor(data["minimum_amount"], data["minimum_currency"])}]
+            minimums = [
+                {"currency": data["minimum_currency"], "amount": to_minor(data["minimum_amount"], data["minimum_currency"])}
+            ]
         return {
             "prefix": data["prefix"],
             "count": data["count"],
             "name": data["name"],
             "discount_type": data["discount_type"],
             "percent_off": None if fixed else data.get("percent_off"),
-            "amount_off": to_minor(data["amount_off"], data["currency"]) if fixed and data.get("amount_off") is not None else None,
+            "amount_off": to_minor(data["amount_off"], data["currency"])
+            if fixed and data.get("amount_off") is not None
+            else None,
             "currency": data.get("currency") if fixed else "",
             "valid_from": data["valid_from"],
             "valid_to": data.get("valid_to"),
@@ -273,7 +303,18 @@ class CampaignForm(forms.Form):
 class CouponUsageAdmin(admin.ModelAdmin):
     """Read-only ledger: reservations are confirmed or released by the order's payment or cancellation."""
 
-    list_display = ["coupon", "organization", "target_type", "target_id", "status", "original_amount", "discount", "final_amount", "currency", "reserved_at"]
+    list_display = [
+        "coupon",
+        "organization",
+        "target_type",
+        "target_id",
+        "status",
+        "original_amount",
+        "discount",
+        "final_amount",
+        "currency",
+        "reserved_at",
+    ]
     list_filter = ["status", "target_type", "currency"]
     search_fields = ["coupon__code", "organization__name", "organization__slug", "target_id"]
     date_hierarchy = "reserved_at"

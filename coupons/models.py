@@ -82,7 +82,12 @@ class Coupon(models.Model):
             models.CheckConstraint(
                 condition=(
                     Q(discount_type="percentage", percent_off__gt=0, percent_off__lte=100, amount_off__isnull=True, currency="")
-                    | Q(discount_type="fixed_amount", amount_off__gt=0, percent_off__isnull=True, currency__in=settings.SUPPORTED_CURRENCIES)
+                    | Q(
+                        discount_type="fixed_amount",
+                        amount_off__gt=0,
+                        percent_off__isnull=True,
+                        currency__in=settings.SUPPORTED_CURRENCIES,
+                    )
                 ),
                 name="coupon_discount_consistent",
             ),
@@ -124,6 +129,8 @@ class Coupon(models.Model):
                 errors["percent_off"] = "Leave the percentage empty for a fixed-amount coupon."
         if self.valid_to and self.valid_from and self.valid_to <= self.valid_from:
             errors["valid_to"] = "The end of validity must come after its start."
+        if self.max_uses and self.uses > self.max_uses:
+            errors["max_uses"] = f"Already used {self.uses} times: the maximum cannot be lower (0 = unlimited)."
         if self.duration == self.Duration.REPEATING and not self.duration_months:
             errors["duration_months"] = "A repeating coupon needs its number of months (1 or more)."
         if self.duration != self.Duration.REPEATING and self.duration_months is not None:

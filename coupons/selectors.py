@@ -94,7 +94,9 @@ def paid_invoice_for(*, target_type, target_id):
 
 
 def live_usages_count(*, coupon, organization):
-    return CouponUsage.objects.filter(coupon=coupon, organization=organization).exclude(status=CouponUsage.Status.RELEASED).count()
+    return (
+        CouponUsage.objects.filter(coupon=coupon, organization=organization).exclude(status=CouponUsage.Status.RELEASED).count()
+    )
 
 
 def usages_of(*, coupon):

@@ -81,7 +81,9 @@ def _check(coupon, *, organization, amount, currency, product_refs, category_ref
     if coupon.valid_from > now:
         raise Refused("not_yet_valid", f"The code {code} starts on {coupon.valid_from:%Y-%m-%d %H:%M} UTC: use it from then.")
     if coupon.valid_to and coupon.valid_to <= now:
-        raise Refused("expired", f"The code {code} expired on {coupon.valid_to:%Y-%m-%d %H:%M} UTC. Remove it or use another code.")
+        raise Refused(
+            "expired", f"The code {code} expired on {coupon.valid_to:%Y-%m-%d %H:%M} UTC. Remove it or use another code."
+        )
     minimums = {m.currency: m.amount for m in coupon.minimums.all()}
     if coupon.discount_type == Coupon.DiscountType.FIXED_AMOUNT and coupon.currency != currency:
         raise Refused(
@@ -108,7 +110,9 @@ def _check(coupon, *, organization, amount, currency, product_refs, category_ref
         if coupon.eligibility == Coupon.Eligibility.NEW_CUSTOMERS and has_paid:
             raise Refused("not_eligible", f"The code {code} is for new customers only (before their first payment).")
         if coupon.eligibility == Coupon.Eligibility.EXISTING_CUSTOMERS and not has_paid:
-            raise Refused("not_eligible", f"The code {code} is for existing customers: it works once you have paid a first invoice.")
+            raise Refused(
+                "not_eligible", f"The code {code} is for existing customers: it works once you have paid a first invoice."
+            )
     if coupon.first_payment_only and organization is not None:
         kind = "subscription" if plan_code else "order"
         if selectors.organization_has_paid(organization=organization, source_type=kind):
@@ -134,11 +138,16 @@ def _check_applicable(coupon, *, product_refs, category_refs, plan_code):
     if plan_code:
         if plan_code in plans or not (plans or products or categories):
             return
-        raise Refused("not_applicable", f"The code {coupon.code} does not apply to the {plan_code} plan. Choose another plan or code.")
+        raise Refused(
+            "not_applicable", f"The code {coupon.code} does not apply to the {plan_code} plan. Choose another plan or code."
+        )
     if not (plans or products or categories) or products & set(product_refs) or categories & set(category_refs):
         return
     if products or categories:
-        raise Refused("not_applicable", f"The code {coupon.code} does not apply to the items in your cart. Add an eligible item or use another code.")
+        raise Refused(
+            "not_applicable",
+            f"The code {coupon.code} does not apply to the items in your cart. Add an eligible item or use another code.",
+        )
     raise Refused("not_applicable", f"The code {coupon.code} is for subscriptions only. Use it when choosing a plan.")
 
 
@@ -299,7 +308,9 @@ def _save(coupon, *, minimums, relations):
         with transaction.atomic():
             coupon.save()
     except IntegrityError:  # the same code created at the same moment by someone else
-        raise ValidationFailed(f"The code {coupon.code} already exists.", fields={"code": ["This code already exists."]}) from None
+        raise ValidationFailed(
+            f"The code {coupon.code} already exists.", fields={"code": ["This code already exists."]}
+        ) from None
     for name, values in relations.items():
         if values is not None:
             getattr(coupon, name).set(values)
@@ -362,7 +373,9 @@ def create_campaign(*, prefix, count, minimums=(), **fields):
     fields = {**fields, "max_uses": 1, "max_uses_per_organization": 1}
     codes = set()
     while len(codes) < count:
-        wanted = {f"{prefix}-{''.join(secrets.choice(CAMPAIGN_SUFFIX_ALPHABET) for _ in range(8))}" for _ in range(count - len(codes))}
+        wanted = {
+            f"{prefix}-{''.join(secrets.choice(CAMPAIGN_SUFFIX_ALPHABET) for _ in range(8))}" for _ in range(count - len(codes))
+        }
         codes |= wanted - set(Coupon.objects.filter(code__in=wanted).values_list("code", flat=True))
     codes = sorted(codes)
     # The terms are the same for every code: validate them once, on the first, then insert in bulk.

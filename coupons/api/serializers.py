@@ -14,7 +14,11 @@ class ValidateRequestSerializer(serializers.Serializer):
     amount = serializers.IntegerField(min_value=0, help_text="The purchase total in minor units (cents for EUR, francs for XOF).")
     currency = serializers.ChoiceField(choices=settings.SUPPORTED_CURRENCIES)
     product_refs = serializers.ListField(
-        child=serializers.SlugField(), required=False, default=list, max_length=SLUG_LIST_MAX, help_text="Product slugs in the cart"
+        child=serializers.SlugField(),
+        required=False,
+        default=list,
+        max_length=SLUG_LIST_MAX,
+        help_text="Product slugs in the cart",
     )
     category_refs = serializers.ListField(
         child=serializers.SlugField(), required=False, default=list, max_length=SLUG_LIST_MAX, help_text="Their category slugs"

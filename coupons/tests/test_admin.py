@@ -85,11 +85,23 @@ def test_campaign_batch_then_redeemed_from_the_api(admin_client, api_client, org
     assert set(batch.values_list("amount_off", "max_uses", "max_uses_per_organization")) == {(750, 1, 1)}
     code = batch.first().code
 
-    checked = api_client.post("/api/v1/coupons/validate/", {"code": code.lower(), "amount": 4000, "currency": "EUR"}, format="json")
+    checked = api_client.post(
+        "/api/v1/coupons/validate/", {"code": code.lower(), "amount": 4000, "currency": "EUR"}, format="json"
+    )
     assert (checked.json()["valid"], checked.json()["final_amount"]) == (True, 3250)
-    assert api_client.post("/api/v1/coupons/validate/", {"code": code, "amount": 2999, "currency": "EUR"}, format="json").json()["reason"] == "below_minimum"
+    assert (
+        api_client.post("/api/v1/coupons/validate/", {"code": code, "amount": 2999, "currency": "EUR"}, format="json").json()[
+            "reason"
+        ]
+        == "below_minimum"
+    )
     reserve(code, organization, "77", amount=4000)
-    assert api_client.post("/api/v1/coupons/validate/", {"code": code, "amount": 4000, "currency": "EUR"}, format="json").json()["reason"] == "used_up"
+    assert (
+        api_client.post("/api/v1/coupons/validate/", {"code": code, "amount": 4000, "currency": "EUR"}, format="json").json()[
+            "reason"
+        ]
+        == "used_up"
+    )
 
 
 def test_campaign_bad_input_creates_nothing(admin_client):

@@ -169,7 +169,9 @@ def test_staff_reads_and_updates_by_code(staff_api):
     assert staff_api.get("/api/v1/coupons/vip20/").json()["minimums"] == [
         {"currency": "EUR", "amount": 5000}, {"currency": "XOF", "amount": 32798},
     ]  # fmt: skip
-    response = staff_api.patch("/api/v1/coupons/VIP20/", {"max_uses": 80, "minimums": [{"currency": "EUR", "amount": 4000}]}, format="json")
+    response = staff_api.patch(
+        "/api/v1/coupons/VIP20/", {"max_uses": 80, "minimums": [{"currency": "EUR", "amount": 4000}]}, format="json"
+    )
     assert response.status_code == 200, response.json()
     coupon = Coupon.objects.get(code="VIP20")
     assert coupon.max_uses == 80
@@ -177,6 +179,9 @@ def test_staff_reads_and_updates_by_code(staff_api):
     assert staff_api.patch("/api/v1/coupons/VIP20/", {"percent_off": "150"}, format="json").status_code == 400
     assert Coupon.objects.get(code="VIP20").percent_off == 20
     assert staff_api.get("/api/v1/coupons/NOPE/").status_code == 404
+    Coupon.objects.filter(code="VIP20").update(uses=12)
+    response = staff_api.patch("/api/v1/coupons/vip20/", {"max_uses": 10}, format="json")
+    assert response.status_code == 400 and "max_uses" in response.json()["error"]["fields"]
 
 
 def test_delete_only_a_coupon_never_used(staff_api, organization):
@@ -197,7 +202,9 @@ def test_deactivate(staff_api, organization):
     assert services.validate(code="VIP20", organization=organization, amount=9000, currency="EUR").reason == "inactive"
 
 
-def test_usages_are_paginated_with_a_fixed_number_of_queries(staff_api, organization, other_organization, django_assert_max_num_queries):
+def test_usages_are_paginated_with_a_fixed_number_of_queries(
+    staff_api, organization, other_organization, django_assert_max_num_queries
+):
     for n in range(30):
         reserve("PROMO5", organization, str(n))
     with django_assert_max_num_queries(4):
