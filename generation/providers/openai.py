@@ -13,6 +13,9 @@ from generation.providers import http
 from generation.providers.base import Capability, ModelPrice, OutputFile, PriceTable, Provider, Result
 from generation.providers.openai_compat import chat_completions, is_refusal
 
+# Image models can take well over a minute for one picture.
+IMAGE_TIMEOUT = 180
+
 PRICES = PriceTable(
     read_on=date(2026, 11, 21),
     source="https://openai.com/api/pricing/",
@@ -78,7 +81,13 @@ class OpenAIProvider(Provider):
         for index, body in enumerate(requests):
             report(10 + 80 * index // len(requests))
             data = http.request(
-                self, "POST", f"{self._base()}/images/generations", headers=self._headers(), json=body, refusal=is_refusal
+                self,
+                "POST",
+                f"{self._base()}/images/generations",
+                headers=self._headers(),
+                json=body,
+                refusal=is_refusal,
+                timeout=IMAGE_TIMEOUT,
             ).json()
             for item in data.get("data", []):
                 content = base64.b64decode(item["b64_json"]) if item.get("b64_json") else http.fetch(self, item["url"])
