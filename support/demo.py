@@ -13,13 +13,19 @@ from support import services
 from support.models import AGENTS_GROUP, LEADS_GROUP, CannedReply, ContactRequest, Ticket
 
 CANNED_REPLIES = [
-    ("Greeting", "Hello {customer_name},\n\nThank you for writing to us about {ticket_number}. We are looking into it now.\n\n{agent_name}"),
+    (
+        "Greeting",
+        "Hello {customer_name},\n\nThanks for writing to us about {ticket_number}. We are looking into it now.\n\n{agent_name}",
+    ),
     (
         "Ask for details",
         "Hello {customer_name},\n\nCould you send us the exact error message and a screenshot? "
         "You can attach them to your reply on {ticket_number}.\n\n{agent_name}",
     ),
-    ("Fixed", "Hello {customer_name},\n\nThe problem behind {ticket_number} is fixed. Could you check on your side?\n\n{agent_name}"),
+    (
+        "Fixed",
+        "Hello {customer_name},\n\nThe problem behind {ticket_number} is fixed. Could you check on your side?\n\n{agent_name}",
+    ),
 ]
 
 
@@ -73,7 +79,9 @@ def seed(log):
     if not existed:
         services.agent_reply(ticket=ticket, agent=agent, body="Customer updated the VAT number yesterday.", internal=True)
         services.agent_reply(
-            ticket=ticket, agent=agent, ask_customer=True,
+            ticket=ticket,
+            agent=agent,
+            ask_customer=True,
             body="Hello Alice, could you confirm the VAT number you expect? We will reissue the invoice.",
         )
 

@@ -318,7 +318,9 @@ def _refuse_if_closed(ticket):
 
 
 def _locked(ticket):
-    return Ticket.objects.select_for_update(of=("self",)).select_related("requester", "assignee", "organization").get(pk=ticket.pk)
+    # Lock the ticket row only: PostgreSQL refuses FOR UPDATE on the nullable side of a join.
+    tickets = Ticket.objects.select_for_update(of=("self",)).select_related("requester", "assignee", "organization")
+    return tickets.get(pk=ticket.pk)
 
 
 # --- status changes (one function per transition, all through `_move`) ---------------------------
