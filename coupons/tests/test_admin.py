@@ -126,3 +126,21 @@ def test_usage_ledger_is_read_only(admin_client, organization):
     assert usage.status == "reserved"
     export = admin_client.post("/admin/coupons/couponusage/", {"action": "export_csv", "_selected_action": [usage.pk]})
     assert export.content.decode().splitlines()[1].startswith("VIP20,Alice Studio,")
+
+
+def test_add_and_campaign_pages_render(admin_client):
+    assert admin_client.get(f"{CHANGELIST}add/").status_code == 200
+    assert "Campaign batch" in admin_client.get(CHANGELIST).content.decode()
+    assert admin_client.get(f"{CHANGELIST}campaign/").status_code == 200
+
+
+def test_admin_saves_codes_upper_case_and_refuses_bad_terms(admin_client):
+    base = {
+        "name": "Autumn", "discount_type": "percentage", "valid_from_0": "2026-01-01", "valid_from_1": "00:00:00",
+        "max_uses": 0, "max_uses_per_organization": 0, "eligibility": "all", "duration": "once", "is_active": "on",
+        "minimums-TOTAL_FORMS": 0, "minimums-INITIAL_FORMS": 0, "usages-TOTAL_FORMS": 0, "usages-INITIAL_FORMS": 0,
+    }  # fmt: skip
+    refused = admin_client.post(f"{CHANGELIST}add/", {**base, "code": "autumn", "percent_off": "0"})
+    assert refused.status_code == 200 and "percent_off" in refused.context["adminform"].form.errors
+    assert admin_client.post(f"{CHANGELIST}add/", {**base, "code": "autumn", "percent_off": "15"}).status_code == 302
+    assert Coupon.objects.filter(code="AUTUMN").exists()
