@@ -46,7 +46,7 @@ return taken
 
 
 def counter_key(org_id, metric, month):
-    return f"usage:c:{org_id}:{metric}:{month:%Y%m}"
+    return f"usage:c:{org_id}:{metric}:{month.year}{month.month:02d}"
 
 
 def parse_key(key):
@@ -69,11 +69,12 @@ class RedisCounters:
     def _k(self, name):
         return cache.make_key(name)
 
-    def add(self, key, amount):
-        full = self._k(key)
+    def add(self, amounts):
+        """{key: amount} in one round trip."""
         pipe = self.redis.pipeline(transaction=False)
-        pipe.incrby(full, amount)
-        pipe.sadd(self._k(_DIRTY), full)
+        for key, amount in amounts.items():
+            pipe.incrby(self._k(key), amount)
+        pipe.sadd(self._k(_DIRTY), *[self._k(key) for key in amounts])
         pipe.execute()
 
     def peek(self, key):
@@ -116,13 +117,14 @@ class LocalCounters:
         self._lock = threading.Lock()
         self._dirty = set()
 
-    def add(self, key, amount):
-        try:
-            cache.incr(key, amount)
-        except ValueError:
-            cache.add(key, 0, timeout=None)
-            cache.incr(key, amount)
-        self._dirty.add(key)
+    def add(self, amounts):
+        for key, amount in amounts.items():
+            try:
+                cache.incr(key, amount)
+            except ValueError:
+                cache.add(key, 0, timeout=None)
+                cache.incr(key, amount)
+            self._dirty.add(key)
 
     def peek(self, key):
         return cache.get(key) or 0
@@ -160,5 +162,12 @@ def _redis():
     return RedisCounters()
 
 
+_chosen = []
+
+
 def store():
-    return _redis() if using_redis() else _local
+    """The process's counter store, chosen from the settings once (finding the cache costs more
+    than counting a request)."""
+    if not _chosen:
+        _chosen.append(_redis() if using_redis() else _local)
+    return _chosen[0]

@@ -48,9 +48,7 @@ def record(*, organization, metric, amount=1):
 def record_for(organization_id, amounts):
     """Count several counters of one organization by id (the middleware: no organization row)."""
     month = selectors.month_start()
-    counters = store()
-    for metric, amount in amounts.items():
-        counters.add(counter_key(organization_id, metric, month), amount)
+    store().add({counter_key(organization_id, metric, month): amount for metric, amount in amounts.items()})
 
 
 def _add_to_record(organization_id, metric, month, amount):
