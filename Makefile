@@ -35,9 +35,11 @@ seed: migrate
 run: seed
 	PORT=$(PORT) $(PY) manage.py run_all
 
+# Browser tests run in a pytest process of their own (see conftest.py).
 test: install-dev
 	bin/install-system-deps
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+	$(PY) -m pytest -m browser $(PYTEST_ARGS)
 
 lint: install-dev
 	$(PY) -m ruff check .

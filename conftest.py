@@ -15,6 +15,24 @@ def pytest_configure(config):
     os.environ.setdefault("TESTING", "true")
 
 
+def pytest_collection_modifyitems(items):
+    """Transactional tests end by flushing the database, which would also erase the rows that data
+    migrations create (groups, price tables, default coupons, SLA targets) for every later test.
+    Serialized rollback restores them after each such test.
+
+    Tests using the browser `page` are marked `browser`: `make test` runs them in a pytest run of
+    their own, because Playwright's sync API switches the context Django keeps connections in."""
+    for item in items:
+        if "page" in item.fixturenames:
+            item.add_marker(pytest.mark.browser)
+        marker = item.get_closest_marker("django_db")
+        kwargs = dict(marker.kwargs) if marker else {}
+        transactional = kwargs.get("transaction") or {"transactional_db", "live_server"} & set(item.fixturenames)
+        if transactional and "serialized_rollback" not in kwargs:
+            kwargs.update(transaction=True, serialized_rollback=True)
+            item.add_marker(pytest.mark.django_db(*(marker.args if marker else ()), **kwargs), append=False)
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.CELERY_TASK_ALWAYS_EAGER = True
@@ -121,18 +139,23 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def _browser():
+    """Chromium for one test module. Module scope, because Playwright's sync API keeps an event
+    loop running in this thread, which async tests collected later must not find."""
     if not os.path.exists(CHROMIUM):
         pytest.skip("Debian's chromium is not installed (bin/install-system-deps installs it where apt-get can run)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
-    # between page actions are still synchronous and safe.
+    # The ORM calls the tests make between page actions are synchronous and safe, but Django
+    # sees Playwright's running loop and would refuse them.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
+    try:
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            yield browser
+            browser.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ from celery.exceptions import Retry
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.core import mail
-from django.test import override_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.tests.factories import MembershipFactory, UserFactory
@@ -14,7 +13,6 @@ from notifications.services import notify
 from notifications.tasks import deliver_email
 
 ORIGIN = (b"origin", b"http://localhost")
-IN_MEMORY = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 
 async def socket_for(user):
@@ -29,7 +27,6 @@ def _kinds():
 
 
 @pytest.mark.django_db(transaction=True)
-@override_settings(CHANNEL_LAYERS=IN_MEMORY)
 async def test_a_notification_reaches_its_recipient_socket_and_no_one_else():
     alice, bob = await sync_to_async(UserFactory)(), await sync_to_async(UserFactory)()
     alice_ws, bob_ws = await socket_for(alice), await socket_for(bob)
@@ -47,7 +44,6 @@ async def test_a_notification_reaches_its_recipient_socket_and_no_one_else():
 
 
 @pytest.mark.django_db(transaction=True)
-@override_settings(CHANNEL_LAYERS=IN_MEMORY)
 async def test_anonymous_and_forged_token_sockets_are_refused():
     anonymous = WebsocketCommunicator(application, "/ws/notifications/", headers=[ORIGIN])
     connected, code = await anonymous.connect()
@@ -58,7 +54,6 @@ async def test_anonymous_and_forged_token_sockets_are_refused():
 
 
 @pytest.mark.django_db(transaction=True)
-@override_settings(CHANNEL_LAYERS=IN_MEMORY)
 async def test_a_socket_from_a_foreign_origin_is_refused():
     user = await sync_to_async(UserFactory)()
     ws = await socket_for(user)
@@ -68,7 +63,6 @@ async def test_a_socket_from_a_foreign_origin_is_refused():
 
 
 @pytest.mark.django_db(transaction=True)
-@override_settings(CHANNEL_LAYERS=IN_MEMORY)
 async def test_the_browser_session_cookie_authenticates_the_socket(client):
     user = await sync_to_async(UserFactory)()
     await sync_to_async(client.force_login)(user)
