@@ -133,6 +133,9 @@ class TicketAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # tickets are kept (stats, storage counted for attachments): close them instead
+
     @admin.display(description="Agent page")
     def agent_page(self, ticket):
         return format_html('<a href="{}">Reply, note, assign →</a>', reverse("support:agent_ticket", args=[ticket.pk]))

@@ -18,6 +18,7 @@ urlpatterns = [
     path("agent/bulk/", views.bulk_action, name="bulk_action"),
     path("agent/stats/", views.stats, name="stats"),
     path("agent/tickets/<int:pk>/", views.agent_ticket, name="agent_ticket"),
+    path("agent/tickets/<int:pk>/messages/", views.agent_ticket_messages, name="agent_ticket_messages"),
     path("agent/tickets/<int:pk>/canned/", views.canned_reply, name="canned_reply"),
     path("agent/tickets/<int:pk>/reply/", views.agent_reply, name="agent_reply"),
     path("agent/tickets/<int:pk>/assign/", views.agent_assign, name="agent_assign"),

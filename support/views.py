@@ -150,7 +150,11 @@ def ticket_detail(request, number):
 def ticket_messages(request, number):
     """The conversation alone: the page reloads it when a live event says something was added."""
     ticket = _customer_ticket(request, number)
-    context = {"ticket": ticket, "conversation": selectors.conversation(ticket, include_internal=False), "live": True}
+    context = {
+        "ticket": ticket,
+        "conversation": selectors.conversation(ticket, include_internal=False),
+        "live_url": request.path,
+    }
     return render(request, "support/partials/conversation.html", context)
 
 
@@ -317,6 +321,15 @@ def agent_ticket(request, pk):
         "now": timezone.now(),
     }
     return render(request, "support/agent/ticket.html", context)
+
+
+@staff_required
+@require_GET
+def agent_ticket_messages(request, pk):
+    """The agent's view of the conversation (notes included), reloaded on live events."""
+    ticket = _agent_ticket(pk)
+    context = {"ticket": ticket, "conversation": selectors.conversation(ticket, include_internal=True), "live_url": request.path}
+    return render(request, "support/partials/conversation.html", context)
 
 
 @staff_required

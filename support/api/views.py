@@ -90,7 +90,7 @@ class TicketViewSet(
 
     @extend_schema(methods=["GET"], responses=MessageSerializer(many=True), summary="The ticket's public messages")
     @extend_schema(methods=["POST"], request=MessageCreateSerializer, responses={201: MessageSerializer}, summary="Reply")
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], filter_backends=[])
     def messages(self, request, pk=None):
         ticket = self.get_object()
         if request.method == "GET":

@@ -181,3 +181,28 @@ def test_queue_filters_by_assignee(agent_client, organization, user, agent, othe
     services.assign(ticket=theirs, assignee=other_agent, by=agent)
     page = agent_client.get(f"/support/agent/?assignee={other_agent.pk}").content.decode()
     assert "For Kim" in page and "For Sam" not in page
+
+
+@pytest.mark.django_db
+def test_live_conversation_partials(client_user, agent_client, organization, user, agent, pushes, run_on_commit):
+    ticket = open_ticket(organization=organization, requester=user)
+    with run_on_commit(execute=True):
+        services.agent_reply(ticket=ticket, agent=agent, body="A note", internal=True)
+        services.customer_reply(ticket=ticket, user=user, body="Any news?")
+        services.resolve(ticket=ticket, agent=agent)
+    # The sockets are told which ticket changed; each page then reloads what its reader may see.
+    assert {"type": "support.message", "ticket": ticket.pk} == {
+        k: v
+        for k, v in next(p for uid, p in pushes if uid == agent.pk and p["type"] == "support.message").items()
+        if k in ("type", "ticket")
+    }
+    assert any(
+        uid == user.pk and p == {"type": "support.status", "ticket": ticket.pk, "number": ticket.number, "status": "resolved"}
+        for uid, p in pushes
+    )
+    customer_part = client_user.get(f"/support/tickets/{ticket.number}/messages/").content.decode()
+    assert "Any news?" in customer_part and "A note" not in customer_part
+    assert f'data-url="/support/tickets/{ticket.number}/messages/"' in customer_part
+    agent_part = agent_client.get(f"/support/agent/tickets/{ticket.pk}/messages/").content.decode()
+    assert "Any news?" in agent_part and "A note" in agent_part
+    assert client_user.get(f"/support/agent/tickets/{ticket.pk}/messages/").status_code == 403

@@ -1,5 +1,5 @@
-// The customer's ticket page reloads its conversation when the notification socket announces a
-// new public message or a status change on this ticket (the server renders what the customer may see).
+// A ticket page (customer or agent) reloads its conversation when the notification socket announces a
+// new message or a status change on this ticket (the server renders only what that reader may see).
 (function () {
   "use strict";
   function thread() { return document.querySelector("[data-ticket-live]"); }
