@@ -222,10 +222,19 @@ def start_waiting_jobs(*, organization):
 
 
 def _dispatch(job):
+    """Queue the job's task (after commit). A broker that is down fails the job at once, with
+    its refund, rather than leaving it for the sweeper."""
+    from kombu.exceptions import OperationalError
+
     from generation.tasks import run_job
 
     limit = TIME_LIMITS[job.kind]
-    result = run_job.apply_async(args=[job.pk], time_limit=limit, soft_time_limit=limit - 15)
+    try:
+        result = run_job.apply_async(args=[job.pk], time_limit=limit, soft_time_limit=limit - 15)
+    except OperationalError as exc:
+        logger.error("job_dispatch_failed job=%s error=%s", job.pk, exc)
+        fail_job(job=job, code="queue_unavailable", message="The job queue is unavailable right now; please try again shortly.")
+        return
     GenerationJob.objects.filter(pk=job.pk).update(task_id=result.id or "")
 
 

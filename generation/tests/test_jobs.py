@@ -239,3 +239,17 @@ def test_a_plan_without_job_slots_is_refused(funded, user, no_dispatch, plan_lim
     with pytest.raises(QuotaExceeded):
         submit(funded, user)
     assert not GenerationJob.objects.exists() and balance(funded) == 10
+
+
+def test_a_broker_outage_fails_the_job_at_once_with_its_refund(funded, user, monkeypatch, run_on_commit):
+    from kombu.exceptions import OperationalError
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Connection refused")
+
+    monkeypatch.setattr("generation.tasks.run_job.apply_async", broker_down)
+    with run_on_commit(execute=True):
+        job = submit(funded, user)
+    job.refresh_from_db()
+    assert (job.status, job.error_code) == (JobStatus.FAILED, "queue_unavailable")
+    assert balance(funded) == 10
