@@ -59,3 +59,12 @@ def test_admin_pages_open(admin_client):
     for name in ("product", "category", "cart", "order"):
         assert admin_client.get(reverse(f"admin:catalog_{name}_changelist")).status_code == 200
     assert admin_client.get(reverse("admin:catalog_product_change", args=[Product.objects.get().pk])).status_code == 200
+
+
+def test_demo_services_are_commissions_generation_accepts():
+    from generation import params, providers
+
+    demo.seed(log=lambda line: None)
+    for product in Product.objects.filter(kind="service"):
+        prompt, cleaned = params.validate(product.job_kind, product.job_prompt, product.job_params)
+        providers.choosable(product.job_provider).validate(product.job_kind, product.job_model, cleaned)
