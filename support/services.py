@@ -274,7 +274,7 @@ def _tell_status(ticket, *, side, source):
             template="support/emails/ticket_status",
             kind="support_status",
             link=link,
-            context={"previous": Status(source).label, "for_agent": side == "agents"},
+            context={"previous": Status(source).label, "for_agent": side == "agents", "reopen_days": conf.REOPEN_WINDOW.days},
         )
 
 
@@ -298,7 +298,8 @@ def _add_message(ticket, *, author, author_type, body, internal=False, uploads=(
         total += upload.size
     if total:
         organization = ticket.organization
-        transaction.on_commit(lambda: _count_storage(organization, total))
+        # After commit, and robust: the message is saved either way; a failed count is logged.
+        transaction.on_commit(lambda: _count_storage(organization, total), robust=True)
     return message
 
 
