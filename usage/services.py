@@ -83,9 +83,11 @@ def _apply_batch(token, batch):
     try:
         with transaction.atomic():
             UsageFlush.objects.create(token=token, counters=len(batch))
-            for key, value in sorted(batch.items()):
-                org_id, metric, month = parse_key(key)
-                if Organization.objects.filter(pk=org_id).exists():
+            parsed = sorted(parse_key(key) + (value,) for key, value in batch.items())
+            # Counts of a since-deleted organization are dropped with it.
+            existing = set(Organization.objects.filter(pk__in={p[0] for p in parsed}).values_list("pk", flat=True))
+            for org_id, metric, month, value in parsed:
+                if org_id in existing:
                     _add_to_record(org_id, metric, month, value)
     except IntegrityError:
         logger.info("usage_flush_skipped token=%s reason=already_applied", token)

@@ -9,10 +9,10 @@ from usage.models import AddonPurchase, Metric, UsageRecord
 @pytest.mark.django_db
 def test_demo_is_idempotent_and_gives_alice_a_paid_storage_addon(monkeypatch):
     monkeypatch.undo()  # billing's real plans: Alice is on Pro
-    for _ in range(2):
-        accounts_demo.seed(log=lambda *a: None)
-        billing_demo.seed(log=lambda *a: None)
-        demo.seed(log=lambda *a: None)
+    accounts_demo.seed(log=lambda *a: None)
+    billing_demo.seed(log=lambda *a: None)
+    demo.seed(log=lambda *a: None)
+    demo.seed(log=lambda *a: None)
     purchase = AddonPurchase.objects.get()
     assert (purchase.organization.slug, purchase.status) == ("alice-studio", "active")
     assert UsageRecord.objects.filter(organization=purchase.organization, metric=Metric.TRAFFIC_BYTES).count() == 12
