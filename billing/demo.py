@@ -4,7 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from accounts.models import Organization
-from billing import services
+from billing import payments, services
 from billing.models import Plan, PlanPrice
 
 GB = 1024**3
@@ -138,6 +138,7 @@ def _alice():
         ],
     )
     _render(extra)
+    payments.add_payment_method(organization=org, provider="sandbox", details={"card_number": "4242424242424242"})
 
 
 def _bob():

@@ -38,3 +38,61 @@ def test_twenty_concurrent_finalizations_get_gapless_numbers(organization):
     assert sequences == list(range(1, 21))
     numbers = set(Invoice.objects.values_list("number", flat=True))
     assert len(numbers) == 20 and all(n.endswith(f"{s:06d}") for n, s in zip(sorted(numbers), sequences, strict=True))
+
+
+def _in_threads(count, work):
+    barrier = threading.Barrier(count)
+    results, errors = [], []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(work())
+        except Exception as exc:  # collected and asserted by the caller
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
+
+
+def test_same_idempotency_key_twice_at_once_makes_one_payment(organization):
+    from billing import payments
+    from billing.models import Payment
+
+    inv = invoice(organization)
+    results, errors = _in_threads(
+        2,
+        lambda: payments.pay_invoice(
+            organization=organization,
+            invoice=inv,
+            provider="sandbox",
+            details={"card_number": "4000002760003184"},
+            idempotency_key="same-key",
+        ),
+    )
+    assert errors == []
+    assert Payment.objects.count() == 1
+    assert {payment.pk for payment, _ in results} == {Payment.objects.get().pk}
+    assert sorted(replayed for _, replayed in results) == [False, True]
+
+
+def test_two_different_payments_at_once_one_wins(organization):
+    from billing import payments
+    from billing.models import Payment
+    from core.errors import Conflict
+
+    inv = invoice(organization)
+    results, errors = _in_threads(
+        2,
+        lambda: payments.pay_invoice(
+            organization=organization, invoice=inv, provider="sandbox", details={"card_number": "4000002760003184"}
+        ),
+    )
+    assert len(results) == 1 and len(errors) == 1 and isinstance(errors[0], Conflict)
+    assert Payment.objects.count() == 1

@@ -16,6 +16,7 @@ def test_demo_is_idempotent_and_gives_every_page_something():
     alice = Invoice.objects.filter(organization__slug="alice-studio")
     assert sorted(alice.values_list("status", flat=True)) == ["open", "paid"]
     assert all(inv.pdf_file for inv in alice)
+    assert alice.first().organization.payment_methods.get().last4 == "4242"
     assert selectors.current_plan(organization=alice.first().organization).code == "pro-monthly"
     bob = Invoice.objects.get(organization__slug="bob-digital")
     assert bob.currency == "XOF" and bob.status == "open"

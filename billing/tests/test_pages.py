@@ -119,3 +119,47 @@ def test_admin_pages_and_actions(admin_client_2fa, organization, pro):
     client.post("/admin/billing/invoice/", {"action": "void", "_selected_action": [inv.pk]})
     inv.refresh_from_db()
     assert inv.status == "void" and inv.amount_credited == inv.total
+
+
+def test_admin_refund_full_then_refused(admin_client_2fa, organization, run_on_commit):
+    from billing import payments
+    from billing.models import Payment, WebhookEvent
+
+    inv = invoice(organization)
+    with run_on_commit(execute=True):
+        payments.pay_invoice(
+            organization=organization, invoice=inv, provider="sandbox", details={"card_number": "4242424242424242"}
+        )
+    payment = Payment.objects.get()
+    client = admin_client_2fa
+    for url in (
+        "/admin/billing/payment/",
+        f"/admin/billing/payment/{payment.pk}/change/",
+        "/admin/billing/webhookevent/",
+        f"/admin/billing/webhookevent/{WebhookEvent.objects.get().pk}/change/",
+        "/admin/billing/paymentmethod/",
+    ):
+        assert client.get(url).status_code == 200, url
+    response = client.post(f"/admin/billing/payment/{payment.pk}/refund/", {"amount": "5.00", "reason": "Partial"})
+    assert response.status_code == 302
+    client.post(f"/admin/billing/payment/{payment.pk}/refund/", {"amount": "", "reason": "The rest"})
+    payment.refresh_from_db()
+    assert payment.status == "refunded" and payment.refunds.count() == 2
+    response = client.post(f"/admin/billing/payment/{payment.pk}/refund/", {"amount": "1", "reason": "More"})
+    assert "Only a succeeded payment" in response.content.decode() or "At most" in response.content.decode()
+    assert payment.refunds.count() == 2
+
+
+def test_overview_shows_subscription_invoices_payments_and_methods(client_user, organization, pro, run_on_commit):
+    from billing import payments
+
+    services.subscribe(organization=organization, plan=pro)
+    inv = Invoice.objects.get()
+    payments.add_payment_method(organization=organization, provider="sandbox", details={"card_number": "4242424242424242"})
+    with run_on_commit(execute=True):
+        payments.pay_invoice(
+            organization=organization, invoice=inv, provider="sandbox", details={"card_number": "4000000000000002"}
+        )
+    body = client_user.get(reverse("billing:overview")).content.decode()
+    for expected in ("Pro", inv.number, "•••• 4242", "Failed", "declined"):
+        assert expected in body, expected
