@@ -12,7 +12,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 
 from core.errors import NotFound
-from support.models import ACTIVE_STATUSES, Category, Priority, Status, Ticket, TicketAttachment, TicketMessage
+from support.models import ACTIVE_STATUSES, Category, ContactRequest, Priority, Status, Ticket, TicketAttachment, TicketMessage
 
 QUEUE_VIEWS = {
     "active": "All active",
@@ -127,6 +127,7 @@ def queue_counts(*, agent):
         "mine": active.filter(assignee=agent).count(),
         "breached": active.filter(breached_condition(now)).count(),
         "waiting": active.filter(status=Status.WAITING).count(),
+        "contact_requests": ContactRequest.objects.filter(status=ContactRequest.Status.NEW).count(),
     }
 
 
