@@ -1,9 +1,9 @@
 """Every write of the storefront: carts, placing an order (checkout), and the order's
 transitions pending → paid → fulfilled, or canceled / refunded.
 
-Billing and generation are reached only through their contract functions (docs/architecture.md);
-they are imported where they are used because those apps load after this one and call back
-into it (the paid and voided handlers registered in CatalogConfig.ready()).
+Billing and generation are reached only through their functions (docs/architecture.md), imported
+inside the functions that use them: CatalogConfig.ready() imports this module, and it must not
+depend on the order in which the other apps' modules load.
 """
 
 import logging

@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from billing.selectors import invoice_for, pay_url
 from catalog import selectors, services
 from catalog.filters import ProductFilter
 from catalog.models import Order, Product
@@ -130,8 +131,6 @@ class CheckoutForm(forms.Form):
 
 @organization_required
 def checkout(request):
-    from billing.selectors import pay_url
-
     organization = request.organization
     cart = _cart(request)
     totals, unavailable = selectors.cart_totals(cart=cart, currency=organization.currency)
@@ -155,8 +154,6 @@ def checkout(request):
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect("catalog:checkout")
-        from billing.selectors import invoice_for
-
         messages.success(request, f"Order {order.number} is placed: pay its invoice to receive it.")
         return redirect(pay_url(invoice_for(organization=organization, pk=order.invoice_id)))
     return render(
@@ -181,8 +178,6 @@ def _order(request, pk):
 
 @organization_required
 def order_detail(request, pk):
-    from billing.selectors import invoice_for, pay_url
-
     order = _order(request, pk)
     invoice = None
     if order.invoice_id:

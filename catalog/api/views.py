@@ -10,6 +10,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from accounts.selectors import resolve_organization
+from billing.selectors import invoice_for, pay_url
 from catalog import selectors, services
 from catalog.api import serializers
 from catalog.filters import ProductFilter
@@ -140,8 +141,6 @@ class Checkout(CartMixin, generics.GenericAPIView):
 
     @extend_schema(responses={201: serializers.CheckoutResultSerializer})
     def post(self, request):
-        from billing.selectors import invoice_for, pay_url
-
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         details = {**services.billing_defaults(self.organization, request.user), **data.validated_data}

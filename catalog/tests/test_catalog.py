@@ -150,3 +150,12 @@ def test_visitors_switch_currency_and_it_is_remembered(client, shelf):
     client.get(reverse("catalog:catalog"), {"currency": "XOF"})
     products = client.get(reverse("catalog:catalog"), {"search": "ebook number 1", "ordering": "price"}).context["products"]
     assert (products[0].slug, products[0].price) == ("ebook-1", 6500)
+
+
+@pytest.mark.parametrize("count", [2, 12])
+def test_home_keeps_a_fixed_number_of_queries(client, django_assert_max_num_queries, count):
+    parent = CategoryFactory()
+    CategoryFactory(parent=parent)
+    ProductFactory.create_batch(count, category=parent, is_featured=True)
+    with django_assert_max_num_queries(3):  # featured products, categories and their children
+        assert client.get("/").status_code == 200
