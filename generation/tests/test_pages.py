@@ -132,3 +132,13 @@ def test_chat_page_keeps_the_conversation_history(client_user, funded, user, mon
     page = client_user.get(reverse("generation:conversation", args=[job.conversation_id])).content.decode()
     assert "Hi, I am Alice" in page and "Hello, Alice!" in page and "5 tokens in" in page
     assert f'name="conversation" value="{job.conversation_id}"' in page
+
+
+def test_studio_query_count_does_not_grow_with_jobs(client_user, funded, user, django_assert_max_num_queries):
+    make_job(funded, user)
+    with django_assert_max_num_queries(14):
+        client_user.get(reverse("generation:studio"))
+    for _ in range(4):
+        make_job(funded, user)
+    with django_assert_max_num_queries(14):
+        assert client_user.get(reverse("generation:studio")).content.decode().count('class="card job-card"') == 5
