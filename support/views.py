@@ -37,10 +37,13 @@ PAGE_SIZE = 20
 
 
 def staff_required(view):
+    """Support staff: active staff with the support permissions (the support groups, or superusers)."""
+
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not (request.user.is_staff and request.user.is_active):
+        user = request.user
+        if not (user.is_staff and user.is_active and user.has_perm("support.view_ticket")):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

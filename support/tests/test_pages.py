@@ -206,3 +206,9 @@ def test_live_conversation_partials(client_user, agent_client, organization, use
     agent_part = agent_client.get(f"/support/agent/tickets/{ticket.pk}/messages/").content.decode()
     assert "Any news?" in agent_part and "A note" in agent_part
     assert client_user.get(f"/support/agent/tickets/{ticket.pk}/messages/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_staff_outside_the_support_groups_cannot_open_the_queue(client, staff_user):
+    client.force_login(staff_user)
+    assert client.get("/support/agent/").status_code == 403
