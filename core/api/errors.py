@@ -50,6 +50,9 @@ def exception_handler(exc, context):
         response.status_code = status.HTTP_400_BAD_REQUEST
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        specific = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
+        if isinstance(specific, str) and specific not in ("error", "invalid"):
+            code = specific  # e.g. "no_active_account" rather than the generic "authentication_failed"
         # simplejwt puts a dict in detail ({"detail": ..., "code": ..., "messages": [...]}).
         if isinstance(detail, dict):
             code = str(detail.get("code", code))
