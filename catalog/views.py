@@ -84,13 +84,21 @@ def cart(request):
 @require_POST
 @domain_errors_to_messages
 def cart_add(request):
-    item = services.add_item(
-        cart=_cart(request, create=True),
-        product_slug=request.POST.get("product", ""),
-        quantity=request.POST.get("quantity", "1"),
-        brief=request.POST.get("brief", ""),
-        currency=_currency(request),
-    )
+    """Add to the cart: a page redirects to the cart; htmx (a product card) gets a line of status."""
+    try:
+        item = services.add_item(
+            cart=_cart(request, create=True),
+            product_slug=request.POST.get("product", ""),
+            quantity=request.POST.get("quantity", "1"),
+            brief=request.POST.get("brief", ""),
+            currency=_currency(request),
+        )
+    except DomainError as exc:
+        if not request.htmx:
+            raise
+        return render(request, "catalog/_cart_added.html", {"error": exc.message})
+    if request.htmx:
+        return render(request, "catalog/_cart_added.html", {"item": item, "count": selectors.cart_quantity(item.cart)})
     messages.success(request, f"{item.product.name} is in your cart.")
     return redirect("catalog:cart")
 

@@ -178,3 +178,13 @@ def test_merge_never_exceeds_the_maximum():
     CartItem.objects.create(cart=target, product=product, quantity=60)
     services.merge_carts(source=source, target=target)
     assert target.items.get().quantity == services.MAX_QUANTITY
+
+
+def test_adding_from_a_product_card_with_htmx_answers_a_status_line(client):
+    ProductFactory(slug="pack")
+    ProductFactory(slug="gone", stock=0)
+    added = client.post(reverse("catalog:cart_add"), {"product": "pack", "quantity": "2"}, HTTP_HX_REQUEST="true")
+    assert "View the cart (2)" in added.content.decode()
+    refused = client.post(reverse("catalog:cart_add"), {"product": "gone"}, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 200 and "sold out" in refused.content.decode()
+    assert CartItem.objects.get().quantity == 2

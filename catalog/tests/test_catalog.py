@@ -159,3 +159,10 @@ def test_home_keeps_a_fixed_number_of_queries(client, django_assert_max_num_quer
     ProductFactory.create_batch(count, category=parent, is_featured=True)
     with django_assert_max_num_queries(3):  # featured products, categories and their children
         assert client.get("/").status_code == 200
+
+
+def test_a_service_page_asks_for_the_brief(client):
+    from catalog.tests.factories import ServiceProductFactory
+
+    ServiceProductFactory(slug="ebook-20")
+    assert "Your brief" in client.get(reverse("catalog:product_detail", args=["ebook-20"])).content.decode()
