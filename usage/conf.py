@@ -12,6 +12,8 @@ HARD_METRICS = frozenset(
 ALERT_LEVELS = (80, 95, 100)
 # Where each organization's files live in default_storage (generation and support write under it).
 STORAGE_PREFIX = env("USAGE_STORAGE_PREFIX", default="orgs/{org_id}/")
+# Other per-organization folders counted too (support keeps ticket attachments in its own folder).
+STORAGE_EXTRA_FOLDERS = tuple(env.list("USAGE_STORAGE_EXTRA_FOLDERS", default=["support/{org_id}/"]))
 # Folders under the organization's prefix that do not count as storage (invoices are excluded).
 STORAGE_EXCLUDED = tuple(env.list("USAGE_STORAGE_EXCLUDED", default=["invoices"]))
 # Flush batches kept for the replay check, then pruned.

@@ -48,6 +48,12 @@ def storage_prefix(organization):
     return conf.STORAGE_PREFIX.format(org_id=organization.pk)
 
 
+def storage_folders(organization):
+    """Every default_storage folder whose files count as the organization's storage."""
+    extra = [folder.format(org_id=organization.pk) for folder in conf.STORAGE_EXTRA_FOLDERS]
+    return [storage_prefix(organization), *extra]
+
+
 def is_hard(metric):
     return metric in conf.HARD_METRICS
 

@@ -166,10 +166,10 @@ def check_quota(*, organization, metric, amount):
 
 
 def storage_size(organization):
-    """Bytes under the organization's storage prefix, walking default_storage (excluded folders aside)."""
+    """Bytes in the organization's storage folders, walking default_storage (excluded folders aside)."""
     prefix = selectors.storage_prefix(organization).rstrip("/")
     excluded = {f"{prefix}/{name.strip('/')}" for name in conf.STORAGE_EXCLUDED}
-    return _folder_size(prefix, excluded)
+    return sum(_folder_size(folder.rstrip("/"), excluded) for folder in selectors.storage_folders(organization))
 
 
 def _folder_size(folder, excluded):

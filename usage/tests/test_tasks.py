@@ -12,11 +12,11 @@ from usage.models import Metric, UsageAlert
 pytestmark = pytest.mark.django_db
 
 
-def test_storage_recount_scans_the_organization_prefix_and_skips_invoices(organization, other_organization):
+def test_storage_recount_scans_the_organization_folders_and_skips_invoices(organization, other_organization):
     prefix = selectors.storage_prefix(organization)
     assert prefix == f"orgs/{organization.pk}/"
     default_storage.save(f"{prefix}generation/1/image.png", ContentFile(b"x" * 3000))
-    default_storage.save(f"{prefix}support/tickets/4/log.txt", ContentFile(b"y" * 500))
+    default_storage.save(f"support/{organization.pk}/log.txt", ContentFile(b"y" * 500))  # a ticket attachment
     default_storage.save(f"{prefix}invoices/2026/F-1.pdf", ContentFile(b"z" * 9000))
     default_storage.save(f"{selectors.storage_prefix(other_organization)}generation/9/a.png", ContentFile(b"o" * 7000))
     services.adjust_storage(organization=organization, delta_bytes=123_456)  # drifted
