@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from catalog.tests.factories import CategoryFactory, ProductFactory
+from catalog.tests.factories import CategoryFactory, ProductFactory, ServiceProductFactory
 from conftest import requires_postgres
 
 pytestmark = pytest.mark.django_db
@@ -162,7 +162,5 @@ def test_home_keeps_a_fixed_number_of_queries(client, django_assert_max_num_quer
 
 
 def test_a_service_page_asks_for_the_brief(client):
-    from catalog.tests.factories import ServiceProductFactory
-
     ServiceProductFactory(slug="ebook-20")
     assert "Your brief" in client.get(reverse("catalog:product_detail", args=["ebook-20"])).content.decode()
