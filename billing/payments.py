@@ -316,6 +316,15 @@ def process_webhook(*, event_id):
         before = payment.status
         payment = _apply(payment, status=event.status, failure_code=event.failure_code, failure_message=event.failure_message)
         outcome = f"payment {before} → {payment.status}" if payment.status != before else f"payment stays {payment.status}"
+        if event.status == "succeeded" and payment.status in ("failed", "canceled"):
+            # Final states are not reopened; money the provider took anyway is for staff to refund.
+            logger.warning("webhook_success_after_final payment=%s status=%s", payment.pk, payment.status)
+            return _close(
+                stored,
+                WebhookEvent.Status.FAILED,
+                f"provider reports success on a {payment.status} payment: reconcile and refund it at the provider",
+                payment,
+            )
         return _close(stored, WebhookEvent.Status.PROCESSED, outcome, payment)
 
 

@@ -286,3 +286,15 @@ def test_sandbox_webhook_delivery_is_signed(monkeypatch):
         with pytest.raises(Exception) as error:
             sandbox.SandboxProvider().verify_webhook(body=body, headers=headers)
     assert error.value.code == "bad_signature"
+
+
+def test_success_after_a_failure_is_flagged_for_staff(client, auth_api, organization, run_on_commit):
+    inv = invoice(organization)
+    with run_on_commit(execute=True):
+        pay(auth_api, inv, card_number="4000000000000002")
+    reference = Payment.objects.get().provider_reference
+    with run_on_commit(execute=True):
+        _sandbox_post(client, _event("evt_late", "payment.succeeded", reference))
+    late = WebhookEvent.objects.get(event_id="evt_late")
+    assert late.status == "failed" and "refund" in late.outcome
+    assert Payment.objects.get().status == "failed"
