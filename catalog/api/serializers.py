@@ -5,6 +5,11 @@ from catalog.models import Category, Order, OrderLine, Product
 from catalog.services import MAX_BRIEF, MAX_QUANTITY
 
 
+def kind_field():
+    # A plain string in the schema: an enum named "kind" would collide with billing's payment-method kinds.
+    return serializers.CharField(read_only=True, help_text="credits, digital or service")
+
+
 class StrictSerializer(serializers.Serializer):
     """Refuses fields it does not know: a price or total sent by a client is an error, never ignored
     silently nor used (prices always come from the server)."""
@@ -30,6 +35,7 @@ class MoneySerializer(serializers.Serializer):
 
 
 class ProductSerializer(serializers.ModelSerializer):
+    kind = kind_field()
     category = CategorySerializer(read_only=True)
     price = serializers.SerializerMethodField()
     sold_out = serializers.BooleanField(read_only=True)
@@ -121,6 +127,7 @@ class CheckoutSerializer(StrictSerializer):
 
 
 class OrderLineSerializer(serializers.ModelSerializer):
+    kind = kind_field()
     product = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
     class Meta:
