@@ -153,3 +153,15 @@ def test_owned_resources_list_has_a_fixed_number_of_queries(auth_api, pro, djang
 
 def test_anonymous_is_refused(api_client):
     assert api_client.get("/api/v1/usage/").status_code == 401
+
+
+def test_history_and_catalogue_lists_have_a_fixed_number_of_queries(auth_api, organization, django_assert_max_num_queries):
+    UsageRecordFactory(organization=organization, metric="traffic_bytes", month="2026-01-01", value=1)
+    with django_assert_max_num_queries(6) as few:
+        auth_api.get("/api/v1/usage/history/")
+    for month in range(2, 13):
+        UsageRecordFactory(organization=organization, metric="traffic_bytes", month=f"2025-{month:02d}-01", value=month)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert auth_api.get("/api/v1/usage/history/").json()["count"] == 12
+    with django_assert_max_num_queries(8):
+        assert auth_api.get("/api/v1/resources/available/").json()["count"] == 5
