@@ -253,15 +253,17 @@ def _notify_alert(organization, alert, pct):
         body += " Past the limit, new work is refused until you add resources or upgrade."
     else:
         body += " You can keep going; consider an add-on or a bigger plan."
-    notify(
-        organization,
-        "usage_alert",
-        title=title,
-        body=body,
-        link=reverse("usage:dashboard"),
-        context={"metric": label, "level": alert.level},
-        related=alert,
-    )
+    context = {
+        "metric": label,
+        "metric_code": alert.metric,
+        "level": alert.level,
+        "percent": pct,
+        "used": alert.used,
+        "limit": alert.limit,
+        "is_bytes": alert.metric in selectors.BYTE_METRICS,
+        "hard": selectors.is_hard(alert.metric),
+    }
+    notify(organization, "usage_alert", title=title, body=body, link=reverse("usage:dashboard"), context=context, related=alert)
     logger.info("usage_alert org=%s metric=%s level=%s", organization.pk, alert.metric, alert.level)
 
 

@@ -82,3 +82,12 @@ def test_no_projection_alert_when_the_pace_fits(organization, user):
     services.record(organization=organization, metric=Metric.GENERATION_CREDITS, amount=20)
     services.check_alerts(organization=organization)
     assert alerts(organization, Metric.GENERATION_CREDITS) == []
+
+
+def test_french_members_get_the_alert_in_french(organization, user, run_on_commit):
+    user.locale = "fr"
+    user.save()
+    with run_on_commit(execute=True):
+        services.adjust_storage(organization=organization, delta_bytes=GB * 81 // 100 + 1024**2)
+    assert mail.outbox[0].subject == "Stockage : 80 % de votre limite mensuelle utilisés"
+    assert "Vous avez utilisé" in mail.outbox[0].body and "81 %" in mail.outbox[0].body
