@@ -314,7 +314,15 @@ def process_webhook(*, event_id):
             outcome = "no payment with this reference" if payment is None else f"nothing to do for {event.event_type}"
             return _close(stored, WebhookEvent.Status.IGNORED, outcome, payment)
         before = payment.status
-        payment = _apply(payment, status=event.status, failure_code=event.failure_code, failure_message=event.failure_message)
+        try:
+            with transaction.atomic():
+                payment = _apply(
+                    payment, status=event.status, failure_code=event.failure_code, failure_message=event.failure_message
+                )
+        except DomainError as exc:
+            # e.g. the invoice was voided meanwhile: recorded on the event for staff, not retried forever.
+            logger.warning("webhook_refused event=%s code=%s", stored.event_id, exc.code)
+            return _close(stored, WebhookEvent.Status.FAILED, f"{exc.code}: {exc.message}", payment)
         outcome = f"payment {before} → {payment.status}" if payment.status != before else f"payment stays {payment.status}"
         if event.status == "succeeded" and payment.status in ("failed", "canceled"):
             # Final states are not reopened; money the provider took anyway is for staff to refund.

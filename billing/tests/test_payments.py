@@ -10,7 +10,7 @@ from billing import payments, services
 from billing.models import Payment, PaymentMethod, WebhookEvent
 from billing.providers import sandbox, signing
 from billing.tests.factories import PlanFactory, invoice
-from core.errors import InvalidTransition, NotFound, ValidationFailed
+from core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 
 pytestmark = pytest.mark.django_db
 
@@ -298,3 +298,20 @@ def test_success_after_a_failure_is_flagged_for_staff(client, auth_api, organiza
     late = WebhookEvent.objects.get(event_id="evt_late")
     assert late.status == "failed" and "refund" in late.outcome
     assert Payment.objects.get().status == "failed"
+
+
+def test_success_on_a_voided_invoice_is_recorded_not_lost(client, auth_api, organization, run_on_commit):
+    inv = invoice(organization)
+    pay(auth_api, inv, card_number="4000002760003184")
+    payment = Payment.objects.get()
+    with pytest.raises(Conflict):  # not while a payment is in progress
+        services.void_invoice(invoice=inv, reason="Order canceled")
+    payments.cancel_payment(payment=payment)
+    services.void_invoice(invoice=inv, reason="Order canceled")
+    # The provider never saw the cancellation and reports a success: simulated by putting the row back in flight.
+    Payment.objects.filter(pk=payment.pk).update(status="processing")
+    with run_on_commit(execute=True):
+        assert _sandbox_post(client, _event("evt_v", "payment.succeeded", payment.provider_reference)).status_code == 200
+    event = WebhookEvent.objects.get()
+    assert event.status == "failed" and "invoice_not_payable" in event.outcome
+    assert Payment.objects.get().status == "processing"
