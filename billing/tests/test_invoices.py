@@ -212,3 +212,16 @@ def test_no_facturx_without_buyer_vat_number(organization, run_on_commit):
     inv.refresh_from_db()
     with default_storage.open(inv.pdf_file, "rb") as handle:
         assert get_facturx_xml_from_pdf(handle.read(), check_xsd=False) == (False, False)
+
+
+def test_credit_note_pdf_and_email(organization, user, run_on_commit, mailoutbox):
+    inv = invoice(organization, [line("Pack", unit_amount=10000)])
+    with run_on_commit(execute=True):
+        note = services.issue_credit_note(invoice=inv, amount=6000, reason="Goodwill gesture")
+    note.refresh_from_db()
+    text, _ = _pdf_text(note.pdf_file)
+    flat = " ".join(text.split()).replace("\u202f", " ").replace("\xa0", " ")
+    for expected in (note.number, inv.number, "Goodwill gesture", "€50.00", "€10.00", "€60.00"):
+        assert expected in flat, expected
+    assert [m.subject for m in mailoutbox] == [f"Credit note {note.number} issued"]
+    assert mailoutbox[0].attachments[0][0] == f"{note.number}.pdf"

@@ -315,3 +315,17 @@ def test_success_on_a_voided_invoice_is_recorded_not_lost(client, auth_api, orga
     event = WebhookEvent.objects.get()
     assert event.status == "failed" and "invoice_not_payable" in event.outcome
     assert Payment.objects.get().status == "processing"
+
+
+def test_payment_lists_query_counts_do_not_grow(auth_api, organization, django_assert_max_num_queries):
+    for _ in range(6):
+        inv = invoice(organization)
+        payment, _ = payments.pay_invoice(
+            organization=organization, invoice=inv, provider="sandbox", details={"card_number": "4000002760003184"}
+        )
+        payments.cancel_payment(payment=payment)
+        payments.add_payment_method(organization=organization, provider="sandbox", details={"card_number": "4242424242424242"})
+    with django_assert_max_num_queries(6):
+        assert auth_api.get("/api/v1/billing/payments/").json()["count"] == 6
+    with django_assert_max_num_queries(6):
+        assert auth_api.get("/api/v1/billing/payment-methods/").json()["count"] == 6
