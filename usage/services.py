@@ -154,7 +154,14 @@ def check_quota(*, organization, metric, amount):
     limit = selectors.limit_for(organization=organization, metric=metric)
     if limit is None:
         return
-    used = 0 if metric == Metric.MEMORY_MB else selectors.current_usage(organization=organization, metric=metric)
+    if metric == Metric.MEMORY_MB:
+        used = 0
+    elif metric == Metric.STORAGE_BYTES and not transaction.get_autocommit():
+        # Inside the caller's transaction the storage row stays locked until it commits, so a
+        # check followed by adjust_storage() holds the limit against concurrent uploads.
+        used = UsageRecord.objects.select_for_update().get(pk=_storage_record(organization).pk).value
+    else:
+        used = selectors.current_usage(organization=organization, metric=metric)
     if used + amount <= limit:
         return
     buy = selectors.addons_raising(organization=organization, metric=metric)

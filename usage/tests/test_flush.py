@@ -102,3 +102,36 @@ def test_two_flushers_at_once_while_requests_keep_counting(organization, other_o
     assert recorded(organization) == writers * per_writer
     assert recorded(other_organization) == writers * per_writer * 2
     assert UsageFlush.objects.count() > 1  # the flushers really ran during the writes
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_uploads_cannot_pass_the_storage_limit_together(organization):
+    """Eight uploads of 300 MB race for Free's 1 GB: each checks then counts in one transaction,
+    as generation and support do; exactly three fit."""
+    from django.db import transaction
+
+    from core.errors import QuotaExceeded
+
+    accepted, refused, start = [], [], threading.Barrier(8)
+
+    def upload():
+        try:
+            start.wait()
+            with transaction.atomic():
+                services.check_quota(organization=organization, metric=Metric.STORAGE_BYTES, amount=300 * 1024**2)
+                services.adjust_storage(organization=organization, delta_bytes=300 * 1024**2)
+            accepted.append(1)
+        except QuotaExceeded:
+            refused.append(1)
+        finally:
+            connection.close()
+
+    services.adjust_storage(organization=organization, delta_bytes=1)  # the month's storage row exists
+    threads = [threading.Thread(target=upload) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert (len(accepted), len(refused)) == (3, 5)
+    assert selectors.current_usage(organization=organization, metric=Metric.STORAGE_BYTES) == 1 + 3 * 300 * 1024**2
