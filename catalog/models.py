@@ -129,6 +129,8 @@ class Cart(models.Model):
         "accounts.Organization", null=True, blank=True, on_delete=models.CASCADE, related_name="carts"
     )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="carts")
+    # Checked again by the coupons app each time the cart is priced.
+    coupon_code = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -206,6 +208,7 @@ class Order(models.Model):
     billing_address = models.TextField(blank=True)
     vat_number = models.CharField("VAT number", max_length=30, blank=True)
     payment_method = models.CharField(max_length=20, choices=PaymentMethod.choices)
+    coupon_code = models.CharField(max_length=40, blank=True)
     # Why the last delivery attempt failed (the payment stands; staff retry from the admin).
     fulfilment_error = models.CharField(max_length=255, blank=True)
     # Billing's invoice for this order (billing owns it; the id is how we link to it).

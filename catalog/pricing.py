@@ -3,7 +3,7 @@ into line amounts and totals. VAT is computed per line on the discounted amount,
 one rounding rule of core.money.percent_of."""
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from core.money import percent_of
@@ -36,10 +36,25 @@ class PricedLine:
         return self.taxable + self.vat_amount
 
 
+def allocate_discount(discount, lines):
+    """Spread a cart-wide discount over the lines in proportion to their amounts (largest
+    remainders get the leftover minor units), so the lines' discounts add up exactly."""
+    gross = sum(line.subtotal for line in lines)
+    if not discount or not gross:
+        return list(lines)
+    shares = [discount * line.subtotal // gross for line in lines]
+    by_remainder = sorted(range(len(lines)), key=lambda i: discount * lines[i].subtotal % gross, reverse=True)
+    for i in by_remainder[: discount - sum(shares)]:
+        shares[i] += 1
+    return [replace(line, discount_amount=share) for line, share in zip(lines, shares, strict=True)]
+
+
 @dataclass(frozen=True)
 class Totals:
     currency: str
     lines: list = field(default_factory=list)
+    # The promo code's check (coupons.services.CouponCheck), None when the cart has no code.
+    coupon: object = None
 
     @property
     def subtotal(self):

@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.models import Case, F, FloatField, Func, OuterRef, Prefetch, Q, Subquery, Value, When
 
 from catalog.models import Cart, CartItem, Category, Order, Product, ProductPrice
-from catalog.pricing import PricedLine, Totals
+from catalog.pricing import PricedLine, Totals, allocate_discount
 from core.errors import NotFound
 from core.money import check_currency
 
@@ -100,15 +100,17 @@ def search(queryset, text):
 # --- carts -------------------------------------------------------------------------------------
 
 
-def cart_totals(*, cart, currency):
+def cart_totals(*, cart, currency, organization):
     """The cart priced now, in `currency`: (Totals, unavailable items). Prices always come from
     the database at the time of the call; an item whose product was withdrawn or has no price in
-    the currency is listed apart and left out of the totals."""
+    the currency is listed apart and left out of the totals. A promo code is checked again by the
+    coupons app against this cart and `organization` (None for a visitor): its discount is spread
+    over the lines, or its refusal is in `Totals.coupon`."""
     if cart is None or cart.pk is None:
         return Totals(currency=currency), []
     items = (
         CartItem.objects.filter(cart=cart)
-        .select_related("product", "product__category")
+        .select_related("product", "product__category__parent")
         .annotate(unit_amount=price_in(currency, "product"))
     )
     lines, unavailable = [], []
@@ -126,7 +128,31 @@ def cart_totals(*, cart, currency):
                 brief=item.brief,
             )
         )
-    return Totals(currency=currency, lines=lines), unavailable
+    coupon = None
+    if cart.coupon_code and lines:
+        coupon = check_coupon(code=cart.coupon_code, lines=lines, currency=currency, organization=organization)
+        if coupon.valid:
+            lines = allocate_discount(coupon.discount, lines)
+    return Totals(currency=currency, lines=lines, coupon=coupon), unavailable
+
+
+def coupon_refs(lines):
+    """What a promo code may be limited to: the cart's product slugs and category slugs (a
+    sub-category's parent included)."""
+    products = sorted({line.product.slug for line in lines})
+    categories = {line.product.category.slug for line in lines}
+    categories |= {line.product.category.parent.slug for line in lines if line.product.category.parent_id}
+    return products, sorted(categories)
+
+
+def check_coupon(*, code, lines, currency, organization):
+    from coupons.services import validate
+
+    products, categories = coupon_refs(lines)
+    amount = sum(line.subtotal for line in lines)
+    return validate(
+        code=code, organization=organization, amount=amount, currency=currency, product_refs=products, category_refs=categories
+    )
 
 
 def user_cart(*, organization, user):

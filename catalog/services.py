@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from catalog import selectors
 from catalog.models import ORDER_MACHINE, Cart, CartItem, Order, OrderLine, Product
-from core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from core.errors import Conflict, DomainError, NotFound, Unprocessable, ValidationFailed
 from core.money import check_currency
 
 logger = logging.getLogger("webox.catalog")
@@ -163,6 +163,9 @@ def merge_carts(*, source, target):
             existing.delete()
         elif quantity > 0 and item.product.is_active:
             CartItem.objects.create(cart=target, product=item.product, quantity=quantity, brief=item.brief)
+    if source.coupon_code and not target.coupon_code:
+        target.coupon_code = source.coupon_code
+        target.save(update_fields=["coupon_code", "updated_at"])
     source.delete()
     logger.info("cart_merged target=%s", target.pk)
     return target
@@ -235,12 +238,14 @@ def checkout(*, cart, organization, user, billing, payment_method, expected_tota
         )
     currency = organization.currency
     cart = Cart.objects.select_for_update().get(pk=cart.pk, organization=organization)
-    totals, unavailable = selectors.cart_totals(cart=cart, currency=currency)
+    totals, unavailable = selectors.cart_totals(cart=cart, currency=currency, organization=organization)
     if unavailable:
         names = ", ".join(item.product.name for item in unavailable)
         raise Conflict(f"Remove what can no longer be bought before checking out: {names}.", code="product_unavailable")
     if not totals.lines:
         raise ValidationFailed("Your cart is empty.", code="empty_cart")
+    if totals.coupon and not totals.coupon.valid:
+        raise Unprocessable(totals.coupon.message, code=totals.coupon.reason, fields={"code": [totals.coupon.message]})
     if expected_total is not None and int(expected_total) != totals.total:
         raise Conflict("The total changed since it was shown; review your cart and confirm again.", code="total_mismatch")
     _reserve_stock(totals.lines)
@@ -254,6 +259,7 @@ def checkout(*, cart, organization, user, billing, payment_method, expected_tota
         discount=totals.discount,
         vat=totals.vat,
         total=totals.total,
+        coupon_code=cart.coupon_code if totals.coupon else "",
         **{key: (billing.get(key) or "").strip() for key in ("billing_name", "billing_email", "billing_address", "vat_number")},
     )
     order.number = f"CMD-{order.pk:06d}"
@@ -274,6 +280,8 @@ def checkout(*, cart, organization, user, billing, payment_method, expected_tota
         )
         for line in totals.lines
     )
+    if order.coupon_code:
+        _reserve_coupon(order, totals, user)
     invoice = billing_services.create_invoice(
         organization=organization,
         lines=[
@@ -289,13 +297,56 @@ def checkout(*, cart, organization, user, billing, payment_method, expected_tota
         ],
         source_type="order",
         source_id=order.pk,
+        coupon_code=order.coupon_code or None,
         user=user,
     )
     order.invoice_id = invoice.pk
     order.save(update_fields=["invoice_id"])
     cart.items.all().delete()
+    cart.coupon_code = ""
+    cart.save(update_fields=["coupon_code", "updated_at"])
     logger.info("order_placed order=%s total=%s currency=%s", order.number, order.total, currency)
     return order
+
+
+def _reserve_coupon(order, totals, user):
+    """Hold one use of the order's promo code (race-safe in the coupons app); the discount it
+    grants must be the one the lines were priced with."""
+    from coupons.services import reserve
+
+    products, categories = selectors.coupon_refs(totals.lines)
+    usage = reserve(
+        code=order.coupon_code, organization=order.organization, user=user, amount=totals.subtotal, currency=order.currency,
+        target_type="order", target_id=order.pk, product_refs=products, category_refs=categories,
+    )  # fmt: skip
+    if usage.discount != totals.discount:
+        raise Conflict("The promo code's discount changed; review your cart and confirm again.", code="coupon_changed")
+
+
+# --- coupons -----------------------------------------------------------------------------------
+
+
+def apply_coupon(*, cart, code, organization, currency):
+    """Put a promo code on the cart once the coupons app accepts it for this cart; a refusal is
+    raised with its reason and message, and the cart is left as it was."""
+    code = (code or "").strip()
+    if not code:
+        raise ValidationFailed("Enter a promo code.", code="coupon_missing", fields={"code": ["Enter a promo code."]})
+    totals, _ = selectors.cart_totals(cart=cart, currency=currency, organization=organization)
+    if not totals.lines:
+        raise ValidationFailed("Add something to your cart before a promo code.", code="empty_cart")
+    check = selectors.check_coupon(code=code, lines=totals.lines, currency=currency, organization=organization)
+    if not check.valid:
+        raise Unprocessable(check.message, code=check.reason, fields={"code": [check.message]})
+    cart.coupon_code = check.code
+    cart.save(update_fields=["coupon_code", "updated_at"])
+    return check
+
+
+def remove_coupon(*, cart):
+    if cart is not None and cart.coupon_code:
+        cart.coupon_code = ""
+        cart.save(update_fields=["coupon_code", "updated_at"])
 
 
 # --- order transitions -------------------------------------------------------------------------
@@ -303,7 +354,11 @@ def checkout(*, cart, organization, user, billing, payment_method, expected_tota
 
 @transaction.atomic
 def mark_paid(*, order):
+    from coupons.services import confirm
+
     ORDER_MACHINE.advance(order, Order.Status.PAID, paid_at=timezone.now())
+    if order.coupon_code:
+        confirm(target_type="order", target_id=order.pk)
     for line in order.lines.all():
         Product.objects.filter(pk=line.product_id).update(popularity=F("popularity") + line.quantity)
     return order
@@ -369,10 +424,14 @@ def _confirm(order, invoice):
 
 @transaction.atomic
 def cancel_order(*, order, reason=""):
-    """Cancel an unpaid order and give its limited units back."""
+    """Cancel an unpaid order and give back its limited units and its promo code's use."""
+    from coupons.services import release
+
     order = Order.objects.select_for_update().get(pk=order.pk)
     ORDER_MACHINE.advance(order, Order.Status.CANCELED, canceled_at=timezone.now())
     _release_stock(order)
+    if order.coupon_code:
+        release(target_type="order", target_id=order.pk)
     logger.info("order_canceled order=%s reason=%s", order.number, reason)
     return order
 

@@ -77,7 +77,7 @@ def product_detail(request, slug):
 
 def cart(request):
     currency = _currency(request)
-    totals, unavailable = selectors.cart_totals(cart=_cart(request), currency=currency)
+    totals, unavailable = selectors.cart_totals(cart=_cart(request), currency=currency, organization=_organization(request))
     return render(request, "catalog/cart.html", {"totals": totals, "unavailable": unavailable, "currency": currency})
 
 
@@ -118,6 +118,22 @@ def cart_remove(request, item_id):
 
 
 @require_POST
+@domain_errors_to_messages
+def coupon_apply(request):
+    check = services.apply_coupon(
+        cart=_cart(request), code=request.POST.get("code", ""), organization=_organization(request), currency=_currency(request)
+    )
+    messages.success(request, check.message)
+    return redirect("catalog:cart")
+
+
+@require_POST
+def coupon_remove(request):
+    services.remove_coupon(cart=_cart(request))
+    return redirect("catalog:cart")
+
+
+@require_POST
 def cart_clear(request):
     services.clear_cart(cart=_cart(request))
     messages.success(request, "Your cart is empty.")
@@ -141,7 +157,7 @@ class CheckoutForm(forms.Form):
 def checkout(request):
     organization = request.organization
     cart = _cart(request)
-    totals, unavailable = selectors.cart_totals(cart=cart, currency=organization.currency)
+    totals, unavailable = selectors.cart_totals(cart=cart, currency=organization.currency, organization=organization)
     if not totals.lines and not unavailable:
         messages.info(request, "Your cart is empty: add something first.")
         return redirect("catalog:catalog")

@@ -79,6 +79,14 @@ class VatRateSerializer(serializers.Serializer):
     vat = serializers.IntegerField()
 
 
+class CouponStateSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    valid = serializers.BooleanField()
+    reason = serializers.CharField(help_text="Empty when valid; else why the coupons app refuses it (e.g. expired).")
+    message = serializers.CharField()
+    discount = serializers.IntegerField()
+
+
 class CartSerializer(serializers.Serializer):
     """The cart priced now, in the organization's currency (minor units)."""
 
@@ -91,12 +99,14 @@ class CartSerializer(serializers.Serializer):
     vat_by_rate = VatRateSerializer(many=True)
     vat = serializers.IntegerField()
     total = serializers.IntegerField()
+    coupon = CouponStateSerializer(allow_null=True, help_text="The promo code on the cart, checked now; null when none.")
 
     def to_representation(self, instance):
         totals, unavailable = instance
         data = {
             "currency": totals.currency, "lines": totals.lines, "unavailable": unavailable, "quantity": totals.quantity,
             "subtotal": totals.subtotal, "discount": totals.discount, "vat": totals.vat, "total": totals.total,
+            "coupon": totals.coupon,
             "vat_by_rate": [{"rate": rate, "base": base, "vat": vat} for rate, base, vat in totals.vat_by_rate],
         }  # fmt: skip
         return super().to_representation(data)
@@ -112,6 +122,10 @@ class CartItemCreateSerializer(StrictSerializer):
 
 class CartItemUpdateSerializer(StrictSerializer):
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+
+
+class CouponSerializer(StrictSerializer):
+    code = serializers.CharField(max_length=40)
 
 
 class CheckoutSerializer(StrictSerializer):

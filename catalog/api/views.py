@@ -81,7 +81,7 @@ class CartMixin(OrganizationScopedMixin):
         return Cart.objects.get_or_create(organization=self.organization, user=self.request.user)[0]
 
     def cart_response(self, cart, code=status.HTTP_200_OK):
-        priced = selectors.cart_totals(cart=cart, currency=self.organization.currency)
+        priced = selectors.cart_totals(cart=cart, currency=self.organization.currency, organization=self.organization)
         return Response(serializers.CartSerializer(priced).data, status=code)
 
 
@@ -131,6 +131,28 @@ class CartItemDetail(CartMixin, generics.GenericAPIView):
     def delete(self, request, pk):
         cart = self.cart()
         services.remove_item(cart=cart, item_id=pk)
+        return self.cart_response(cart)
+
+
+class CartCoupon(CartMixin, generics.GenericAPIView):
+    """Apply a promo code to the cart (422 with the reason when refused), or remove it."""
+
+    serializer_class = serializers.CouponSerializer
+
+    @extend_schema(responses=serializers.CartSerializer)
+    def post(self, request):
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        cart = self.cart()
+        services.apply_coupon(
+            cart=cart, code=data.validated_data["code"], organization=self.organization, currency=self.organization.currency
+        )
+        return self.cart_response(cart)
+
+    @extend_schema(responses=serializers.CartSerializer)
+    def delete(self, request):
+        cart = self.cart()
+        services.remove_coupon(cart=cart)
         return self.cart_response(cart)
 
 

@@ -1,5 +1,5 @@
 """The customer's journey in a browser, through the real pages of catalog, accounts and billing:
-search, add to the cart as a visitor, log in (the cart is kept), check out, pay with the default
+search, add to the cart as a visitor, log in (the cart is kept), apply a promo code, check out, pay with the default
 (sandbox) provider, and find the order fulfilled with its credits on the balance."""
 
 import pytest
@@ -11,6 +11,7 @@ from billing.models import Invoice
 from billing.selectors import pay_url
 from catalog.models import Order
 from catalog.tests.factories import ProductFactory
+from coupons.tests.factories import CouponFactory
 from generation.selectors import credit_balance
 
 pytestmark = pytest.mark.django_db
@@ -28,8 +29,12 @@ def test_search_add_login_checkout_pay_and_receive(client, run_on_commit):
     assert to_login.status_code == 302 and reverse("accounts:login") in to_login.url
     logged_in = client.post(to_login.url, {"username": "journey@example.test", "password": "correct-horse-battery"}, follow=True)
     assert logged_in.request["PATH_INFO"] == reverse("catalog:checkout")
-    checkout = logged_in.context
-    assert checkout["totals"].total == 2376  # 2 × 9.90 + 20 % VAT, kept from the visitor's cart
+    assert logged_in.context["totals"].total == 2376  # 2 × 9.90 + 20 % VAT, kept from the visitor's cart
+
+    CouponFactory(code="WELCOME10")
+    client.post(reverse("catalog:coupon_apply"), {"code": "welcome10"})
+    checkout = client.get(reverse("catalog:checkout")).context
+    assert (checkout["totals"].discount, checkout["totals"].total) == (198, 2138)  # 19.80 − 1.98, + 20 % VAT
 
     form = {**checkout["form"].initial, "payment_method": "card"}
     with run_on_commit(execute=True):
@@ -49,7 +54,7 @@ def test_search_add_login_checkout_pay_and_receive(client, run_on_commit):
     assert order.status == "fulfilled"
     assert credit_balance(organization=member.organization) == 200
     page = client.get(reverse("catalog:order_detail", args=[order.pk])).content.decode()
-    assert "Fulfilled" in page and "Download the PDF" in page
+    assert "Fulfilled" in page and "Download the PDF" in page and "WELCOME10" in page
     confirmation = next(m for m in mail.outbox if order.number in m.subject)
     invoice = Invoice.objects.get(pk=order.invoice_id)
     assert [a[0] for a in confirmation.attachments] == [f"{invoice.number}.pdf"]
