@@ -27,6 +27,7 @@ class PayForm(forms.Form):
     provider = forms.ChoiceField(choices=[])
     payment_method = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, choices=[])
     card_number = forms.CharField(required=False, max_length=30, label="Test card number")
+    stripe_payment_method = forms.CharField(required=False, max_length=120, widget=forms.HiddenInput)
     phone = forms.CharField(required=False, max_length=30, help_text="International form, e.g. +221 77 123 45 67")
     operator = forms.ChoiceField(required=False, choices=[("", "—"), *MOBILE_OPERATORS.items()])
     save_method = forms.BooleanField(required=False, label="Save this method for next time")

@@ -12,11 +12,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import membership
-from billing import payments, providers, selectors, services
+from billing import conf, payments, providers, selectors, services
 from billing.documents import vat_breakdown
 from billing.forms import CancelForm, InvoiceFilterForm, PayForm, PaymentMethodForm, PlanChoiceForm
 from billing.models import Payment, PaymentMethod
-from billing.providers.sandbox import TEST_CARDS
+from billing.providers.sandbox import documented_cards
 from core.errors import DomainError, ValidationFailed
 from core.views import domain_errors_to_messages, organization_required
 
@@ -203,7 +203,10 @@ def credit_note_pdf(request, pk):
 
 
 def _provider_details(data):
-    return {key: data[key] for key in ("card_number", "phone", "operator") if data.get(key)}
+    details = {key: data[key] for key in ("card_number", "phone", "operator") if data.get(key)}
+    if data.get("stripe_payment_method"):
+        details["payment_method"] = data["stripe_payment_method"]
+    return details
 
 
 @organization_required
@@ -239,11 +242,17 @@ def invoice_pay(request, pk):
             "form": form,
             "methods": methods,
             "providers": providers.enabled(),
-            "test_cards": TEST_CARDS,
+            "test_cards": documented_cards(),
             "idempotency_key": uuid.uuid4().hex,
+            "stripe_key": _stripe_key(),
             "in_flight": invoice.payments.filter(status__in=Payment.IN_FLIGHT).first(),
         },
     )
+
+
+def _stripe_key():
+    """The publishable key, when Stripe is offered: the pay page then loads Stripe.js for cards."""
+    return conf.STRIPE_PUBLISHABLE_KEY if "stripe" in conf.PAYMENT_PROVIDERS else ""
 
 
 @organization_required
@@ -303,7 +312,7 @@ def payment_methods(request):
         {
             "methods": PaymentMethod.objects.filter(organization=org),
             "form": form,
-            "test_cards": TEST_CARDS,
+            "test_cards": documented_cards(),
             "sandbox": any(p.test_mode for p in providers.enabled()),
         },
     )

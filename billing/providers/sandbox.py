@@ -19,13 +19,25 @@ from core.errors import ValidationFailed
 
 SUCCESS, REQUIRES_ACTION = "succeeded", "requires_action"
 
-# number: (outcome, failure code, failure message). Documented on the pay page and in the README.
+# number: (outcome, failure code, failure message). Shown on every sandbox page (documented_cards).
 TEST_CARDS = {
     "4242424242424242": (SUCCESS, "", ""),
     "4000000000000002": ("failed", "card_declined", "The card was declined by the bank."),
     "4000000000009995": ("failed", "insufficient_funds", "The card has insufficient funds."),
     "4000002760003184": (REQUIRES_ACTION, "", ""),
 }
+OUTCOME_LABELS = {
+    "4242424242424242": "Succeeds",
+    "4000000000000002": "Declined by the bank",
+    "4000000000009995": "Fails: insufficient funds",
+    "4000002760003184": "Asks for a second confirmation step",
+}
+
+
+def documented_cards():
+    return [(" ".join(number[i : i + 4] for i in range(0, 16, 4)), OUTCOME_LABELS[number]) for number in TEST_CARDS]
+
+
 SIGNATURE_HEADER = "X-Sandbox-Signature"
 
 

@@ -2,6 +2,8 @@
 and webhooks checked with the library's signature verification. Keys come from the environment."""
 
 import stripe as stripe_sdk
+from django.conf import settings
+from django.urls import reverse
 
 from billing import conf
 from billing.providers.base import BadSignature, Event, PaymentProvider, ProviderError, Result, SavedMethod
@@ -74,7 +76,9 @@ class StripeProvider(PaymentProvider):
             "currency": payment.currency.lower(),
             "payment_method": payment_method,
             "confirm": True,
-            "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
+            # Cards only; a bank's 3-D Secure step comes back as a redirect to follow, then to return_url.
+            "payment_method_types": ["card"],
+            "return_url": settings.SITE_URL + reverse("billing:payment_detail", args=[payment.pk]),
             "description": f"Invoice {payment.invoice.number}",
             "metadata": {"payment_id": str(payment.pk), "invoice": payment.invoice.number or ""},
         }

@@ -8,6 +8,7 @@ import time
 import httpx
 import pytest
 import respx
+from django.urls import reverse
 
 from billing import payments
 from billing.models import Payment, PaymentMethod, WebhookEvent
@@ -230,3 +231,29 @@ def test_mobile_money_saved_number_is_masked(gateways, other_organization):
     )
     assert method.label == "Wave +221 •• ••• 45 67" and method.kind == "mobile_money"
     assert PaymentMethod.objects.get().phone_masked == "+221 •• ••• 45 67"
+
+
+@respx.mock
+def test_stripe_in_the_browser_follows_the_bank_redirect(gateways, client_user, organization, monkeypatch):
+    monkeypatch.setattr(gateways, "STRIPE_PUBLISHABLE_KEY", "pk_test_webox")
+    inv = invoice(organization)
+    page = client_user.get(reverse("billing:invoice_pay", args=[inv.pk])).content.decode()
+    assert "js.stripe.com/v3" in page and "pk_test_webox" in page
+    bank = "https://hooks.stripe.com/3d_secure_2/hosted?payment_intent=pi_3Q0001"
+    route = respx.post(f"{STRIPE}/v1/payment_intents").mock(
+        return_value=httpx.Response(
+            200,
+            json=intent(
+                "requires_action", next_action={"type": "redirect_to_url", "redirect_to_url": {"url": bank, "return_url": "x"}}
+            ),
+        )
+    )
+    response = client_user.post(
+        reverse("billing:invoice_pay", args=[inv.pk]),
+        {"provider": "stripe", "stripe_payment_method": "pm_card_threeDSecure2Required"},
+    )
+    payment = Payment.objects.get()
+    assert response.status_code == 302 and response.url == bank
+    assert payment.status == "processing" and payment.next_action_url == bank
+    sent = route.calls.last.request.content.decode()
+    assert "return_url=" in sent and f"%2Fbilling%2Fpayments%2F{payment.pk}%2F" in sent
