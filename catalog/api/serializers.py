@@ -79,7 +79,7 @@ class VatRateSerializer(serializers.Serializer):
     vat = serializers.IntegerField()
 
 
-class CouponStateSerializer(serializers.Serializer):
+class CartCouponStateSerializer(serializers.Serializer):
     code = serializers.CharField()
     valid = serializers.BooleanField()
     reason = serializers.CharField(help_text="Empty when valid; else why the coupons app refuses it (e.g. expired).")
@@ -99,7 +99,7 @@ class CartSerializer(serializers.Serializer):
     vat_by_rate = VatRateSerializer(many=True)
     vat = serializers.IntegerField()
     total = serializers.IntegerField()
-    coupon = CouponStateSerializer(allow_null=True, help_text="The promo code on the cart, checked now; null when none.")
+    coupon = CartCouponStateSerializer(allow_null=True, help_text="The promo code on the cart, checked now; null when none.")
 
     def to_representation(self, instance):
         totals, unavailable = instance
@@ -124,7 +124,7 @@ class CartItemUpdateSerializer(StrictSerializer):
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
 
 
-class CouponSerializer(StrictSerializer):
+class CartCouponSerializer(StrictSerializer):
     code = serializers.CharField(max_length=40)
 
 

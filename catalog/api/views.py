@@ -137,7 +137,7 @@ class CartItemDetail(CartMixin, generics.GenericAPIView):
 class CartCoupon(CartMixin, generics.GenericAPIView):
     """Apply a promo code to the cart (422 with the reason when refused), or remove it."""
 
-    serializer_class = serializers.CouponSerializer
+    serializer_class = serializers.CartCouponSerializer
 
     @extend_schema(responses=serializers.CartSerializer)
     def post(self, request):
