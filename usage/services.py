@@ -126,7 +126,7 @@ def adjust_storage(*, organization, delta_bytes):
     if not isinstance(delta_bytes, int) or isinstance(delta_bytes, bool):
         raise ValidationFailed("delta_bytes must be an integer.", code="invalid_amount")
     record = _storage_record(organization)
-    # Never below zero: a delete of a file counted before the daily recount must not go negative.
+    # Never below zero: deleting a file stored before metering began must not make the level negative.
     UsageRecord.objects.filter(pk=record.pk).update(value=F("value") + delta_bytes, updated_at=timezone.now())
     UsageRecord.objects.filter(pk=record.pk, value__lt=0).update(value=0)
     if delta_bytes > 0:
