@@ -634,7 +634,10 @@ def _yearly_price(plan, currency):
 
 @transaction.atomic
 def change_plan(*, subscription, plan, user=None):
-    """A dearer plan starts now, prorated on one invoice; a cheaper one waits for the period's end."""
+    """A dearer plan starts now, prorated on one invoice; a cheaper one waits for the period's end.
+
+    In a trial, a dearer plan ends the trial: its first period starts and is invoiced now (there is
+    nothing paid to credit); a cheaper one just replaces the plan for the rest of the trial."""
     subscription = _lock_subscription(subscription)
     if subscription.status not in (Subscription.Status.TRIALING, Subscription.Status.ACTIVE):
         raise InvalidTransition(
@@ -645,7 +648,9 @@ def change_plan(*, subscription, plan, user=None):
         raise ValidationFailed("This is already your plan.", code="same_plan")
     currency = subscription.currency
     new_yearly, old_yearly = _yearly_price(plan, currency), _yearly_price(subscription.plan, currency)
-    if subscription.status == Subscription.Status.TRIALING:
+    if subscription.status == Subscription.Status.TRIALING and new_yearly > old_yearly:
+        _end_trial_on(subscription, plan, user)
+    elif subscription.status == Subscription.Status.TRIALING:
         subscription.plan, subscription.scheduled_plan = plan, None
         subscription.save(update_fields=["plan", "scheduled_plan", "updated_at"])
     elif new_yearly > old_yearly:
@@ -657,6 +662,23 @@ def change_plan(*, subscription, plan, user=None):
         "plan_changed subscription=%s to=%s scheduled=%s", subscription.pk, plan.code, bool(subscription.scheduled_plan_id)
     )
     return subscription
+
+
+def _end_trial_on(subscription, plan, user):
+    now = timezone.now()
+    end = _add_interval(now, plan.interval)
+    SUBSCRIPTION_MACHINE.advance(
+        subscription,
+        Subscription.Status.ACTIVE,
+        plan=plan,
+        scheduled_plan=None,
+        trial_end=now,
+        current_period_start=now,
+        current_period_end=end,
+    )
+    price = _price(plan, subscription.currency)
+    if price:
+        _bill(subscription, [_plan_line(subscription, plan, price, now, end)], user=user)
 
 
 def proration(*, old_price, new_price, start, end, now, same_interval):

@@ -115,7 +115,9 @@ def change_plan(request):
     if current.scheduled_plan_id:
         messages.success(request, f"You will move to {data['plan'].name} at the end of the current period.")
     else:
-        messages.success(request, f"You are now on the {data['plan'].name} plan.")
+        invoice = current.invoices.filter(created_at__gte=current.updated_at).order_by("-id").first()
+        due = f" Invoice {invoice.number} is ready in your invoices." if invoice else ""
+        messages.success(request, f"You are now on the {data['plan'].name} plan.{due}")
     return redirect("billing:subscription")
 
 

@@ -45,9 +45,10 @@ def test_browser_errors_are_messages_and_change_nothing(client_user, organizatio
 def test_upgrade_and_cancel_in_the_browser(client_user, organization, pro):
     business = PlanFactory(code="business", name="Business", prices={"EUR": 4900})
     services.subscribe(organization=organization, plan=pro)
-    client_user.post(reverse("billing:change_plan"), {"plan": "business"})
+    response = client_user.post(reverse("billing:change_plan"), {"plan": "business"}, follow=True)
     sub = Subscription.objects.get()
     assert sub.plan == business and sub.invoices.count() == 2
+    assert f"Invoice {sub.invoices.order_by('-id').first().number} is ready" in response.content.decode()
     client_user.post(reverse("billing:cancel"), {"when": "period_end"})
     assert Subscription.objects.get().cancel_at_period_end
     client_user.post(reverse("billing:resume"))

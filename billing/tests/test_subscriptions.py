@@ -185,3 +185,20 @@ def test_extend_trial(organization, plans):
         sub = services.subscribe(organization=organization, plan=plans["pro"], trial=True)
     sub = services.extend_trial(subscription=sub, days=7)
     assert sub.trial_end == sub.current_period_end == datetime(2026, 11, 22, tzinfo=UTC)
+
+
+def test_upgrade_during_a_trial_starts_the_paid_period(organization, plans):
+    with at(2026, 11, 1):
+        sub = services.subscribe(organization=organization, plan=plans["pro"], trial=True)
+    with at(2026, 11, 5):
+        sub = services.change_plan(subscription=sub, plan=plans["business"])
+    assert sub.status == "active" and sub.trial_end == datetime(2026, 11, 5, tzinfo=UTC)
+    assert sub.current_period_end == datetime(2026, 12, 5, tzinfo=UTC)
+    assert [ln.unit_amount for ln in sub.invoices.get().lines.all()] == [4900]
+
+
+def test_cheaper_plan_during_a_trial_keeps_the_trial(organization, plans):
+    with at(2026, 11, 1):
+        sub = services.subscribe(organization=organization, plan=plans["business"], trial=True)
+        sub = services.change_plan(subscription=sub, plan=plans["pro"])
+    assert sub.status == "trialing" and sub.plan == plans["pro"] and not Invoice.objects.exists()
