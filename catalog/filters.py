@@ -2,6 +2,7 @@
 same URL parameters mean the same thing in both (search, category, min_price, max_price, ordering)."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 
 from catalog import selectors
@@ -10,8 +11,8 @@ from core.errors import DomainError
 from core.money import to_minor
 
 ORDERINGS = [
-    ("relevance", "Best match"),
     ("-popularity", "Most popular"),
+    ("relevance", "Best match (with a search)"),
     ("price", "Price: low to high"),
     ("-price", "Price: high to low"),
     ("-created_at", "Newest"),
@@ -19,7 +20,12 @@ ORDERINGS = [
 
 
 class ProductFilter(django_filters.FilterSet):
-    search = django_filters.CharFilter(method="filter_search", max_length=100, label="Search")
+    search = django_filters.CharFilter(
+        method="filter_search",
+        max_length=100,
+        label="Search",
+        widget=forms.SearchInput(attrs={"placeholder": "ebook, crédits, logo…"}),
+    )
     category = django_filters.ModelChoiceFilter(
         queryset=Category.objects.all(),
         to_field_name="slug",
