@@ -265,6 +265,12 @@ def refund_payment(*, payment, amount=None, reason="Refund", user=None):
             raise ValidationFailed(
                 f"At most {payment.refundable} can still be refunded on this payment.", code="refund_above_payment"
             )
+        invoice = Invoice.objects.select_for_update(of=("self",)).get(pk=payment.invoice_id)
+        if amount > invoice.creditable:
+            # Checked before the provider moves money: the credit note must be possible afterwards.
+            raise ValidationFailed(
+                f"Only {invoice.creditable} of invoice {invoice.number} is not yet credited.", code="credit_above_invoice"
+            )
         reference = providers.get(payment.provider).refund(payment=payment, amount=amount)
         note = services.refund_to_credit_note(
             invoice=payment.invoice, amount=amount, refund_reference=reference, reason=reason, user=user

@@ -329,3 +329,19 @@ def test_payment_lists_query_counts_do_not_grow(auth_api, organization, django_a
         assert auth_api.get("/api/v1/billing/payments/").json()["count"] == 6
     with django_assert_max_num_queries(6):
         assert auth_api.get("/api/v1/billing/payment-methods/").json()["count"] == 6
+
+
+def test_refund_refused_before_the_provider_when_already_credited(organization, run_on_commit, monkeypatch):
+    inv = invoice(organization)
+    with run_on_commit(execute=True):
+        payment, _ = payments.pay_invoice(
+            organization=organization, invoice=inv, provider="sandbox", details={"card_number": "4242424242424242"}
+        )
+    services.issue_credit_note(invoice=inv, amount=1000, reason="Correction")
+    called = []
+    monkeypatch.setattr(sandbox.SandboxProvider, "refund", lambda self, **kw: called.append(kw) or "sbx_re_x")
+    with pytest.raises(ValidationFailed):
+        payments.refund_payment(payment=payment, amount=inv.total)
+    assert called == [] and Payment.objects.get().amount_refunded == 0
+    payments.refund_payment(payment=payment, amount=inv.total - 1000)
+    assert len(called) == 1
