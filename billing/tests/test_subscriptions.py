@@ -202,3 +202,16 @@ def test_cheaper_plan_during_a_trial_keeps_the_trial(organization, plans):
         sub = services.subscribe(organization=organization, plan=plans["business"], trial=True)
         sub = services.change_plan(subscription=sub, plan=plans["pro"])
     assert sub.status == "trialing" and sub.plan == plans["pro"] and not Invoice.objects.exists()
+
+
+def test_periodic_tasks_record_their_runs(organization, plans):
+    from billing import tasks
+    from core.models import TaskRun
+
+    with at(2026, 11, 1):
+        services.subscribe(organization=organization, plan=plans["pro"], trial=True)
+    with at(2026, 11, 30):
+        tasks.renew_subscriptions()
+        tasks.notify_overdue_invoices()
+    runs = {run.task: run.counts for run in TaskRun.objects.all()}
+    assert runs == {"billing.renew_subscriptions": {"processed": 1}, "billing.overdue_invoices": {"notified": 0}}
