@@ -189,7 +189,6 @@ class Order(models.Model):
         # What the customer prefers; billing's payment page takes the payment itself.
         CARD = "card", "Card"
         MOBILE_MONEY = "mobile_money", "Mobile money"
-        BANK_TRANSFER = "bank_transfer", "Bank transfer"
 
     organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="orders")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="orders")
