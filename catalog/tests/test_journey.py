@@ -58,3 +58,35 @@ def test_search_add_login_checkout_pay_and_receive(client, run_on_commit):
     confirmation = next(m for m in mail.outbox if order.number in m.subject)
     invoice = Invoice.objects.get(pk=order.invoice_id)
     assert [a[0] for a in confirmation.attachments] == [f"{invoice.number}.pdf"]
+
+
+def test_the_same_journey_through_the_api(api_client, run_on_commit):
+    ProductFactory(name="Pack 500", slug="pack-500", credits=500, xof=25000)
+    CouponFactory(code="DAKAR", discount_type="fixed_amount", percent_off=None, amount_off=5000, currency="XOF")
+    signup = {"email": "mobile@example.test", "password": "A-long-enough-passphrase", "currency": "XOF"}
+    assert api_client.post("/api/v1/auth/register/", signup, format="json").status_code == 201
+    tokens = api_client.post("/api/v1/auth/token/", {"email": signup["email"], "password": signup["password"]}, format="json")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens.json()['access']}")
+
+    found = api_client.get("/api/v1/catalog/products/", {"search": "pack", "max_price": "30000", "ordering": "price"}).json()
+    assert [p["slug"] for p in found["results"]] == ["pack-500"] and found["results"][0]["price"]["currency"] == "XOF"
+    api_client.post("/api/v1/cart/items/", {"product": "pack-500", "quantity": 2}, format="json")
+    cart = api_client.post("/api/v1/cart/coupon/", {"code": "DAKAR"}, format="json").json()
+    assert (cart["subtotal"], cart["discount"]) == (50000, 5000)
+
+    with run_on_commit(execute=True):
+        placed = api_client.post(
+            "/api/v1/checkout/", {"payment_method": "mobile_money", "expected_total": cart["total"]}, format="json"
+        )
+    assert placed.status_code == 201, placed.json()
+    order_id, invoice_id = placed.json()["order"]["id"], placed.json()["invoice_id"]
+    with run_on_commit(execute=True):
+        paid = api_client.post(
+            f"/api/v1/billing/invoices/{invoice_id}/pay/",
+            {"provider": "sandbox", "card_number": "4242424242424242"},
+            format="json",
+        )
+    assert paid.status_code == 201, paid.json()
+    order = api_client.get(f"/api/v1/orders/{order_id}/").json()
+    assert (order["status"], order["total"], order["coupon_code"]) == ("fulfilled", cart["total"], "DAKAR")
+    assert credit_balance(organization=Order.objects.get(pk=order_id).organization) == 1000
