@@ -214,7 +214,15 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {},
+    # Choice sets that share a field name across apps get names of their own in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "CurrencyEnum": "accounts.models.Organization.Currency",
+        "CurrencyCodeEnum": [("EUR", "EUR"), ("XOF", "XOF")],
+        "InvoiceStatusEnum": "billing.models.invoicing.Invoice.Status",
+        "TicketStatusEnum": "support.models.Status",
+        "SupportPriorityEnum": "support.models.Priority",
+        "PaymentMethodKindEnum": "billing.models.payments.MethodKind",
+    },
 }
 
 # --- Internationalisation ----------------------------------------------------------------------
