@@ -40,8 +40,12 @@ class Category(models.Model):
         return f"{self.parent.name} › {self.name}" if self.parent_id else self.name
 
     def clean(self):
-        if self.parent_id and (self.parent.parent_id or self.parent_id == self.pk):
+        if not self.parent_id:
+            return
+        if self.parent.parent_id or self.parent_id == self.pk:
             raise ValidationError({"parent": "Sub-categories go one level deep: choose a top-level category."})
+        if self.pk and self.children.exists():
+            raise ValidationError({"parent": "This category has sub-categories, so it stays at the top level."})
 
 
 class Product(models.Model):

@@ -1,6 +1,7 @@
 """Shop home, catalog page and products API: search, filters, sort and pagination together."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from catalog.tests.factories import CategoryFactory, ProductFactory, ServiceProductFactory
@@ -164,3 +165,13 @@ def test_home_keeps_a_fixed_number_of_queries(client, django_assert_max_num_quer
 def test_a_service_page_asks_for_the_brief(client):
     ServiceProductFactory(slug="ebook-20")
     assert "Your brief" in client.get(reverse("catalog:product_detail", args=["ebook-20"])).content.decode()
+
+
+def test_categories_go_one_level_deep():
+    top = CategoryFactory()
+    child = CategoryFactory(parent=top)
+    with pytest.raises(ValidationError):
+        CategoryFactory.build(parent=child).full_clean()
+    top.parent = CategoryFactory()
+    with pytest.raises(ValidationError):
+        top.full_clean()
