@@ -35,3 +35,37 @@ class WeBoxAdminSite(admin.AdminSite):
             # Logged in but not through 2FA: enrol or enter a code, then come back.
             return redirect(f"{reverse('accounts:two_factor')}?{urlencode({'next': next_url})}")
         raise PermissionDenied("The back office is for WeBox staff.")
+
+    index_template = "backoffice/admin_index.html"
+
+    # The index groups apps by the job of the people who use them; apps not listed go to Platform.
+    JOBS = {
+        "Sales": ("catalog", "coupons"),
+        "Billing": ("billing",),
+        "Support": ("support",),
+        "Generation": ("generation", "usage"),
+    }
+
+    def get_app_list(self, request, app_label=None):
+        apps = super().get_app_list(request, app_label)
+        if app_label:
+            return apps
+        sections = {job: [] for job in [*self.JOBS, "Platform"]}
+        for app in apps:
+            job = next((job for job, labels in self.JOBS.items() if app["app_label"] in labels), "Platform")
+            sections[job].append(app)
+        grouped = []
+        for job, members in sections.items():
+            if not members:
+                continue
+            models = []
+            for app in members:
+                prefix = f"{app['name']} · " if len(members) > 1 else ""
+                models += [{**model, "name": f"{prefix}{model['name']}"} for model in app["models"]]
+            grouped.append({**members[0], "name": job, "models": models})
+        return grouped
+
+    def index(self, request, extra_context=None):
+        from backoffice.counters import live_counters
+
+        return super().index(request, {"counters": live_counters(request.user), **(extra_context or {})})

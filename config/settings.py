@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "usage",
     "generation",
     "support",
+    "backoffice",
 ]
 
 MIDDLEWARE = [

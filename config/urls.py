@@ -28,6 +28,7 @@ urlpatterns = [
     path("usage/", include("usage.urls")),
     path("support/", include("support.urls")),
     path("studio/", include("generation.urls")),
+    path("backoffice/", include("backoffice.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class BackofficeConfig(AppConfig):
+    name = "backoffice"
+    verbose_name = "Back office reports"
+
+    def ready(self):
+        from backoffice import signals
+
+        signals.connect()

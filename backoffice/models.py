@@ -1,0 +1,40 @@
+from django.db import models
+
+
+class MrrSnapshot(models.Model):
+    """An organization's MRR as it stood at the end of a month (the latest value recorded in that
+    month). The MRR movement (new, expansion, contraction, churn, reactivation) compares months;
+    billing keeps no history of plan changes, so the back office records one on every change of a
+    subscription."""
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="First day of the month")
+    currency = models.CharField(max_length=3)
+    mrr = models.BigIntegerField(help_text="Minor units per month")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-month", "organization_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "month"], name="mrrsnapshot_one_per_month"),
+            models.CheckConstraint(condition=models.Q(mrr__gte=0), name="mrrsnapshot_mrr_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.organization_id} {self.month:%Y-%m}: {self.mrr} {self.currency}"
+
+
+class Report(models.Model):
+    """No table: holds the permissions that open each back-office report to a role."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [
+            ("view_revenue", "Can see the revenue dashboard"),
+            ("view_overdue_report", "Can see and export the overdue invoices report"),
+            ("view_coupon_report", "Can see and export the coupon performance report"),
+            ("view_generation_report", "Can see and export the generation report"),
+            ("view_support_report", "Can see and export the support statistics"),
+            ("view_usage_report", "Can see and export the usage report"),
+        ]
