@@ -7,13 +7,24 @@ class BillingConfig(AppConfig):
 
     def ready(self):
         from accounts import entitlements
-        from billing import services
+        from billing import dunning, services
+        from billing.models import Invoice
         from notifications import kinds
 
-        for kind in ("invoice_issued", "invoice_paid", "invoice_overdue", "credit_note_issued", "payment_failed"):
+        for kind in (
+            "invoice_issued",
+            "invoice_paid",
+            "credit_note_issued",
+            "payment_failed",
+            "dunning_reminder",
+            "account_suspended",
+            "account_reactivated",
+        ):
             kinds.register(kind, email=True, template=f"billing/emails/{kind}")
         entitlements.register(_suspension_reason)
         services.register_invoice_paid_handler("subscription", services._subscription_paid)
+        for source in Invoice.Source.values:
+            services.register_invoice_paid_handler(source, dunning.reactivate_if_settled)
 
 
 def _suspension_reason(organization):

@@ -6,20 +6,52 @@ _TEXTS = {
     "en": {
         "invoice_issued": ("Invoice {number} issued", "Invoice {number} of {total} is due on {due}."),
         "invoice_paid": ("Invoice {number} paid", "We received {paid} for invoice {number}. Thank you."),
-        "invoice_overdue": (
-            "Invoice {number} is overdue",
-            "Invoice {number} ({due_amount}) was due on {due}. Please pay it to keep your service.",
-        ),
         "credit_note_issued": ("Credit note {number} issued", "Credit note {number} of {total} on invoice {invoice}."),
+        "friendly_reminder": (
+            "Reminder: invoice {number} is unpaid",
+            "Invoice {number} was due on {due}; {due_amount} remains to pay. It may simply have slipped: you can pay it online.",
+        ),
+        "urgent_reminder": (
+            "Urgent: invoice {number} is still unpaid",
+            "Invoice {number} ({due_amount}) is now {days} days overdue. Please pay it today.",
+        ),
+        "suspension_warning": (
+            "Your service will be suspended: invoice {number}",
+            "Invoice {number} ({due_amount}) is {days} days overdue. Without payment, your account will be suspended.",
+        ),
+        "account_suspended": (
+            "Your account is suspended",
+            "Your subscription is suspended because invoices are overdue. Your data is kept and readable; "
+            "paying the overdue invoices reactivates it at once.",
+        ),
+        "account_reactivated": ("Your account is active again", "Thank you for your payment: your subscription is active again."),
     },
     "fr": {
         "invoice_issued": ("Facture {number} émise", "La facture {number} de {total} est à régler avant le {due}."),
         "invoice_paid": ("Facture {number} payée", "Nous avons reçu {paid} pour la facture {number}. Merci."),
-        "invoice_overdue": (
-            "Facture {number} en retard",
-            "La facture {number} ({due_amount}) était due le {due}. Merci de la régler pour conserver votre service.",
-        ),
         "credit_note_issued": ("Avoir {number} émis", "Avoir {number} de {total} sur la facture {invoice}."),
+        "friendly_reminder": (
+            "Rappel : la facture {number} est impayée",
+            "La facture {number} était due le {due} ; il reste {due_amount} à régler. "
+            "Un simple oubli ? Vous pouvez la payer en ligne.",
+        ),
+        "urgent_reminder": (
+            "Urgent : la facture {number} est toujours impayée",
+            "La facture {number} ({due_amount}) a maintenant {days} jours de retard. Merci de la régler aujourd'hui.",
+        ),
+        "suspension_warning": (
+            "Votre service va être suspendu : facture {number}",
+            "La facture {number} ({due_amount}) a {days} jours de retard. Sans paiement, votre compte sera suspendu.",
+        ),
+        "account_suspended": (
+            "Votre compte est suspendu",
+            "Votre abonnement est suspendu car des factures sont en retard. Vos données sont conservées et consultables ; "
+            "régler les factures en retard le réactive immédiatement.",
+        ),
+        "account_reactivated": (
+            "Votre compte est de nouveau actif",
+            "Merci pour votre paiement : votre abonnement est de nouveau actif.",
+        ),
     },
 }
 
@@ -45,6 +77,25 @@ def invoice_message(invoice, kind):
         "due": _date(invoice.due_date, lang),
     }
     return title.format(**values), body.format(**values)
+
+
+def dunning_message(invoice, action, *, today=None):
+    """The reminder of a dunning step, with the amount due and the days overdue."""
+    from billing.services import platform_today
+
+    lang = _lang(invoice.locale)
+    title, body = _TEXTS[lang][action]
+    values = {
+        "number": invoice.number,
+        "due_amount": format_money(invoice.amount_due, invoice.currency, lang),
+        "due": _date(invoice.due_date, lang),
+        "days": ((today or platform_today()) - invoice.due_date).days,
+    }
+    return title.format(**values), body.format(**values)
+
+
+def account_message(organization, kind):
+    return _TEXTS[_lang(organization.locale)][kind]
 
 
 def credit_note_message(note):

@@ -13,6 +13,10 @@ class PlanChoiceForm(forms.Form):
     trial = forms.BooleanField(required=False)
 
 
+class SubscribeForm(PlanChoiceForm):
+    coupon_code = forms.CharField(required=False, max_length=50, label="Promo code")
+
+
 class CancelForm(forms.Form):
     when = forms.ChoiceField(choices=[("period_end", "At the end of the period"), ("now", "Now")], initial="period_end")
 

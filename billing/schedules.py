@@ -8,9 +8,9 @@ PERIODIC_TASKS = [
         description="Ends canceled subscriptions, applies downgrades and invoices the next period.",
     ),
     Periodic(
-        name="billing: overdue invoices",
-        task="billing.tasks.notify_overdue_invoices",
-        crontab={"minute": "0", "hour": "8"},
-        description="Tells organizations once about each invoice past its due date.",
+        name="billing: dunning",
+        task="billing.tasks.run_dunning",
+        crontab={"minute": "0", "hour": "9"},
+        description="Overdue invoices: the dunning policy's reminders, suspension warning and suspension, once per step.",
     ),
 ]

@@ -67,6 +67,10 @@ def invoice_url(invoice):
     return reverse("billing:invoice_detail", args=[invoice.pk])
 
 
+def overdue_invoices_url():
+    return reverse("billing:invoice_list") + "?status=open"
+
+
 def pay_url(invoice):
     """The page where the customer pays the invoice."""
     return reverse("billing:invoice_pay", args=[invoice.pk])

@@ -7,7 +7,7 @@ Other apps call `create_invoice` and register handlers for their invoices being 
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
@@ -519,25 +519,6 @@ def _notify(invoice, kind, *, attach_pdf=False):
     )
 
 
-def notify_overdue_invoices(*, today=None):
-    """Open invoices past their due date: the overdue email once each, and the subscription past due."""
-    today = today or platform_today()
-    sent = 0
-    for invoice in Invoice.objects.filter(status=Invoice.Status.OPEN, due_date__lt=today, overdue_notified_at__isnull=True):
-        with transaction.atomic():
-            if not Invoice.objects.filter(pk=invoice.pk, overdue_notified_at__isnull=True).update(
-                overdue_notified_at=timezone.now()
-            ):
-                continue
-            invoice = _lock(invoice)
-            _notify(invoice, "invoice_overdue")
-            subscription = invoice.subscription
-            if subscription and SUBSCRIPTION_MACHINE.can(subscription.status, Subscription.Status.PAST_DUE):
-                SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.PAST_DUE)
-            sent += 1
-    return sent
-
-
 # --- Subscriptions -------------------------------------------------------------------------------
 
 
@@ -580,7 +561,35 @@ def _plan_line(subscription, plan, amount, start, end, *, kind=""):
     )
 
 
+def _coupon_applies(subscription):
+    return bool(subscription.coupon_code) and subscription.coupon_cycles_remaining != 0
+
+
+def _with_coupon(subscription, lines):
+    """The plan lines discounted by the subscription's coupon while it has cycles left; each
+    discounted invoice uses one cycle (None = forever)."""
+    from coupons.selectors import discount_for, subscription_terms
+
+    if not _coupon_applies(subscription):
+        return lines, False
+    terms = subscription_terms(code=subscription.coupon_code)
+    discounted = [
+        replace(
+            spec,
+            discount_amount=discount_for(terms=terms, amount=spec.quantity * spec.unit_amount, currency=subscription.currency),
+        )
+        if spec.product_ref.startswith("plan:") and spec.unit_amount > 0
+        else spec
+        for spec in lines
+    ]
+    if subscription.coupon_cycles_remaining is not None:
+        subscription.coupon_cycles_remaining -= 1
+        Subscription.objects.filter(pk=subscription.pk).update(coupon_cycles_remaining=subscription.coupon_cycles_remaining)
+    return discounted, True
+
+
 def _bill(subscription, lines, user=None):
+    lines, discounted = _with_coupon(subscription, lines)
     return create_invoice(
         organization=subscription.organization,
         lines=lines,
@@ -588,7 +597,7 @@ def _bill(subscription, lines, user=None):
         source_id=subscription.pk,
         user=user,
         subscription=subscription,
-        coupon_code=subscription.coupon_code or None,
+        coupon_code=subscription.coupon_code if discounted else None,
     )
 
 
@@ -597,8 +606,11 @@ def _lock_subscription(subscription):
 
 
 @transaction.atomic
-def subscribe(*, organization, plan, trial=False, user=None):
-    """A new subscription: a trial (no invoice yet), or the first period invoiced now."""
+def subscribe(*, organization, plan, trial=False, user=None, coupon_code=""):
+    """A new subscription: a trial (no invoice yet), or the first period invoiced now.
+
+    A coupon code is reserved for the subscription (a refusal is a DomainError naming the reason,
+    and rolls everything back); it discounts the plan line of as many invoices as its terms say."""
     price = _price(plan, organization.currency)
     if selectors.live_subscription(organization=organization):
         raise Conflict("This organization already has a subscription: change its plan instead.", code="subscription_exists")
@@ -622,10 +634,31 @@ def subscribe(*, organization, plan, trial=False, user=None):
             )
     except IntegrityError:
         raise Conflict("This organization already has a subscription.", code="subscription_exists") from None
+    if coupon_code and coupon_code.strip():
+        _attach_coupon(subscription, coupon_code.strip(), price, user)
     if not trial and price:
         _bill(subscription, [_plan_line(subscription, plan, price, now, end)], user=user)
-    logger.info("subscribed org=%s plan=%s trial=%s", organization.pk, plan.code, trial)
+    logger.info("subscribed org=%s plan=%s trial=%s coupon=%s", organization.pk, plan.code, trial, subscription.coupon_code)
     return subscription
+
+
+def _attach_coupon(subscription, code, price, user):
+    from coupons import selectors as coupon_selectors
+    from coupons import services as coupon_services
+
+    usage = coupon_services.reserve(
+        code=code,
+        organization=subscription.organization,
+        user=user,
+        amount=price,
+        currency=subscription.currency,
+        target_type="subscription",
+        target_id=subscription.pk,
+        plan_code=subscription.plan.code,
+    )
+    terms = coupon_selectors.subscription_terms(code=usage.coupon.code)
+    subscription.coupon_code, subscription.coupon_cycles_remaining = terms.code, terms.invoice_count
+    subscription.save(update_fields=["coupon_code", "coupon_cycles_remaining", "updated_at"])
 
 
 def _yearly_price(plan, currency):
@@ -726,9 +759,17 @@ def cancel_subscription(*, subscription, at_period_end=True):
         subscription.save(update_fields=["cancel_at_period_end", "canceled_at", "updated_at"])
         return subscription
     now = timezone.now()
-    return SUBSCRIPTION_MACHINE.advance(
-        subscription, Subscription.Status.CANCELED, canceled_at=now, ended_at=now, scheduled_plan=None
-    )
+    SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.CANCELED, canceled_at=now, ended_at=now, scheduled_plan=None)
+    _release_coupon(subscription)
+    return subscription
+
+
+def _release_coupon(subscription):
+    """A subscription that ends before its first payment gives its coupon use back (a no-op once paid)."""
+    if subscription.coupon_code:
+        from coupons import services as coupon_services
+
+        coupon_services.release(target_type="subscription", target_id=subscription.pk)
 
 
 @transaction.atomic
@@ -747,6 +788,13 @@ def resume_subscription(*, subscription):
 def suspend_subscription(*, subscription):
     subscription = _lock_subscription(subscription)
     return SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.SUSPENDED, suspended_at=timezone.now())
+
+
+@transaction.atomic
+def mark_past_due(*, subscription):
+    """An invoice of the subscription is overdue: it stays usable, but dunning has started."""
+    subscription = _lock_subscription(subscription)
+    return SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.PAST_DUE)
 
 
 @transaction.atomic
@@ -780,7 +828,9 @@ def renew_subscription(*, subscription, now=None):
     if not subscription.is_live or end > now or subscription.status == Subscription.Status.SUSPENDED:
         return subscription
     if subscription.cancel_at_period_end:
-        return SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.CANCELED, ended_at=end)
+        SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.CANCELED, ended_at=end)
+        _release_coupon(subscription)
+        return subscription
     plan = subscription.scheduled_plan or subscription.plan
     price = plan.price_in(subscription.currency)
     if price is None or not plan.is_active:
@@ -789,8 +839,6 @@ def renew_subscription(*, subscription, now=None):
     status = Subscription.Status.ACTIVE if subscription.status == Subscription.Status.TRIALING else subscription.status
     subscription.plan, subscription.scheduled_plan = plan, None
     subscription.current_period_start, subscription.current_period_end = end, new_end
-    if subscription.coupon_cycles_remaining:
-        subscription.coupon_cycles_remaining -= 1
     if status != subscription.status:
         SUBSCRIPTION_MACHINE.advance(subscription, status, save=False)
     subscription.save()
@@ -813,8 +861,9 @@ def renew_due_subscriptions(*, now=None):
 
 
 def _subscription_paid(invoice):
-    """A paid subscription invoice brings a past-due or suspended subscription back to active."""
+    """A paid subscription invoice makes its coupon use final (a no-op after the first)."""
     subscription = invoice.subscription
-    if subscription and subscription.status in (Subscription.Status.PAST_DUE, Subscription.Status.SUSPENDED):
-        subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
-        SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.ACTIVE, suspended_at=None)
+    if subscription and subscription.coupon_code:
+        from coupons import services as coupon_services
+
+        coupon_services.confirm(target_type="subscription", target_id=subscription.pk)

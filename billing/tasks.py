@@ -27,9 +27,25 @@ def renew_subscriptions():
 
 
 @shared_task
-def notify_overdue_invoices():
-    with record_run("billing.overdue_invoices") as counts:
-        counts["notified"] += services.notify_overdue_invoices()
+def run_dunning(date=None):
+    """Daily: the dunning steps due (`date`, ISO, to run it as if on that day)."""
+    from billing import dunning
+
+    with record_run("billing.dunning") as counts:
+        dunning.run_dunning(today=_day(date), counts=counts)
+
+
+@shared_task
+def perform_dunning_event(event_id):
+    from billing import dunning
+
+    dunning.perform_event(event_id=event_id)
+
+
+def _day(date):
+    from datetime import date as Date
+
+    return Date.fromisoformat(date) if date else None
 
 
 @shared_task

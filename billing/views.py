@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import membership
 from billing import conf, payments, providers, selectors, services
 from billing.documents import vat_breakdown
-from billing.forms import CancelForm, InvoiceFilterForm, PayForm, PaymentMethodForm, PlanChoiceForm
+from billing.forms import CancelForm, InvoiceFilterForm, PayForm, PaymentMethodForm, PlanChoiceForm, SubscribeForm
 from billing.models import Payment, PaymentMethod
 from billing.providers.sandbox import documented_cards
 from core.errors import DomainError, ValidationFailed
@@ -84,8 +84,8 @@ def subscription(request):
     )
 
 
-def _plan_from(request):
-    form = PlanChoiceForm(request.POST)
+def _plan_from(request, form_class=None):
+    form = (form_class or PlanChoiceForm)(request.POST)
     if not form.is_valid():
         raise ValidationFailed(_first_error(form))
     return form.cleaned_data
@@ -96,8 +96,14 @@ def _plan_from(request):
 @domain_errors_to_messages
 def subscribe(request):
     _require_manager(request)
-    data = _plan_from(request)
-    services.subscribe(organization=request.organization, plan=data["plan"], trial=data["trial"], user=request.user)
+    data = _plan_from(request, SubscribeForm)
+    services.subscribe(
+        organization=request.organization,
+        plan=data["plan"],
+        trial=data["trial"],
+        user=request.user,
+        coupon_code=data["coupon_code"],
+    )
     messages.success(request, f"You are now on the {data['plan'].name} plan.")
     return redirect("billing:subscription")
 

@@ -61,6 +61,9 @@ class PlanChoiceSerializer(serializers.Serializer):
 
 class SubscribeSerializer(PlanChoiceSerializer):
     trial = serializers.BooleanField(default=False, help_text="Start with the plan's free trial")
+    coupon_code = serializers.CharField(
+        required=False, allow_blank=True, max_length=50, default="", help_text="A promo code for the subscription"
+    )
 
 
 class CancelSerializer(serializers.Serializer):

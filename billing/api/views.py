@@ -64,7 +64,11 @@ class SubscriptionViewSet(OrganizationScopedMixin, mixins.ListModelMixin, mixins
     def create(self, request):
         data = self._valid(s.SubscribeSerializer)
         subscription = services.subscribe(
-            organization=self.organization, plan=data["plan"], trial=data["trial"], user=request.user
+            organization=self.organization,
+            plan=data["plan"],
+            trial=data["trial"],
+            user=request.user,
+            coupon_code=data["coupon_code"],
         )
         return self._respond(subscription, status.HTTP_201_CREATED)
 

@@ -1,5 +1,6 @@
 """Billing tables: invoicing (plans, subscriptions, invoices, credit notes) and payments."""
 
+from billing.models.dunning import DEFAULT_STEPS, DunningAction, DunningEvent, DunningPolicy, DunningStep
 from billing.models.invoicing import (
     CURRENCIES,
     INVOICE_MACHINE,
@@ -23,7 +24,12 @@ __all__ = [
     "INVOICE_MACHINE",
     "PAYMENT_MACHINE",
     "SUBSCRIPTION_MACHINE",
+    "DEFAULT_STEPS",
     "CreditNote",
+    "DunningAction",
+    "DunningEvent",
+    "DunningPolicy",
+    "DunningStep",
     "CreditNoteLine",
     "Interval",
     "Invoice",

@@ -169,17 +169,6 @@ def test_suspend_reactivate_and_payment_reactivates(organization, plans):
     assert sub.status == "active"
 
 
-def test_overdue_invoice_notified_once_and_subscription_past_due(organization, plans, user, mailoutbox, run_on_commit):
-    with at(2026, 11, 1, 9):
-        sub = services.subscribe(organization=organization, plan=plans["pro"])
-    with at(2026, 11, 16, 9), run_on_commit(execute=True):
-        assert services.notify_overdue_invoices() == 1
-        assert services.notify_overdue_invoices() == 0
-    sub.refresh_from_db()
-    assert sub.status == "past_due"
-    assert [m.subject for m in mailoutbox if "overdue" in m.subject] == [f"Invoice {sub.invoices.get().number} is overdue"]
-
-
 def test_extend_trial(organization, plans):
     with at(2026, 11, 1):
         sub = services.subscribe(organization=organization, plan=plans["pro"], trial=True)
@@ -212,6 +201,10 @@ def test_periodic_tasks_record_their_runs(organization, plans):
         services.subscribe(organization=organization, plan=plans["pro"], trial=True)
     with at(2026, 11, 30):
         tasks.renew_subscriptions()
-        tasks.notify_overdue_invoices()
+    with at(2026, 12, 18, 9):
+        tasks.run_dunning()
     runs = {run.task: run.counts for run in TaskRun.objects.all()}
-    assert runs == {"billing.renew_subscriptions": {"processed": 1}, "billing.overdue_invoices": {"notified": 0}}
+    assert runs == {
+        "billing.renew_subscriptions": {"processed": 1},
+        "billing.dunning": {"friendly_reminder": 1, "past_due": 1, "requeued": 0},
+    }
