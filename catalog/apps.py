@@ -14,6 +14,7 @@ class CatalogConfig(AppConfig):
         register_invoice_paid_handler("order", handle_invoice_paid)
         register_invoice_voided_handler("order", handle_invoice_voided)
         kinds.register("order_confirmed", email=True, template="catalog/emails/order_confirmed")
+        kinds.register("order_canceled")
         user_logged_in.connect(merge_cart_at_login, dispatch_uid="catalog.merge_cart_at_login")
 
 

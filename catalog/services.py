@@ -7,13 +7,14 @@ depend on the order in which the other apps' modules load.
 """
 
 import logging
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog import selectors
+from catalog import conf, selectors
 from catalog.models import ORDER_MACHINE, Cart, CartItem, Order, OrderLine, Product
 from core.errors import Conflict, DomainError, NotFound, Unprocessable, ValidationFailed
 from core.money import check_currency
@@ -434,6 +435,29 @@ def cancel_order(*, order, reason=""):
         release(target_type="order", target_id=order.pk)
     logger.info("order_canceled order=%s reason=%s", order.number, reason)
     return order
+
+
+def expire_pending_orders(*, now=None):
+    """Cancel orders left unpaid for CATALOG_PENDING_ORDER_HOURS: their invoices are voided and
+    their limited units and promo codes go back on sale. Returns how many were canceled."""
+    from notifications.services import notify
+
+    cutoff = (now or timezone.now()) - timedelta(hours=conf.pending_order_hours())
+    canceled = 0
+    for order in Order.objects.filter(status=Order.Status.PENDING, created_at__lt=cutoff).select_related("organization", "user"):
+        try:
+            with transaction.atomic():
+                request_cancel(order=order, reason="Not paid in time")
+                notify(
+                    order.user or order.organization, "order_canceled", title=f"Order {order.number} is canceled",
+                    body="It was not paid in time, so what it reserved is back on sale. You can order again from the shop.",
+                    link=reverse("catalog:order_detail", args=[order.pk]), organization=order.organization,
+                )  # fmt: skip
+        except DomainError as exc:  # paid or voided meanwhile: its state already says what to do
+            logger.info("order_expiry_skipped order=%s code=%s", order.number, exc.code)
+            continue
+        canceled += 1
+    return canceled
 
 
 @transaction.atomic

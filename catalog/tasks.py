@@ -17,3 +17,11 @@ def purge_anonymous_carts():
     with record_run("catalog.purge_anonymous_carts") as counts:
         counts["deleted"] = services.purge_anonymous_carts(older_than=timezone.now() - timedelta(days=ANONYMOUS_CART_DAYS))
     return counts["deleted"]
+
+
+@shared_task
+def expire_pending_orders():
+    """Unpaid orders past their time: canceled, their units and promo codes released."""
+    with record_run("catalog.expire_pending_orders") as counts:
+        counts["canceled"] = services.expire_pending_orders()
+    return counts["canceled"]

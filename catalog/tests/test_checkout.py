@@ -10,6 +10,7 @@ from billing.models import Invoice
 from billing.selectors import pay_url
 from catalog import services
 from catalog.models import Cart, CartItem, Order
+from catalog.tasks import expire_pending_orders
 from catalog.tests.factories import DigitalProductFactory, ProductFactory, ServiceProductFactory
 from core.errors import InvalidTransition, ValidationFailed
 from generation.models import CreditEntry, GenerationJob
@@ -264,3 +265,23 @@ def test_a_services_brief_goes_from_the_cart_to_its_generation_job(auth_api, use
     )
     pay(order)
     assert GenerationJob.objects.get().prompt == "Urban beekeeping for beginners"
+
+
+def test_orders_unpaid_in_time_are_canceled_and_release_what_they_held(user, organization, time_machine, monkeypatch):
+    monkeypatch.setenv("CATALOG_PENDING_ORDER_HOURS", "24")
+    time_machine.move_to("2026-05-01 10:00Z")
+    flash = ProductFactory(stock=3)
+    stale = place(user, organization, (flash, 2))
+    time_machine.move_to("2026-05-02 09:00Z")
+    paid = place(user, organization, (ProductFactory(), 1))
+    pay(paid)
+    fresh = place(user, organization, (flash, 1))
+    time_machine.move_to("2026-05-02 11:00Z")
+    assert expire_pending_orders() == 1
+    assert expire_pending_orders() == 0
+    statuses = dict(Order.objects.values_list("pk", "status"))
+    assert statuses == {stale.pk: "canceled", paid.pk: "fulfilled", fresh.pk: "pending"}
+    flash.refresh_from_db()
+    assert flash.stock == 2
+    assert Invoice.objects.get(pk=stale.invoice_id).status == "void"
+    assert user.notifications.filter(kind="order_canceled").count() == 1
