@@ -5,6 +5,50 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
 from accounts.models import Invitation, Membership, Organization, User
+from core import audit
+
+ACCESS_FIELDS = ("is_active", "is_staff", "is_superuser")
+
+
+def _access_of(user):
+    """What a user may do on the platform: the flags, groups and direct permissions (audited)."""
+    if user.pk is None:
+        return {}
+    return {
+        **audit.snapshot(user, ACCESS_FIELDS),
+        "groups": sorted(user.groups.values_list("name", flat=True)),
+        "permissions": sorted(user.user_permissions.values_list("codename", flat=True)),
+    }
+
+
+def _audit_memberships(request, formset):
+    """Role changes in an organization, made through the membership inline."""
+    for membership in formset.deleted_objects:
+        audit.record(
+            actor=request.user,
+            action="membership_removed",
+            target=membership,
+            before={"user": membership.user.email, "role": membership.role},
+            after={},
+        )
+    for membership in formset.new_objects:
+        audit.record(
+            actor=request.user,
+            action="membership_added",
+            target=membership,
+            before={},
+            after={"user": membership.user.email, "role": membership.role},
+        )
+    for membership, fields in formset.changed_objects:
+        if "role" in fields:
+            form = next(f for f in formset.forms if f.instance.pk == membership.pk)
+            audit.record(
+                actor=request.user,
+                action="role_changed",
+                target=membership,
+                before={"user": membership.user.email, "role": form.initial.get("role")},
+                after={"user": membership.user.email, "role": membership.role},
+            )
 
 
 class MembershipInline(admin.TabularInline):
@@ -46,6 +90,21 @@ class UserAdmin(BaseUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
+    def save_model(self, request, obj, form, change):
+        request._access_before = _access_of(User.objects.get(pk=obj.pk)) if change else {}
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        before, after = audit.changed(request._access_before, _access_of(form.instance))
+        if after:
+            audit.record(actor=request.user, action="access_changed", target=form.instance, before=before, after=after)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is Membership:
+            _audit_memberships(request, formset)
+
     def get_queryset(self, request):
         confirmed = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
         return super().get_queryset(request).annotate(has_two_factor=Exists(confirmed))
@@ -66,6 +125,13 @@ class UserAdmin(BaseUserAdmin):
         users = list(queryset.filter(has_two_factor=True))
         for user in users:
             services.reset_two_factor(user=user, by=request.user)
+            audit.record(
+                actor=request.user,
+                action="two_factor_reset",
+                target=user,
+                before={"two_factor": True},
+                after={"two_factor": False},
+            )
         self.message_user(request, f"Two-factor authentication turned off for {len(users)} user(s).", messages.WARNING)
 
 
@@ -77,9 +143,50 @@ class OrganizationAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     date_hierarchy = "created_at"
     inlines = [MembershipInline]
+    actions = ["deactivate", "reactivate"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(member_count=Count("memberships"))
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data:
+            self._record_access(request, obj, not obj.is_active)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is Membership:
+            _audit_memberships(request, formset)
+
+    @staticmethod
+    def _record_access(request, organization, was_active):
+        action = "organization_reactivated" if organization.is_active else "organization_deactivated"
+        audit.record(
+            actor=request.user,
+            action=action,
+            target=organization,
+            organization=organization,
+            before={"is_active": was_active},
+            after={"is_active": organization.is_active},
+        )
+
+    def _set_active(self, request, queryset, active):
+        changed = [organization for organization in queryset if organization.is_active != active]
+        for organization in changed:
+            organization.is_active = active
+            organization.save(update_fields=["is_active", "updated_at"])
+            self._record_access(request, organization, not active)
+        return len(changed)
+
+    @admin.action(description="Deactivate (members can no longer switch to this workspace)", permissions=["change"])
+    def deactivate(self, request, queryset):
+        count = self._set_active(request, queryset, False)
+        self.message_user(request, f"{count} organization(s) deactivated.", messages.WARNING)
+
+    @admin.action(description="Reactivate", permissions=["change"])
+    def reactivate(self, request, queryset):
+        count = self._set_active(request, queryset, True)
+        self.message_user(request, f"{count} organization(s) reactivated.", messages.SUCCESS)
 
     @admin.display(description="members", ordering="member_count")
     def member_count(self, obj):

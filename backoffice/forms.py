@@ -1,9 +1,8 @@
 from datetime import timedelta
 
 from django import forms
-from django.utils import timezone
-
 from django.conf import settings
+from django.utils import timezone
 
 MAX_RANGE_DAYS = 5 * 366  # "over 5 years" is refused; leap days never tip a 5-year range over
 

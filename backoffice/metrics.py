@@ -12,7 +12,9 @@ def record_mrr(*, organization_ids, month=None):
     month = (month or timezone.localdate()).replace(day=1)
     current = analytics.organization_mrr(organization_ids=organization_ids)
     known = dict(
-        MrrSnapshot.objects.filter(organization_id__in=organization_ids).order_by("month").values_list("organization_id", "currency")
+        MrrSnapshot.objects.filter(organization_id__in=organization_ids)
+        .order_by("month")
+        .values_list("organization_id", "currency")
     )
     rows = []
     for organization_id in organization_ids:
@@ -22,6 +24,7 @@ def record_mrr(*, organization_ids, month=None):
     MrrSnapshot.objects.bulk_create(
         rows, update_conflicts=True, unique_fields=["organization", "month"], update_fields=["currency", "mrr", "updated_at"]
     )
+    return len(rows)
 
 
 def record_all(*, month=None):
@@ -30,7 +33,7 @@ def record_all(*, month=None):
 
     with_subscriptions = set(Subscription.objects.values_list("organization_id", flat=True))
     with_history = set(MrrSnapshot.objects.values_list("organization_id", flat=True))
-    record_mrr(organization_ids=sorted(with_subscriptions | with_history), month=month)
+    return record_mrr(organization_ids=sorted(with_subscriptions | with_history), month=month)
 
 
 def history(*, until):

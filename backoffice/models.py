@@ -38,3 +38,6 @@ class Report(models.Model):
             ("view_support_report", "Can see and export the support statistics"),
             ("view_usage_report", "Can see and export the usage report"),
         ]
+
+    def __str__(self):
+        return "Back-office reports"

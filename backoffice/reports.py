@@ -102,12 +102,20 @@ def _dashboard_figures(start, end, currency):
 
 
 def movement_table(figures):
-    table = Table("movement", "MRR movement", ["Month", "Currency", "New", "Expansion", "Contraction", "Churned",
-                                                "Reactivation", "Net", "MRR at end"])
+    table = Table(
+        "movement",
+        "MRR movement",
+        ["Month", "Currency", "New", "Expansion", "Contraction", "Churned", "Reactivation", "Net", "MRR at end"],
+    )
     for code, months in figures["movement"].items():
         for m in months:
-            table.rows.append([f"{m.month:%Y-%m}", code, *(Money(v, code) for v in (
-                m.new, m.expansion, m.contraction, m.churned, m.reactivation, m.net, m.mrr_end))])
+            table.rows.append(
+                [
+                    f"{m.month:%Y-%m}",
+                    code,
+                    *(Money(v, code) for v in (m.new, m.expansion, m.contraction, m.churned, m.reactivation, m.net, m.mrr_end)),
+                ]
+            )
     return table
 
 
@@ -121,10 +129,15 @@ def collected_table(figures):
 
 def receivables_table(figures):
     labels = ["not_due", *(label for label, _, _ in analytics.AGE_BUCKETS)]
-    table = Table("receivables", "Outstanding and overdue by age",
-                  ["Currency", "Invoices", "Outstanding", "Not yet due", *(f"{label} days" for label in labels[1:])])
+    table = Table(
+        "receivables",
+        "Outstanding and overdue by age",
+        ["Currency", "Invoices", "Outstanding", "Not yet due", *(f"{label} days" for label in labels[1:])],
+    )
     for code, row in figures["receivables"].items():
-        table.rows.append([code, row["invoices"], Money(row["outstanding"], code), *(Money(row[label], code) for label in labels)])
+        table.rows.append(
+            [code, row["invoices"], Money(row["outstanding"], code), *(Money(row[label], code) for label in labels)]
+        )
     return table
 
 
@@ -138,21 +151,33 @@ def dashboard_tables(figures):
 def overdue_tables(*, start=None, end=None, currency=""):
     """Every overdue invoice today (the period does not apply: what is owed now is what matters)."""
     today = timezone.localdate()
-    table = Table("overdue", "Overdue invoices", ["Invoice", "Organization", "Due date", "Days overdue", "Age",
-                                                  "Total", "Amount due", "Payment attempts", "Dunning step"])
+    table = Table(
+        "overdue",
+        "Overdue invoices",
+        ["Invoice", "Organization", "Due date", "Days overdue", "Age", "Total", "Amount due", "Payment attempts", "Dunning step"],
+    )
     for invoice in analytics.overdue_invoices(today=today, currency=currency):
         days = (today - invoice.due_date).days
-        table.rows.append([
-            invoice.number, invoice.organization.name, invoice.due_date.isoformat(), days, analytics.age_bucket(days),
-            Money(invoice.total, invoice.currency), Money(invoice.amount_due_now, invoice.currency),
-            invoice.payment_attempts,
-            # Billing records only the overdue email so far (no dunning step table to read yet).
-            "overdue email sent" if invoice.overdue_notified_at else "",
-        ])
-        table.links.append([
-            ("Open", reverse("admin:billing_invoice_change", args=[invoice.pk])),
-            ("Organization", reverse("admin:accounts_organization_change", args=[invoice.organization_id])),
-        ])
+        table.rows.append(
+            [
+                invoice.number,
+                invoice.organization.name,
+                invoice.due_date.isoformat(),
+                days,
+                analytics.age_bucket(days),
+                Money(invoice.total, invoice.currency),
+                Money(invoice.amount_due_now, invoice.currency),
+                invoice.payment_attempts,
+                # Billing records only the overdue email so far (no dunning step table to read yet).
+                "overdue email sent" if invoice.overdue_notified_at else "",
+            ]
+        )
+        table.links.append(
+            [
+                ("Open", reverse("admin:billing_invoice_change", args=[invoice.pk])),
+                ("Organization", reverse("admin:accounts_organization_change", args=[invoice.organization_id])),
+            ]
+        )
     return [table]
 
 
@@ -162,22 +187,44 @@ def coupon_tables(*, start, end, currency=""):
 
     def line(row):
         code = row["currency"]
-        return [row["coupon__code"], row["coupon__name"], code, row["uses"], Money(row["discount"], code),
-                Money(row["revenue"], code)]
+        return [
+            row["coupon__code"],
+            row["coupon__name"],
+            code,
+            row["uses"],
+            Money(row["discount"], code),
+            Money(row["revenue"], code),
+        ]
 
-    top = Table("top10", "Top 10 coupons by revenue", columns,
-                [line(r) for r in sorted(rows, key=lambda r: (-r["revenue"], r["coupon__code"]))[:10]])
+    top = Table(
+        "top10",
+        "Top 10 coupons by revenue",
+        columns,
+        [line(r) for r in sorted(rows, key=lambda r: (-r["revenue"], r["coupon__code"]))[:10]],
+    )
     return [top, Table("coupons", "All coupons used in the period", columns, [line(r) for r in rows])]
 
 
 def generation_tables(*, start, end, currency=""):
-    jobs = Table("jobs", "Jobs and credits by kind and provider",
-                 ["Kind", "Provider", "Jobs", "Succeeded", "Credits charged", "Provider cost (USD)"])
+    jobs = Table(
+        "jobs",
+        "Jobs and credits by kind and provider",
+        ["Kind", "Provider", "Jobs", "Succeeded", "Credits charged", "Provider cost (USD)"],
+    )
     for row in sources.generation_by_kind_and_provider(start=start, end=end):
-        jobs.rows.append([row["kind"], row["provider"], row["jobs"], row["succeeded"], row["credits"] or 0,
-                          Money(round((row["cost_micros"] or 0) / 10_000), "USD")])
-    revenue = Table("revenue", "Revenue from orders (credit packs and services) against provider cost",
-                    ["Currency", "Orders paid"])
+        jobs.rows.append(
+            [
+                row["kind"],
+                row["provider"],
+                row["jobs"],
+                row["succeeded"],
+                row["credits"] or 0,
+                Money(round((row["cost_micros"] or 0) / 10_000), "USD"),
+            ]
+        )
+    revenue = Table(
+        "revenue", "Revenue from orders (credit packs and services) against provider cost", ["Currency", "Orders paid"]
+    )
     for code, sources_paid in _only(analytics.revenue_by_source(start=start, end=end), currency).items():
         revenue.rows.append([code, Money(sources_paid.get("order", 0), code)])
     return [jobs, revenue]
@@ -187,19 +234,36 @@ def support_tables(*, start, end, currency=""):
     from support import selectors as support_selectors
 
     stats = support_selectors.ticket_stats(date_from=start, date_to=end)
-    overview = Table("overview", "Tickets", ["Figure", "Value"], [
-        ["Tickets created", stats["total"]],
-        ["First response, average (hours)", _hours(stats["first_response_seconds"]["average"])],
-        ["Resolution, average (hours)", _hours(stats["resolution_seconds"]["average"])],
-        ["First response within SLA (%)", stats["sla"]["first_response_met_percent"]],
-        ["Resolution within SLA (%)", stats["sla"]["resolution_met_percent"]],
-        ["Satisfaction (1-5)", stats["satisfaction"]["average"]],
-        *([f"Status: {key}", value] for key, value in stats["by_status"].items()),
-        *([f"Priority: {key}", value] for key, value in stats["by_priority"].items()),
-    ])
-    agents = Table("agents", "Per agent", ["Agent", "Assigned", "Resolved", "First response (hours)", "SLA met (%)"],
-                   [[a["name"], a["assigned"], a["resolved"], _hours(a["first_response_seconds"]["average"]),
-                     a["sla"]["first_response_met_percent"]] for a in stats["agents"]])
+    overview = Table(
+        "overview",
+        "Tickets",
+        ["Figure", "Value"],
+        [
+            ["Tickets created", stats["total"]],
+            ["First response, average (hours)", _hours(stats["first_response_seconds"]["average"])],
+            ["Resolution, average (hours)", _hours(stats["resolution_seconds"]["average"])],
+            ["First response within SLA (%)", stats["sla"]["first_response_met_percent"]],
+            ["Resolution within SLA (%)", stats["sla"]["resolution_met_percent"]],
+            ["Satisfaction (1-5)", stats["satisfaction"]["average"]],
+            *([f"Status: {key}", value] for key, value in stats["by_status"].items()),
+            *([f"Priority: {key}", value] for key, value in stats["by_priority"].items()),
+        ],
+    )
+    agents = Table(
+        "agents",
+        "Per agent",
+        ["Agent", "Assigned", "Resolved", "First response (hours)", "SLA met (%)"],
+        [
+            [
+                a["name"],
+                a["assigned"],
+                a["resolved"],
+                _hours(a["first_response_seconds"]["average"]),
+                a["sla"]["first_response_met_percent"],
+            ]
+            for a in stats["agents"]
+        ],
+    )
     return [overview, agents]
 
 

@@ -4,7 +4,6 @@ generation and usage offer no staff-wide selector for them. Nothing here writes.
 from django.db.models import Count, Q, Sum
 
 
-
 def generation_by_kind_and_provider(*, start, end):
     """Jobs submitted between two dates: count, succeeded, credits charged, provider cost (USD micros)."""
     from generation.models import GenerationJob

@@ -72,8 +72,10 @@ def _chart_data(figures):
     for code, months in figures["movement"].items():
         data.setdefault(code, {})["movement"] = {
             "labels": [f"{m.month:%Y-%m}" for m in months],
-            **{key: [float(to_decimal(getattr(m, key), code)) for m in months]
-               for key in ("new", "expansion", "contraction", "churned", "reactivation")},
+            **{
+                key: [float(to_decimal(getattr(m, key), code)) for m in months]
+                for key in ("new", "expansion", "contraction", "churned", "reactivation")
+            },
             "mrr": [float(to_decimal(m.mrr_end, code)) for m in months],
         }
     for code, months in figures["collected"].items():

@@ -16,8 +16,13 @@ def _plain(values):
 
 def record(*, actor, action, target, before=None, after=None, organization=None):
     """Write one entry. `target` is a model instance; `before`/`after` dicts of the values that changed."""
-    if organization is None:
-        organization = getattr(target, "organization", None) if hasattr(target, "organization_id") else None
+    if organization is None and target is not None:
+        from accounts.models import Organization
+
+        if isinstance(target, Organization):
+            organization = target
+        elif getattr(target, "organization_id", None):
+            organization = target.organization
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     return AuditEntry.objects.create(
         actor=actor if authenticated else None,
@@ -35,3 +40,9 @@ def record(*, actor, action, target, before=None, after=None, organization=None)
 def snapshot(obj, fields):
     """The current values of `fields` on `obj`, for before/after."""
     return {name: getattr(obj, name) for name in fields}
+
+
+def changed(before, after):
+    """(before, after) restricted to the keys whose value differs; ({}, {}) when nothing changed."""
+    keys = [key for key in after if before.get(key) != after.get(key)]
+    return {key: before.get(key) for key in keys}, {key: after[key] for key in keys}

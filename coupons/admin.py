@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from core import audit
 from core.errors import DomainError
 from core.money import format_money, to_minor
 from coupons import selectors, services
@@ -195,10 +196,37 @@ class CouponAdmin(admin.ModelAdmin):
             stats["confirmed"], stats["reserved"], stats["released"], rows,
         )  # fmt: skip
 
+    # The terms that decide how much money a coupon takes off (audited on every change).
+    AUDITED_FIELDS = (
+        "code", "is_active", "discount_type", "percent_off", "amount_off", "currency", "duration", "duration_months",
+        "valid_from", "valid_to", "max_uses", "max_uses_per_organization", "eligibility", "first_payment_only",
+    )  # fmt: skip
+
+    def save_model(self, request, obj, form, change):
+        before = audit.snapshot(Coupon.objects.get(pk=obj.pk), self.AUDITED_FIELDS) if change else {}
+        super().save_model(request, obj, form, change)
+        before, after = audit.changed(before, audit.snapshot(obj, self.AUDITED_FIELDS))
+        if after:
+            audit.record(
+                actor=request.user,
+                action="coupon_changed" if change else "coupon_created",
+                target=obj,
+                before=before,
+                after=after,
+            )
+
     @admin.action(description="Deactivate the selected coupons")
     def deactivate(self, request, queryset):
         for coupon in queryset:
+            was_active = coupon.is_active
             services.deactivate(coupon=coupon)
+            audit.record(
+                actor=request.user,
+                action="coupon_deactivated",
+                target=coupon,
+                before={"is_active": was_active},
+                after={"is_active": False},
+            )
         self.message_user(request, f"{queryset.count()} coupon(s) deactivated.", messages.SUCCESS)
 
     @admin.action(description="Export the usages of the selected coupons (CSV)")
@@ -222,6 +250,14 @@ class CouponAdmin(admin.ModelAdmin):
             except DomainError as exc:
                 form.add_service_error(exc)
             else:
+                for coupon in coupons:
+                    audit.record(
+                        actor=request.user,
+                        action="coupon_created",
+                        target=coupon,
+                        before={},
+                        after=audit.snapshot(coupon, self.AUDITED_FIELDS),
+                    )
                 prefix = coupons[0].code.rsplit("-", 1)[0]
                 self.message_user(request, f"{len(coupons)} single-use codes created ({prefix}-…).", messages.SUCCESS)
                 return redirect(f"{reverse('admin:coupons_coupon_changelist')}?q={prefix}-")

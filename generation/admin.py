@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from core import audit
 from core.errors import DomainError
 from generation import conf, providers, services
 from generation.models import Artifact, Conversation, ConversationMessage, CreditEntry, CreditPrice, GenerationJob
@@ -67,10 +68,18 @@ class GenerationJobAdmin(admin.ModelAdmin):
         done = 0
         for job in queryset.select_related("organization"):
             try:
-                services.cancel_job(organization=job.organization, pk=job.pk)
+                canceled = services.cancel_job(organization=job.organization, pk=job.pk)
                 done += 1
             except DomainError as exc:
                 self.message_user(request, f"Job #{job.pk}: {exc.message}", messages.WARNING)
+            else:
+                audit.record(
+                    actor=request.user,
+                    action="generation_job_canceled",
+                    target=job,
+                    before={"status": job.status, "credits_reserved": job.credits_reserved},
+                    after={"status": canceled.status, "credits_charged": canceled.credits_charged},
+                )
         self.message_user(request, f"{done} job(s) canceled and refunded.")
 
     def get_urls(self):
@@ -127,10 +136,21 @@ class CreditEntryAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
+        from generation.selectors import credit_balance
+
+        balance = credit_balance(organization=obj.organization)
         entry = services.adjust_credits(
             organization=obj.organization, amount=obj.amount, note=obj.note or f"by {request.user.email}"
         )
         obj.pk = entry.pk
+        audit.record(
+            actor=request.user,
+            action="credits_adjusted",
+            target=entry,
+            organization=obj.organization,
+            before={"balance": balance},
+            after={"balance": balance + entry.amount, "amount": entry.amount},
+        )
 
 
 class MessageInline(ReadOnlyInline):

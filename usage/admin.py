@@ -3,6 +3,7 @@ add-on types and their prices are edited here; purchases change only through ser
 
 from django.contrib import admin, messages
 
+from core import audit
 from core.errors import DomainError
 from usage import services
 from usage.models import AddonPrice, AddonPurchase, AddonType, UsageAlert, UsageFlush, UsageRecord
@@ -125,11 +126,21 @@ class AddonPurchaseAdmin(admin.ModelAdmin):
     def stop_renewal(self, request, queryset):
         done = 0
         for purchase in queryset:
+            before = audit.snapshot(purchase, ("status", "renew"))
             try:
                 services.cancel_addon(organization=purchase.organization, pk=purchase.pk)
                 done += 1
             except DomainError as exc:
                 messages.warning(request, f"{purchase}: {exc.message}")
+            else:
+                purchase.refresh_from_db()
+                audit.record(
+                    actor=request.user,
+                    action="addon_renewal_stopped",
+                    target=purchase,
+                    before=before,
+                    after=audit.snapshot(purchase, ("status", "renew")),
+                )
         messages.success(request, f"{done} add-on(s) changed.")
 
     @admin.action(description="Renew or expire add-ons whose period has ended (the 05:00 run, now)")

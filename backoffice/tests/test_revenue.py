@@ -16,46 +16,11 @@ ARPU EUR 3300, XOF 30 000. Over February–April: EUR keeps its 2 customers (0% 
 its only customer of February's start (100% customer churn, 10 000 / 10 000 = 100% revenue churn).
 """
 
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
-import pytest
-import time_machine
-
-from accounts.tests.factories import OrganizationFactory
 from backoffice import metrics
-from billing import analytics, services
-from billing.tests.factories import PlanFactory
-from coupons.tests.factories import CouponFactory
-
-
-def at(month, day):
-    return time_machine.travel(datetime(2026, month, day, 12, tzinfo=UTC), tick=False)
-
-
-@pytest.fixture
-def history(db):
-    basic = PlanFactory(code="basic", prices={"EUR": 2000, "XOF": 10000}, trial_days=14)
-    pro = PlanFactory(code="pro", prices={"EUR": 5000, "XOF": 30000})
-    annual = PlanFactory(code="annual", interval="year", prices={"EUR": 24000})
-    a, b = OrganizationFactory(currency="EUR"), OrganizationFactory(currency="EUR")
-    c, d = OrganizationFactory(currency="XOF"), OrganizationFactory(currency="XOF")
-    with at(1, 5):
-        CouponFactory(code="LOYAL20", percent_off=Decimal("20.00"), duration="forever")
-        first_c = services.subscribe(organization=c, plan=basic)
-    with at(1, 10):
-        sub_a = services.subscribe(organization=a, plan=basic)
-    with at(1, 15):
-        services.subscribe(organization=b, plan=annual, coupon_code="LOYAL20")
-    with at(2, 1):
-        services.subscribe(organization=d, plan=basic, trial=True)
-    with at(2, 10):
-        services.change_plan(subscription=sub_a, plan=pro)
-    with at(3, 3):
-        services.cancel_subscription(subscription=first_c, at_period_end=False)
-    with at(4, 7):
-        services.subscribe(organization=c, plan=pro)
-    return {"a": a, "b": b, "c": c, "d": d}
+from billing import analytics
 
 
 def test_mrr_and_arr_per_currency(history):
@@ -66,17 +31,25 @@ def test_mrr_and_arr_per_currency(history):
     assert analytics.status_counts() == {"trialing": 1, "active": 3, "past_due": 0, "suspended": 0}
 
 
+def movement(start, end):
+    return analytics.mrr_movement(history=metrics.history(until=end), start=start, end=end)
+
+
 def test_movement_by_month(history):
-    movement = analytics.mrr_movement(history=metrics.history(until=date(2026, 4, 30)), start=date(2026, 1, 1), end=date(2026, 4, 30))
-    eur = {m.month.month: (m.new, m.expansion, m.contraction, m.churned, m.reactivation, m.mrr_end) for m in movement["EUR"]}
-    xof = {m.month.month: (m.new, m.expansion, m.contraction, m.churned, m.reactivation, m.mrr_end) for m in movement["XOF"]}
+    months = movement(date(2026, 1, 1), date(2026, 4, 30))
+    eur = {m.month.month: (m.new, m.expansion, m.contraction, m.churned, m.reactivation, m.mrr_end) for m in months["EUR"]}
+    xof = {m.month.month: (m.new, m.expansion, m.contraction, m.churned, m.reactivation, m.mrr_end) for m in months["XOF"]}
     assert eur == {1: (3600, 0, 0, 0, 0, 3600), 2: (0, 3000, 0, 0, 0, 6600), 3: (0, 0, 0, 0, 0, 6600), 4: (0, 0, 0, 0, 0, 6600)}
-    assert xof == {1: (10000, 0, 0, 0, 0, 10000), 2: (0, 0, 0, 0, 0, 10000), 3: (0, 0, 0, -10000, 0, 0), 4: (0, 0, 0, 0, 30000, 30000)}
+    assert xof == {
+        1: (10000, 0, 0, 0, 0, 10000),
+        2: (0, 0, 0, 0, 0, 10000),
+        3: (0, 0, 0, -10000, 0, 0),
+        4: (0, 0, 0, 0, 30000, 30000),
+    }
 
 
 def test_churn_rates(history):
-    movement = analytics.mrr_movement(history=metrics.history(until=date(2026, 4, 30)), start=date(2026, 2, 1), end=date(2026, 4, 30))
-    assert analytics.churn_rates(movement) == {
+    assert analytics.churn_rates(movement(date(2026, 2, 1), date(2026, 4, 30))) == {
         "EUR": {"customer": Decimal("0.00"), "revenue": Decimal("0.00")},
         "XOF": {"customer": Decimal("100.00"), "revenue": Decimal("100.00")},
     }
@@ -87,3 +60,17 @@ def test_contraction_from_history():
     rows = [(1, date(2026, 1, 1), "EUR", 5000), (1, date(2026, 2, 1), "EUR", 2000)]
     (jan, feb) = analytics.mrr_movement(history=rows, start=date(2026, 1, 1), end=date(2026, 2, 28))["EUR"]
     assert (jan.new, feb.contraction, feb.net, feb.mrr_end) == (5000, -3000, -3000, 2000)
+
+
+def test_the_nightly_run_carries_the_history_into_a_new_month(history):
+    import time_machine
+
+    from backoffice.models import MrrSnapshot
+    from backoffice.tasks import record_mrr
+
+    with time_machine.travel("2026-05-02 01:00Z", tick=False):
+        record_mrr()
+        record_mrr()  # idempotent
+    may = dict(MrrSnapshot.objects.filter(month=date(2026, 5, 1)).values_list("organization_id", "mrr"))
+    # D is still on trial and never paid: it has no history until it does.
+    assert may == {history["a"].pk: 5000, history["b"].pk: 1600, history["c"].pk: 30000}

@@ -1,0 +1,113 @@
+"""The dashboard and reports as a finance person uses them: figures, charts data, CSV and PDF
+exports, bad input refused with a clear message, and the cache refreshed when money moves."""
+
+from datetime import date, timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.tests.factories import OrganizationFactory
+from backoffice import reports
+from billing import services
+from billing.models import Invoice
+from billing.tests.factories import invoice
+from core.money import format_money, to_decimal
+
+DASHBOARD = "/backoffice/"
+
+
+@pytest.fixture
+def april(history):
+    with time_machine.travel("2026-04-30 12:00Z", tick=False):
+        yield history
+
+
+def test_dashboard_shows_mrr_per_currency(admin_client, april, django_assert_max_num_queries):
+    with django_assert_max_num_queries(40):
+        response = admin_client.get(DASHBOARD, {"start": "2026-01-01", "end": "2026-04-30"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "€66.00" in page and "€792.00" in page  # MRR and ARR in EUR
+    assert format_money(30000, "XOF") in page and format_money(360000, "XOF") in page
+    assert "chart.umd.min.js" in page and 'id="chart-data"' in page
+
+
+def test_dashboard_one_currency(admin_client, april):
+    figures = admin_client.get(DASHBOARD, {"currency": "xof", "start": "2026-01-01", "end": "2026-04-30"}).context["figures"]
+    assert figures["mrr"] == {"XOF": 30000} and list(figures["movement"]) == ["XOF"]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"start": "2026-05-01", "end": "2026-01-01"}, "The start date is after the end date"),
+        ({"start": "2019-01-01", "end": "2026-01-02"}, "longer than 5 years"),
+        ({"currency": "USD"}, "Unknown currency “USD”"),
+        ({"start": "yesterday"}, "Enter a valid date"),
+    ],
+)
+def test_bad_input_is_refused_clearly(admin_client, query, message):
+    for url in (DASHBOARD, reverse("backoffice:report", args=["coupons"])):
+        response = admin_client.get(url, {**query, "export": "pdf"})
+        assert response.status_code == 400
+        assert message in response.content.decode()
+        assert "Content-Disposition" not in response
+
+
+def overdue_invoice(days):
+    organization = OrganizationFactory(name="Late Payer")
+    with time_machine.travel(timezone.now() - timedelta(days=days + 14), tick=False):
+        return invoice(organization)
+
+
+def test_overdue_report_lists_what_is_owed_with_links(admin_client):
+    late = overdue_invoice(45)
+    response = admin_client.get(reverse("backoffice:report", args=["overdue"]))
+    page = response.content.decode()
+    assert late.number in page and "Late Payer" in page and "31-60" in page
+    assert reverse("admin:billing_invoice_change", args=[late.pk]) in page
+
+
+def test_overdue_csv_export(admin_client):
+    late = overdue_invoice(10)
+    response = admin_client.get(reverse("backoffice:report", args=["overdue"]), {"export": "overdue"})
+    assert response["Content-Type"].startswith("text/csv")
+    lines = response.content.decode().splitlines()
+    assert lines[0].startswith("Invoice,Organization,Due date,Days overdue")
+    assert lines[1].split(",")[:4] == [late.number, "Late Payer", late.due_date.isoformat(), "10"]
+    assert lines[1].split(",")[6] == str(to_decimal(late.total, "EUR"))
+
+
+def test_each_report_renders_and_exports_pdf(admin_client):
+    for name in reports.REPORTS:
+        url = reverse("backoffice:report", args=[name])
+        assert admin_client.get(url).status_code == 200, name
+        pdf = admin_client.get(url, {"export": "pdf"})
+        assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF"), name
+
+
+def test_unknown_table_export_is_404(admin_client):
+    assert admin_client.get(reverse("backoffice:report", args=["overdue"]), {"export": "nope"}).status_code == 404
+
+
+def test_cache_refreshed_after_a_payment(admin_client, organization, run_on_commit):
+    open_invoice = invoice(organization, [services.LineSpec("Pack", 1, 10000, 20)])
+    today = date.today().isoformat()
+    query = {"start": today, "end": today, "currency": "EUR"}
+
+    def collected():
+        return admin_client.get(DASHBOARD, query).context["figures"]["collected"].get("EUR", [(None, 0, 0, 0)])[-1][3]
+
+    with CaptureQueriesContext(connection) as cold:
+        assert collected() == 0
+    with CaptureQueriesContext(connection) as warm:
+        assert collected() == 0
+    assert len(warm) <= len(cold) - 6  # the second time the figures came from the cache
+    with run_on_commit(execute=True):
+        services.mark_invoice_paid(invoice=open_invoice, amount=open_invoice.total, reference="bank-transfer-1")
+    assert Invoice.objects.get(pk=open_invoice.pk).status == "paid"
+    assert collected() == 12000
