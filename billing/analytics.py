@@ -314,7 +314,6 @@ def age_bucket(days):
     return "not_due"
 
 
-
 def revenue_by_source(*, start, end):
     """{currency: {source_type: total}} of invoices paid between two dates (inclusive)."""
     rows = (
