@@ -15,9 +15,14 @@ def filesystem_broker_folders():
     return [Path(options[key]) for key in keys if key in options]
 
 
+def ensure_filesystem_broker_folders():
+    """Any process may publish a task (web, worker, seed_demo), so each makes sure they exist."""
+    for folder in filesystem_broker_folders():
+        folder.mkdir(parents=True, exist_ok=True)
+
+
 def prepare_filesystem_broker():
     folders = filesystem_broker_folders()
     if folders:
         shutil.rmtree(settings.CELERY_BROKER_TRANSPORT_OPTIONS["processed_folder"], ignore_errors=True)
-    for folder in folders:
-        folder.mkdir(parents=True, exist_ok=True)
+    ensure_filesystem_broker_folders()
