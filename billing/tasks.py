@@ -1,6 +1,11 @@
 """Celery tasks: thin, idempotent wrappers around billing.services."""
 
+from datetime import date as Date
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
 from celery import shared_task
+from django.conf import settings
 
 from billing import services
 from billing.models import CreditNote, Invoice
@@ -21,9 +26,10 @@ def render_credit_note_pdf(note_id):
 
 
 @shared_task
-def renew_subscriptions():
+def renew_subscriptions(date=None):
+    """Hourly: renew and invoice the periods that ended (by the end of `date` when given)."""
     with record_run("billing.renew_subscriptions") as counts:
-        counts["processed"] += services.renew_due_subscriptions()
+        counts["processed"] += services.renew_due_subscriptions(now=_end_of(date))
 
 
 @shared_task
@@ -43,9 +49,19 @@ def perform_dunning_event(event_id):
 
 
 def _day(date):
-    from datetime import date as Date
-
     return Date.fromisoformat(date) if date else None
+
+
+def _end_of(date):
+    """The last moment of `date` in the platform's calendar: a run "on" that day sees all of it."""
+    if not date:
+        return None
+    zone = ZoneInfo(settings.PLATFORM_TIME_ZONE)
+    return datetime.combine(_day(date), time.max, tzinfo=zone)
+
+
+# What `manage.py run_billing_task <name> --date YYYY-MM-DD` runs.
+BY_NAME = {"dunning": run_dunning, "renewals": renew_subscriptions}
 
 
 @shared_task
