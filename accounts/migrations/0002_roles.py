@@ -9,7 +9,7 @@ from django.db import migrations
 ROLES = {
     "Finance": [
         "billing.view_plan", "billing.view_planprice", "billing.view_subscription", "billing.change_subscription",
-        "billing.view_invoice", "billing.change_invoice", "billing.view_invoiceline", "billing.view_creditnote",
+        "billing.view_invoice", "billing.change_invoice", "billing.view_invoiceline", "billing.view_creditnote", "billing.add_creditnote",
         "billing.view_creditnoteline", "billing.view_payment", "billing.change_payment", "billing.view_refund",
         "billing.view_paymentmethod", "billing.view_webhookevent",
         "coupons.view_coupon", "coupons.add_coupon", "coupons.change_coupon", "coupons.view_couponminimum",
