@@ -13,4 +13,10 @@ PERIODIC_TASKS = [
         crontab={"minute": "0", "hour": "9"},
         description="Overdue invoices: the dunning policy's reminders, suspension warning and suspension, once per step.",
     ),
+    Periodic(
+        name="billing: payment retries",
+        task="billing.tasks.retry_failed_payments",
+        crontab={"minute": "0", "hour": "2"},
+        description="Retries failed invoice payments with the default method (+1, +3, +6 days by default).",
+    ),
 ]

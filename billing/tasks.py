@@ -42,6 +42,15 @@ def run_dunning(date=None):
 
 
 @shared_task
+def retry_failed_payments(date=None):
+    """Daily: retry failed invoice payments with the default method, on the policy's days."""
+    from billing import retries
+
+    with record_run("billing.payment_retries") as counts:
+        retries.retry_failed_payments(today=_day(date), counts=counts)
+
+
+@shared_task
 def perform_dunning_event(event_id):
     from billing import dunning
 
@@ -61,7 +70,7 @@ def _end_of(date):
 
 
 # What `manage.py run_billing_task <name> --date YYYY-MM-DD` runs.
-BY_NAME = {"dunning": run_dunning, "renewals": renew_subscriptions}
+BY_NAME = {"dunning": run_dunning, "renewals": renew_subscriptions, "retries": retry_failed_payments}
 
 
 @shared_task

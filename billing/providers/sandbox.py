@@ -25,12 +25,16 @@ TEST_CARDS = {
     "4000000000000002": ("failed", "card_declined", "The card was declined by the bank."),
     "4000000000009995": ("failed", "insufficient_funds", "The card has insufficient funds."),
     "4000002760003184": (REQUIRES_ACTION, "", ""),
+    "4000000000009987": ("failed", "lost_card", "The card was reported lost."),
+    "4000000000009979": ("failed", "stolen_card", "The card was reported stolen."),
 }
 OUTCOME_LABELS = {
     "4242424242424242": "Succeeds",
     "4000000000000002": "Declined by the bank",
     "4000000000009995": "Fails: insufficient funds",
     "4000002760003184": "Asks for a second confirmation step",
+    "4000000000009987": "Fails: card reported lost (no automatic retry)",
+    "4000000000009979": "Fails: card reported stolen (no automatic retry)",
 }
 
 
