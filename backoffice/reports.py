@@ -85,8 +85,9 @@ def dashboard_figures(*, start, end, currency=""):
 
 def _dashboard_figures(start, end, currency):
     today = timezone.localdate()
-    mrr = _only(analytics.mrr_by_currency(), currency)
-    customers = analytics.paying_customers()
+    per_organization = analytics.organization_mrr()
+    mrr = _only(analytics.mrr_by_currency(per_organization), currency)
+    customers = analytics.paying_customers(per_organization)
     movement = _only(analytics.mrr_movement(history=metrics.history(until=end), start=start, end=end), currency)
     return {
         "mrr": mrr,

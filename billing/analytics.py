@@ -11,11 +11,12 @@ applies to the next invoices (forever, or repeating cycles left), and a yearly p
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from billing.models import CreditNote, Interval, Invoice, PlanPrice, Subscription
 from core.errors import NotFound
@@ -75,10 +76,11 @@ def organization_mrr(*, organization_ids=None):
     return result
 
 
-def mrr_by_currency():
-    """{"EUR": 12345, ...}: the sum of the counted subscriptions' MRR, per currency."""
+def mrr_by_currency(per_organization=None):
+    """{"EUR": 12345, ...}: the sum of the counted subscriptions' MRR, per currency (from
+    `organization_mrr()`'s result when the caller already has it)."""
     totals = defaultdict(int)
-    for currency, mrr in organization_mrr().values():
+    for currency, mrr in (per_organization if per_organization is not None else organization_mrr()).values():
         totals[currency] += mrr
     return dict(sorted(totals.items()))
 
@@ -87,10 +89,10 @@ def arr_by_currency(mrr=None):
     return {currency: amount * 12 for currency, amount in (mrr if mrr is not None else mrr_by_currency()).items()}
 
 
-def paying_customers():
+def paying_customers(per_organization=None):
     """{currency: organizations with a counted subscription and a non-zero MRR}."""
     counts = defaultdict(int)
-    for currency, mrr in organization_mrr().values():
+    for currency, mrr in (per_organization if per_organization is not None else organization_mrr()).values():
         if mrr > 0:
             counts[currency] += 1
     return dict(counts)
@@ -242,7 +244,9 @@ def collected_by_month(*, start, end):
     """{currency: [(month, paid, credited, net)]}: invoices paid in the month (by paid_at) minus
     credit notes issued in the month; start and end are dates, inclusive."""
     paid = (
-        Invoice.objects.filter(status=Invoice.Status.PAID, paid_at__date__gte=start, paid_at__date__lte=end)
+        Invoice.objects.filter(
+            status=Invoice.Status.PAID, paid_at__gte=_moment(start), paid_at__lt=_moment(end + timedelta(days=1))
+        )
         .annotate(month=TruncMonth("paid_at"))
         .values_list("currency", "month")
         .annotate(amount=Sum("total"))
@@ -263,6 +267,11 @@ def collected_by_month(*, start, end):
         currency: [(month, *per_month[month], per_month[month][0] - per_month[month][1]) for month in months]
         for currency, per_month in sorted(sums.items())
     }
+
+
+def _moment(day):
+    """Midnight of `day` in the platform's time zone (a range on the indexed column, not on its date)."""
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def _as_date(value):
@@ -317,7 +326,9 @@ def age_bucket(days):
 def revenue_by_source(*, start, end):
     """{currency: {source_type: total}} of invoices paid between two dates (inclusive)."""
     rows = (
-        Invoice.objects.filter(status=Invoice.Status.PAID, paid_at__date__gte=start, paid_at__date__lte=end)
+        Invoice.objects.filter(
+            status=Invoice.Status.PAID, paid_at__gte=_moment(start), paid_at__lt=_moment(end + timedelta(days=1))
+        )
         .values_list("currency", "source_type")
         .annotate(amount=Sum("total"))
         .order_by("currency", "source_type")

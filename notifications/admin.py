@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -21,6 +22,8 @@ class NotificationAdmin(admin.ModelAdmin):
         return [path("broadcast/", self.admin_site.admin_view(self.broadcast_view), name="notifications_broadcast")] + super().get_urls()
 
     def broadcast_view(self, request):
+        if not self.has_add_permission(request):  # reaching every user is not for every staff member
+            raise PermissionDenied
         form = BroadcastForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             org = form.cleaned_data["organization"]

@@ -107,3 +107,8 @@ def test_without_2fa_no_role_gets_in(client):
     client.force_login(staff_in("Finance"))
     assert client.get(DASHBOARD).status_code == 302
     assert client.get(INVOICES).status_code == 302
+
+
+def test_only_staff_allowed_to_notify_can_broadcast(client):
+    login_with_2fa(client, staff_in("Support agents"))
+    assert client.get(reverse("admin:notifications_broadcast")).status_code == 403
