@@ -19,6 +19,8 @@ class BillingConfig(AppConfig):
             "dunning_reminder",
             "account_suspended",
             "account_reactivated",
+            "trial_ending",
+            "trial_ended",
         ):
             kinds.register(kind, email=True, template=f"billing/emails/{kind}")
         entitlements.register(_suspension_reason)

@@ -152,11 +152,14 @@ def _take(planned, today, counts):
         for invoice, steps in planned
         for step in steps
     )
-    for invoice, _steps in planned:
-        subscription = invoice.subscription
-        if subscription and subscription.status == Subscription.Status.ACTIVE:
-            services.mark_past_due(subscription=subscription)
-            counts["past_due"] += 1
+    active = {
+        invoice.subscription_id
+        for invoice, _steps in planned
+        if invoice.subscription and invoice.subscription.status == Subscription.Status.ACTIVE
+    }
+    for subscription_id in sorted(active):
+        services.mark_past_due(subscription=Subscription(pk=subscription_id))
+        counts["past_due"] += 1
     for event in events:
         counts[event.action] += 1
         transaction.on_commit(lambda pk=event.pk: perform_dunning_event.delay(pk))

@@ -25,6 +25,15 @@ _TEXTS = {
             "paying the overdue invoices reactivates it at once.",
         ),
         "account_reactivated": ("Your account is active again", "Thank you for your payment: your subscription is active again."),
+        "trial_ending": (
+            "Your {plan} trial ends on {end}",
+            "Your trial ends on {end}. Add a payment method to keep the {plan} plan without interruption.",
+        ),
+        "trial_ended": (
+            "Your {plan} trial has ended",
+            "Your trial ended without a payment method, so your account is suspended. Your data is kept: "
+            "add a payment method to continue.",
+        ),
     },
     "fr": {
         "invoice_issued": ("Facture {number} émise", "La facture {number} de {total} est à régler avant le {due}."),
@@ -96,6 +105,13 @@ def dunning_message(invoice, action, *, today=None):
 
 def account_message(organization, kind):
     return _TEXTS[_lang(organization.locale)][kind]
+
+
+def trial_message(subscription, kind):
+    lang = _lang(subscription.organization.locale)
+    title, body = _TEXTS[lang][kind]
+    values = {"plan": subscription.plan.name, "end": _date(subscription.current_period_end.date(), lang)}
+    return title.format(**values), body.format(**values)
 
 
 def credit_note_message(note):

@@ -284,6 +284,26 @@ def refund_payment(*, payment, amount=None, reason="Refund", user=None):
     return refund
 
 
+def charge_default_method(*, invoice):
+    """Try the organization's default payment method on a new invoice (renewal, trial end).
+    Returns what happened, as a count name for the task's log."""
+    method = PaymentMethod.objects.filter(organization=invoice.organization_id, is_default=True).first()
+    if method is None or invoice.amount_due <= 0:
+        return "not_charged"
+    try:
+        pay_invoice(
+            organization=invoice.organization,
+            invoice=invoice,
+            provider=method.provider,
+            payment_method=method,
+            idempotency_key=f"auto:{invoice.pk}",
+        )
+    except DomainError as exc:
+        logger.info("auto_charge_refused invoice=%s code=%s", invoice.number, exc.code)
+        return "charge_refused"
+    return "charged"
+
+
 # --- Webhooks ------------------------------------------------------------------------------------
 
 

@@ -4,7 +4,7 @@ PERIODIC_TASKS = [
     Periodic(
         name="billing: renew subscriptions",
         task="billing.tasks.renew_subscriptions",
-        crontab={"minute": "5"},
+        crontab={"minute": "5"},  # hourly
         description="Ends canceled subscriptions, applies downgrades and invoices the next period.",
     ),
     Periodic(
@@ -18,5 +18,11 @@ PERIODIC_TASKS = [
         task="billing.tasks.retry_failed_payments",
         crontab={"minute": "0", "hour": "2"},
         description="Retries failed invoice payments with the default method (+1, +3, +6 days by default).",
+    ),
+    Periodic(
+        name="billing: trials",
+        task="billing.tasks.process_trials",
+        crontab={"minute": "0", "hour": "3"},
+        description="Reminds trials ending in 3 days; converts ended trials with a payment method, suspends the others.",
     ),
 ]

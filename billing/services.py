@@ -6,7 +6,7 @@ Other apps call `create_invoice` and register handlers for their invoices being 
 """
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from billing import selectors
@@ -137,7 +138,18 @@ def platform_today():
 
 
 @transaction.atomic
-def create_invoice(*, organization, lines, source_type, source_id, coupon_code=None, user=None, finalize=True, subscription=None):
+def create_invoice(
+    *,
+    organization,
+    lines,
+    source_type,
+    source_id,
+    coupon_code=None,
+    user=None,
+    finalize=True,
+    subscription=None,
+    period_start=None,
+):
     """An invoice for `organization` with `lines` (LineSpec), finalized unless finalize=False."""
     _check_source_type(source_type)
     check_currency(organization.currency)
@@ -150,6 +162,7 @@ def create_invoice(*, organization, lines, source_type, source_id, coupon_code=N
     invoice = Invoice.objects.create(
         organization=organization,
         subscription=subscription,
+        period_start=period_start,
         currency=organization.currency,
         locale=organization.locale,
         source_type=source_type,
@@ -526,6 +539,21 @@ def _add_interval(moment, interval):
     return moment + (relativedelta(months=1) if interval == Interval.MONTH else relativedelta(years=1))
 
 
+def _period(organization, start, plan):
+    """(end, num, den) of the period starting at `start`: a whole interval (num == den), or with
+    calendar billing one cut at the 1st of the month, priced num/den of a whole one."""
+    from billing.models import BillingSettings
+
+    end = _add_interval(start, plan.interval)
+    if not BillingSettings.objects.filter(organization=organization, calendar_billing=True).exists():
+        return end, 1, 1
+    local = end.astimezone(ZoneInfo(settings.PLATFORM_TIME_ZONE))
+    first = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    if first <= start or first == local:
+        return end, 1, 1
+    return first, int((first - start).total_seconds()), int((end - start).total_seconds())
+
+
 def _price(plan, currency):
     price = plan.price_in(currency)
     if price is None or not plan.is_active:
@@ -588,9 +616,10 @@ def _with_coupon(subscription, lines):
     return discounted, True
 
 
-def _bill(subscription, lines, user=None):
+def _bill(subscription, lines, user=None, period_start=None):
     lines, discounted = _with_coupon(subscription, lines)
     return create_invoice(
+        period_start=period_start,
         organization=subscription.organization,
         lines=lines,
         source_type=Invoice.Source.SUBSCRIPTION,
@@ -620,7 +649,7 @@ def subscribe(*, organization, plan, trial=False, user=None, coupon_code=""):
             raise ValidationFailed(f"The {plan.name} plan has no trial.", code="no_trial")
         if Subscription.objects.filter(organization=organization, trial_end__isnull=False).exists():
             raise ValidationFailed("This organization has already had a trial.", code="trial_used")
-    end = now + timedelta(days=plan.trial_days) if trial else _add_interval(now, plan.interval)
+    end, num, den = (now + timedelta(days=plan.trial_days), 1, 1) if trial else _period(organization, now, plan)
     try:
         with transaction.atomic():
             subscription = Subscription.objects.create(
@@ -637,7 +666,7 @@ def subscribe(*, organization, plan, trial=False, user=None, coupon_code=""):
     if coupon_code and coupon_code.strip():
         _attach_coupon(subscription, coupon_code.strip(), price, user)
     if not trial and price:
-        _bill(subscription, [_plan_line(subscription, plan, price, now, end)], user=user)
+        _bill(subscription, [_plan_line(subscription, plan, prorate(price, num, den), now, end)], user=user, period_start=now)
     logger.info("subscribed org=%s plan=%s trial=%s coupon=%s", organization.pk, plan.code, trial, subscription.coupon_code)
     return subscription
 
@@ -699,7 +728,7 @@ def change_plan(*, subscription, plan, user=None):
 
 def _end_trial_on(subscription, plan, user):
     now = timezone.now()
-    end = _add_interval(now, plan.interval)
+    end, num, den = _period(subscription.organization, now, plan)
     SUBSCRIPTION_MACHINE.advance(
         subscription,
         Subscription.Status.ACTIVE,
@@ -709,9 +738,9 @@ def _end_trial_on(subscription, plan, user):
         current_period_start=now,
         current_period_end=end,
     )
-    price = _price(plan, subscription.currency)
+    price = prorate(_price(plan, subscription.currency), num, den)
     if price:
-        _bill(subscription, [_plan_line(subscription, plan, price, now, end)], user=user)
+        _bill(subscription, [_plan_line(subscription, plan, price, now, end)], user=user, period_start=now)
 
 
 def proration(*, old_price, new_price, start, end, now, same_interval):
@@ -835,7 +864,8 @@ def renew_subscription(*, subscription, now=None):
     price = plan.price_in(subscription.currency)
     if price is None or not plan.is_active:
         return SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.EXPIRED, ended_at=end)
-    new_end = _add_interval(end, plan.interval)
+    new_end, num, den = _period(subscription.organization, end, plan)
+    price = prorate(price, num, den)
     status = Subscription.Status.ACTIVE if subscription.status == Subscription.Status.TRIALING else subscription.status
     subscription.plan, subscription.scheduled_plan = plan, None
     subscription.current_period_start, subscription.current_period_end = end, new_end
@@ -843,21 +873,100 @@ def renew_subscription(*, subscription, now=None):
         SUBSCRIPTION_MACHINE.advance(subscription, status, save=False)
     subscription.save()
     if price:
-        _bill(subscription, [_plan_line(subscription, plan, price, end, new_end)])
+        _bill(subscription, [_plan_line(subscription, plan, price, end, new_end)], period_start=end)
     logger.info("subscription_renewed subscription=%s plan=%s until=%s", subscription.pk, plan.code, new_end.isoformat())
     return subscription
 
 
-def renew_due_subscriptions(*, now=None):
+def renew_due_subscriptions(*, now=None, counts=None):
+    """Renew every paid subscription whose period has ended (trials end in the trial task): each
+    in its own transaction, so a crash keeps the ones done and the next run takes the rest; a
+    period already invoiced (another run) is refused by the unique constraint and skipped. The new
+    invoice is charged to the default payment method when there is one."""
+    from billing import payments
+
     now = now or timezone.now()
+    counts = Counter() if counts is None else counts
     due = Subscription.objects.filter(
-        status__in=[Subscription.Status.TRIALING, Subscription.Status.ACTIVE, Subscription.Status.PAST_DUE],
-        current_period_end__lte=now,
+        status__in=[Subscription.Status.ACTIVE, Subscription.Status.PAST_DUE], current_period_end__lte=now
+    ).order_by("pk")
+    for pk, before in due.values_list("pk", "current_period_end"):
+        try:
+            subscription = renew_subscription(subscription=Subscription(pk=pk), now=now)
+        except IntegrityError:
+            counts["already_invoiced"] += 1
+            continue
+        counts["processed"] += 1
+        invoice = Invoice.objects.filter(subscription=subscription, period_start=before).first()
+        if invoice is not None:
+            counts["invoices_issued"] += 1
+            counts[payments.charge_default_method(invoice=invoice)] += 1
+    return counts
+
+
+TRIAL_REMINDER_DAYS = 3
+
+
+def process_trials(*, now=None, counts=None):
+    """The daily trial run: a reminder 3 days before a trial ends (once); at its end, a trial with a
+    default payment method becomes active, invoiced and charged; one without is suspended, with a
+    notification and an email (a trial set to cancel just ends)."""
+    from billing import payments
+    from billing.models import PaymentMethod
+
+    now = now or timezone.now()
+    counts = Counter() if counts is None else counts
+    trialing = Subscription.objects.filter(status=Subscription.Status.TRIALING).select_related("organization", "plan")
+    for subscription in trialing.filter(
+        trial_reminded_at__isnull=True,
+        current_period_end__gt=now,
+        current_period_end__lte=now + timedelta(days=TRIAL_REMINDER_DAYS),
+    ):
+        if Subscription.objects.filter(pk=subscription.pk, trial_reminded_at__isnull=True).update(trial_reminded_at=now):
+            _tell_trial(subscription, "trial_ending")
+            counts["trial_reminders"] += 1
+    ended = list(trialing.filter(current_period_end__lte=now).order_by("pk"))
+    with_method = set(
+        PaymentMethod.objects.filter(organization__in=[s.organization_id for s in ended], is_default=True).values_list(
+            "organization_id", flat=True
+        )
     )
-    ids = list(due.values_list("pk", flat=True))
-    for pk in ids:
-        renew_subscription(subscription=Subscription(pk=pk), now=now)
-    return len(ids)
+    for subscription in ended:
+        if subscription.cancel_at_period_end:
+            renew_subscription(subscription=subscription, now=now)
+            counts["trials_canceled"] += 1
+        elif subscription.organization_id in with_method:
+            end = subscription.current_period_end
+            try:
+                renew_subscription(subscription=subscription, now=now)
+            except IntegrityError:
+                continue  # another run converted it
+            invoice = Invoice.objects.filter(subscription=subscription, period_start=end).first()
+            if invoice is not None:
+                counts[payments.charge_default_method(invoice=invoice)] += 1
+            counts["trials_converted"] += 1
+        else:
+            with transaction.atomic():
+                suspend_subscription(subscription=subscription)
+                _tell_trial(subscription, "trial_ended")
+            counts["trials_suspended"] += 1
+    return counts
+
+
+def _tell_trial(subscription, kind):
+    from billing.emails import trial_message
+    from notifications.services import notify
+
+    title, body = trial_message(subscription, kind)
+    notify(
+        subscription.organization,
+        kind,
+        title=title,
+        body=body,
+        link=reverse("billing:payment_methods"),
+        context={"subscription": subscription},
+        related=subscription,
+    )
 
 
 def _subscription_paid(invoice):

@@ -29,7 +29,7 @@ def render_credit_note_pdf(note_id):
 def renew_subscriptions(date=None):
     """Hourly: renew and invoice the periods that ended (by the end of `date` when given)."""
     with record_run("billing.renew_subscriptions") as counts:
-        counts["processed"] += services.renew_due_subscriptions(now=_end_of(date))
+        services.renew_due_subscriptions(now=_end_of(date), counts=counts)
 
 
 @shared_task
@@ -48,6 +48,13 @@ def retry_failed_payments(date=None):
 
     with record_run("billing.payment_retries") as counts:
         retries.retry_failed_payments(today=_day(date), counts=counts)
+
+
+@shared_task
+def process_trials(date=None):
+    """Daily: trial reminders, and trials ending converted (with a payment method) or suspended."""
+    with record_run("billing.trials") as counts:
+        services.process_trials(now=_end_of(date), counts=counts)
 
 
 @shared_task
@@ -70,7 +77,7 @@ def _end_of(date):
 
 
 # What `manage.py run_billing_task <name> --date YYYY-MM-DD` runs.
-BY_NAME = {"dunning": run_dunning, "renewals": renew_subscriptions, "retries": retry_failed_payments}
+BY_NAME = {"dunning": run_dunning, "renewals": renew_subscriptions, "retries": retry_failed_payments, "trials": process_trials}
 
 
 @shared_task

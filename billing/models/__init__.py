@@ -5,6 +5,7 @@ from billing.models.invoicing import (
     CURRENCIES,
     INVOICE_MACHINE,
     SUBSCRIPTION_MACHINE,
+    BillingSettings,
     CreditNote,
     CreditNoteLine,
     Interval,
@@ -21,6 +22,7 @@ from billing.models.payments import PAYMENT_MACHINE, MethodKind, Payment, Paymen
 
 __all__ = [
     "CURRENCIES",
+    "BillingSettings",
     "INVOICE_MACHINE",
     "PAYMENT_MACHINE",
     "SUBSCRIPTION_MACHINE",

@@ -131,6 +131,7 @@ class Subscription(models.Model):
     canceled_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     suspended_at = models.DateTimeField(null=True, blank=True)
+    trial_reminded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -153,6 +154,22 @@ class Subscription(models.Model):
     @property
     def is_live(self):
         return self.status in self.LIVE
+
+
+class BillingSettings(models.Model):
+    """An organization's billing preferences kept by billing (anniversary billing without a row)."""
+
+    organization = models.OneToOneField("accounts.Organization", on_delete=models.CASCADE, related_name="billing_settings")
+    calendar_billing = models.BooleanField(
+        default=False, help_text="Bill monthly plans on the 1st of the month; the first period is prorated."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "billing settings"
+
+    def __str__(self):
+        return f"Billing settings of {self.organization}"
 
 
 SUBSCRIPTION_MACHINE = StateMachine(
@@ -216,6 +233,8 @@ class Invoice(models.Model):
     locale = models.CharField(max_length=5, default="en")
     source_type = models.CharField(max_length=12, choices=Source.choices, default=Source.MANUAL)
     source_id = models.CharField(max_length=64, blank=True, db_index=True)
+    # The subscription period this invoice opens (renewals, first periods): one invoice per period.
+    period_start = models.DateTimeField(null=True, blank=True)
     coupon_code = models.CharField(max_length=50, blank=True)
     subtotal = models.BigIntegerField(default=0, help_text="Sum of quantity × unit price, before discounts, tax excluded")
     discount_total = models.BigIntegerField(default=0)
@@ -254,6 +273,11 @@ class Invoice(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(fields=["year", "sequence"], name="invoice_unique_year_sequence"),
+            models.UniqueConstraint(
+                fields=["subscription", "period_start"],
+                condition=Q(period_start__isnull=False),
+                name="invoice_one_per_subscription_period",
+            ),
             models.CheckConstraint(
                 condition=(Q(status="draft", number__isnull=True) | (~Q(status="draft") & Q(number__isnull=False))),
                 name="invoice_number_iff_finalized",

@@ -47,11 +47,14 @@ def test_trial_has_no_invoice_and_one_trial_only(organization, plans):
 
 
 def test_trial_converts_with_an_invoice_at_its_end(organization, plans):
+    from billing import payments
+
     with at(2026, 11, 1):
         sub = services.subscribe(organization=organization, plan=plans["pro"], trial=True)
-    with at(2026, 11, 15, 0, 30):
-        assert services.renew_due_subscriptions() == 1
-        services.renew_due_subscriptions()  # a second run finds nothing due
+        payments.add_payment_method(organization=organization, provider="sandbox", details={"card_number": "4242424242424242"})
+    with at(2026, 11, 15, 3):
+        assert services.process_trials()["trials_converted"] == 1
+        assert not services.process_trials()  # a second run finds nothing due
     sub.refresh_from_db()
     assert sub.status == "active" and sub.current_period_end == datetime(2026, 12, 15, tzinfo=UTC)
     assert sub.invoices.get().total == 2280
@@ -198,13 +201,21 @@ def test_periodic_tasks_record_their_runs(organization, plans):
     from core.models import TaskRun
 
     with at(2026, 11, 1):
-        services.subscribe(organization=organization, plan=plans["pro"], trial=True)
-    with at(2026, 11, 30):
+        services.subscribe(organization=organization, plan=plans["pro"])
+    with at(2026, 12, 1, 1):
         tasks.renew_subscriptions()
     with at(2026, 12, 18, 9):
         tasks.run_dunning()
     runs = {run.task: run.counts for run in TaskRun.objects.all()}
     assert runs == {
-        "billing.renew_subscriptions": {"processed": 1},
-        "billing.dunning": {"friendly_reminder": 1, "past_due": 1, "requeued": 0},
+        "billing.renew_subscriptions": {"processed": 1, "invoices_issued": 1, "not_charged": 1},
+        # the first invoice, due on 15 November, is 33 days late: every reminder step so far
+        "billing.dunning": {
+            "friendly_reminder": 2,
+            "urgent_reminder": 1,
+            "suspension_warning": 1,
+            "suspend": 1,
+            "past_due": 1,
+            "requeued": 0,
+        },
     }
