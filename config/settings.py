@@ -97,6 +97,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.organization",
                 "notifications.context_processors.unread",
+                "billing.context_processors.billing_banner",
             ],
         },
     },
