@@ -176,6 +176,7 @@ def overdue_tables(*, start=None, end=None, currency=""):
         table.links.append(
             [
                 ("Open", reverse("admin:billing_invoice_change", args=[invoice.pk])),
+                ("Credit note", reverse("admin:billing_invoice_credit_note", args=[invoice.pk])),
                 ("Organization", reverse("admin:accounts_organization_change", args=[invoice.organization_id])),
             ]
         )

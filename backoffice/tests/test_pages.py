@@ -36,6 +36,14 @@ def test_dashboard_shows_mrr_per_currency(admin_client, april, django_assert_max
     assert "chart.umd.min.js" in page and 'id="chart-data"' in page
 
 
+def test_dashboard_exports(admin_client, april):
+    query = {"start": "2026-01-01", "end": "2026-04-30", "currency": "EUR"}
+    pdf = admin_client.get(DASHBOARD, {**query, "export": "pdf"})
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    movement = admin_client.get(DASHBOARD, {**query, "export": "movement"}).content.decode().splitlines()
+    assert movement[2] == "2026-02,EUR,0.00,30.00,0.00,0.00,0.00,30.00,66.00"
+
+
 def test_dashboard_one_currency(admin_client, april):
     figures = admin_client.get(DASHBOARD, {"currency": "xof", "start": "2026-01-01", "end": "2026-04-30"}).context["figures"]
     assert figures["mrr"] == {"XOF": 30000} and list(figures["movement"]) == ["XOF"]
@@ -111,3 +119,41 @@ def test_cache_refreshed_after_a_payment(admin_client, organization, run_on_comm
         services.mark_invoice_paid(invoice=open_invoice, amount=open_invoice.total, reference="bank-transfer-1")
     assert Invoice.objects.get(pk=open_invoice.pk).status == "paid"
     assert collected() == 12000
+
+
+def test_coupon_report_counts_confirmed_uses_per_currency(admin_client, organization, other_organization):
+    from coupons.models import CouponUsage
+    from coupons.tests.factories import CouponFactory
+
+    spring, summer = CouponFactory(code="SPRING"), CouponFactory(code="SUMMER")
+    now = timezone.now()
+    for n, (coupon, org, original, discount, currency, status) in enumerate(
+        [
+            (spring, organization, 10000, 1000, "EUR", "confirmed"),
+            (spring, organization, 5000, 500, "EUR", "confirmed"),
+            (spring, other_organization, 20000, 2000, "XOF", "confirmed"),
+            (summer, organization, 8000, 800, "EUR", "released"),  # given back: not a use
+        ]
+    ):
+        CouponUsage.objects.create(
+            coupon=coupon, organization=org, target_type="order", target_id=str(n), original_amount=original,
+            discount=discount, final_amount=original - discount, currency=currency, status=status, confirmed_at=now,
+        )  # fmt: skip
+    response = admin_client.get(reverse("backoffice:report", args=["coupons"]), {"export": "coupons"})
+    rows = [line.split(",") for line in response.content.decode().splitlines()[1:]]
+    assert [(r[0], r[2], r[3], r[4], r[5]) for r in rows] == [
+        ("SPRING", "EUR", "2", "15.00", "135.00"),
+        ("SPRING", "XOF", "1", "2000", "18000"),
+    ]
+
+
+def test_overdue_report_queries_do_not_grow(admin_client, django_assert_max_num_queries):
+    for days in (5, 40, 100):
+        overdue_invoice(days)
+    url = reverse("backoffice:report", args=["overdue"])
+    with django_assert_max_num_queries(12):
+        assert admin_client.get(url).status_code == 200
+    for days in (6, 41, 101, 200):
+        overdue_invoice(days)
+    with django_assert_max_num_queries(12):
+        assert admin_client.get(url).status_code == 200
