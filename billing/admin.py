@@ -11,6 +11,7 @@ from django.utils.html import format_html
 
 from billing import dunning, payments, services, views
 from billing.models import (
+    BillingSettings,
     CreditNote,
     CreditNoteLine,
     DunningEvent,
@@ -595,3 +596,11 @@ class DunningEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(BillingSettings)
+class BillingSettingsAdmin(admin.ModelAdmin):
+    list_display = ["organization", "calendar_billing", "updated_at"]
+    list_filter = ["calendar_billing"]
+    search_fields = ["organization__name", "organization__slug"]
+    autocomplete_fields = ["organization"]

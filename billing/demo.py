@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from accounts.models import Organization
 from billing import payments, services
-from billing.models import Plan, PlanPrice
+from billing.models import DEFAULT_STEPS, DunningPolicy, DunningStep, Plan, PlanPrice
 
 GB = 1024**3
 PLANS = [
@@ -103,6 +103,7 @@ def seed(log):
             PlanPrice.objects.get_or_create(plan=plan, currency=currency, defaults={"amount": amount})
     _alice()
     _bob()
+    _bob_policy()
 
 
 def line(description, *, unit_amount, vat_rate, quantity=1, discount_amount=0):
@@ -155,3 +156,22 @@ def _bob():
     )
     issued = services.platform_today() - timedelta(days=org.payment_terms_days + 20)
     _render(services.finalize_invoice(invoice=draft, issue_date=issued))
+
+
+def _bob_policy():
+    """Bob's own dunning policy (the per-organization override): the default steps, but his overdue
+    one-off invoice suspends him at D+30, so `run_billing_task dunning --date ...` shows every step."""
+    org = Organization.objects.get(slug="bob-digital")
+    policy, created = DunningPolicy.objects.get_or_create(
+        organization=org,
+        defaults={
+            "name": "Bob Digital: suspend for any overdue invoice",
+            "suspend_for_any_invoice": True,
+            "retry_days": [1, 3, 6],
+        },
+    )
+    if created:
+        DunningStep.objects.bulk_create(
+            DunningStep(policy=policy, position=i, offset_days=offset, action=action)
+            for i, (offset, action) in enumerate(DEFAULT_STEPS)
+        )

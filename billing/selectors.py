@@ -92,5 +92,11 @@ def plan_limits(*, organization):
     return plan.limits()
 
 
+def calendar_billing(*, organization):
+    from billing.models import BillingSettings
+
+    return BillingSettings.objects.filter(organization=organization, calendar_billing=True).exists()
+
+
 def is_suspended(organization):
     return Subscription.objects.filter(organization=organization, status=Subscription.Status.SUSPENDED).exists()

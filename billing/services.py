@@ -542,16 +542,23 @@ def _add_interval(moment, interval):
 def _period(organization, start, plan):
     """(end, num, den) of the period starting at `start`: a whole interval (num == den), or with
     calendar billing one cut at the 1st of the month, priced num/den of a whole one."""
-    from billing.models import BillingSettings
-
     end = _add_interval(start, plan.interval)
-    if not BillingSettings.objects.filter(organization=organization, calendar_billing=True).exists():
+    if not selectors.calendar_billing(organization=organization):
         return end, 1, 1
     local = end.astimezone(ZoneInfo(settings.PLATFORM_TIME_ZONE))
     first = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     if first <= start or first == local:
         return end, 1, 1
     return first, int((first - start).total_seconds()), int((end - start).total_seconds())
+
+
+def set_calendar_billing(*, organization, enabled):
+    """Calendar billing (on the 1st) from the next period on; the period being billed is kept."""
+    from billing.models import BillingSettings
+
+    settings_row, _ = BillingSettings.objects.update_or_create(organization=organization, defaults={"calendar_billing": enabled})
+    logger.info("billing_settings org=%s calendar_billing=%s", organization.pk, enabled)
+    return settings_row
 
 
 def _price(plan, currency):

@@ -80,8 +80,23 @@ def subscription(request):
             "subscription": current,
             "plans": plans,
             "history": selectors.subscriptions_for(organization=org)[:10],
+            "calendar_billing": selectors.calendar_billing(organization=org),
         },
     )
+
+
+@require_POST
+@organization_required
+@domain_errors_to_messages
+def billing_settings(request):
+    _require_manager(request)
+    enabled = request.POST.get("calendar_billing") == "on"
+    services.set_calendar_billing(organization=request.organization, enabled=enabled)
+    messages.success(
+        request,
+        "Monthly plans are now billed on the 1st of the month." if enabled else "Plans are billed on their anniversary date.",
+    )
+    return redirect("billing:subscription")
 
 
 def _plan_from(request, form_class=None):

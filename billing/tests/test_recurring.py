@@ -138,3 +138,15 @@ def test_run_billing_task_renews_as_if_on_a_date(organization, plan):
         call_command("run_billing_task", "renewals", "--date", "2026-04-10")
     assert subscription.invoices.count() == 2
     assert subscription.invoices.order_by("-id").first().period_start == datetime(2026, 4, 10, 12, tzinfo=UTC)
+
+
+def test_calendar_billing_is_an_organization_setting_on_the_subscription_page(client_user, organization):
+    from django.urls import reverse
+
+    page = client_user.get(reverse("billing:subscription")).content.decode()
+    assert 'name="calendar_billing"' in page
+    response = client_user.post(reverse("billing:billing_settings"), {"calendar_billing": "on"}, follow=True)
+    assert "billed on the 1st" in response.content.decode()
+    assert BillingSettings.objects.get(organization=organization).calendar_billing
+    client_user.post(reverse("billing:billing_settings"), {})
+    assert not BillingSettings.objects.get(organization=organization).calendar_billing
