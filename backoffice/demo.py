@@ -1,5 +1,5 @@
-"""Demo staff in two roles (they enrol a TOTP device at their first admin login), and the month's
-MRR of every demo organization so the dashboard has figures at once."""
+"""A demo finance person (who enrols a TOTP device at the first admin login; support's demo already
+has a support agent), and the month's MRR of every demo organization so the dashboard has figures."""
 
 from django.contrib.auth.models import Group
 
@@ -8,7 +8,6 @@ from backoffice import metrics
 
 DEMO_STAFF = [
     ("finance@webox.test", "webox-staff", "Fiona", "Finance", "Finance"),
-    ("agent@webox.test", "webox-staff", "Andy", "Agent", "Support agents"),
 ]
 
 

@@ -155,7 +155,7 @@ def overdue_tables(*, start=None, end=None, currency=""):
     table = Table(
         "overdue",
         "Overdue invoices",
-        ["Invoice", "Organization", "Due date", "Days overdue", "Age", "Total", "Amount due", "Payment attempts", "Dunning step"],
+        ["Invoice", "Organization", "Due date", "Days overdue", "Age", "Total", "Amount due", "Payment attempts"],
     )
     for invoice in analytics.overdue_invoices(today=today, currency=currency):
         days = (today - invoice.due_date).days
@@ -169,8 +169,6 @@ def overdue_tables(*, start=None, end=None, currency=""):
                 Money(invoice.total, invoice.currency),
                 Money(invoice.amount_due_now, invoice.currency),
                 invoice.payment_attempts,
-                # Billing records only the overdue email so far (no dunning step table to read yet).
-                "overdue email sent" if invoice.overdue_notified_at else "",
             ]
         )
         table.links.append(

@@ -31,7 +31,10 @@ def connect():
 
     post_save.connect(_invoice_changed, sender=Invoice, dispatch_uid="backoffice-figures-Invoice")
     post_delete.connect(_figures_changed, sender=Invoice, dispatch_uid="backoffice-figures-del-Invoice")
-    for model in (Payment, CreditNote, Refund, PlanPrice):
+    from coupons.models import Coupon
+
+    # A coupon's terms change the MRR of the subscriptions that carry it.
+    for model in (Payment, CreditNote, Refund, PlanPrice, Coupon):
         post_save.connect(_figures_changed, sender=model, dispatch_uid=f"backoffice-figures-{model.__name__}")
         post_delete.connect(_figures_changed, sender=model, dispatch_uid=f"backoffice-figures-del-{model.__name__}")
     post_save.connect(_subscription_changed, sender=Subscription, dispatch_uid="backoffice-mrr-subscription")

@@ -112,3 +112,16 @@ def test_without_2fa_no_role_gets_in(client):
 def test_only_staff_allowed_to_notify_can_broadcast(client):
     login_with_2fa(client, staff_in("Support agents"))
     assert client.get(reverse("admin:notifications_broadcast")).status_code == 403
+
+
+def test_admin_index_groups_by_job_with_counters(client):
+    from accounts.tests.factories import OrganizationFactory
+    from billing.tests.factories import invoice
+
+    invoice(OrganizationFactory())  # open, not yet due: not counted as overdue
+    login_with_2fa(client, staff_in("Finance"))
+    response = client.get("/admin/")
+    sections = [app["name"] for app in response.context["app_list"]]
+    assert sections == ["Sales", "Billing", "Generation", "Platform"]  # no Support section for Finance
+    assert ("Overdue invoices", 0) in [(label, value) for label, value, _ in response.context["counters"]]
+    assert "Open tickets" not in [label for label, _, _ in response.context["counters"]]
