@@ -482,6 +482,10 @@ class DunningStepFormSet(forms.models.BaseInlineFormSet):
         # Before the generic duplicate check, whose message names no day.
         if any(form.errors for form in self.forms):
             return  # each form shows its own error first
+        for form in self.forms:
+            step = form.instance
+            if form.cleaned_data.get("DELETE") and step.pk and step.events.exists():
+                raise forms.ValidationError(f"{step} has been taken on invoices and stays in their history: keep it.")
         kept = [f.cleaned_data for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
         kept.sort(key=lambda data: data["position"])
         try:

@@ -92,3 +92,23 @@ def test_banner_points_to_overdue_invoices_when_suspended(organization, user):
     html = render_to_string("billing/partials/banner.html", context)
     assert "Your account is suspended: 1 overdue invoice." in html
     assert 'href="/billing/invoices/?status=open"' in html or "?status=open" in html
+
+
+def test_admin_keeps_a_step_already_taken(admin_client, overdue, run_on_commit):
+    with at(overdue.due_date + timedelta(days=3)), run_on_commit(execute=True):
+        tasks.run_dunning()
+    policy = DunningPolicy.objects.get(organization__isnull=True)
+    steps = list(policy.steps.all())
+    data = {"name": "Default", "retry_days": "[1, 3, 6]", "steps-TOTAL_FORMS": "4", "steps-INITIAL_FORMS": "4"}
+    for i, step in enumerate(steps):
+        data |= {
+            f"steps-{i}-id": step.pk,
+            f"steps-{i}-policy": policy.pk,
+            f"steps-{i}-position": step.position,
+            f"steps-{i}-offset_days": step.offset_days,
+            f"steps-{i}-action": step.action,
+        }
+    data["steps-0-DELETE"] = "on"
+    page = admin_client.post(reverse("admin:billing_dunningpolicy_change", args=[policy.pk]), data).content.decode()
+    assert "D+3 Friendly reminder has been taken on invoices" in page
+    assert policy.steps.count() == 4
