@@ -132,3 +132,74 @@ def test_audit_record_without_actor_is_system(db):
     organization = OrganizationFactory()
     entry = audit.record(actor=None, action="nightly", target=organization, before={"a": 1}, after={"a": 2})
     assert entry.actor_email == "" and entry.organization == organization
+
+
+def test_coupon_terms_change_is_audited(admin_user, rf):
+    from decimal import Decimal
+
+    from django.contrib import admin
+
+    from coupons.models import Coupon
+
+    coupon = CouponFactory(code="AUTUMN", percent_off=Decimal("10.00"))
+    request = rf.post("/admin/coupons/coupon/")
+    request.user = admin_user
+    edited = Coupon.objects.get(pk=coupon.pk)
+    edited.percent_off, edited.max_uses = Decimal("50.00"), 100
+    admin.site._registry[Coupon].save_model(request, edited, form=None, change=True)
+    entry = last_entry("coupon_changed")
+    assert entry.before == {"percent_off": "10.00", "max_uses": 0}
+    assert entry.after == {"percent_off": "50.00", "max_uses": 100}
+
+
+def test_finance_refund_goes_through(client, run_on_commit):
+    from backoffice.tests.factories import login_with_2fa, staff_in
+    from billing import services
+    from billing.models import Payment
+    from billing.tests.factories import invoice
+
+    inv = invoice(OrganizationFactory(), [services.LineSpec("Pack", 1, 10000, 20)])
+    with run_on_commit(execute=True):
+        payment = paid_payment(inv)
+    assert Payment.objects.get(pk=payment.pk).status == "succeeded"
+    login_with_2fa(client, staff_in("Finance"))
+    response = client.post(reverse("admin:billing_payment_refund", args=[payment.pk]), {"amount": "30.00", "reason": "Goodwill"})
+    assert response.status_code == 302
+    payment.refresh_from_db()
+    assert (payment.status, payment.amount_refunded) == ("partially_refunded", 3000)
+
+
+def _post_data(response):
+    """The change form as the browser would send it back unchanged (main form and inlines)."""
+    data = {}
+
+    def add(form):
+        for name in form.fields:
+            value = form[name].value()
+            if value is None or value is False:
+                continue
+            data[form.add_prefix(name)] = "on" if value is True else value
+
+    add(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for key, value in formset.management_form.initial.items():
+            data[f"{formset.prefix}-{key}"] = value
+        for form in formset.initial_forms:
+            add(form)
+    return data
+
+
+def test_membership_role_change_is_audited(admin_client):
+    from accounts.tests.factories import MembershipFactory
+
+    member = MembershipFactory(role="member")
+    url = reverse("admin:accounts_organization_change", args=[member.organization_id])
+    data = _post_data(admin_client.get(url))
+    role_field = next(key for key, value in data.items() if key.endswith("-role") and value == "member")
+    data[role_field] = "admin"
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["errors"]
+    entry = last_entry("role_changed")
+    assert entry.organization == member.organization
+    assert (entry.before["role"], entry.after["role"]) == ("member", "admin")
