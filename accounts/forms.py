@@ -67,21 +67,7 @@ class ProfileForm(forms.ModelForm):
 class OrganizationForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = [
-            "name",
-            "legal_name",
-            "address_line1",
-            "address_line2",
-            "postal_code",
-            "city",
-            "country",
-            "vat_number",
-            "billing_email",
-            "currency",
-            "locale",
-            "time_zone",
-            "payment_terms_days",
-        ]
+        fields = services.ORGANIZATION_FIELDS
 
     def clean_country(self):
         return normalize_country(self.cleaned_data["country"])

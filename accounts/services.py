@@ -120,7 +120,8 @@ def _is_owner(user, organization):
     return Membership.objects.filter(user=user, organization=organization, role=Membership.Role.OWNER).exists()
 
 
-ORGANIZATION_FIELDS = {
+# The organization settings owners and admins may edit (the settings form shows them in this order).
+ORGANIZATION_FIELDS = (
     "name",
     "legal_name",
     "address_line1",
@@ -134,14 +135,14 @@ ORGANIZATION_FIELDS = {
     "locale",
     "time_zone",
     "payment_terms_days",
-}
+)
 
 
 @transaction.atomic
 def update_organization(*, organization, user, **fields):
     """Owners and admins edit the organization's settings (already validated by a form or serializer)."""
     require_manager(user=user, organization=organization)
-    unknown = set(fields) - ORGANIZATION_FIELDS
+    unknown = set(fields) - set(ORGANIZATION_FIELDS)
     if unknown:
         raise ValidationFailed(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
     for name, value in fields.items():
