@@ -79,12 +79,15 @@ def _only(per_currency, currency):
 
 
 def dashboard_figures(*, start, end, currency=""):
-    """Everything the revenue dashboard shows, cached until billing data changes."""
-    return cache.cached("dashboard", (start, end, currency), lambda: _dashboard_figures(start, end, currency))
+    """Everything the revenue dashboard shows, each family cached until its data changes."""
+    params = (start, end, currency)
+    return {
+        **cache.cached("revenue", cache.SUBSCRIPTIONS, params, lambda: _subscription_figures(start, end, currency)),
+        **cache.cached("cash", cache.INVOICES, (*params, timezone.localdate()), lambda: _cash_figures(start, end, currency)),
+    }
 
 
-def _dashboard_figures(start, end, currency):
-    today = timezone.localdate()
+def _subscription_figures(start, end, currency):
     per_organization = analytics.organization_mrr()
     mrr = _only(analytics.mrr_by_currency(per_organization), currency)
     customers = analytics.paying_customers(per_organization)
@@ -97,8 +100,13 @@ def _dashboard_figures(start, end, currency):
         "statuses": analytics.status_counts(),
         "movement": movement,
         "churn": analytics.churn_rates(movement),
+    }
+
+
+def _cash_figures(start, end, currency):
+    return {
         "collected": _only(analytics.collected_by_month(start=start, end=end), currency),
-        "receivables": _only(analytics.receivables(today=today), currency),
+        "receivables": _only(analytics.receivables(today=timezone.localdate()), currency),
     }
 
 

@@ -8,14 +8,22 @@ from django.db.models.signals import post_delete, post_save
 from backoffice import cache, metrics
 
 
-def _figures_changed(sender, **kwargs):
-    transaction.on_commit(cache.bump)
+def _bump_later(*families):
+    transaction.on_commit(lambda: cache.bump(*families))
+
+
+def _money_changed(sender, **kwargs):
+    _bump_later(cache.INVOICES)
+
+
+def _terms_changed(sender, **kwargs):
+    _bump_later(cache.SUBSCRIPTIONS)
 
 
 def _subscription_changed(sender, instance, **kwargs):
     # In the same transaction as the change, so the history never disagrees with billing.
     metrics.record_mrr(organization_ids=[instance.organization_id])
-    transaction.on_commit(cache.bump)
+    _bump_later(cache.SUBSCRIPTIONS)
 
 
 def _invoice_changed(sender, instance, **kwargs):
@@ -23,18 +31,22 @@ def _invoice_changed(sender, instance, **kwargs):
     # invoices the subscription: the invoice is when the discount may have ended.
     if instance.source_type == "subscription":
         metrics.record_mrr(organization_ids=[instance.organization_id])
-    transaction.on_commit(cache.bump)
+        _bump_later(cache.SUBSCRIPTIONS, cache.INVOICES)
+    else:
+        _bump_later(cache.INVOICES)
 
 
 def connect():
     from billing.models import CreditNote, Invoice, Payment, PlanPrice, Refund, Subscription
-
-    post_save.connect(_invoice_changed, sender=Invoice, dispatch_uid="backoffice-figures-Invoice")
-    post_delete.connect(_figures_changed, sender=Invoice, dispatch_uid="backoffice-figures-del-Invoice")
     from coupons.models import Coupon
 
-    # A coupon's terms change the MRR of the subscriptions that carry it.
-    for model in (Payment, CreditNote, Refund, PlanPrice, Coupon):
-        post_save.connect(_figures_changed, sender=model, dispatch_uid=f"backoffice-figures-{model.__name__}")
-        post_delete.connect(_figures_changed, sender=model, dispatch_uid=f"backoffice-figures-del-{model.__name__}")
-    post_save.connect(_subscription_changed, sender=Subscription, dispatch_uid="backoffice-mrr-subscription")
+    post_save.connect(_invoice_changed, sender=Invoice, dispatch_uid="backoffice-invoice")
+    post_delete.connect(_money_changed, sender=Invoice, dispatch_uid="backoffice-invoice-deleted")
+    for model in (Payment, CreditNote, Refund):
+        post_save.connect(_money_changed, sender=model, dispatch_uid=f"backoffice-{model.__name__}")
+        post_delete.connect(_money_changed, sender=model, dispatch_uid=f"backoffice-{model.__name__}-deleted")
+    # Plan prices and a coupon's terms change the MRR of the subscriptions that carry them.
+    for model in (PlanPrice, Coupon):
+        post_save.connect(_terms_changed, sender=model, dispatch_uid=f"backoffice-{model.__name__}")
+        post_delete.connect(_terms_changed, sender=model, dispatch_uid=f"backoffice-{model.__name__}-deleted")
+    post_save.connect(_subscription_changed, sender=Subscription, dispatch_uid="backoffice-subscription")

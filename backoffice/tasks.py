@@ -10,4 +10,4 @@ from core.tasks_log import record_run
 def record_mrr():
     with record_run("backoffice.record_mrr") as counts:
         counts["organizations"] += metrics.record_all()
-        cache.bump()
+        cache.bump(cache.SUBSCRIPTIONS)

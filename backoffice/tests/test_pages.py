@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import OrganizationFactory
-from backoffice import reports
+from backoffice import cache, reports
 from billing import services
 from billing.models import Invoice
 from billing.tests.factories import invoice
@@ -115,10 +115,26 @@ def test_cache_refreshed_after_a_payment(admin_client, organization, run_on_comm
     with CaptureQueriesContext(connection) as warm:
         assert collected() == 0
     assert len(warm) <= len(cold) - 6  # the second time the figures came from the cache
+    revenue_version = cache.version(cache.SUBSCRIPTIONS)
     with run_on_commit(execute=True):
         services.mark_invoice_paid(invoice=open_invoice, amount=open_invoice.total, reference="bank-transfer-1")
     assert Invoice.objects.get(pk=open_invoice.pk).status == "paid"
     assert collected() == 12000
+    assert cache.version(cache.SUBSCRIPTIONS) == revenue_version  # a payment leaves the MRR history cached
+
+
+def test_mrr_refreshed_after_a_subscription(admin_client, organization, run_on_commit):
+    from billing.tests.factories import PlanFactory
+
+    plan = PlanFactory(prices={"EUR": 2900})
+
+    def mrr():
+        return admin_client.get(DASHBOARD).context["figures"]["mrr"]
+
+    assert mrr() == {}
+    with run_on_commit(execute=True):
+        services.subscribe(organization=organization, plan=plan)
+    assert mrr() == {"EUR": 2900}
 
 
 def test_coupon_report_counts_confirmed_uses_per_currency(admin_client, organization, other_organization):
