@@ -35,7 +35,6 @@ class Report(models.Model):
             ("view_overdue_report", "Can see and export the overdue invoices report"),
             ("view_coupon_report", "Can see and export the coupon performance report"),
             ("view_generation_report", "Can see and export the generation report"),
-            ("view_support_report", "Can see and export the support statistics"),
             ("view_usage_report", "Can see and export the usage report"),
         ]
 

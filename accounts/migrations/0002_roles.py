@@ -1,7 +1,8 @@
 """The staff roles: Finance, Support agents, Support leads and Catalog managers.
 
 The support app's own migration creates the two support groups with the support permissions;
-this one reuses them by name and only adds what the back office needs (never removes theirs)."""
+this one reuses them by name (get_or_create) and adds nothing to them, so they keep holding
+support permissions only; it never removes theirs."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
@@ -19,8 +20,10 @@ ROLES = {
         "backoffice.view_revenue", "backoffice.view_overdue_report", "backoffice.view_coupon_report",
         "backoffice.view_generation_report", "backoffice.view_usage_report",
     ],
-    "Support agents": ["accounts.view_organization"],
-    "Support leads": ["accounts.view_organization", "backoffice.view_support_report"],
+    # The support groups keep the support permissions only (support's own rule); the back office's
+    # support report opens to leads through support.change_slapolicy, which agents do not have.
+    "Support agents": [],
+    "Support leads": [],
     "Catalog managers": [
         "catalog.view_category", "catalog.add_category", "catalog.change_category",
         "catalog.view_product", "catalog.add_product", "catalog.change_product",
