@@ -16,10 +16,12 @@ from django.utils import timezone
 
 from billing import selectors, services
 from billing.models import (
+    DEFAULT_STEPS,
     SUBSCRIPTION_MACHINE,
     DunningAction,
     DunningEvent,
     DunningPolicy,
+    DunningStep,
     Invoice,
     Subscription,
 )
@@ -73,7 +75,7 @@ class Policies:
             else:
                 self.by_organization[policy.organization_id] = policy
         if self.default is None:
-            raise ValidationFailed("No default dunning policy: create one in the admin.", code="no_dunning_policy")
+            self.default = default_policy()
 
     def for_organization(self, organization_id):
         return self.by_organization.get(organization_id, self.default)
@@ -84,8 +86,22 @@ class Policies:
         return min(offsets, default=1)
 
 
+def default_policy():
+    """The default policy (D+3, D+7, D+15, D+30; retries +1, +3, +6), made again if it was deleted."""
+    with transaction.atomic():
+        policy, created = DunningPolicy.objects.get_or_create(
+            organization=None, defaults={"name": "Default", "retry_days": [1, 3, 6]}
+        )
+        if created:
+            DunningStep.objects.bulk_create(
+                DunningStep(policy=policy, position=i, offset_days=offset, action=action)
+                for i, (offset, action) in enumerate(DEFAULT_STEPS)
+            )
+    return policy
+
+
 def policy_for(organization):
-    return DunningPolicy.objects.filter(organization=organization).first() or DunningPolicy.objects.get(organization__isnull=True)
+    return DunningPolicy.objects.filter(organization=organization).first() or default_policy()
 
 
 def _due_batches(today, batch_size, policies):

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from billing import dunning, services, tasks
 from billing.context_processors import billing_banner
-from billing.models import DunningEvent, DunningPolicy, Invoice
+from billing.models import DunningEvent, Invoice
 from billing.tests.factories import PlanFactory, invoice
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +55,7 @@ def test_dashboard_is_for_staff_only(client_user):
 
 def test_admin_refuses_steps_out_of_order_with_a_clear_message(admin_client):
     client = admin_client
-    policy = DunningPolicy.objects.get(organization__isnull=True)
+    policy = dunning.default_policy()
     data = {
         "name": "Default",
         "retry_days": "[1, 3, 6]",
@@ -97,7 +97,7 @@ def test_banner_points_to_overdue_invoices_when_suspended(organization, user):
 def test_admin_keeps_a_step_already_taken(admin_client, overdue, run_on_commit):
     with at(overdue.due_date + timedelta(days=3)), run_on_commit(execute=True):
         tasks.run_dunning()
-    policy = DunningPolicy.objects.get(organization__isnull=True)
+    policy = dunning.default_policy()
     steps = list(policy.steps.all())
     data = {"name": "Default", "retry_days": "[1, 3, 6]", "steps-TOTAL_FORMS": "4", "steps-INITIAL_FORMS": "4"}
     for i, step in enumerate(steps):

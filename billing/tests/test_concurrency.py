@@ -96,3 +96,19 @@ def test_two_different_payments_at_once_one_wins(organization):
     )
     assert len(results) == 1 and len(errors) == 1 and isinstance(errors[0], Conflict)
     assert Payment.objects.count() == 1
+
+
+def test_two_dunning_runs_at_once_take_each_step_once(organization, user, mailoutbox):
+    from datetime import timedelta
+
+    from billing import dunning
+    from billing.models import DunningEvent
+
+    overdue = [invoice(organization, source_id=str(n)) for n in range(6)]
+    today = overdue[0].due_date + timedelta(days=8)  # D+3 and D+7 due on each invoice
+    _results, errors = _in_threads(2, lambda: dunning.run_dunning(today=today, batch_size=2))
+    assert errors == []
+    assert DunningEvent.objects.count() == 12
+    assert set(DunningEvent.objects.values_list("outcome", flat=True)) == {"sent"}
+    reminders = [m.subject for m in mailoutbox if m.subject.startswith(("Reminder:", "Urgent:"))]
+    assert len(reminders) == len(set(reminders)) == 12  # one per invoice and step, whichever run took it

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 
-from billing import payments, tasks
+from billing import dunning, payments, tasks
 from billing.models import DunningPolicy, Payment
 from billing.tests.factories import invoice
 
@@ -76,7 +76,7 @@ def test_no_retry_without_a_payment_method(organization, user, run_on_commit):
 
 
 def test_retry_days_come_from_the_policy(organization, user, run_on_commit):
-    DunningPolicy.objects.filter(organization__isnull=True).update(retry_days=[2])
+    DunningPolicy.objects.filter(pk=dunning.default_policy().pk).update(retry_days=[2])
     inv, _ = _failed_first_payment(organization, DECLINED, run_on_commit)
     _run_days(1, 10, run_on_commit)
     assert Payment.objects.filter(invoice=inv).count() == 2
