@@ -211,6 +211,8 @@ def perform_event(*, event_id):
         outcome = _suspend_for(invoice)
     else:
         _remind(invoice, event)
+        # The first reminder also dates the invoice's "overdue notified" field that reports read.
+        Invoice.objects.filter(pk=invoice.pk, overdue_notified_at__isnull=True).update(overdue_notified_at=timezone.now())
         outcome = DunningEvent.Outcome.SENT
     event.outcome, event.done_at = outcome, timezone.now()
     event.save(update_fields=["outcome", "done_at"])

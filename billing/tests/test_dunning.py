@@ -59,6 +59,8 @@ def test_from_due_date_to_d31_one_email_per_step_on_its_day_then_suspension(mont
     with pytest.raises(AccountSuspended) as blocked:
         require_entitled(subscription.organization)
     assert blocked.value.code == "account_suspended"
+    inv.refresh_from_db()
+    assert inv.overdue_notified_at == datetime(2026, 3, 18, 9, tzinfo=UTC)  # the first reminder, D+3
     reminder = mailoutbox[0]
     assert "/billing/invoices/" in reminder.body and "/pay" in reminder.body
     assert "22.80" in reminder.body  # the amount due, tax included
@@ -246,3 +248,12 @@ def test_overdue_by_age_buckets(organization, user):
     assert summary["0-30"]["amounts"] == [(recent.total, "EUR")]
     assert [i.pk for i in dunning.overdue_invoices(today=date(2026, 3, 25), bucket="60+")] == [old.pk]
     assert Invoice.objects.count() == 2
+
+
+def test_reminder_carries_the_invoice_pdf_and_the_pay_link(monthly, mailoutbox, run_on_commit):
+    _subscription, inv = monthly
+    services.store_invoice_pdf(invoice=inv)
+    _run(inv.due_date + timedelta(days=3), run_on_commit)
+    (reminder,) = mailoutbox
+    assert [(name, mimetype) for name, _content, mimetype in reminder.attachments] == [(f"{inv.number}.pdf", "application/pdf")]
+    assert f"/billing/invoices/{inv.pk}/pay/" in reminder.body
