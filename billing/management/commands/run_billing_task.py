@@ -1,10 +1,11 @@
 """Run a billing task now, as if on a given day: `manage.py run_billing_task dunning --date 2026-04-15`.
 
 The date is a parameter of the services (no clock is faked), so an overdue invoice can be walked
-through its dunning steps by running the task for each day."""
+through its dunning steps by running the task for each day. Tasks: dunning, renewals, retries, trials."""
 
 from datetime import date
 
+from celery import current_app
 from django.core.management.base import BaseCommand, CommandError
 
 from billing import tasks
@@ -24,6 +25,8 @@ class Command(BaseCommand):
                 self._check(date)
             except ValueError:
                 raise CommandError(f"“{date}” is not a date: use YYYY-MM-DD.") from None
+        # What the task queues (reminders, emails) runs here too, so the command works without a worker.
+        current_app.conf.task_always_eager = True
         tasks.BY_NAME[name](date=date)
         run = TaskRun.objects.filter(task__startswith="billing.").first()
         self.stdout.write(f"{name} ran for {date or 'today'}: {run.outcome if run else '?'} {run.counts if run else {}}")
