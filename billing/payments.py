@@ -284,6 +284,17 @@ def refund_payment(*, payment, amount=None, reason="Refund", user=None):
     return refund
 
 
+def refund_invoice(*, invoice, amount=None, reason="Refund", user=None):
+    """Refund a paid invoice through the provider of the payment that settled it (what is left
+    when `amount` is None): for apps that sell through invoices, such as the storefront."""
+    payment = (
+        Payment.objects.filter(invoice=invoice, status__in=Payment.SETTLED).order_by("-completed_at", "-pk").first()
+    )
+    if payment is None:
+        raise InvalidTransition(f"Invoice {invoice.number} has no payment to refund.", code="payment_not_refundable")
+    return refund_payment(payment=payment, amount=amount, reason=reason, user=user)
+
+
 def charge_default_method(*, invoice):
     """Try the organization's default payment method on a new invoice (renewal, trial end).
     Returns what happened, as a count name for the task's log."""

@@ -106,6 +106,7 @@ def vat_rate_for(organization):
 
 _paid_handlers = defaultdict(list)
 _voided_handlers = defaultdict(list)
+_refunded_handlers = defaultdict(list)
 
 
 def register_invoice_paid_handler(source_type, handler):
@@ -121,6 +122,14 @@ def register_invoice_voided_handler(source_type, handler):
     _check_source_type(source_type)
     if handler not in _voided_handlers[source_type]:
         _voided_handlers[source_type].append(handler)
+    return handler
+
+
+def register_invoice_refunded_handler(source_type, handler):
+    """handler(invoice, amount) runs in the refund's transaction, once per refund of that source."""
+    _check_source_type(source_type)
+    if handler not in _refunded_handlers[source_type]:
+        _refunded_handlers[source_type].append(handler)
     return handler
 
 
@@ -437,7 +446,10 @@ def refund_to_credit_note(*, invoice, amount, refund_reference, reason="Refund",
     """What payments calls after a provider refund: the refunded amount becomes a credit note."""
     if amount > invoice.amount_paid:
         raise ValidationFailed("A refund is never above what was paid.", code="refund_above_paid")
-    return issue_credit_note(invoice=invoice, amount=amount, reason=reason, user=user, refund_reference=refund_reference)
+    note = issue_credit_note(invoice=invoice, amount=amount, reason=reason, user=user, refund_reference=refund_reference)
+    for handler in _refunded_handlers[invoice.source_type]:
+        handler(invoice, amount)
+    return note
 
 
 # --- Documents and messages ----------------------------------------------------------------------

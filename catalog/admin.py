@@ -6,7 +6,10 @@ from django.db.models import Count
 
 from catalog import services
 from catalog.models import Cart, CartItem, Category, Order, OrderLine, Product, ProductPrice
+from core import audit
 from core.errors import DomainError
+
+AUDITED_FIELDS = ["status", "refunded_amount"]
 
 
 @admin.register(Category)
@@ -129,14 +132,21 @@ class OrderAdmin(admin.ModelAdmin):
         # The product filter follows order lines: one row per order all the same.
         return super().get_queryset(request).distinct()
 
-    def _apply(self, request, queryset, action, verb):
+    def _apply(self, request, queryset, action, verb, audit_action=None):
+        """Run a service on each order; money-changing actions go to the audit log."""
         done = 0
         for order in queryset:
+            before = audit.snapshot(order, AUDITED_FIELDS)
             try:
                 action(order)
                 done += 1
             except DomainError as exc:
                 self.message_user(request, f"{order}: {exc.message}", messages.ERROR)
+                continue
+            if audit_action:
+                order.refresh_from_db()
+                audit.record(actor=request.user, action=audit_action, target=order, before=before,
+                             after=audit.snapshot(order, AUDITED_FIELDS))
         if done:
             self.message_user(request, f"{done} order(s) {verb}.", messages.SUCCESS)
 
@@ -145,11 +155,14 @@ class OrderAdmin(admin.ModelAdmin):
         def cancel(order):
             services.request_cancel(order=order, reason="Canceled by staff", user=request.user)
 
-        self._apply(request, queryset, cancel, "canceled")
+        self._apply(request, queryset, cancel, "canceled", audit_action="order_canceled")
 
-    @admin.action(description="Record a full refund of what is left")
+    @admin.action(description="Refund what is left through the payment provider (issues the credit note)")
     def refund(self, request, queryset):
-        self._apply(request, queryset, lambda order: services.refund_order(order=order), "refunded")
+        self._apply(
+            request, queryset, lambda order: services.refund_order_payment(order=order, user=request.user), "refunded",
+            audit_action="order_refunded",
+        )
 
     @admin.action(description="Retry the delivery of paid orders")
     def retry_fulfilment(self, request, queryset):

@@ -7,12 +7,17 @@ class CatalogConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from billing.services import register_invoice_paid_handler, register_invoice_voided_handler
-        from catalog.services import handle_invoice_paid, handle_invoice_voided
+        from billing.services import (
+            register_invoice_paid_handler,
+            register_invoice_refunded_handler,
+            register_invoice_voided_handler,
+        )
+        from catalog.services import handle_invoice_paid, handle_invoice_refunded, handle_invoice_voided
         from notifications import kinds
 
         register_invoice_paid_handler("order", handle_invoice_paid)
         register_invoice_voided_handler("order", handle_invoice_voided)
+        register_invoice_refunded_handler("order", handle_invoice_refunded)
         kinds.register("order_confirmed", email=True, template="catalog/emails/order_confirmed")
         kinds.register("order_canceled")
         user_logged_in.connect(merge_cart_at_login, dispatch_uid="catalog.merge_cart_at_login")

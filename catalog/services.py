@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from catalog import conf, selectors
 from catalog.models import ORDER_MACHINE, Cart, CartItem, Order, OrderLine, Product
-from core.errors import Conflict, DomainError, NotFound, Unprocessable, ValidationFailed
+from core.errors import Conflict, DomainError, InvalidTransition, NotFound, Unprocessable, ValidationFailed
 from core.money import check_currency
 
 logger = logging.getLogger("webox.catalog")
@@ -462,8 +462,9 @@ def expire_pending_orders(*, now=None):
 
 @transaction.atomic
 def refund_order(*, order, amount=None):
-    """Record a refund of `amount` (all that is left when None). The money goes back through
-    billing's credit note; this keeps the order's state and refunded amount true."""
+    """Record a refund of `amount` (all that is left when None) on the order. Billing calls it,
+    through its refunded handler, once the provider has paid the money back and the credit note
+    exists; staff start refunds with `refund_order_payment`."""
     order = Order.objects.select_for_update().get(pk=order.pk)
     left = order.total - order.refunded_amount
     amount = left if amount is None else int(amount)
@@ -517,6 +518,30 @@ def request_cancel(*, order, reason, user=None):
         return cancel_order(order=order, reason=reason)
     void_invoice(invoice=invoice_for(organization=order.organization, pk=order.invoice_id), reason=reason, user=user)
     order.refresh_from_db()
+    return order
+
+
+def refund_order_payment(*, order, amount=None, user=None):
+    """Give the money back through the payment provider; billing issues the credit note and its
+    refunded handler records the refund on the order."""
+    from billing.payments import refund_invoice
+    from billing.selectors import invoices_for_source
+
+    if order.status not in (Order.Status.PAID, Order.Status.FULFILLED, Order.Status.REFUNDED):
+        raise InvalidTransition(f"Order {order.number} is {order.get_status_display().lower()}: nothing was paid.")
+    invoice = invoices_for_source(source_type="order", source_id=order.pk).filter(status="paid").first()
+    if invoice is None:
+        raise InvalidTransition(f"Order {order.number} has no paid invoice to refund.")
+    refund_invoice(invoice=invoice, amount=amount, reason=f"Refund of order {order.number}", user=user)
+    order.refresh_from_db()
+    return order
+
+
+def handle_invoice_refunded(invoice, amount):
+    """Billing refunded part or all of the order's invoice: the order says so."""
+    order = Order.objects.filter(pk=invoice.source_id, organization_id=invoice.organization_id).first()
+    if order is not None:
+        refund_order(order=order, amount=amount)
     return order
 
 
