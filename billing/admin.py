@@ -142,6 +142,19 @@ class CreditNoteInline(admin.TabularInline):
         return False
 
 
+class DunningEventInline(admin.TabularInline):
+    """The dunning steps taken on the invoice: a record, read-only."""
+
+    model = DunningEvent
+    extra = 0
+    fields = ["offset_days", "action", "outcome", "run_date", "done_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 class CreditNoteForm(forms.Form):
     amount = forms.DecimalField(min_value=0, help_text="Tax included, in major units (e.g. 12.50 EUR or 5000 XOF)")
     reason = forms.CharField(max_length=300)
@@ -164,7 +177,7 @@ class InvoiceAdmin(admin.ModelAdmin):
     autocomplete_fields = ["organization"]
     date_hierarchy = "created_at"
     list_select_related = ["organization"]
-    inlines = [InvoiceLineInline, CreditNoteInline]
+    inlines = [InvoiceLineInline, CreditNoteInline, DunningEventInline]
     actions = ["finalize", "void", "mark_uncollectible", "resend", "credit_remaining"]
     exclude = ["subscription", "created_by"]
 

@@ -42,6 +42,8 @@ def test_dashboard_shows_runs_preview_and_ages_and_acts(admin_client, overdue, r
     assert "Next reminder sent" in response.content.decode()
     assert list(overdue.dunning_events.values_list("offset_days", flat=True)) == [3, 7]
     assert len(mailoutbox) == 2
+    invoice_page = client.get(reverse("admin:billing_invoice_change", args=[overdue.pk])).content.decode()
+    assert "Urgent reminder" in invoice_page and "Reminder sent" in invoice_page
     client.post(url, {"invoice": overdue.pk, "action": "uncollectible"})
     overdue.refresh_from_db()
     assert overdue.status == Invoice.Status.UNCOLLECTIBLE
