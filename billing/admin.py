@@ -28,19 +28,31 @@ from billing.models import (
     Subscription,
     WebhookEvent,
 )
+from core import audit
 from core.errors import DomainError
 from core.money import format_money, to_minor
 
 
-def _run(modeladmin, request, queryset, label, service):
-    """Apply a service to each selected row; a refused transition is reported, never a 500."""
+SUBSCRIPTION_AUDIT = ["status", "cancel_at_period_end", "trial_end", "current_period_end", "canceled_at", "suspended_at"]
+INVOICE_AUDIT = ["status", "amount_credited", "voided_at", "uncollectible_at"]
+
+
+def _run(modeladmin, request, queryset, label, service, audit_action=None, audit_fields=()):
+    """Apply a service to each selected row; a refused transition is reported, never a 500.
+    Actions that change money or access are written to the audit log with what changed."""
     done = 0
     for obj in queryset:
+        before = audit.snapshot(obj, audit_fields)
         try:
             service(obj)
             done += 1
         except DomainError as exc:
             modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
+            continue
+        if audit_action:
+            obj.refresh_from_db()
+            changed_before, changed_after = audit.changed(before, audit.snapshot(obj, audit_fields))
+            audit.record(actor=request.user, action=audit_action, target=obj, before=changed_before, after=changed_after)
     if done:
         modeladmin.message_user(request, f"{label}: {done} done.", messages.SUCCESS)
 
@@ -96,23 +108,28 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Cancel now")
     def cancel_now(self, request, queryset):
-        _run(self, request, queryset, "Canceled", lambda s: services.cancel_subscription(subscription=s, at_period_end=False))
+        _run(self, request, queryset, "Canceled", lambda s: services.cancel_subscription(subscription=s, at_period_end=False),
+             "subscription_canceled", SUBSCRIPTION_AUDIT)
 
     @admin.action(description="Cancel at the end of the period")
     def cancel_at_period_end(self, request, queryset):
-        _run(self, request, queryset, "Set to end", lambda s: services.cancel_subscription(subscription=s))
+        _run(self, request, queryset, "Set to end", lambda s: services.cancel_subscription(subscription=s),
+             "subscription_cancel_scheduled", SUBSCRIPTION_AUDIT)
 
     @admin.action(description="Suspend")
     def suspend(self, request, queryset):
-        _run(self, request, queryset, "Suspended", lambda s: services.suspend_subscription(subscription=s))
+        _run(self, request, queryset, "Suspended", lambda s: services.suspend_subscription(subscription=s),
+             "subscription_suspended", SUBSCRIPTION_AUDIT)
 
     @admin.action(description="Reactivate")
     def reactivate(self, request, queryset):
-        _run(self, request, queryset, "Reactivated", lambda s: services.reactivate_subscription(subscription=s))
+        _run(self, request, queryset, "Reactivated", lambda s: services.reactivate_subscription(subscription=s),
+             "subscription_reactivated", SUBSCRIPTION_AUDIT)
 
     @admin.action(description="Extend the trial by 7 days")
     def extend_trial_7_days(self, request, queryset):
-        _run(self, request, queryset, "Trial extended", lambda s: services.extend_trial(subscription=s, days=7))
+        _run(self, request, queryset, "Trial extended", lambda s: services.extend_trial(subscription=s, days=7),
+             "trial_extended", SUBSCRIPTION_AUDIT)
 
 
 class InvoiceLineInline(admin.TabularInline):
@@ -231,6 +248,7 @@ class InvoiceAdmin(admin.ModelAdmin):
         invoice = get_object_or_404(Invoice, pk=pk)
         form = CreditNoteForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
+            credited_before = invoice.amount_credited
             try:
                 amount = to_minor(form.cleaned_data["amount"], invoice.currency)
                 note = services.issue_credit_note(
@@ -239,6 +257,12 @@ class InvoiceAdmin(admin.ModelAdmin):
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
+                invoice.refresh_from_db()
+                audit.record(
+                    actor=request.user, action="credit_note_issued", target=invoice,
+                    before={"amount_credited": credited_before},
+                    after={"amount_credited": invoice.amount_credited, "credit_note": note.number, "amount": note.total},
+                )
                 self.message_user(request, f"Credit note {note.number} issued.", messages.SUCCESS)
                 return redirect("admin:billing_invoice_change", invoice.pk)
         context = {
@@ -263,11 +287,14 @@ class InvoiceAdmin(admin.ModelAdmin):
             queryset,
             "Voided",
             lambda i: services.void_invoice(invoice=i, reason="Voided by staff", user=request.user),
+            "invoice_voided",
+            INVOICE_AUDIT,
         )
 
     @admin.action(description="Mark uncollectible")
     def mark_uncollectible(self, request, queryset):
-        _run(self, request, queryset, "Marked uncollectible", lambda i: services.mark_uncollectible(invoice=i))
+        _run(self, request, queryset, "Marked uncollectible", lambda i: services.mark_uncollectible(invoice=i),
+             "invoice_uncollectible", INVOICE_AUDIT)
 
     @admin.action(description="Resend the invoice email")
     def resend(self, request, queryset):
@@ -281,6 +308,8 @@ class InvoiceAdmin(admin.ModelAdmin):
             queryset,
             "Credited",
             lambda i: services.issue_credit_note(invoice=i, reason="Credited by staff", user=request.user),
+            "credit_note_issued",
+            INVOICE_AUDIT,
         )
 
 
@@ -411,6 +440,7 @@ class PaymentAdmin(admin.ModelAdmin):
         payment = get_object_or_404(Payment, pk=pk)
         form = RefundForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
+            before = audit.snapshot(payment, ["status", "amount_refunded"])
             try:
                 amount = form.cleaned_data["amount"]
                 refund = payments.refund_payment(
@@ -422,6 +452,11 @@ class PaymentAdmin(admin.ModelAdmin):
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
+                payment.refresh_from_db()
+                audit.record(
+                    actor=request.user, action="payment_refunded", target=payment, before=before,
+                    after={**audit.snapshot(payment, ["status", "amount_refunded"]), "credit_note": refund.credit_note.number},
+                )
                 self.message_user(
                     request,
                     f"Refunded {format_money(refund.amount, payment.currency)}: credit note {refund.credit_note.number}.",
@@ -569,20 +604,16 @@ class DunningPolicyAdmin(admin.ModelAdmin):
 
     def _act(self, request):
         actions = {
-            "send_next": ("Next reminder sent", lambda i: dunning.send_next_step_now(invoice=i)),
-            "suspend": ("Suspended", lambda i: dunning.suspend_now(invoice=i)),
-            "uncollectible": ("Marked uncollectible", lambda i: services.mark_uncollectible(invoice=i)),
+            "send_next": ("Next reminder sent", lambda i: dunning.send_next_step_now(invoice=i), None),
+            "suspend": ("Suspended", lambda i: dunning.suspend_now(invoice=i), "subscription_suspended"),
+            "uncollectible": ("Marked uncollectible", lambda i: services.mark_uncollectible(invoice=i), "invoice_uncollectible"),
         }
         action = actions.get(request.POST.get("action"))
         invoice = Invoice.objects.filter(pk=request.POST.get("invoice") or 0).first()
         if action is None or invoice is None or not request.user.has_perm("billing.change_invoice"):
             raise PermissionDenied
-        try:
-            action[1](invoice)
-        except DomainError as exc:
-            self.message_user(request, f"{invoice}: {exc.message}", messages.ERROR)
-        else:
-            self.message_user(request, f"{action[0]}: {invoice}.", messages.SUCCESS)
+        label, service, audit_action = action
+        _run(self, request, [invoice], label, service, audit_action, INVOICE_AUDIT)
 
 
 def _last_runs(task_run, per_task=5):

@@ -1,0 +1,44 @@
+"""Staff actions on money or access in billing's admin are written to the audit log."""
+
+import pytest
+from django.urls import reverse
+
+from billing import services
+from billing.models import Invoice, Subscription
+from billing.tests.factories import PlanFactory
+from core.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def _subscription(organization):
+    return services.subscribe(organization=organization, plan=PlanFactory())
+
+
+def test_suspend_and_reactivate_are_audited_with_what_changed(admin_client, organization):
+    subscription = _subscription(organization)
+    url = reverse("admin:billing_subscription_changelist")
+    admin_client.post(url, {"action": "suspend", "_selected_action": [subscription.pk]})
+    admin_client.post(url, {"action": "reactivate", "_selected_action": [subscription.pk]})
+    suspended, reactivated = AuditEntry.objects.order_by("pk")
+    assert (suspended.action, suspended.actor_email) == ("subscription_suspended", "admin@example.test")
+    assert suspended.before["status"] == "active" and suspended.after["status"] == "suspended"
+    assert reactivated.after["status"] == "active"
+    assert suspended.organization_id == organization.pk
+    assert Subscription.objects.get(pk=subscription.pk).status == "active"
+
+
+def test_voiding_an_invoice_is_audited_and_a_refused_action_is_not(admin_client, organization):
+    invoice = services.create_invoice(
+        organization=organization,
+        lines=[services.LineSpec(description="Consulting", quantity=1, unit_amount=1000, vat_rate="20")],
+        source_type="manual",
+        source_id=0,
+    )
+    url = reverse("admin:billing_invoice_changelist")
+    admin_client.post(url, {"action": "void", "_selected_action": [invoice.pk]})
+    entry = AuditEntry.objects.get(action="invoice_voided")
+    assert entry.before["status"] == "open" and entry.after["status"] == "void"
+    admin_client.post(url, {"action": "void", "_selected_action": [invoice.pk]})  # already void: refused
+    assert AuditEntry.objects.filter(action="invoice_voided").count() == 1
+    assert Invoice.objects.get(pk=invoice.pk).status == "void"
