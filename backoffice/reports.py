@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from backoffice import cache, metrics, sources
 from billing import analytics
+from billing.selectors import dunning_steps_reached
 from core.money import format_money, to_decimal
 
 
@@ -163,9 +164,11 @@ def overdue_tables(*, start=None, end=None, currency=""):
     table = Table(
         "overdue",
         "Overdue invoices",
-        ["Invoice", "Organization", "Due date", "Days overdue", "Age", "Total", "Amount due", "Payment attempts"],
+        ["Invoice", "Organization", "Due date", "Days overdue", "Age", "Total", "Amount due", "Payment attempts", "Dunning step"],
     )
-    for invoice in analytics.overdue_invoices(today=today, currency=currency):
+    invoices = list(analytics.overdue_invoices(today=today, currency=currency))
+    steps = dunning_steps_reached(invoice_ids=[invoice.pk for invoice in invoices])
+    for invoice in invoices:
         days = (today - invoice.due_date).days
         table.rows.append(
             [
@@ -177,6 +180,7 @@ def overdue_tables(*, start=None, end=None, currency=""):
                 Money(invoice.total, invoice.currency),
                 Money(invoice.amount_due_now, invoice.currency),
                 invoice.payment_attempts,
+                steps.get(invoice.pk, "none yet"),
             ]
         )
         table.links.append(

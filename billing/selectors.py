@@ -100,3 +100,14 @@ def calendar_billing(*, organization):
 
 def is_suspended(organization):
     return Subscription.objects.filter(organization=organization, status=Subscription.Status.SUSPENDED).exists()
+
+
+def dunning_steps_reached(*, invoice_ids):
+    """{invoice_id: "D+15 suspension warning"}: the last dunning step taken on each invoice (one query)."""
+    from billing.models import DunningEvent
+
+    reached = {}
+    events = DunningEvent.objects.filter(invoice_id__in=list(invoice_ids)).order_by("invoice_id", "offset_days")
+    for event in events.only("invoice_id", "offset_days", "action"):
+        reached[event.invoice_id] = f"D+{event.offset_days} {event.get_action_display().lower()}"
+    return reached

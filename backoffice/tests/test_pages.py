@@ -80,6 +80,16 @@ def test_overdue_report_lists_what_is_owed_with_links(admin_client):
     assert reverse("admin:billing_invoice_change", args=[late.pk]) in page
 
 
+def test_overdue_report_shows_the_dunning_step_reached(admin_client, run_on_commit):
+    from billing.dunning import run_dunning
+
+    late = overdue_invoice(10)
+    with run_on_commit(execute=True):
+        run_dunning(today=late.due_date + timedelta(days=10))
+    page = admin_client.get(reverse("backoffice:report", args=["overdue"])).content.decode()
+    assert "D+7 urgent reminder" in page
+
+
 def test_overdue_csv_export(admin_client):
     late = overdue_invoice(10)
     response = admin_client.get(reverse("backoffice:report", args=["overdue"]), {"export": "overdue"})
