@@ -168,6 +168,11 @@ def cart_quantity(cart):
 # --- orders ------------------------------------------------------------------------------------
 
 
+def paid_checkout_count():
+    """How many checkouts were paid, across the shop (the base of a promo code's share)."""
+    return Order.objects.filter(status__in=[Order.Status.PAID, Order.Status.FULFILLED, Order.Status.REFUNDED]).count()
+
+
 def orders_for(*, organization):
     return Order.objects.filter(organization=organization).order_by("-created_at", "-pk")
 

@@ -171,8 +171,8 @@ class CouponAdmin(admin.ModelAdmin):
 
     @admin.display(description="Statistics")
     def statistics(self, obj):
-        """Confirmed (paid) uses per currency, what they granted and the revenue they brought.
-        The share of all checkouts is not shown: the storefront offers no count of its orders."""
+        """Confirmed (paid) uses per currency, what they granted and the revenue they brought, and
+        the share of the shop's paid checkouts that used the code."""
         if obj.pk is None:
             return "—"
         stats = selectors.usage_stats(coupon=obj)
@@ -189,11 +189,12 @@ class CouponAdmin(admin.ModelAdmin):
                 for row in stats["by_currency"]
             ),
         )
+        share = stats["checkout_share"]
         return format_html(
-            "<p>{} confirmed, {} reserved (not paid yet), {} released.</p>"
+            "<p>{} confirmed, {} reserved (not paid yet), {} released. Used in {} of the shop's paid checkouts.</p>"
             "<table><thead><tr><th>Currency</th><th>Paid uses</th><th>Discount granted</th><th>Revenue with it</th></tr></thead>"
             "<tbody>{}</tbody></table>",
-            stats["confirmed"], stats["reserved"], stats["released"], rows,
+            stats["confirmed"], stats["reserved"], stats["released"], "—" if share is None else f"{share} %", rows,
         )  # fmt: skip
 
     # The terms that decide how much money a coupon takes off (audited on every change).

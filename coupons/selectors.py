@@ -117,5 +117,14 @@ def usage_stats(*, coupon):
         reserved=Count("id", filter=Q(status=CouponUsage.Status.RESERVED)),
         confirmed=Count("id", filter=confirmed),
         released=Count("id", filter=Q(status=CouponUsage.Status.RELEASED)),
+        paid_orders=Count("id", filter=confirmed & Q(target_type=CouponUsage.Target.ORDER)),
     )
-    return {"by_currency": list(by_currency), **counts}
+    return {"by_currency": list(by_currency), "checkout_share": _checkout_share(counts["paid_orders"]), **counts}
+
+
+def _checkout_share(paid_orders):
+    """The coupon's paid orders as a share of all paid checkouts, in percent (None before any sale)."""
+    from catalog.selectors import paid_checkout_count
+
+    total = paid_checkout_count()
+    return round(100 * paid_orders / total, 1) if total else None

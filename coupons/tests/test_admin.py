@@ -46,6 +46,15 @@ def test_change_page_shows_usages_and_statistics(admin_client, organization):
 
     assert "1 confirmed, 1 reserved" in page
     assert "€20.00" in page and "€80.00" in page  # discount granted and revenue of the paid order
+    assert "Used in — of the shop's paid checkouts" in page  # no paid checkout in the shop yet
+
+    from catalog.models import Order
+
+    for status in ("fulfilled", "paid", "refunded", "paid", "pending"):  # 4 paid checkouts, 1 with the code
+        Order.objects.create(organization=organization, status=status, currency="EUR", billing_name="x",
+                             billing_email="x@example.test", payment_method="card")
+    page = admin_client.get(f"{CHANGELIST}{coupon.pk}/change/").content.decode()
+    assert "Used in 25.0 % of the shop's paid checkouts" in page
     assert page.count(organization.name) >= 2  # both usages in the read-only inline
 
 
