@@ -29,9 +29,9 @@ from billing.models import (
     WebhookEvent,
 )
 from core import audit
+from core.admin_mixins import NoAddOrDeleteMixin
 from core.errors import DomainError
 from core.money import format_money, to_minor
-
 
 SUBSCRIPTION_AUDIT = ["status", "cancel_at_period_end", "trial_end", "current_period_end", "canceled_at", "suspended_at"]
 INVOICE_AUDIT = ["status", "amount_credited", "voided_at", "uncollectible_at"]
@@ -132,31 +132,19 @@ class SubscriptionAdmin(admin.ModelAdmin):
              "trial_extended", SUBSCRIPTION_AUDIT)
 
 
-class InvoiceLineInline(admin.TabularInline):
+class InvoiceLineInline(NoAddOrDeleteMixin, admin.TabularInline):
     model = InvoiceLine
     extra = 0
     fields = ["description", "quantity", "unit_amount", "discount_amount", "vat_rate", "net_amount", "vat_amount", "total_amount"]
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class CreditNoteInline(admin.TabularInline):
+class CreditNoteInline(NoAddOrDeleteMixin, admin.TabularInline):
     model = CreditNote
     extra = 0
     fields = ["number", "issue_date", "total", "reason", "refund_reference"]
     readonly_fields = fields
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class DunningEventInline(admin.TabularInline):
@@ -338,41 +326,23 @@ class CreditNoteAdmin(admin.ModelAdmin):
 
 
 @admin.register(NumberSequence)
-class NumberSequenceAdmin(admin.ModelAdmin):
+class NumberSequenceAdmin(NoAddOrDeleteMixin, admin.ModelAdmin):
     list_display = ["prefix", "year", "last"]
     readonly_fields = ["prefix", "year", "last"]
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class RefundInline(admin.TabularInline):
+class RefundInline(NoAddOrDeleteMixin, admin.TabularInline):
     model = Refund
     extra = 0
     fields = ["created_at", "amount", "provider_reference", "credit_note", "reason", "created_by"]
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class WebhookEventInline(admin.TabularInline):
+class WebhookEventInline(NoAddOrDeleteMixin, admin.TabularInline):
     model = WebhookEvent
     extra = 0
     fields = ["received_at", "event_type", "event_id", "status", "outcome", "deliveries"]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class RefundForm(forms.Form):
@@ -383,7 +353,7 @@ class RefundForm(forms.Form):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(NoAddOrDeleteMixin, admin.ModelAdmin):
     """The story of each payment: its attempts, provider answers, webhooks and refunds (read-only)."""
 
     list_display = [
@@ -405,11 +375,6 @@ class PaymentAdmin(admin.ModelAdmin):
     inlines = [RefundInline, WebhookEventInline]
     exclude = ["created_by", "payment_method"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Payment._meta.concrete_fields if f.name not in self.exclude] + ["refund_link"]
@@ -501,7 +466,7 @@ class PaymentMethodAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
+class WebhookEventAdmin(NoAddOrDeleteMixin, admin.ModelAdmin):
     """Every provider event with what was done with it."""
 
     list_display = ["event_id", "provider", "event_type", "status", "outcome", "deliveries", "payment", "received_at"]
@@ -512,12 +477,6 @@ class WebhookEventAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in WebhookEvent._meta.concrete_fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- Dunning and automation ----------------------------------------------------------------------

@@ -5,7 +5,7 @@ import logging
 
 from django.utils.functional import empty
 
-request_context = contextvars.ContextVar("request_context", default={})
+request_context = contextvars.ContextVar("request_context", default=None)
 
 
 def _resolved_pk(lazy):
@@ -18,7 +18,7 @@ def _resolved_pk(lazy):
 
 class ContextFilter(logging.Filter):
     def filter(self, record):
-        ctx = request_context.get()
+        ctx = request_context.get() or {}
         request = ctx.get("request")
         record.request_id = ctx.get("request_id", "-")
         record.user_id = _resolved_pk(getattr(request, "user", None))

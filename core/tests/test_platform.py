@@ -92,7 +92,9 @@ def test_seed_demo_is_idempotent_and_refuses_without_debug(settings):
 
 def test_production_profile_passes_check_deploy():
     env = {
-        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}, "DEBUG": "false", "SECRET_KEY": "x" * 20 + "production-secret-key-for-the-check-only" + "y" * 20,
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        "DEBUG": "false",
+        "SECRET_KEY": "x" * 20 + "production-secret-key-for-the-check-only" + "y" * 20,
         "ALLOWED_HOSTS": "webox.example.com", "TESTING": "false",
     }
     result = subprocess.run(

@@ -32,7 +32,8 @@ class Command(BaseCommand):
                      "--schedule", str(settings.VAR_DIR / "celerybeat-schedule")],
         }
         processes = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
-        self.stdout.write(self.style.SUCCESS(f"\nWeBox is starting on http://{host}:{port}/  (admin: /admin/, API docs: /api/docs/)"))
+        url = f"http://{host}:{port}/"
+        self.stdout.write(self.style.SUCCESS(f"\nWeBox is starting on {url}  (admin: /admin/, API docs: /api/docs/)"))
         if settings.DEBUG:
             for email, password, role in DEMO_LOGINS:
                 self.stdout.write(f"  {email} / {password}  ({role})")

@@ -16,7 +16,7 @@ DEMO_LOGINS = [
     ("staff@webox.test", "webox-staff", "staff: Django Admin (2FA not enforced for this demo account while DEBUG is on)"),
     ("alice@webox.test", "webox-demo", "customer, organization in EUR"),
     ("bob@webox.test", "webox-demo", "customer, organization in XOF"),
-    ("finance@webox.test", "webox-staff", "finance staff: revenue dashboard at /backoffice/, refunds (enrols 2FA at first login)"),
+    ("finance@webox.test", "webox-staff", "finance staff: /backoffice/ dashboard, refunds (enrols 2FA at first login)"),
     ("agent@webox.test", "webox-agent", "support agent: the agent queue at /support/agent/, no billing access"),
 ]
 
