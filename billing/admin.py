@@ -22,6 +22,7 @@ from billing.models import (
     NumberSequence,
     Payment,
     PaymentMethod,
+    PendingCharge,
     Plan,
     PlanPrice,
     Refund,
@@ -329,6 +330,19 @@ class CreditNoteAdmin(admin.ModelAdmin):
 class NumberSequenceAdmin(NoAddOrDeleteMixin, admin.ModelAdmin):
     list_display = ["prefix", "year", "last"]
     readonly_fields = ["prefix", "year", "last"]
+
+
+@admin.register(PendingCharge)
+class PendingChargeAdmin(NoAddOrDeleteMixin, admin.ModelAdmin):
+    """Charges waiting for (or billed on) a subscription invoice: add-on renewals."""
+
+    list_display = ["description", "organization", "quantity", "unit_amount", "currency", "invoice", "created_at"]
+    list_filter = [("invoice", admin.EmptyFieldListFilter), "source_type", "currency"]
+    search_fields = ["description", "organization__name", "invoice__number"]
+    list_select_related = ["organization", "invoice"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in PendingCharge._meta.concrete_fields]
 
 
 class RefundInline(NoAddOrDeleteMixin, admin.TabularInline):

@@ -30,8 +30,11 @@ class BillingConfig(AppConfig):
 
 
 def _suspension_reason(organization):
-    from billing.selectors import is_suspended
+    from billing.selectors import suspended_subscription
 
-    if organization is not None and is_suspended(organization):
-        return "Your subscription is suspended until the overdue invoices are paid."
-    return None
+    subscription = suspended_subscription(organization) if organization is not None else None
+    if subscription is None:
+        return None
+    if subscription.suspended_at_trial_end:
+        return "Your trial has ended: start your subscription on the billing page to continue."
+    return "Your subscription is suspended until the overdue invoices are paid."

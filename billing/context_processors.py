@@ -1,4 +1,7 @@
-"""The billing banner on every page: the organization is suspended, or has invoices overdue."""
+"""The billing banner on every page: the organization is suspended (overdue invoices, or a trial
+that ended without a payment method), or has invoices overdue."""
+
+from django.urls import reverse
 
 from billing import dunning, selectors
 from billing.models import Subscription
@@ -12,6 +15,8 @@ def billing_banner(request):
     subscription = selectors.live_subscription(organization=organization)
     if subscription is None or subscription.status not in (Subscription.Status.PAST_DUE, Subscription.Status.SUSPENDED):
         return {}
+    if subscription.suspended_at_trial_end:
+        return {"billing_banner": {"suspended": True, "trial_ended": True, "url": reverse("billing:subscription")}}
     return {
         "billing_banner": {
             "suspended": subscription.status == Subscription.Status.SUSPENDED,

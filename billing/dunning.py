@@ -298,8 +298,14 @@ def reactivate_if_settled(invoice):
     )
     if subscription is None or blocking_invoices(organization).exists():
         return
+    period = {}
+    if subscription.suspended_at_trial_end:
+        # Only the invoice of its first paid period restarts a trial that ended unpaid.
+        period = services.first_paid_period(subscription=subscription, invoice=invoice)
+        if period is None:
+            return
     was_suspended = subscription.status == Subscription.Status.SUSPENDED
-    SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.ACTIVE, suspended_at=None)
+    SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.ACTIVE, suspended_at=None, **period)
     if was_suspended:
         _tell(organization, "account_reactivated")
     logger.info("subscription_reactivated subscription=%s after_payment=%s", subscription.pk, invoice.number)

@@ -32,7 +32,7 @@ _TEXTS = {
         "trial_ended": (
             "Your {plan} trial has ended",
             "Your trial ended without a payment method, so your account is suspended. Your data is kept: "
-            "add a payment method to continue.",
+            "start your subscription to continue.",
         ),
     },
     "fr": {
@@ -60,6 +60,15 @@ _TEXTS = {
         "account_reactivated": (
             "Votre compte est de nouveau actif",
             "Merci pour votre paiement : votre abonnement est de nouveau actif.",
+        ),
+        "trial_ending": (
+            "Votre essai {plan} se termine le {end}",
+            "Votre essai se termine le {end}. Ajoutez un moyen de paiement pour garder l'offre {plan} sans interruption.",
+        ),
+        "trial_ended": (
+            "Votre essai {plan} est terminé",
+            "Votre essai s'est terminé sans moyen de paiement : votre compte est suspendu. Vos données sont conservées ; "
+            "démarrez votre abonnement pour continuer.",
         ),
     },
 }

@@ -3,7 +3,7 @@
 from django.db.models import Prefetch
 from django.urls import reverse
 
-from billing.models import CreditNote, Invoice, Plan, PlanPrice, Subscription
+from billing.models import CreditNote, Invoice, PendingCharge, Plan, PlanPrice, Subscription
 from core.errors import NotFound
 
 
@@ -23,6 +23,30 @@ def live_subscription(*, organization):
         .filter(organization=organization, status__in=Subscription.LIVE)
         .first()
     )
+
+
+def next_invoice_at(*, organization):
+    """When the organization's next subscription invoice is issued (its period's end), or None
+    when no renewal is coming: no subscription, one set to end, or a suspended one."""
+    return (
+        Subscription.objects.filter(
+            organization=organization,
+            status__in=[Subscription.Status.TRIALING, Subscription.Status.ACTIVE, Subscription.Status.PAST_DUE],
+            cancel_at_period_end=False,
+        )
+        .values_list("current_period_end", flat=True)
+        .first()
+    )
+
+
+def pending_charges_for(*, organization):
+    """Charges waiting for the organization's next subscription invoice."""
+    return PendingCharge.objects.filter(organization=organization, invoice__isnull=True)
+
+
+def charges_billed_on(*, invoice):
+    """The pending charges an invoice picked up (their source tells whose they are)."""
+    return PendingCharge.objects.filter(invoice=invoice)
 
 
 def subscriptions_for(*, organization):
@@ -98,8 +122,8 @@ def calendar_billing(*, organization):
     return BillingSettings.objects.filter(organization=organization, calendar_billing=True).exists()
 
 
-def is_suspended(organization):
-    return Subscription.objects.filter(organization=organization, status=Subscription.Status.SUSPENDED).exists()
+def suspended_subscription(organization):
+    return Subscription.objects.filter(organization=organization, status=Subscription.Status.SUSPENDED).first()
 
 
 def dunning_steps_reached(*, invoice_ids):

@@ -28,6 +28,7 @@ from billing.models import (
     Invoice,
     InvoiceLine,
     NumberSequence,
+    PendingCharge,
     Subscription,
 )
 from core.errors import Conflict, InvalidTransition, ValidationFailed
@@ -584,7 +585,8 @@ def _price(plan, currency):
     return price
 
 
-def _period_label(start, end, locale):
+def period_label(start, end, locale):
+    """“1 Dec 2026 – 1 Jan 2027” in the buyer's language, as invoice lines print periods."""
     from babel.dates import format_date
 
     fmt = "d MMM yyyy"
@@ -602,7 +604,7 @@ def _plan_line(subscription, plan, amount, start, end, *, kind=""):
     org = subscription.organization
     text = PLAN_LINE_TEXT["fr" if org.locale.startswith("fr") else "en"]
     name = text[kind].format(plan.name) if kind else plan.name
-    label = f"{name} ({text[plan.interval]}), {_period_label(start, end, org.locale)}"
+    label = f"{name} ({text[plan.interval]}), {period_label(start, end, org.locale)}"
     return LineSpec(
         description=label, quantity=1, unit_amount=amount, vat_rate=vat_rate_for(org), product_ref=f"plan:{plan.code}"
     )
@@ -612,20 +614,26 @@ def _coupon_applies(subscription):
     return bool(subscription.coupon_code) and subscription.coupon_cycles_remaining != 0
 
 
+def _discountable(spec):
+    return spec.product_ref.startswith("plan:") and spec.unit_amount > 0
+
+
 def _with_coupon(subscription, lines):
-    """The plan lines discounted by the subscription's coupon while it has cycles left; each
+    """The plan lines (not add-ons) discounted by the subscription's coupon while it has cycles left; each
     discounted invoice uses one cycle (None = forever)."""
     from coupons.selectors import discount_for, subscription_terms
 
     if not _coupon_applies(subscription):
         return lines, False
     terms = subscription_terms(code=subscription.coupon_code)
+    if not any(_discountable(spec) for spec in lines):
+        return lines, False
     discounted = [
         replace(
             spec,
             discount_amount=discount_for(terms=terms, amount=spec.quantity * spec.unit_amount, currency=subscription.currency),
         )
-        if spec.product_ref.startswith("plan:") and spec.unit_amount > 0
+        if _discountable(spec)
         else spec
         for spec in lines
     ]
@@ -635,18 +643,76 @@ def _with_coupon(subscription, lines):
     return discounted, True
 
 
-def _bill(subscription, lines, user=None, period_start=None):
+def _bill(subscription, lines, user=None, period_start=None, charges=()):
+    """The subscription's invoice for `lines` plus the pending `charges`, which it marks billed."""
     lines, discounted = _with_coupon(subscription, lines)
-    return create_invoice(
+    invoice = create_invoice(
         period_start=period_start,
         organization=subscription.organization,
-        lines=lines,
+        lines=lines + [_charge_line(subscription.organization, charge) for charge in charges],
         source_type=Invoice.Source.SUBSCRIPTION,
         source_id=subscription.pk,
         user=user,
         subscription=subscription,
         coupon_code=subscription.coupon_code if discounted else None,
     )
+    if charges:
+        PendingCharge.objects.filter(pk__in=[charge.pk for charge in charges]).update(invoice=invoice)
+    return invoice
+
+
+# --- Charges for the next invoice ----------------------------------------------------------------
+
+
+def add_pending_charge(*, organization, line, source_type, source_id, key):
+    """Put `line` (a LineSpec; VAT is the one in force when it is billed) on the organization's
+    next subscription invoice. Adding the same (source, key) again returns the charge already
+    there. Returns (charge, created)."""
+    _check_source_type(source_type)
+    price_line(line)
+    if line.unit_amount < 0 or line.discount_amount:
+        raise ValidationFailed("A pending charge is a plain, positive amount.", code="invalid_line")
+    charge, created = PendingCharge.objects.get_or_create(
+        source_type=source_type,
+        source_id=str(source_id),
+        key=key,
+        defaults={
+            "organization": organization,
+            "currency": organization.currency,
+            "description": line.description,
+            "quantity": line.quantity,
+            "unit_amount": line.unit_amount,
+            "product_ref": line.product_ref,
+        },
+    )
+    if created:
+        logger.info("pending_charge org=%s source=%s:%s key=%s", organization.pk, source_type, source_id, key)
+    return charge, created
+
+
+def _pending_charges(subscription):
+    return list(
+        PendingCharge.objects.select_for_update().filter(
+            organization=subscription.organization_id, currency=subscription.currency, invoice__isnull=True
+        )
+    )
+
+
+def _charge_line(organization, charge):
+    return LineSpec(
+        description=charge.description,
+        quantity=charge.quantity,
+        unit_amount=charge.unit_amount,
+        vat_rate=vat_rate_for(organization),
+        product_ref=charge.product_ref,
+    )
+
+
+def _bill_final_charges(subscription, at):
+    """A subscription that ends still owes its pending charges: one last invoice for them."""
+    charges = _pending_charges(subscription)
+    if charges:
+        _bill(subscription, [], period_start=at, charges=charges)
 
 
 def _lock_subscription(subscription):
@@ -809,6 +875,7 @@ def cancel_subscription(*, subscription, at_period_end=True):
     now = timezone.now()
     SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.CANCELED, canceled_at=now, ended_at=now, scheduled_plan=None)
     _release_coupon(subscription)
+    _bill_final_charges(subscription, now)
     return subscription
 
 
@@ -853,6 +920,53 @@ def reactivate_subscription(*, subscription):
     return SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.ACTIVE, suspended_at=None)
 
 
+def restart_after_trial(*, subscription, user=None):
+    """The customer's way back from a trial suspended at its end: its first paid period is
+    invoiced from now (with any pending charges) and charged to the default payment method when
+    there is one; paying that invoice makes the subscription active for the period it bills
+    (dunning.reactivate_if_settled). A second call returns the invoice still open rather than
+    issuing another. A free plan is active again at once. Returns (subscription, invoice or None)."""
+    from billing import payments
+
+    invoice = _first_period_invoice(subscription, user)
+    if invoice is not None and invoice.status == Invoice.Status.OPEN:
+        payments.charge_default_method(invoice=invoice)
+        invoice.refresh_from_db()
+    subscription.refresh_from_db()
+    return subscription, invoice
+
+
+@transaction.atomic
+def _first_period_invoice(subscription, user):
+    subscription = _lock_subscription(subscription)
+    if not subscription.suspended_at_trial_end:
+        raise InvalidTransition("Only a trial suspended at its end can be restarted.", code="not_restartable")
+    waiting = subscription.invoices.filter(status=Invoice.Status.OPEN, period_start__gt=subscription.trial_end).first()
+    if waiting is not None:
+        return waiting
+    plan, now = subscription.plan, timezone.now()
+    price = _price(plan, subscription.currency)
+    end, num, den = _period(subscription.organization, now, plan)
+    if not price:
+        SUBSCRIPTION_MACHINE.advance(
+            subscription, Subscription.Status.ACTIVE, suspended_at=None, current_period_start=now, current_period_end=end
+        )
+        return None
+    lines = [_plan_line(subscription, plan, prorate(price, num, den), now, end)]
+    return _bill(subscription, lines, user=user, period_start=now, charges=_pending_charges(subscription))
+
+
+def first_paid_period(*, subscription, invoice):
+    """{current_period_start, current_period_end} that a trial suspended at its end takes when
+    `invoice` is the one restart_after_trial issued for it, else None."""
+    if invoice.subscription_id != subscription.pk or invoice.period_start is None:
+        return None
+    if invoice.period_start <= subscription.trial_end:
+        return None
+    end, _, _ = _period(subscription.organization, invoice.period_start, subscription.plan)
+    return {"current_period_start": invoice.period_start, "current_period_end": end}
+
+
 @transaction.atomic
 def extend_trial(*, subscription, days):
     subscription = _lock_subscription(subscription)
@@ -869,7 +983,9 @@ def extend_trial(*, subscription, days):
 @transaction.atomic
 def renew_subscription(*, subscription, now=None):
     """At the end of a period: end it if canceled, else apply a scheduled downgrade, start the next
-    period and invoice it. Does nothing before the period's end, so running twice is safe."""
+    period and invoice it with the pending charges (an add-on's renewal). An ending subscription
+    bills its pending charges on a final invoice. Does nothing before the period's end, so running
+    twice is safe."""
     now = now or timezone.now()
     subscription = _lock_subscription(subscription)
     end = subscription.current_period_end
@@ -878,11 +994,14 @@ def renew_subscription(*, subscription, now=None):
     if subscription.cancel_at_period_end:
         SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.CANCELED, ended_at=end)
         _release_coupon(subscription)
+        _bill_final_charges(subscription, end)
         return subscription
     plan = subscription.scheduled_plan or subscription.plan
     price = plan.price_in(subscription.currency)
     if price is None or not plan.is_active:
-        return SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.EXPIRED, ended_at=end)
+        SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.EXPIRED, ended_at=end)
+        _bill_final_charges(subscription, end)
+        return subscription
     new_end, num, den = _period(subscription.organization, end, plan)
     price = prorate(price, num, den)
     status = Subscription.Status.ACTIVE if subscription.status == Subscription.Status.TRIALING else subscription.status
@@ -891,8 +1010,10 @@ def renew_subscription(*, subscription, now=None):
     if status != subscription.status:
         SUBSCRIPTION_MACHINE.advance(subscription, status, save=False)
     subscription.save()
-    if price:
-        _bill(subscription, [_plan_line(subscription, plan, price, end, new_end)], period_start=end)
+    lines = [_plan_line(subscription, plan, price, end, new_end)] if price else []
+    charges = _pending_charges(subscription)
+    if lines or charges:
+        _bill(subscription, lines, period_start=end, charges=charges)
     logger.info("subscription_renewed subscription=%s plan=%s until=%s", subscription.pk, plan.code, new_end.isoformat())
     return subscription
 
@@ -982,7 +1103,7 @@ def _tell_trial(subscription, kind):
         kind,
         title=title,
         body=body,
-        link=reverse("billing:payment_methods"),
+        link=reverse("billing:payment_methods" if kind == "trial_ending" else "billing:subscription"),
         context={"subscription": subscription},
         related=subscription,
     )

@@ -11,6 +11,7 @@ urlpatterns = [
     path("subscription/change-plan/", views.change_plan, name="change_plan"),
     path("subscription/cancel/", views.cancel, name="cancel"),
     path("subscription/resume/", views.resume, name="resume"),
+    path("subscription/restart/", views.restart, name="restart"),
     path("subscription/settings/", views.billing_settings, name="billing_settings"),
     path("invoices/", views.invoice_list, name="invoice_list"),
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),

@@ -27,6 +27,15 @@ def _require_manager(request):
         raise PermissionDenied("Only owners and admins manage the subscription.")
 
 
+def _managed_subscription(request, verb):
+    """The live subscription an owner or admin acts on; without one, a clear message."""
+    _require_manager(request)
+    current = selectors.live_subscription(organization=request.organization)
+    if current is None:
+        raise ValidationFailed(f"There is no subscription to {verb}.", code="no_subscription")
+    return current
+
+
 def _first_error(form):
     return next(iter(form.errors.values()))[0]
 
@@ -58,6 +67,7 @@ def overview(request):
         "billing/overview.html",
         {
             "subscription": selectors.live_subscription(organization=org),
+            "pending_charges": selectors.pending_charges_for(organization=org),
             "invoices": selectors.invoices_for(organization=org)[:5],
             "methods": PaymentMethod.objects.filter(organization=org)[:5],
             "payments": Payment.objects.filter(organization=org).select_related("invoice")[:5],
@@ -78,6 +88,7 @@ def subscription(request):
         "billing/subscription.html",
         {
             "subscription": current,
+            "pending_charges": selectors.pending_charges_for(organization=org),
             "plans": plans,
             "history": selectors.subscriptions_for(organization=org)[:10],
             "calendar_billing": selectors.calendar_billing(organization=org),
@@ -146,13 +157,10 @@ def change_plan(request):
 @organization_required
 @domain_errors_to_messages
 def cancel(request):
-    _require_manager(request)
+    current = _managed_subscription(request, "cancel")
     form = CancelForm(request.POST)
     if not form.is_valid():
         raise ValidationFailed(_first_error(form))
-    current = selectors.live_subscription(organization=request.organization)
-    if current is None:
-        raise ValidationFailed("There is no subscription to cancel.", code="no_subscription")
     services.cancel_subscription(subscription=current, at_period_end=form.cleaned_data["when"] == "period_end")
     messages.success(request, "Your subscription is canceled.")
     return redirect("billing:subscription")
@@ -161,11 +169,27 @@ def cancel(request):
 @require_POST
 @organization_required
 @domain_errors_to_messages
+def restart(request):
+    """A trial suspended at its end starts its first paid period (see services.restart_after_trial)."""
+    current = _managed_subscription(request, "start")
+    current, invoice = services.restart_after_trial(subscription=current, user=request.user)
+    if current.status == current.Status.ACTIVE:
+        messages.success(request, f"Welcome back: your {current.plan.name} subscription is active.")
+        return redirect("billing:subscription")
+    if invoice.payments.filter(status__in=Payment.IN_FLIGHT).exists():
+        messages.info(
+            request, f"Your payment of invoice {invoice.number} is being confirmed: your subscription starts as soon as it is."
+        )
+        return redirect(selectors.invoice_url(invoice))
+    messages.info(request, f"Pay invoice {invoice.number} to start your {current.plan.name} subscription.")
+    return redirect(selectors.pay_url(invoice))
+
+
+@require_POST
+@organization_required
+@domain_errors_to_messages
 def resume(request):
-    _require_manager(request)
-    current = selectors.live_subscription(organization=request.organization)
-    if current is None:
-        raise ValidationFailed("There is no subscription to resume.", code="no_subscription")
+    current = _managed_subscription(request, "resume")
     services.resume_subscription(subscription=current)
     messages.success(request, "Your subscription will continue.")
     return redirect("billing:subscription")

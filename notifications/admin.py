@@ -19,7 +19,9 @@ class NotificationAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at"]
 
     def get_urls(self):
-        return [path("broadcast/", self.admin_site.admin_view(self.broadcast_view), name="notifications_broadcast")] + super().get_urls()
+        return [
+            path("broadcast/", self.admin_site.admin_view(self.broadcast_view), name="notifications_broadcast")
+        ] + super().get_urls()
 
     def broadcast_view(self, request):
         if not self.has_add_permission(request):  # reaching every user is not for every staff member
@@ -27,10 +29,17 @@ class NotificationAdmin(admin.ModelAdmin):
         form = BroadcastForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             org = form.cleaned_data["organization"]
-            broadcast.delay(form.cleaned_data["title"], form.cleaned_data["body"], form.cleaned_data["link"], org.pk if org else None)
+            broadcast.delay(
+                form.cleaned_data["title"], form.cleaned_data["body"], form.cleaned_data["link"], org.pk if org else None
+            )
             messages.success(request, f"Broadcast queued for {org or 'every user'}.")
             return redirect("admin:notifications_notification_changelist")
-        context = {**self.admin_site.each_context(request), "form": form, "title": "Broadcast a notification", "opts": self.model._meta}
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "title": "Broadcast a notification",
+            "opts": self.model._meta,
+        }
         return TemplateResponse(request, "notifications/admin_broadcast.html", context)
 
 

@@ -45,11 +45,11 @@ def notify(user_or_org, kind, *, title, body="", link="", context=None, attachme
     org = org or organization
     created = []
     for user in users:
-        note = Notification.objects.create(
-            recipient=user, organization=org, kind=kind, title=title[:200], body=body, link=link
-        )
+        note = Notification.objects.create(recipient=user, organization=org, kind=kind, title=title[:200], body=body, link=link)
         created.append(note)
-        transaction.on_commit(lambda note=note: _push(note.recipient_id, {**note.as_payload(), "unread": unread_count(note.recipient)}))
+        transaction.on_commit(
+            lambda note=note: _push(note.recipient_id, {**note.as_payload(), "unread": unread_count(note.recipient)})
+        )
         if spec.email_template:
             send_email(
                 to=user.email,

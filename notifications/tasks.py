@@ -34,7 +34,7 @@ def deliver_email(self, log_id):
         )
         logger.warning("email_failed id=%s kind=%s final=%s error=%s", log.pk, log.kind, final, exc)
         if not final:
-            raise self.retry(exc=exc, countdown=60 * 2**self.request.retries)
+            raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc
         return
     EmailLog.objects.filter(pk=log.pk).update(status=EmailLog.Status.SENT, sent_at=timezone.now(), error="")
     logger.info("email_sent id=%s kind=%s", log.pk, log.kind)

@@ -15,3 +15,5 @@ class UsageConfig(AppConfig):
         register("addon_expired", email=True, template="usage/emails/addon_expired")
         register_invoice_paid_handler("addon", services.addon_invoice_paid)
         register_invoice_voided_handler("addon", services.addon_invoice_voided)
+        register_invoice_paid_handler("subscription", services.subscription_invoice_paid)
+        register_invoice_voided_handler("subscription", services.subscription_invoice_voided)

@@ -3,7 +3,9 @@
 import calendar
 from dataclasses import dataclass
 from datetime import date
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import F, Sum
 from django.utils import timezone
 
@@ -32,9 +34,14 @@ DISPLAYED_METRICS = (
 BYTE_METRICS = frozenset({Metric.TRAFFIC_BYTES, Metric.STORAGE_BYTES})
 
 
+def platform_time(moment=None):
+    """`moment` (default now) on the platform's clock: usage months follow its calendar, as invoices do."""
+    return timezone.localtime(moment, ZoneInfo(settings.PLATFORM_TIME_ZONE))
+
+
 def month_start(moment=None):
-    """The first day of the (UTC) calendar month of `moment`, default now."""
-    moment = moment or timezone.now()
+    """The first day of the platform's calendar month of `moment`, default now."""
+    moment = platform_time(moment)
     return date(moment.year, moment.month, 1)
 
 
@@ -158,7 +165,7 @@ def projection(used, moment=None, *, metric):
     Levels and gauges project to their current value."""
     if metric not in COUNTER_METRICS:
         return used
-    moment = moment or timezone.now()
+    moment = platform_time(moment)
     days = calendar.monthrange(moment.year, moment.month)[1]
     start = moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     elapsed = (moment - start).total_seconds()

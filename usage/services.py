@@ -298,12 +298,12 @@ def _require_manager(organization, user):
         raise Forbidden("Only owners and admins of the organization buy or cancel add-ons.")
 
 
-def _addon_line(purchase):
+def _addon_line(purchase, *, period=""):
     from billing.services import LineSpec, vat_rate_for
 
     kind = purchase.addon_type
     return LineSpec(
-        description=f"{kind.name} {kind.unit_label}, {kind.period_days} days",
+        description=f"{kind.name} {kind.unit_label}, {period or f'{kind.period_days} days'}",
         quantity=purchase.quantity,
         unit_amount=purchase.unit_amount,
         vat_rate=vat_rate_for(purchase.organization),
@@ -384,14 +384,15 @@ def addon_invoice_paid(invoice):
     purchase = _locked_purchase(invoice)
     if purchase is None:
         return
+    ref = f"addon-{purchase.pk}-invoice-{invoice.pk}"
     if purchase.status == AddonPurchase.Status.ACTIVE:
-        _deliver(purchase, invoice)
+        _deliver(purchase, ref=ref)
         return
     now = timezone.now()
     ADDON_MACHINE.advance(
         purchase, AddonPurchase.Status.ACTIVE, period_start=now, expires_at=now + timedelta(days=purchase.addon_type.period_days)
     )
-    _deliver(purchase, invoice)
+    _deliver(purchase, ref=ref)
     _notify_addon(
         purchase,
         "addon_activated",
@@ -400,8 +401,8 @@ def addon_invoice_paid(invoice):
     logger.info("addon_activated purchase=%s org=%s until=%s", purchase.pk, purchase.organization_id, purchase.expires_at)
 
 
-def _deliver(purchase, invoice):
-    """Credits add-ons also put the credits on generation's ledger, once per paid invoice."""
+def _deliver(purchase, *, ref):
+    """Credits add-ons also put the credits on generation's ledger, once per paid period (`ref`)."""
     if purchase.addon_type.metric != Metric.GENERATION_CREDITS:
         return
     from generation.services import grant_credits
@@ -410,7 +411,7 @@ def _deliver(purchase, invoice):
         organization=purchase.organization,
         amount=purchase.raises_by,
         reason=f"Add-on {purchase.addon_type.name}",
-        order_ref=f"addon-{purchase.pk}-invoice-{invoice.pk}",
+        order_ref=ref,
     )
 
 
@@ -473,8 +474,8 @@ def _notify_addon(purchase, kind, title):
 
 
 def end_addon_periods(*, now=None):
-    """The 05:00 run: each active add-on whose period has ended is renewed (a new period, billed on
-    a new invoice) when renewal is on and the organization is in good standing, else expired.
+    """The 05:00 run: each active add-on whose period has ended is renewed (a new period; `_renew`
+    says where it is billed) when renewal is on and the organization is in good standing, else expired.
     Idempotent: a renewed add-on's period no longer ends before `now`. Returns the counts."""
     from accounts.entitlements import suspension_reason
 
@@ -501,11 +502,56 @@ def end_addon_periods(*, now=None):
 
 
 def _renew(purchase):
-    """Extend by one period at today's price (staff may have changed it), billed on a new invoice."""
+    """Extend by one period at today's price (staff may have changed it). The period is added to
+    the subscription's next invoice when that invoice comes within it; otherwise (no renewing
+    subscription, or a yearly one) it is billed on an invoice of its own."""
+    from billing.selectors import next_invoice_at
+    from billing.services import add_pending_charge, period_label
+
     price = AddonPrice.objects.filter(addon_type=purchase.addon_type, currency=purchase.currency).first()
     start = purchase.expires_at
     purchase.period_start, purchase.expires_at = start, start + timedelta(days=purchase.addon_type.period_days)
     purchase.unit_amount = price.unit_amount if price else purchase.unit_amount
     purchase.save(update_fields=["period_start", "expires_at", "unit_amount", "updated_at"])
-    invoice = _invoice(purchase)
-    logger.info("addon_renewed purchase=%s until=%s invoice=%s", purchase.pk, purchase.expires_at, invoice.pk)
+    next_invoice = next_invoice_at(organization=purchase.organization)
+    if next_invoice is None or next_invoice > purchase.expires_at:
+        invoice = _invoice(purchase)
+        logger.info("addon_renewed purchase=%s until=%s invoice=%s", purchase.pk, purchase.expires_at, invoice.pk)
+        return
+    period = period_label(purchase.period_start, purchase.expires_at, purchase.organization.locale)
+    add_pending_charge(
+        organization=purchase.organization,
+        line=_addon_line(purchase, period=period),
+        source_type="addon",
+        source_id=purchase.pk,
+        key=_charge_key(purchase),
+    )
+    logger.info("addon_renewed purchase=%s until=%s on_next_invoice=%s", purchase.pk, purchase.expires_at, next_invoice)
+
+
+def _charge_key(purchase):
+    return f"period:{purchase.period_start.isoformat()}"
+
+
+def _charged_purchases(invoice):
+    """(charge, locked purchase) for each add-on renewal a subscription invoice picked up."""
+    from billing.selectors import charges_billed_on
+
+    charges = list(charges_billed_on(invoice=invoice).filter(source_type="addon").order_by("pk"))
+    locked = AddonPurchase.objects.select_for_update().select_related("addon_type", "organization")
+    purchases = locked.in_bulk([int(charge.source_id) for charge in charges])
+    return [(charge, purchases[int(charge.source_id)]) for charge in charges if int(charge.source_id) in purchases]
+
+
+def subscription_invoice_paid(invoice):
+    """Billing's paid handler for subscription invoices: credits add-ons renewed onto it deliver."""
+    for charge, purchase in _charged_purchases(invoice):
+        _deliver(purchase, ref=f"addon-{purchase.pk}-charge-{charge.pk}")
+
+
+def subscription_invoice_voided(invoice):
+    """Billing's voided handler for subscription invoices: an add-on whose current period was
+    billed on the voided invoice ends, as when its own renewal invoice is voided."""
+    for charge, purchase in _charged_purchases(invoice):
+        if purchase.status == AddonPurchase.Status.ACTIVE and charge.key == _charge_key(purchase):
+            _expire(purchase)

@@ -34,6 +34,9 @@ class PlanSerializer(serializers.ModelSerializer):
 class SubscriptionSerializer(serializers.ModelSerializer):
     plan = PlanSerializer(read_only=True)
     scheduled_plan = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    suspended_at_trial_end = serializers.BooleanField(
+        read_only=True, help_text="The trial ended without a payment method: POST .../restart/ to continue"
+    )
 
     class Meta:
         model = Subscription
@@ -46,6 +49,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
             "current_period_end",
             "trial_end",
             "cancel_at_period_end",
+            "suspended_at_trial_end",
             "scheduled_plan",
             "coupon_code",
             "coupon_cycles_remaining",
@@ -129,6 +133,11 @@ class InvoiceSerializer(serializers.ModelSerializer):
 
     def get_has_pdf(self, obj) -> bool:
         return bool(obj.pdf_file)
+
+
+class RestartSerializer(serializers.Serializer):
+    subscription = SubscriptionSerializer()
+    invoice = InvoiceSerializer(allow_null=True, help_text="The first period's invoice; null on a free plan")
 
 
 class InvoiceDetailSerializer(InvoiceSerializer):

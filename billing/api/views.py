@@ -98,6 +98,18 @@ class SubscriptionViewSet(OrganizationScopedMixin, mixins.ListModelMixin, mixins
     def resume(self, request, pk=None):
         return self._respond(services.resume_subscription(subscription=self.get_object()))
 
+    @extend_schema(
+        request=None,
+        responses=s.RestartSerializer,
+        description="A trial suspended at its end starts its first paid period: the invoice is issued (or the one "
+        "still open returned) and charged to the default payment method; the subscription is active once it is paid.",
+    )
+    @action(detail=True, methods=["post"])
+    def restart(self, request, pk=None):
+        subscription, invoice = services.restart_after_trial(subscription=self.get_object(), user=request.user)
+        subscription = self.get_queryset().get(pk=subscription.pk)
+        return Response(s.RestartSerializer({"subscription": subscription, "invoice": invoice}).data)
+
 
 def _details(data):
     """Provider input from a validated body, under the names the providers read."""

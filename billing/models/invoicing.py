@@ -155,6 +155,14 @@ class Subscription(models.Model):
     def is_live(self):
         return self.status in self.LIVE
 
+    @property
+    def suspended_at_trial_end(self):
+        """Suspended because its trial ended without a payment method: its last period is the
+        trial (a paid period moves current_period_end past trial_end)."""
+        return (
+            self.status == self.Status.SUSPENDED and self.trial_end is not None and self.current_period_end == self.trial_end
+        )
+
 
 class BillingSettings(models.Model):
     """An organization's billing preferences kept by billing (anniversary billing without a row)."""
@@ -339,6 +347,39 @@ class Invoice(models.Model):
     @property
     def creditable(self):
         return self.total - self.amount_credited
+
+
+class PendingCharge(models.Model):
+    """A charge another app adds to the organization's next subscription invoice (an add-on's
+    renewal): billed once, by the renewal that picks it up, or on a final invoice when the
+    subscription ends first. `key` makes adding the same charge twice a no-op."""
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="pending_charges")
+    currency = models.CharField(max_length=3, choices=CURRENCIES)
+    description = models.CharField(max_length=300)
+    product_ref = models.CharField(max_length=80, blank=True)
+    quantity = models.PositiveIntegerField(default=1)
+    unit_amount = models.PositiveBigIntegerField(help_text="Minor units, tax excluded")
+    source_type = models.CharField(max_length=12, choices=Invoice.Source.choices)
+    source_id = models.CharField(max_length=64)
+    key = models.CharField(max_length=64, help_text="Unique per source, e.g. the period it pays for")
+    invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="pending_charges")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source_type", "source_id", "key"], name="pendingcharge_once_per_source_key"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="pendingcharge_quantity_positive"),
+        ]
+        indexes = [models.Index(fields=["organization", "invoice"])]
+
+    def __str__(self):
+        return f"{self.description} ({'billed' if self.invoice_id else 'pending'})"
+
+    @property
+    def amount(self):
+        return self.quantity * self.unit_amount
 
 
 INVOICE_MACHINE = StateMachine(

@@ -150,3 +150,38 @@ def test_calendar_billing_is_an_organization_setting_on_the_subscription_page(cl
     assert BillingSettings.objects.get(organization=organization).calendar_billing
     client_user.post(reverse("billing:billing_settings"), {})
     assert not BillingSettings.objects.get(organization=organization).calendar_billing
+
+
+def test_a_pending_charge_is_added_once_and_bad_ones_change_nothing(organization):
+    from billing.models import PendingCharge
+    from billing.tests.factories import line
+    from core.errors import ValidationFailed
+
+    charge, created = services.add_pending_charge(
+        organization=organization, line=line(unit_amount=500), source_type="addon", source_id=1, key="2026-04"
+    )
+    again, created_again = services.add_pending_charge(
+        organization=organization, line=line(unit_amount=900), source_type="addon", source_id=1, key="2026-04"
+    )
+    assert (created, created_again, again.pk, again.unit_amount) == (True, False, charge.pk, 500)
+    for bad in (line(unit_amount=-5), line(quantity=0), line(description=" "), line(discount_amount=100)):
+        with pytest.raises(ValidationFailed):
+            services.add_pending_charge(organization=organization, line=bad, source_type="addon", source_id=2, key="k")
+    with pytest.raises(ValidationFailed):
+        services.add_pending_charge(organization=organization, line=line(), source_type="bogus", source_id=2, key="k")
+    assert PendingCharge.objects.count() == 1
+
+
+def test_a_free_renewal_with_a_pending_charge_still_invoices_the_charge(organization):
+    from billing.tests.factories import line
+
+    free = PlanFactory(code="free-r", tier="free", prices={"EUR": 0})
+    with at(2026, 3, 10, 12):
+        subscription = services.subscribe(organization=organization, plan=free)
+        services.add_pending_charge(
+            organization=organization, line=line(unit_amount=300), source_type="addon", source_id=3, key="k"
+        )
+    with at(2026, 4, 10, 12, 5):
+        tasks.renew_subscriptions()
+    (invoice,) = subscription.invoices.all()
+    assert invoice.net_total == 300 and invoice.period_start == datetime(2026, 4, 10, 12, tzinfo=UTC)

@@ -92,3 +92,18 @@ def test_promo_code_on_page_and_api(client_user, auth_api, organization):
     assert created.status_code == 201, created.json()
     assert created.json()["coupon_code"] == "HALF"
     assert Invoice.objects.get(organization=organization).net_total == 1000
+
+
+def test_the_coupon_discounts_the_plan_not_the_charges_added_to_the_renewal(organization, user):
+    from billing.tests.factories import line
+
+    plan = PlanFactory(code="pro-a", prices={"EUR": 2000})
+    CouponFactory(code="HALF", percent_off="50.00", duration="forever")
+    subscription = services.subscribe(organization=organization, plan=plan, user=user, coupon_code="HALF")
+    services.add_pending_charge(
+        organization=organization, line=line("Storage +10 GB", unit_amount=100), source_type="addon", source_id=7, key="p1"
+    )
+    _renew_months(subscription, 1)
+    renewal = _plan_invoices(subscription)[-1]
+    assert [(ln.product_ref, ln.discount_amount) for ln in renewal.lines.all()] == [("plan:pro-a", 1000), ("", 0)]
+    assert renewal.net_total == 1000 + 100

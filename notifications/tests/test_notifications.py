@@ -1,6 +1,6 @@
 import pytest
-from celery.exceptions import Retry
 from asgiref.sync import sync_to_async
+from celery.exceptions import Retry
 from channels.testing import WebsocketCommunicator
 from django.core import mail
 from rest_framework_simplejwt.tokens import RefreshToken

@@ -102,7 +102,7 @@ class AddonPurchaseSerializer(serializers.ModelSerializer):
 class PurchaseRequestSerializer(serializers.Serializer):
     code = serializers.SlugField(help_text="The add-on type: ram, cpu, traffic, storage, credits")
     quantity = serializers.IntegerField(min_value=1, max_value=100)
-    renew = serializers.BooleanField(default=True, help_text="Renew each period (billed on a new invoice)")
+    renew = serializers.BooleanField(default=True, help_text="Renew each period, billed on the subscription's next invoice")
 
 
 class InvoiceRefSerializer(serializers.Serializer):

@@ -65,7 +65,7 @@ def test_a_counter_crossing_a_level_alerts_at_the_next_flush(organization, user)
     assert "80" in alerts(organization, Metric.GENERATION_CREDITS)
 
 
-@time_machine.travel("2026-03-10 00:00Z", tick=False)
+@time_machine.travel("2026-03-10 00:00+01:00", tick=False)
 def test_projection_past_the_limit_is_alerted_once(organization, user):
     # 30 credits in the first 9 days of a 31-day month: about 103 by the end, over the 100 allowed.
     services.record(organization=organization, metric=Metric.GENERATION_CREDITS, amount=30)

@@ -28,6 +28,18 @@ def test_record_counts_in_cache_and_flush_moves_it_to_the_month(organization, dj
     assert selectors.current_usage(organization=organization, metric=Metric.GENERATION_CREDITS) == 12
 
 
+def test_usage_months_follow_the_platform_calendar(organization, settings):
+    from datetime import UTC, date, datetime
+
+    settings.PLATFORM_TIME_ZONE = "Europe/Paris"
+    # 23:30 UTC on 31 March is 01:30 on 1 April in Paris: April's usage, as on April's invoices.
+    with time_machine.travel(datetime(2026, 3, 31, 23, 30, tzinfo=UTC), tick=False):
+        services.record(organization=organization, metric=Metric.API_REQUESTS, amount=3)
+        services.flush_counters()
+        assert selectors.projection(100, metric=Metric.API_REQUESTS) == int(100 * 30 * 24 / 1.5)
+    assert UsageRecord.objects.get(metric=Metric.API_REQUESTS).month == date(2026, 4, 1)
+
+
 def test_record_refuses_unknown_metrics_and_non_integers(organization):
     with pytest.raises(ValidationFailed):
         services.record(organization=organization, metric="storage_bytes", amount=1)
@@ -36,9 +48,10 @@ def test_record_refuses_unknown_metrics_and_non_integers(organization):
 
 
 def test_counts_stay_in_the_month_they_happened(organization):
-    with time_machine.travel("2026-03-31 23:59:30Z", tick=False):
+    # Paris midnight (the platform time zone), not UTC, divides the months.
+    with time_machine.travel("2026-03-31 23:59:30+02:00", tick=False):
         services.record(organization=organization, metric=Metric.API_REQUESTS, amount=3)
-    with time_machine.travel("2026-04-01 00:00:30Z", tick=False):
+    with time_machine.travel("2026-04-01 00:00:30+02:00", tick=False):
         services.record(organization=organization, metric=Metric.API_REQUESTS, amount=2)
         services.flush_counters()
     values = dict(UsageRecord.objects.filter(organization=organization).values_list("month__month", "value"))
