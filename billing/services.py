@@ -914,10 +914,20 @@ def mark_past_due(*, subscription):
 
 @transaction.atomic
 def reactivate_subscription(*, subscription):
+    """Staff's reactivation. A trial that ended unpaid starts its first paid period now (invoiced,
+    or the period of the invoice the customer already asked for): renewing from the trial's end
+    would bill the weeks it spent suspended."""
     subscription = _lock_subscription(subscription)
     if subscription.status not in (Subscription.Status.SUSPENDED, Subscription.Status.PAST_DUE):
         raise InvalidTransition("Only a suspended or past-due subscription can be reactivated.", code="not_reactivable")
-    return SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.ACTIVE, suspended_at=None)
+    period = {}
+    if subscription.suspended_at_trial_end:
+        waiting = _waiting_first_invoice(subscription)
+        if waiting is not None:
+            period = first_paid_period(subscription=subscription, invoice=waiting)
+        else:
+            period, _ = _bill_first_period(subscription, None)
+    return SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.ACTIVE, suspended_at=None, **period)
 
 
 def restart_after_trial(*, subscription, user=None):
@@ -941,19 +951,30 @@ def _first_period_invoice(subscription, user):
     subscription = _lock_subscription(subscription)
     if not subscription.suspended_at_trial_end:
         raise InvalidTransition("Only a trial suspended at its end can be restarted.", code="not_restartable")
-    waiting = subscription.invoices.filter(status=Invoice.Status.OPEN, period_start__gt=subscription.trial_end).first()
+    waiting = _waiting_first_invoice(subscription)
     if waiting is not None:
         return waiting
+    period, invoice = _bill_first_period(subscription, user)
+    if invoice is None:
+        SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.ACTIVE, suspended_at=None, **period)
+    return invoice
+
+
+def _waiting_first_invoice(subscription):
+    return subscription.invoices.filter(status=Invoice.Status.OPEN, period_start__gt=subscription.trial_end).first()
+
+
+def _bill_first_period(subscription, user):
+    """Invoice the first paid period of a trial that ended unpaid, from now, with the pending
+    charges. Returns (the period's fields, the invoice or None on a free plan)."""
     plan, now = subscription.plan, timezone.now()
-    price = _price(plan, subscription.currency)
     end, num, den = _period(subscription.organization, now, plan)
-    if not price:
-        SUBSCRIPTION_MACHINE.advance(
-            subscription, Subscription.Status.ACTIVE, suspended_at=None, current_period_start=now, current_period_end=end
-        )
-        return None
-    lines = [_plan_line(subscription, plan, prorate(price, num, den), now, end)]
-    return _bill(subscription, lines, user=user, period_start=now, charges=_pending_charges(subscription))
+    price = prorate(_price(plan, subscription.currency), num, den)
+    invoice = None
+    if price:
+        line = _plan_line(subscription, plan, price, now, end)
+        invoice = _bill(subscription, [line], user=user, period_start=now, charges=_pending_charges(subscription))
+    return {"current_period_start": now, "current_period_end": end}, invoice
 
 
 def first_paid_period(*, subscription, invoice):

@@ -37,12 +37,16 @@ def _check_metric(metric, allowed):
 
 def record(*, organization, metric, amount=1):
     """Count `amount` of a counter metric (traffic_bytes, api_requests, generation_credits) in the
-    cache, with no database access; the minute flush moves it into UsageRecord."""
+    cache, with no database access; the minute flush moves it into UsageRecord. Credits come once
+    per job, not per request, so their alerts are checked at once, after the caller's commit;
+    request counters are checked by the flush."""
     _check_metric(metric, COUNTER_METRICS)
     if not isinstance(amount, int) or isinstance(amount, bool):
         raise ValidationFailed("The amount must be an integer.", code="invalid_amount")
     if amount:
         record_for(organization.pk, {metric: amount})
+    if amount > 0 and metric == Metric.GENERATION_CREDITS:
+        transaction.on_commit(lambda: check_alerts(organization=organization, metrics=[metric]))
 
 
 def record_for(organization_id, amounts):

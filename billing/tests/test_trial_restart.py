@@ -24,10 +24,8 @@ def at(moment):
     return time_machine.travel(moment, tick=False)
 
 
-@pytest.fixture
-def suspended(organization):
-    """A Pro trial from 1 March that ended on 15 March without a payment method."""
-    plan = PlanFactory(code="pro-t", name="Pro", prices={"EUR": 3100})
+def suspended_trial(organization, plan):
+    """A trial from 1 March that ended on 15 March without a payment method."""
     with at(datetime(2026, 3, 1, 10, tzinfo=UTC)):
         subscription = services.subscribe(organization=organization, plan=plan, trial=True)
     with at(datetime(2026, 3, 16, 3, tzinfo=UTC)):
@@ -35,6 +33,11 @@ def suspended(organization):
     subscription.refresh_from_db()
     assert subscription.suspended_at_trial_end
     return subscription
+
+
+@pytest.fixture
+def suspended(organization):
+    return suspended_trial(organization, PlanFactory(code="pro-t", name="Pro", prices={"EUR": 3100}))
 
 
 def pay(bill):
@@ -118,3 +121,32 @@ def test_trial_emails_are_in_french_for_a_french_organization(organization, mail
         with at(datetime(2026, 3, day, 3, tzinfo=UTC)), run_on_commit(execute=True):
             tasks.process_trials()
     assert [m.subject for m in mailoutbox] == ["Votre essai Pro se termine le 15 mars 2026", "Votre essai Pro est terminé"]
+
+
+def test_staff_reactivation_starts_the_first_period_now_and_bills_it_once(suspended):
+    with at(RESTART):
+        services.reactivate_subscription(subscription=suspended)
+        tasks.renew_subscriptions()
+    suspended.refresh_from_db()
+    assert suspended.status == Subscription.Status.ACTIVE
+    assert (suspended.current_period_start, suspended.current_period_end) == (RESTART, RESTART + relativedelta(months=1))
+    (bill,) = suspended.invoices.all()
+    assert (bill.period_start, bill.net_total) == (RESTART, 3100)
+
+
+def test_staff_reactivation_after_the_customer_asked_keeps_that_invoice(suspended):
+    with at(RESTART):
+        _, asked = services.restart_after_trial(subscription=suspended)
+    with at(RESTART.replace(day=22)):
+        services.reactivate_subscription(subscription=suspended)
+    suspended.refresh_from_db()
+    assert list(suspended.invoices.all()) == [asked]
+    assert suspended.current_period_start == RESTART and suspended.status == Subscription.Status.ACTIVE
+
+
+def test_a_free_plan_trial_restarts_active_at_once_without_an_invoice(organization):
+    subscription = suspended_trial(organization, PlanFactory(code="starter-t", name="Starter", prices={"EUR": 0}))
+    with at(RESTART):
+        subscription, bill = services.restart_after_trial(subscription=subscription)
+    assert bill is None and subscription.status == Subscription.Status.ACTIVE
+    assert subscription.current_period_start == RESTART and not subscription.invoices.exists()

@@ -58,11 +58,23 @@ def test_levels_crossed_at_once_send_one_message_naming_the_highest(organization
 
 
 @time_machine.travel("2026-03-20 10:00Z", tick=False)
-def test_a_counter_crossing_a_level_alerts_at_the_next_flush(organization, user):
-    services.record(organization=organization, metric=Metric.GENERATION_CREDITS, amount=85)
-    assert alerts(organization, Metric.GENERATION_CREDITS) == []
+def test_a_request_counter_crossing_a_level_alerts_at_the_next_flush(organization, user, run_on_commit):
+    with run_on_commit(execute=True):
+        services.record(organization=organization, metric=Metric.TRAFFIC_BYTES, amount=int(0.85 * GB))
+    assert alerts(organization, Metric.TRAFFIC_BYTES) == []
     services.flush_counters()
-    assert "80" in alerts(organization, Metric.GENERATION_CREDITS)
+    assert "80" in alerts(organization, Metric.TRAFFIC_BYTES)
+
+
+@time_machine.travel("2026-03-31 20:00Z", tick=False)  # the month's last hours: no projection alert
+def test_credits_crossing_a_level_alert_at_once(organization, user, run_on_commit):
+    with run_on_commit(execute=True):
+        services.record(organization=organization, metric=Metric.GENERATION_CREDITS, amount=79)
+        assert alerts(organization, Metric.GENERATION_CREDITS) == []
+    with run_on_commit(execute=True):
+        services.record(organization=organization, metric=Metric.GENERATION_CREDITS, amount=2)  # 81 of 100
+    assert alerts(organization, Metric.GENERATION_CREDITS) == ["80"]
+    assert "Generation credits: 80%" in Notification.objects.get(kind="usage_alert").title
 
 
 @time_machine.travel("2026-03-10 00:00+01:00", tick=False)
