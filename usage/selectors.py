@@ -1,8 +1,7 @@
 """Reads about usage: limits (plan + active add-ons), what is used, projections and history."""
 
-import calendar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -166,12 +165,13 @@ def projection(used, moment=None, *, metric):
     if metric not in COUNTER_METRICS:
         return used
     moment = platform_time(moment)
-    days = calendar.monthrange(moment.year, moment.month)[1]
     start = moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    elapsed = (moment - start).total_seconds()
+    end = (start + timedelta(days=32)).replace(day=1)
+    # Timestamps, not wall-clock differences: a month with a DST change is an hour shorter or longer.
+    elapsed = moment.timestamp() - start.timestamp()
     if elapsed <= 0:
         return used
-    return int(used * days * 86400 / elapsed)
+    return int(used * (end.timestamp() - start.timestamp()) / elapsed)
 
 
 def percent(used, limit):
