@@ -150,3 +150,12 @@ def test_voiding_the_subscription_invoice_ends_the_addon_it_renewed(organization
         assert selectors.limit_for(organization=organization, metric=Metric.STORAGE_BYTES) == 10 * GB
     purchase.refresh_from_db()
     assert purchase.status == AddonPurchase.Status.EXPIRED
+
+
+def test_staff_see_the_pending_charges_in_the_admin_and_cannot_add_any(organization, real_plans, admin_client):
+    renewed_once(organization)
+    charge = PendingCharge.objects.get()
+    changelist = admin_client.get("/admin/billing/pendingcharge/?invoice__isempty=1")
+    assert changelist.status_code == 200 and charge.description in changelist.content.decode()
+    assert admin_client.get(f"/admin/billing/pendingcharge/{charge.pk}/change/").status_code == 200
+    assert admin_client.get("/admin/billing/pendingcharge/add/").status_code == 403
