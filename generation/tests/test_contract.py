@@ -11,6 +11,20 @@ from generation.models import CreditEntry, JobStatus
 IMAGE = {"width": 256, "height": 192, "count": 1}
 
 
+def submit_fox(organization, user, **extra):
+    """One small offline image job, the call every contract test makes."""
+    return services.submit_job(
+        organization=organization,
+        user=user,
+        kind="image",
+        provider="offline",
+        model="offline-canvas",
+        prompt="A red fox",
+        params=IMAGE,
+        **extra,
+    )
+
+
 def test_grant_credits_adds_a_ledger_row_once_per_order(organization):
     services.grant_credits(organization=organization, amount=100, reason="1 × Pack 100", order_ref="WB-0001")
     services.grant_credits(organization=organization, amount=100, reason="1 × Pack 100", order_ref="WB-0001")
@@ -32,15 +46,7 @@ def test_balance_is_cached_and_refreshed_on_every_movement(organization, django_
 @pytest.mark.django_db(transaction=True)
 def test_submit_reserves_runs_offline_and_settles(organization, user):
     services.grant_credits(organization=organization, amount=10, reason="gift")
-    job = services.submit_job(
-        organization=organization,
-        user=user,
-        kind="image",
-        provider="offline",
-        model="offline-canvas",
-        prompt="A red fox",
-        params=IMAGE,
-    )
+    job = submit_fox(organization, user)
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED
     assert (job.credits_reserved, job.credits_charged) == (1, 1)
@@ -52,31 +58,14 @@ def test_submit_reserves_runs_offline_and_settles(organization, user):
 
 
 def test_prepaid_job_reserves_nothing(organization, user, no_dispatch):
-    job = services.submit_job(
-        organization=organization,
-        user=user,
-        kind="image",
-        provider="offline",
-        model="offline-canvas",
-        prompt="A red fox",
-        params=IMAGE,
-        prepaid=True,
-    )
+    job = submit_fox(organization, user, prepaid=True)
     assert job.prepaid and job.credits_reserved == 0
     assert selectors.credit_balance(organization=organization) == 0
 
 
 def test_job_for_is_scoped_to_the_organization(organization, other_organization, user, no_dispatch):
     services.grant_credits(organization=organization, amount=5, reason="gift")
-    job = services.submit_job(
-        organization=organization,
-        user=user,
-        kind="image",
-        provider="offline",
-        model="offline-canvas",
-        prompt="A red fox",
-        params=IMAGE,
-    )
+    job = submit_fox(organization, user)
     assert selectors.job_for(organization=organization, pk=job.pk) == job
     with pytest.raises(NotFound):
         selectors.job_for(organization=other_organization, pk=job.pk)
@@ -84,15 +73,7 @@ def test_job_for_is_scoped_to_the_organization(organization, other_organization,
 
 def test_exhausted_balance_is_refused_with_quota_exceeded(organization, user, no_dispatch):
     with pytest.raises(QuotaExceeded) as error:
-        services.submit_job(
-            organization=organization,
-            user=user,
-            kind="image",
-            provider="offline",
-            model="offline-canvas",
-            prompt="A red fox",
-            params=IMAGE,
-        )
+        submit_fox(organization, user)
     assert error.value.code == "quota_exceeded"
     assert not organization.generation_jobs.exists()
 
@@ -102,14 +83,6 @@ def test_suspended_organization_is_refused(organization, user, no_dispatch):
     organization.is_active = False
     organization.save()
     with pytest.raises(AccountSuspended) as error:
-        services.submit_job(
-            organization=organization,
-            user=user,
-            kind="image",
-            provider="offline",
-            model="offline-canvas",
-            prompt="A red fox",
-            params=IMAGE,
-        )
+        submit_fox(organization, user)
     assert error.value.code == "account_suspended"
     assert selectors.credit_balance(organization=organization) == 5
