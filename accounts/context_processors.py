@@ -1,4 +1,4 @@
-from accounts.selectors import organizations_for
+from accounts.selectors import request_organizations
 
 
 def organization(request):
@@ -9,5 +9,5 @@ def organization(request):
     org = getattr(request, "organization", None)
     return {
         "current_organization": org if org else None,
-        "user_organizations": organizations_for(user),
+        "user_organizations": request_organizations(request, user),
     }
