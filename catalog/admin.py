@@ -74,7 +74,7 @@ class ProductAdmin(admin.ModelAdmin):
 
     @admin.action(description="Withdraw from sale")
     def withdraw(self, request, queryset):
-        count = queryset.update(is_active=False)
+        count = services.withdraw(products=queryset)
         self.message_user(request, f"{count} product(s) withdrawn.")
 
 

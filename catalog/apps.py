@@ -12,6 +12,7 @@ class CatalogConfig(AppConfig):
             register_invoice_refunded_handler,
             register_invoice_voided_handler,
         )
+        from catalog import signals
         from catalog.services import handle_invoice_paid, handle_invoice_refunded, handle_invoice_voided
         from notifications import kinds
 
@@ -21,6 +22,7 @@ class CatalogConfig(AppConfig):
         kinds.register("order_confirmed", email=True, template="catalog/emails/order_confirmed")
         kinds.register("order_canceled")
         user_logged_in.connect(merge_cart_at_login, dispatch_uid="catalog.merge_cart_at_login")
+        signals.connect()
 
 
 def merge_cart_at_login(sender, request, user, **kwargs):

@@ -17,6 +17,9 @@ from django.db.models import Q
 from core.state import StateMachine
 
 CURRENCIES = [("EUR", "EUR"), ("XOF", "XOF")]
+# Each currency's price is also a column of Product, kept equal to ProductPrice by database
+# triggers (migration 0007), so that lists filter and sort on an indexed column.
+PRICE_COLUMNS = {"EUR": "price_eur", "XOF": "price_xof"}
 
 
 def download_path(product, filename):
@@ -82,12 +85,30 @@ class Product(models.Model):
     job_model = models.CharField(max_length=100, blank=True)
     job_prompt = models.TextField(blank=True)
     job_params = models.JSONField(default=dict, blank=True)
+    price_eur = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    price_xof = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-popularity", "name"]
-        indexes = [models.Index(fields=["is_active", "category"]), models.Index(fields=["-created_at"])]
+        indexes = [
+            models.Index(fields=["is_active", "category"]),
+            models.Index(fields=["-created_at"]),
+            # The shop's lists: what is on sale in a currency, in the default order or by price.
+            *(
+                index
+                for column in PRICE_COLUMNS.values()
+                for index in (
+                    models.Index(
+                        fields=["-popularity", "name", "id"],
+                        condition=Q(is_active=True, **{f"{column}__isnull": False}),
+                        name=f"product_shop_{column}",
+                    ),
+                    models.Index(fields=[column, "name", "id"], condition=Q(is_active=True), name=f"product_{column}"),
+                )
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=["credits", "digital", "service"]), name="product_kind_valid"),
             models.CheckConstraint(condition=~Q(kind="credits") | Q(credits__gt=0), name="product_credit_pack_has_credits"),

@@ -5,9 +5,9 @@ import unicodedata
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Case, F, FloatField, Func, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import Case, F, FloatField, Func, Q, Value, When
 
-from catalog.models import Cart, CartItem, Category, Order, Product, ProductPrice
+from catalog.models import PRICE_COLUMNS, Cart, CartItem, Category, Order, Product
 from catalog.pricing import PricedLine, Totals, allocate_discount
 from core.errors import NotFound
 from core.money import check_currency
@@ -30,17 +30,17 @@ def shop_currency(request, organization=None):
     return remembered if remembered in settings.SUPPORTED_CURRENCIES else settings.SUPPORTED_CURRENCIES[0]
 
 
-def price_in(currency, product="pk"):
-    return Subquery(ProductPrice.objects.filter(product=OuterRef(product), currency=currency).values("amount")[:1])
+def price_column(currency):
+    check_currency(currency)
+    return PRICE_COLUMNS[currency]
 
 
 def products(*, currency):
     """Active products that have a price in `currency`, annotated with it as `price`."""
-    check_currency(currency)
+    column = price_column(currency)
     return (
-        Product.objects.filter(is_active=True)
-        .annotate(price=price_in(currency))
-        .filter(price__isnull=False)
+        Product.objects.filter(is_active=True, **{f"{column}__isnull": False})
+        .annotate(price=F(column))
         .select_related("category", "category__parent")
     )
 
@@ -57,10 +57,16 @@ def featured_products(*, currency, limit=8):
 
 
 def categories():
-    """Top-level categories with their sub-categories (two queries whatever their number)."""
-    return Category.objects.filter(parent__isnull=True).prefetch_related(
-        Prefetch("children", queryset=Category.objects.order_by("ordering", "name"))
-    )
+    """Top-level categories, each with its `subcategories` (one query whatever their number)."""
+    rows = list(Category.objects.order_by("ordering", "name"))
+    tops = {category.pk: category for category in rows if not category.parent_id}
+    for top in tops.values():
+        top.subcategories = []
+    for child in rows:
+        if child.parent_id in tops:
+            child.parent = tops[child.parent_id]
+            child.parent.subcategories.append(child)
+    return list(tops.values())
 
 
 def strip_accents(text):
@@ -111,7 +117,7 @@ def cart_totals(*, cart, currency, organization):
     items = (
         CartItem.objects.filter(cart=cart)
         .select_related("product", "product__category__parent")
-        .annotate(unit_amount=price_in(currency, "product"))
+        .annotate(unit_amount=F(f"product__{price_column(currency)}"))
     )
     lines, unavailable = [], []
     for item in items:

@@ -14,7 +14,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog import conf, selectors
+from catalog import cache, conf, selectors
 from catalog.models import ORDER_MACHINE, Cart, CartItem, Order, OrderLine, Product
 from core.errors import Conflict, DomainError, InvalidTransition, NotFound, Unprocessable, ValidationFailed
 from core.money import check_currency
@@ -24,6 +24,13 @@ logger = logging.getLogger("webox.catalog")
 MAX_QUANTITY = 99
 MAX_BRIEF = 2000
 SESSION_CART = "cart_id"
+
+
+def withdraw(*, products):
+    """Take products off sale (staff); returns how many."""
+    count = products.update(is_active=False)
+    cache.changed()
+    return count
 
 
 def parse_quantity(value):
@@ -210,11 +217,13 @@ def _reserve_stock(lines):
         taken = Product.objects.filter(pk=line.product.pk, stock__gte=line.quantity).update(stock=F("stock") - line.quantity)
         if not taken:
             raise Conflict(f"“{line.product.name}” sold out before your order was placed.", code="sold_out")
+        cache.changed()  # the units left are shown in the shop
 
 
 def _release_stock(order):
     for line in order.lines.select_related("product"):
-        Product.objects.filter(pk=line.product_id, stock__isnull=False).update(stock=F("stock") + line.quantity)
+        if Product.objects.filter(pk=line.product_id, stock__isnull=False).update(stock=F("stock") + line.quantity):
+            cache.changed()
 
 
 @transaction.atomic
@@ -362,6 +371,7 @@ def mark_paid(*, order):
         confirm(target_type="order", target_id=order.pk)
     for line in order.lines.all():
         Product.objects.filter(pk=line.product_id).update(popularity=F("popularity") + line.quantity)
+    cache.changed()  # the shop's order
     return order
 
 

@@ -6,11 +6,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from billing.selectors import invoice_for, pay_url
+from catalog import cache as catalog_cache
 from catalog import selectors, services
 from catalog.filters import ProductFilter
 from catalog.models import Order, Product
@@ -34,33 +35,51 @@ def _cart(request, create=False):
 
 def home(request):
     currency = _currency(request)
-    return render(
-        request,
-        "catalog/home.html",
-        {"featured": selectors.featured_products(currency=currency), "categories": selectors.categories(), "currency": currency},
-    )
+    signed_in = request.user.is_authenticated
+
+    def context():
+        return {
+            "featured": selectors.featured_products(currency=currency),
+            "categories": selectors.categories(),
+            "currency": currency,
+            "signed_in": signed_in,
+        }
+
+    content = catalog_cache.fragment(request, ("home", currency, signed_in), "catalog/_home.html", context)
+    return render(request, "catalog/home.html", {"content": content})
 
 
 def catalog(request):
+    """The shop: what a query shows is the same for everyone in a currency and language, so the
+    page's content comes from the visitor cache; only the layout around it is per person."""
     currency = _currency(request)
-    filterset = ProductFilter(request.GET, queryset=selectors.products(currency=currency), currency=currency)
-    valid = filterset.is_valid()
-    page = Paginator(filterset.qs if valid else Product.objects.none(), PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("currency", None)  # remembered in the session
-    context = {
-        "filter": filterset,
-        "page": page,
-        "products": page.object_list,
-        "currency": currency,
-        "querystring": query.urlencode(),
-        "filtered": any(value for key, value in query.items() if key != "ordering"),
-        "categories": selectors.categories(),
-        "currencies": settings.SUPPORTED_CURRENCIES,
-    }
-    template = "catalog/_results.html" if request.htmx and request.htmx.target == "results" else "catalog/catalog.html"
-    return render(request, template, context)
+    member = _organization(request) is not None
+    partial = bool(request.htmx and request.htmx.target == "results")
+
+    def context():
+        filterset = ProductFilter(request.GET, queryset=selectors.products(currency=currency), currency=currency)
+        valid = filterset.is_valid()
+        page = Paginator(filterset.qs if valid else Product.objects.none(), PAGE_SIZE).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        query.pop("currency", None)  # remembered in the session
+        return {
+            "filter": filterset,
+            "page": page,
+            "products": page.object_list,
+            "currency": currency,
+            "member": member,
+            "querystring": query.urlencode(),
+            "filtered": any(value for key, value in query.items() if key != "ordering"),
+            "categories": selectors.categories(),
+            "currencies": settings.SUPPORTED_CURRENCIES,
+        }
+
+    parts = ("catalog", currency, member, partial, catalog_cache.query_parts(request, ignore={"currency"}))
+    if partial:
+        return HttpResponse(catalog_cache.fragment(request, parts, "catalog/_results.html", context))
+    content = catalog_cache.fragment(request, parts, "catalog/_catalog.html", context)
+    return render(request, "catalog/catalog.html", {"content": content})
 
 
 def product_detail(request, slug):

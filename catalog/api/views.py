@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from accounts.selectors import resolve_organization
 from billing.selectors import invoice_for, pay_url
+from catalog import cache as catalog_cache
 from catalog import selectors, services
 from catalog.api import serializers
 from catalog.filters import ProductFilter
@@ -41,7 +42,17 @@ class CurrencyMixin:
         return {**super().get_serializer_context(), "currency": self.currency}
 
 
-class CategoryList(generics.ListAPIView):
+class VisitorCacheMixin:
+    """A public list that is the same for everyone asking it (in a currency, when it has one):
+    its pages come from the visitor cache. Refusals (bad filters) raise before anything is stored."""
+
+    def list(self, request, *args, **kwargs):
+        parts = (type(self).__name__, getattr(self, "currency", None), request.scheme, request.get_host(),
+                 catalog_cache.query_parts(request))  # fmt: skip
+        return Response(catalog_cache.cached(parts, lambda: super(VisitorCacheMixin, self).list(request, *args, **kwargs).data))
+
+
+class CategoryList(VisitorCacheMixin, generics.ListAPIView):
     permission_classes = [AllowAny]
     serializer_class = serializers.CategorySerializer
     queryset = Category.objects.select_related("parent")
@@ -49,7 +60,7 @@ class CategoryList(generics.ListAPIView):
 
 
 @extend_schema(parameters=[CURRENCY_PARAM])
-class ProductList(CurrencyMixin, generics.ListAPIView):
+class ProductList(CurrencyMixin, VisitorCacheMixin, generics.ListAPIView):
     """Active products with a price in the currency; `search` is full-text (ranked) on PostgreSQL,
     `min_price`/`max_price` are in major units (e.g. 9.99), `ordering` as on the shop page."""
 

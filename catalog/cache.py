@@ -1,0 +1,69 @@
+"""What visitors see of the shop, cached in the shared cache per catalog version.
+
+Every entry is stored with the catalog version it was built from, and is read together with the
+current version in one round trip (`get_many`): a change to a product, a price or a category
+bumps the version (catalog.signals, and the services that update products in bulk), so the next
+read rebuilds. Code that updates products with `QuerySet.update()` calls `changed()` itself.
+Keys carry the currency, the language and the request's parameters, so one entry serves everyone
+who asks the same thing.
+"""
+
+import hashlib
+import uuid
+
+from django.core.cache import cache
+from django.db import transaction
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.safestring import mark_safe
+
+VERSION_KEY = "catalog:version"
+TIMEOUT = 600  # seconds: the version keeps entries fresh, this only bounds their memory
+# Rendered fragments hold this instead of the visitor's CSRF token, put back on every response.
+CSRF_PLACEHOLDER = "catalog-cache-csrf-token"
+
+
+def bump():
+    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def changed(**kwargs):
+    """The catalog changed (a signal receiver as well as a plain call). The version moves now and
+    again once the change is committed: a page built in between from the old rows is not kept."""
+    bump()
+    transaction.on_commit(bump)
+
+
+def _key(parts):
+    digest = hashlib.sha256(repr((translation.get_language(), *parts)).encode()).hexdigest()
+    return f"catalog:view:{digest}"
+
+
+def cached(parts, build):
+    """`build()`'s value for these parts in the current language, from the cache while the
+    catalog has not changed since it was built."""
+    key = _key(parts)
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(VERSION_KEY)
+    entry = found.get(key)
+    if entry is not None and entry[0] == version:
+        return entry[1]
+    value = build()
+    cache.set(key, (version, value), TIMEOUT)
+    return value
+
+
+def query_parts(request, ignore=()):
+    """The request's query parameters in a stable order (part of a cache key)."""
+    return tuple(sorted((name, tuple(values)) for name, values in request.GET.lists() if name not in ignore))
+
+
+def fragment(request, parts, template, context):
+    """A template rendered once per catalog version for everyone asking the same `parts`; the
+    visitor's own CSRF token is put into the cached HTML on the way out."""
+    html = cached(parts, lambda: render_to_string(template, {**context(), "csrf_token": CSRF_PLACEHOLDER}))
+    return mark_safe(html.replace(CSRF_PLACEHOLDER, get_token(request)))
