@@ -4,7 +4,6 @@ An EUR invoice whose buyer has a VAT number is a Factur-X PDF/A-3: WeasyPrint re
 the factur-x library embeds the CII XML (EN 16931 profile) after checking it against its XSD.
 """
 
-from collections import defaultdict
 from decimal import Decimal
 
 from babel.dates import format_date
@@ -14,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from lxml import etree
 
+from billing.pricing import EU_COUNTRIES, vat_breakdown
 from core.money import to_decimal
 
 LABELS = {
@@ -96,15 +96,6 @@ def language(locale):
     return "fr" if (locale or "").startswith("fr") else "en"
 
 
-def vat_breakdown(lines):
-    """[(rate, base, vat)] per VAT rate: sums of the rounded lines, so they add up to the totals."""
-    groups = defaultdict(lambda: [0, 0])
-    for line in lines:
-        groups[line.vat_rate][0] += line.net_amount
-        groups[line.vat_rate][1] += line.vat_amount
-    return [(rate, base, vat) for rate, (base, vat) in sorted(groups.items())]
-
-
 def needs_facturx(invoice):
     return invoice.currency == "EUR" and bool(invoice.buyer.get("vat_number"))
 
@@ -113,8 +104,6 @@ def vat_mention(document, lines, lang):
     """The legal reason for 0% VAT lines, from the buyer's country and VAT number."""
     if not any(line.vat_rate == 0 for line in lines):
         return ""
-    from billing.services import EU_COUNTRIES
-
     country = document.buyer.get("country", "")
     if country in EU_COUNTRIES and country != "FR" and document.buyer.get("vat_number"):
         return LABELS[lang]["reverse_charge"]
@@ -219,8 +208,6 @@ def _xml_date(parent, tag, value):
 def _category(invoice, rate):
     if rate > 0:
         return "S", None
-    from billing.services import EU_COUNTRIES
-
     if invoice.buyer.get("country") in EU_COUNTRIES:
         return "AE", "Reverse charge"
     return "G", "Export outside the EU"

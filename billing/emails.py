@@ -1,5 +1,8 @@
 """Titles and bodies of billing notifications, in the organization's language."""
 
+from babel.dates import format_date
+
+from billing.pricing import platform_today
 from core.money import format_money
 
 _TEXTS = {
@@ -79,8 +82,6 @@ def _lang(locale):
 
 
 def _date(value, lang):
-    from babel.dates import format_date
-
     return format_date(value, "long", locale="fr_FR" if lang == "fr" else "en_GB") if value else ""
 
 
@@ -99,8 +100,6 @@ def invoice_message(invoice, kind):
 
 def dunning_message(invoice, action, *, today=None):
     """The reminder of a dunning step, with the amount due and the days overdue."""
-    from billing.services import platform_today
-
     lang = _lang(invoice.locale)
     title, body = _TEXTS[lang][action]
     values = {

@@ -7,12 +7,9 @@ Other apps call `create_invoice` and register handlers for their invoices being 
 
 import logging
 from collections import Counter, defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
-from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -24,83 +21,34 @@ from billing.models import (
     SUBSCRIPTION_MACHINE,
     CreditNote,
     CreditNoteLine,
-    Interval,
     Invoice,
     InvoiceLine,
     NumberSequence,
     PendingCharge,
     Subscription,
 )
+from billing.pricing import (  # noqa: F401 (documented as billing.services)
+    LineSpec,
+    add_interval,
+    charge_line,
+    period_from,
+    period_label,
+    plan_line,
+    plan_price,
+    platform_today,
+    price_line,
+    proration,
+    totals,
+    vat_rate_for,
+    yearly_price,
+)
 from core.errors import Conflict, InvalidTransition, ValidationFailed
-from core.money import check_currency, percent_of, prorate
+from core.money import check_currency, prorate
 
 logger = logging.getLogger("webox.billing")
 
 
 # --- Lines ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LineSpec:
-    """One line to invoice. Amounts in minor units, tax excluded; vat_rate a Decimal percent."""
-
-    description: str
-    quantity: int
-    unit_amount: int
-    vat_rate: Decimal
-    discount_amount: int = 0
-    product_ref: str = ""
-
-
-def price_line(spec):
-    """The rounded amounts of a line: VAT rounded half-up once, on the line's net amount."""
-    try:
-        rate = Decimal(str(spec.vat_rate))
-    except (InvalidOperation, ValueError):
-        raise ValidationFailed(f"“{spec.vat_rate}” is not a VAT rate.", code="invalid_line") from None
-    if not isinstance(spec.quantity, int) or spec.quantity < 1:
-        raise ValidationFailed("A line's quantity is a whole number of at least 1.", code="invalid_line")
-    if not isinstance(spec.unit_amount, int) or not isinstance(spec.discount_amount, int):
-        raise ValidationFailed("Line amounts are whole minor units.", code="invalid_line")
-    if not (Decimal(0) <= rate <= Decimal(100)):
-        raise ValidationFailed("A VAT rate is between 0 and 100 percent.", code="invalid_line")
-    gross = spec.quantity * spec.unit_amount
-    if spec.discount_amount < 0 or (spec.discount_amount and spec.discount_amount > gross):
-        raise ValidationFailed("A discount is positive and never above the line's amount.", code="invalid_line")
-    if not spec.description.strip():
-        raise ValidationFailed("Every line needs a description.", code="invalid_line")
-    net = gross - spec.discount_amount
-    vat = percent_of(net, rate)
-    return {
-        "description": spec.description.strip()[:300],
-        "product_ref": spec.product_ref[:80],
-        "quantity": spec.quantity,
-        "unit_amount": spec.unit_amount,
-        "discount_amount": spec.discount_amount,
-        "vat_rate": rate,
-        "net_amount": net,
-        "vat_amount": vat,
-        "total_amount": net + vat,
-    }
-
-
-def _totals(priced):
-    subtotal = sum(line["quantity"] * line["unit_amount"] for line in priced)
-    discount = sum(line["discount_amount"] for line in priced)
-    net = sum(line["net_amount"] for line in priced)
-    vat = sum(line["vat_amount"] for line in priced)
-    return {"subtotal": subtotal, "discount_total": discount, "net_total": net, "vat_total": vat, "total": net + vat}
-
-
-EU_COUNTRIES = frozenset("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split())
-
-
-def vat_rate_for(organization):
-    """The French seller's VAT on services: 20% in France and for EU buyers without a VAT number;
-    0% for EU businesses (reverse charge) and outside the EU (art. 259-1 CGI)."""
-    if organization.country == "FR" or (organization.country in EU_COUNTRIES and not organization.vat_number):
-        return Decimal("20.00")
-    return Decimal("0.00")
 
 
 # --- Cross-app handlers --------------------------------------------------------------------------
@@ -142,11 +90,6 @@ def _check_source_type(source_type):
 # --- Invoices ------------------------------------------------------------------------------------
 
 
-def platform_today():
-    """Invoice dates (and the year of their numbers) follow the seller's calendar."""
-    return timezone.now().astimezone(ZoneInfo(settings.PLATFORM_TIME_ZONE)).date()
-
-
 @transaction.atomic
 def create_invoice(
     *,
@@ -166,8 +109,8 @@ def create_invoice(
     if not lines:
         raise ValidationFailed("An invoice needs at least one line.", code="invalid_line")
     priced = [price_line(spec) for spec in lines]
-    totals = _totals(priced)
-    if totals["total"] < 0:
+    amounts = totals(priced)
+    if amounts["total"] < 0:
         raise ValidationFailed("An invoice cannot total less than zero: issue a credit note instead.", code="negative_invoice")
     invoice = Invoice.objects.create(
         organization=organization,
@@ -180,7 +123,7 @@ def create_invoice(
         coupon_code=coupon_code or "",
         payment_terms_days=organization.payment_terms_days,
         created_by=user,
-        **totals,
+        **amounts,
     )
     InvoiceLine.objects.bulk_create(InvoiceLine(invoice=invoice, position=i, **line) for i, line in enumerate(priced))
     logger.info(
@@ -548,23 +491,6 @@ def _notify(invoice, kind, *, attach_pdf=False):
 # --- Subscriptions -------------------------------------------------------------------------------
 
 
-def _add_interval(moment, interval):
-    return moment + (relativedelta(months=1) if interval == Interval.MONTH else relativedelta(years=1))
-
-
-def _period(organization, start, plan):
-    """(end, num, den) of the period starting at `start`: a whole interval (num == den), or with
-    calendar billing one cut at the 1st of the month, priced num/den of a whole one."""
-    end = _add_interval(start, plan.interval)
-    if not selectors.calendar_billing(organization=organization):
-        return end, 1, 1
-    local = end.astimezone(ZoneInfo(settings.PLATFORM_TIME_ZONE))
-    first = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    if first <= start or first == local:
-        return end, 1, 1
-    return first, int((first - start).total_seconds()), int((end - start).total_seconds())
-
-
 def set_calendar_billing(*, organization, enabled):
     """Calendar billing (on the 1st) from the next period on; the period being billed is kept."""
     from billing.models import BillingSettings
@@ -572,42 +498,6 @@ def set_calendar_billing(*, organization, enabled):
     settings_row, _ = BillingSettings.objects.update_or_create(organization=organization, defaults={"calendar_billing": enabled})
     logger.info("billing_settings org=%s calendar_billing=%s", organization.pk, enabled)
     return settings_row
-
-
-def _price(plan, currency):
-    price = plan.price_in(currency)
-    if price is None or not plan.is_active:
-        raise ValidationFailed(
-            f"The {plan.name} plan is not sold in {currency}.",
-            code="plan_not_available_in_currency",
-            fields={"plan": [f"Not sold in {currency}."]},
-        )
-    return price
-
-
-def period_label(start, end, locale):
-    """“1 Dec 2026 – 1 Jan 2027” in the buyer's language, as invoice lines print periods."""
-    from babel.dates import format_date
-
-    fmt = "d MMM yyyy"
-    return f"{format_date(start.date(), fmt, locale=locale)} – {format_date(end.date(), fmt, locale=locale)}"
-
-
-# Line wording in the buyer's language: the invoice is printed in it.
-PLAN_LINE_TEXT = {
-    "en": {"month": "monthly", "year": "yearly", "unused": "Unused time on {}", "remaining": "Remaining time on {}"},
-    "fr": {"month": "mensuel", "year": "annuel", "unused": "Temps non utilisé sur {}", "remaining": "Reste de la période sur {}"},
-}
-
-
-def _plan_line(subscription, plan, amount, start, end, *, kind=""):
-    org = subscription.organization
-    text = PLAN_LINE_TEXT["fr" if org.locale.startswith("fr") else "en"]
-    name = text[kind].format(plan.name) if kind else plan.name
-    label = f"{name} ({text[plan.interval]}), {period_label(start, end, org.locale)}"
-    return LineSpec(
-        description=label, quantity=1, unit_amount=amount, vat_rate=vat_rate_for(org), product_ref=f"plan:{plan.code}"
-    )
 
 
 def _coupon_applies(subscription):
@@ -649,7 +539,7 @@ def _bill(subscription, lines, user=None, period_start=None, charges=()):
     invoice = create_invoice(
         period_start=period_start,
         organization=subscription.organization,
-        lines=lines + [_charge_line(subscription.organization, charge) for charge in charges],
+        lines=lines + [charge_line(subscription.organization, charge) for charge in charges],
         source_type=Invoice.Source.SUBSCRIPTION,
         source_id=subscription.pk,
         user=user,
@@ -698,16 +588,6 @@ def _pending_charges(subscription):
     )
 
 
-def _charge_line(organization, charge):
-    return LineSpec(
-        description=charge.description,
-        quantity=charge.quantity,
-        unit_amount=charge.unit_amount,
-        vat_rate=vat_rate_for(organization),
-        product_ref=charge.product_ref,
-    )
-
-
 def _bill_final_charges(subscription, at):
     """A subscription that ends still owes its pending charges: one last invoice for them."""
     charges = _pending_charges(subscription)
@@ -725,7 +605,7 @@ def subscribe(*, organization, plan, trial=False, user=None, coupon_code=""):
 
     A coupon code is reserved for the subscription (a refusal is a DomainError naming the reason,
     and rolls everything back); it discounts the plan line of as many invoices as its terms say."""
-    price = _price(plan, organization.currency)
+    price = plan_price(plan, organization.currency)
     if selectors.live_subscription(organization=organization):
         raise Conflict("This organization already has a subscription: change its plan instead.", code="subscription_exists")
     now = timezone.now()
@@ -734,7 +614,7 @@ def subscribe(*, organization, plan, trial=False, user=None, coupon_code=""):
             raise ValidationFailed(f"The {plan.name} plan has no trial.", code="no_trial")
         if Subscription.objects.filter(organization=organization, trial_end__isnull=False).exists():
             raise ValidationFailed("This organization has already had a trial.", code="trial_used")
-    end, num, den = (now + timedelta(days=plan.trial_days), 1, 1) if trial else _period(organization, now, plan)
+    end, num, den = (now + timedelta(days=plan.trial_days), 1, 1) if trial else period_from(organization, now, plan)
     try:
         with transaction.atomic():
             subscription = Subscription.objects.create(
@@ -751,7 +631,7 @@ def subscribe(*, organization, plan, trial=False, user=None, coupon_code=""):
     if coupon_code and coupon_code.strip():
         _attach_coupon(subscription, coupon_code.strip(), price, user)
     if not trial and price:
-        _bill(subscription, [_plan_line(subscription, plan, prorate(price, num, den), now, end)], user=user, period_start=now)
+        _bill(subscription, [plan_line(subscription, plan, prorate(price, num, den), now, end)], user=user, period_start=now)
     logger.info("subscribed org=%s plan=%s trial=%s coupon=%s", organization.pk, plan.code, trial, subscription.coupon_code)
     return subscription
 
@@ -775,10 +655,6 @@ def _attach_coupon(subscription, code, price, user):
     subscription.save(update_fields=["coupon_code", "coupon_cycles_remaining", "updated_at"])
 
 
-def _yearly_price(plan, currency):
-    return _price(plan, currency) * plan.periods_per_year
-
-
 @transaction.atomic
 def change_plan(*, subscription, plan, user=None):
     """A dearer plan starts now, prorated on one invoice; a cheaper one waits for the period's end.
@@ -794,7 +670,7 @@ def change_plan(*, subscription, plan, user=None):
     if plan.pk == subscription.plan_id:
         raise ValidationFailed("This is already your plan.", code="same_plan")
     currency = subscription.currency
-    new_yearly, old_yearly = _yearly_price(plan, currency), _yearly_price(subscription.plan, currency)
+    new_yearly, old_yearly = yearly_price(plan, currency), yearly_price(subscription.plan, currency)
     if subscription.status == Subscription.Status.TRIALING and new_yearly > old_yearly:
         _end_trial_on(subscription, plan, user)
     elif subscription.status == Subscription.Status.TRIALING:
@@ -813,7 +689,7 @@ def change_plan(*, subscription, plan, user=None):
 
 def _end_trial_on(subscription, plan, user):
     now = timezone.now()
-    end, num, den = _period(subscription.organization, now, plan)
+    end, num, den = period_from(subscription.organization, now, plan)
     SUBSCRIPTION_MACHINE.advance(
         subscription,
         Subscription.Status.ACTIVE,
@@ -823,35 +699,25 @@ def _end_trial_on(subscription, plan, user):
         current_period_start=now,
         current_period_end=end,
     )
-    price = prorate(_price(plan, subscription.currency), num, den)
+    price = prorate(plan_price(plan, subscription.currency), num, den)
     if price:
-        _bill(subscription, [_plan_line(subscription, plan, price, now, end)], user=user, period_start=now)
-
-
-def proration(*, old_price, new_price, start, end, now, same_interval):
-    """(credit, charge) in minor units: the unused part of the old period, and what the new plan
-    costs for the rest of this period (or a whole new period when the interval changes)."""
-    total = int((end - start).total_seconds())
-    remaining = max(int((end - now).total_seconds()), 0)
-    credit = prorate(old_price, remaining, total)
-    charge = prorate(new_price, remaining, total) if same_interval else new_price
-    return credit, charge
+        _bill(subscription, [plan_line(subscription, plan, price, now, end)], user=user, period_start=now)
 
 
 def _upgrade_now(subscription, plan, user):
     now = timezone.now()
     old_plan, currency = subscription.plan, subscription.currency
-    old_price, new_price = _price(old_plan, currency), _price(plan, currency)
+    old_price, new_price = plan_price(old_plan, currency), plan_price(plan, currency)
     same_interval = old_plan.interval == plan.interval and old_price > 0
     start, end = subscription.current_period_start, subscription.current_period_end
     credit, charge = proration(
         old_price=old_price, new_price=new_price, start=start, end=end, now=now, same_interval=same_interval
     )
-    new_end = end if same_interval else _add_interval(now, plan.interval)
+    new_end = end if same_interval else add_interval(now, plan.interval)
     lines = []
     if credit:
-        lines.append(_plan_line(subscription, old_plan, -credit, now, end, kind="unused"))
-    lines.append(_plan_line(subscription, plan, charge, now, new_end, kind="remaining" if same_interval else ""))
+        lines.append(plan_line(subscription, old_plan, -credit, now, end, kind="unused"))
+    lines.append(plan_line(subscription, plan, charge, now, new_end, kind="remaining" if same_interval else ""))
     subscription.plan, subscription.scheduled_plan = plan, None
     subscription.cancel_at_period_end = False
     if not same_interval:
@@ -968,11 +834,11 @@ def _bill_first_period(subscription, user):
     """Invoice the first paid period of a trial that ended unpaid, from now, with the pending
     charges. Returns (the period's fields, the invoice or None on a free plan)."""
     plan, now = subscription.plan, timezone.now()
-    end, num, den = _period(subscription.organization, now, plan)
-    price = prorate(_price(plan, subscription.currency), num, den)
+    end, num, den = period_from(subscription.organization, now, plan)
+    price = prorate(plan_price(plan, subscription.currency), num, den)
     invoice = None
     if price:
-        line = _plan_line(subscription, plan, price, now, end)
+        line = plan_line(subscription, plan, price, now, end)
         invoice = _bill(subscription, [line], user=user, period_start=now, charges=_pending_charges(subscription))
     return {"current_period_start": now, "current_period_end": end}, invoice
 
@@ -984,7 +850,7 @@ def first_paid_period(*, subscription, invoice):
         return None
     if invoice.period_start <= subscription.trial_end:
         return None
-    end, _, _ = _period(subscription.organization, invoice.period_start, subscription.plan)
+    end, _, _ = period_from(subscription.organization, invoice.period_start, subscription.plan)
     return {"current_period_start": invoice.period_start, "current_period_end": end}
 
 
@@ -1023,7 +889,7 @@ def renew_subscription(*, subscription, now=None):
         SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.EXPIRED, ended_at=end)
         _bill_final_charges(subscription, end)
         return subscription
-    new_end, num, den = _period(subscription.organization, end, plan)
+    new_end, num, den = period_from(subscription.organization, end, plan)
     price = prorate(price, num, den)
     status = Subscription.Status.ACTIVE if subscription.status == Subscription.Status.TRIALING else subscription.status
     subscription.plan, subscription.scheduled_plan = plan, None
@@ -1031,7 +897,7 @@ def renew_subscription(*, subscription, now=None):
     if status != subscription.status:
         SUBSCRIPTION_MACHINE.advance(subscription, status, save=False)
     subscription.save()
-    lines = [_plan_line(subscription, plan, price, end, new_end)] if price else []
+    lines = [plan_line(subscription, plan, price, end, new_end)] if price else []
     charges = _pending_charges(subscription)
     if lines or charges:
         _bill(subscription, lines, period_start=end, charges=charges)

@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.selectors import membership
 from billing import conf, payments, providers, selectors, services
-from billing.documents import vat_breakdown
 from billing.forms import CancelForm, InvoiceFilterForm, PayForm, PaymentMethodForm, PlanChoiceForm, SubscribeForm
 from billing.models import Payment, PaymentMethod
+from billing.pricing import vat_breakdown
 from billing.providers.sandbox import documented_cards
 from core.errors import DomainError, ValidationFailed
 from core.views import domain_errors_to_messages, organization_required

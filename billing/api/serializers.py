@@ -1,7 +1,6 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from billing.documents import vat_breakdown
 from billing.models import (
     CreditNote,
     Invoice,
@@ -15,6 +14,7 @@ from billing.models import (
     Subscription,
 )
 from billing.models.payments import MOBILE_OPERATORS
+from billing.pricing import vat_breakdown
 
 
 class PlanPriceSerializer(serializers.ModelSerializer):

@@ -10,6 +10,7 @@ from billing import services
 from billing.models import Invoice, InvoiceLine
 from billing.tests.factories import invoice, line
 from core.errors import Conflict, ValidationFailed
+from core.money import percent_of
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,7 @@ def test_eur_rounding_half_up_once_per_line(organization):
     # 3 × 3.33 = 9.99; 10% discount 0.999 → 1.00; net 8.99; VAT 20% 1.798 → 1.80
     # 1 × 0.25 at 5.5%: VAT 0.01375 → 0.01; 1 × 0.10 at 5.5%: 0.0055 → 0.01 (half-up on each line)
     lines = [
-        line(quantity=3, unit_amount=333, discount_amount=services.percent_of(999, Decimal("10"))),
+        line(quantity=3, unit_amount=333, discount_amount=percent_of(999, Decimal("10"))),
         line(unit_amount=25, vat_rate="5.50"),
         line(unit_amount=10, vat_rate="5.50"),
     ]
@@ -29,7 +30,7 @@ def test_eur_rounding_half_up_once_per_line(organization):
 
 def test_xof_rounding_has_no_decimals(other_organization):
     # 7 × 1 333 XOF = 9 331; 15% discount 1 399.65 → 1 400; net 7 931; VAT 18% 1 427.58 → 1 428
-    discount = services.percent_of(9331, Decimal("15"))
+    discount = percent_of(9331, Decimal("15"))
     inv = invoice(other_organization, [line(quantity=7, unit_amount=1333, vat_rate="18.00", discount_amount=discount)])
     assert inv.currency == "XOF"
     assert (inv.net_total, inv.vat_total, inv.total) == (7931, 1428, 9359)

@@ -1,0 +1,172 @@
+"""Prices without writes: invoice lines and their totals, VAT by rate and the seller's VAT rule,
+subscription periods (calendar billing included), proration and the wording of plan lines.
+
+Amounts are minor units in the organization's currency; rates are Decimal percents.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.utils import timezone
+
+from billing import selectors
+from billing.models import Interval
+from core.errors import ValidationFailed
+from core.money import percent_of, prorate
+
+
+@dataclass(frozen=True)
+class LineSpec:
+    """One line to invoice. Amounts in minor units, tax excluded; vat_rate a Decimal percent."""
+
+    description: str
+    quantity: int
+    unit_amount: int
+    vat_rate: Decimal
+    discount_amount: int = 0
+    product_ref: str = ""
+
+
+def price_line(spec):
+    """The rounded amounts of a line: VAT rounded half-up once, on the line's net amount."""
+    try:
+        rate = Decimal(str(spec.vat_rate))
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed(f"“{spec.vat_rate}” is not a VAT rate.", code="invalid_line") from None
+    if not isinstance(spec.quantity, int) or spec.quantity < 1:
+        raise ValidationFailed("A line's quantity is a whole number of at least 1.", code="invalid_line")
+    if not isinstance(spec.unit_amount, int) or not isinstance(spec.discount_amount, int):
+        raise ValidationFailed("Line amounts are whole minor units.", code="invalid_line")
+    if not (Decimal(0) <= rate <= Decimal(100)):
+        raise ValidationFailed("A VAT rate is between 0 and 100 percent.", code="invalid_line")
+    gross = spec.quantity * spec.unit_amount
+    if spec.discount_amount < 0 or (spec.discount_amount and spec.discount_amount > gross):
+        raise ValidationFailed("A discount is positive and never above the line's amount.", code="invalid_line")
+    if not spec.description.strip():
+        raise ValidationFailed("Every line needs a description.", code="invalid_line")
+    net = gross - spec.discount_amount
+    vat = percent_of(net, rate)
+    return {
+        "description": spec.description.strip()[:300],
+        "product_ref": spec.product_ref[:80],
+        "quantity": spec.quantity,
+        "unit_amount": spec.unit_amount,
+        "discount_amount": spec.discount_amount,
+        "vat_rate": rate,
+        "net_amount": net,
+        "vat_amount": vat,
+        "total_amount": net + vat,
+    }
+
+
+def totals(priced):
+    subtotal = sum(line["quantity"] * line["unit_amount"] for line in priced)
+    discount = sum(line["discount_amount"] for line in priced)
+    net = sum(line["net_amount"] for line in priced)
+    vat = sum(line["vat_amount"] for line in priced)
+    return {"subtotal": subtotal, "discount_total": discount, "net_total": net, "vat_total": vat, "total": net + vat}
+
+
+def vat_breakdown(lines):
+    """[(rate, base, vat)] per VAT rate: sums of the rounded lines, so they add up to the totals."""
+    groups = defaultdict(lambda: [0, 0])
+    for line in lines:
+        groups[line.vat_rate][0] += line.net_amount
+        groups[line.vat_rate][1] += line.vat_amount
+    return [(rate, base, vat) for rate, (base, vat) in sorted(groups.items())]
+
+
+EU_COUNTRIES = frozenset("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split())
+
+
+def vat_rate_for(organization):
+    """The French seller's VAT on services: 20% in France and for EU buyers without a VAT number;
+    0% for EU businesses (reverse charge) and outside the EU (art. 259-1 CGI)."""
+    if organization.country == "FR" or (organization.country in EU_COUNTRIES and not organization.vat_number):
+        return Decimal("20.00")
+    return Decimal("0.00")
+
+
+def platform_today():
+    """Invoice dates (and the year of their numbers) follow the seller's calendar."""
+    return timezone.now().astimezone(ZoneInfo(settings.PLATFORM_TIME_ZONE)).date()
+
+
+def add_interval(moment, interval):
+    return moment + (relativedelta(months=1) if interval == Interval.MONTH else relativedelta(years=1))
+
+
+def period_from(organization, start, plan):
+    """(end, num, den) of the period starting at `start`: a whole interval (num == den), or with
+    calendar billing one cut at the 1st of the month, priced num/den of a whole one."""
+    end = add_interval(start, plan.interval)
+    if not selectors.calendar_billing(organization=organization):
+        return end, 1, 1
+    local = end.astimezone(ZoneInfo(settings.PLATFORM_TIME_ZONE))
+    first = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    if first <= start or first == local:
+        return end, 1, 1
+    return first, int((first - start).total_seconds()), int((end - start).total_seconds())
+
+
+def plan_price(plan, currency):
+    price = plan.price_in(currency)
+    if price is None or not plan.is_active:
+        raise ValidationFailed(
+            f"The {plan.name} plan is not sold in {currency}.",
+            code="plan_not_available_in_currency",
+            fields={"plan": [f"Not sold in {currency}."]},
+        )
+    return price
+
+
+def period_label(start, end, locale):
+    """“1 Dec 2026 – 1 Jan 2027” in the buyer's language, as invoice lines print periods."""
+    fmt = "d MMM yyyy"
+    return f"{format_date(start.date(), fmt, locale=locale)} – {format_date(end.date(), fmt, locale=locale)}"
+
+
+# Line wording in the buyer's language: the invoice is printed in it.
+PLAN_LINE_TEXT = {
+    "en": {"month": "monthly", "year": "yearly", "unused": "Unused time on {}", "remaining": "Remaining time on {}"},
+    "fr": {"month": "mensuel", "year": "annuel", "unused": "Temps non utilisé sur {}", "remaining": "Reste de la période sur {}"},
+}
+
+
+def plan_line(subscription, plan, amount, start, end, *, kind=""):
+    org = subscription.organization
+    text = PLAN_LINE_TEXT["fr" if org.locale.startswith("fr") else "en"]
+    name = text[kind].format(plan.name) if kind else plan.name
+    label = f"{name} ({text[plan.interval]}), {period_label(start, end, org.locale)}"
+    return LineSpec(
+        description=label, quantity=1, unit_amount=amount, vat_rate=vat_rate_for(org), product_ref=f"plan:{plan.code}"
+    )
+
+
+def charge_line(organization, charge):
+    return LineSpec(
+        description=charge.description,
+        quantity=charge.quantity,
+        unit_amount=charge.unit_amount,
+        vat_rate=vat_rate_for(organization),
+        product_ref=charge.product_ref,
+    )
+
+
+def yearly_price(plan, currency):
+    return plan_price(plan, currency) * plan.periods_per_year
+
+
+def proration(*, old_price, new_price, start, end, now, same_interval):
+    """(credit, charge) in minor units: the unused part of the old period, and what the new plan
+    costs for the rest of this period (or a whole new period when the interval changes)."""
+    total = int((end - start).total_seconds())
+    remaining = max(int((end - now).total_seconds()), 0)
+    credit = prorate(old_price, remaining, total)
+    charge = prorate(new_price, remaining, total) if same_interval else new_price
+    return credit, charge
