@@ -7,7 +7,7 @@ class BillingConfig(AppConfig):
 
     def ready(self):
         from accounts import entitlements
-        from billing import dunning, services
+        from billing import dunning, handlers, services
         from billing.models import Invoice
         from notifications import kinds
 
@@ -24,9 +24,9 @@ class BillingConfig(AppConfig):
         ):
             kinds.register(kind, email=True, template=f"billing/emails/{kind}")
         entitlements.register(_suspension_reason)
-        services.register_invoice_paid_handler("subscription", services._subscription_paid)
+        handlers.register_invoice_paid_handler("subscription", services._subscription_paid)
         for source in Invoice.Source.values:
-            services.register_invoice_paid_handler(source, dunning.reactivate_if_settled)
+            handlers.register_invoice_paid_handler(source, dunning.reactivate_if_settled)
 
 
 def _suspension_reason(organization):

@@ -15,7 +15,12 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from billing import selectors
+from billing import handlers, selectors
+from billing.handlers import (  # noqa: F401 (documented as billing.services)
+    register_invoice_paid_handler,
+    register_invoice_refunded_handler,
+    register_invoice_voided_handler,
+)
 from billing.models import (
     INVOICE_MACHINE,
     SUBSCRIPTION_MACHINE,
@@ -51,42 +56,6 @@ logger = logging.getLogger("webox.billing")
 # --- Lines ---------------------------------------------------------------------------------------
 
 
-# --- Cross-app handlers --------------------------------------------------------------------------
-
-_paid_handlers = defaultdict(list)
-_voided_handlers = defaultdict(list)
-_refunded_handlers = defaultdict(list)
-
-
-def register_invoice_paid_handler(source_type, handler):
-    """handler(invoice) runs once, inside the transaction that marks the invoice paid."""
-    _check_source_type(source_type)
-    if handler not in _paid_handlers[source_type]:
-        _paid_handlers[source_type].append(handler)
-    return handler
-
-
-def register_invoice_voided_handler(source_type, handler):
-    """handler(invoice) runs once, when an invoice of that source is voided (release what it held)."""
-    _check_source_type(source_type)
-    if handler not in _voided_handlers[source_type]:
-        _voided_handlers[source_type].append(handler)
-    return handler
-
-
-def register_invoice_refunded_handler(source_type, handler):
-    """handler(invoice, amount) runs in the refund's transaction, once per refund of that source."""
-    _check_source_type(source_type)
-    if handler not in _refunded_handlers[source_type]:
-        _refunded_handlers[source_type].append(handler)
-    return handler
-
-
-def _check_source_type(source_type):
-    if source_type not in Invoice.Source.values:
-        raise ValidationFailed(f"Unknown invoice source “{source_type}”.", code="invalid_source_type")
-
-
 # --- Invoices ------------------------------------------------------------------------------------
 
 
@@ -104,7 +73,7 @@ def create_invoice(
     period_start=None,
 ):
     """An invoice for `organization` with `lines` (LineSpec), finalized unless finalize=False."""
-    _check_source_type(source_type)
+    handlers.check_source_type(source_type)
     check_currency(organization.currency)
     if not lines:
         raise ValidationFailed("An invoice needs at least one line.", code="invalid_line")
@@ -214,8 +183,7 @@ def _settle(invoice, *, reference, amount=0):
         amount_paid=invoice.amount_paid + amount,
         payment_references=[*invoice.payment_references, reference],
     )
-    for handler in _paid_handlers[invoice.source_type]:
-        handler(invoice)
+    handlers.invoice_paid(invoice)
     return invoice
 
 
@@ -272,8 +240,7 @@ def void_invoice(*, invoice, reason, user=None):
 
 def _void(invoice):
     INVOICE_MACHINE.advance(invoice, Invoice.Status.VOID, voided_at=timezone.now())
-    for handler in _voided_handlers[invoice.source_type]:
-        handler(invoice)
+    handlers.invoice_voided(invoice)
     logger.info("invoice_voided invoice=%s number=%s", invoice.pk, invoice.number)
     return invoice
 
@@ -391,8 +358,7 @@ def refund_to_credit_note(*, invoice, amount, refund_reference, reason="Refund",
     if amount > invoice.amount_paid:
         raise ValidationFailed("A refund is never above what was paid.", code="refund_above_paid")
     note = issue_credit_note(invoice=invoice, amount=amount, reason=reason, user=user, refund_reference=refund_reference)
-    for handler in _refunded_handlers[invoice.source_type]:
-        handler(invoice, amount)
+    handlers.invoice_refunded(invoice, amount)
     return note
 
 
@@ -558,7 +524,7 @@ def add_pending_charge(*, organization, line, source_type, source_id, key):
     """Put `line` (a LineSpec; VAT is the one in force when it is billed) on the organization's
     next subscription invoice. Adding the same (source, key) again returns the charge already
     there. Returns (charge, created)."""
-    _check_source_type(source_type)
+    handlers.check_source_type(source_type)
     price_line(line)
     if line.unit_amount < 0 or line.discount_amount:
         raise ValidationFailed("A pending charge is a plain, positive amount.", code="invalid_line")

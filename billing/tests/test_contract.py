@@ -2,6 +2,7 @@
 
 import pytest
 
+from billing import handlers as registry
 from billing import selectors, services
 from billing.models import Invoice
 from billing.tests.factories import PlanFactory, invoice, line
@@ -16,8 +17,8 @@ def handlers():
     paid = services.register_invoice_paid_handler("order", lambda inv: calls["paid"].append(inv.pk))
     voided = services.register_invoice_voided_handler("order", lambda inv: calls["voided"].append(inv.pk))
     yield calls
-    services._paid_handlers["order"].remove(paid)
-    services._voided_handlers["order"].remove(voided)
+    registry._paid_handlers["order"].remove(paid)
+    registry._voided_handlers["order"].remove(voided)
 
 
 def test_create_invoice_numbers_and_totals(organization):
