@@ -6,13 +6,12 @@ Other apps call `create_invoice` and register handlers for their invoices being 
 """
 
 import logging
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from billing import handlers, selectors
@@ -762,24 +761,10 @@ def reactivate_subscription(*, subscription):
     return SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.ACTIVE, suspended_at=None, **period)
 
 
-def restart_after_trial(*, subscription, user=None):
-    """The customer's way back from a trial suspended at its end: its first paid period is
-    invoiced from now (with any pending charges) and charged to the default payment method when
-    there is one; paying that invoice makes the subscription active for the period it bills
-    (dunning.reactivate_if_settled). A second call returns the invoice still open rather than
-    issuing another. A free plan is active again at once. Returns (subscription, invoice or None)."""
-    from billing import payments
-
-    invoice = _first_period_invoice(subscription, user)
-    if invoice is not None and invoice.status == Invoice.Status.OPEN:
-        payments.charge_default_method(invoice=invoice)
-        invoice.refresh_from_db()
-    subscription.refresh_from_db()
-    return subscription, invoice
-
-
 @transaction.atomic
-def _first_period_invoice(subscription, user):
+def first_period_invoice(subscription, user):
+    """The open invoice of the first paid period of a trial suspended at its end: the one waiting, or
+    a new one (None on a free plan, which is active again at once)."""
     subscription = _lock_subscription(subscription)
     if not subscription.suspended_at_trial_end:
         raise InvalidTransition("Only a trial suspended at its end can be restarted.", code="not_restartable")
@@ -869,97 +854,6 @@ def renew_subscription(*, subscription, now=None):
         _bill(subscription, lines, period_start=end, charges=charges)
     logger.info("subscription_renewed subscription=%s plan=%s until=%s", subscription.pk, plan.code, new_end.isoformat())
     return subscription
-
-
-def renew_due_subscriptions(*, now=None, counts=None):
-    """Renew every paid subscription whose period has ended (trials end in the trial task): each
-    in its own transaction, so a crash keeps the ones done and the next run takes the rest; a
-    period already invoiced (another run) is refused by the unique constraint and skipped. The new
-    invoice is charged to the default payment method when there is one."""
-    from billing import payments
-
-    now = now or timezone.now()
-    counts = Counter() if counts is None else counts
-    due = Subscription.objects.filter(
-        status__in=[Subscription.Status.ACTIVE, Subscription.Status.PAST_DUE], current_period_end__lte=now
-    ).order_by("pk")
-    for pk, before in due.values_list("pk", "current_period_end"):
-        try:
-            subscription = renew_subscription(subscription=Subscription(pk=pk), now=now)
-        except IntegrityError:
-            counts["already_invoiced"] += 1
-            continue
-        counts["processed"] += 1
-        invoice = Invoice.objects.filter(subscription=subscription, period_start=before).first()
-        if invoice is not None:
-            counts["invoices_issued"] += 1
-            counts[payments.charge_default_method(invoice=invoice)] += 1
-    return counts
-
-
-TRIAL_REMINDER_DAYS = 3
-
-
-def process_trials(*, now=None, counts=None):
-    """The daily trial run: a reminder 3 days before a trial ends (once); at its end, a trial with a
-    default payment method becomes active, invoiced and charged; one without is suspended, with a
-    notification and an email (a trial set to cancel just ends)."""
-    from billing import payments
-    from billing.models import PaymentMethod
-
-    now = now or timezone.now()
-    counts = Counter() if counts is None else counts
-    trialing = Subscription.objects.filter(status=Subscription.Status.TRIALING).select_related("organization", "plan")
-    for subscription in trialing.filter(
-        trial_reminded_at__isnull=True,
-        current_period_end__gt=now,
-        current_period_end__lte=now + timedelta(days=TRIAL_REMINDER_DAYS),
-    ):
-        if Subscription.objects.filter(pk=subscription.pk, trial_reminded_at__isnull=True).update(trial_reminded_at=now):
-            _tell_trial(subscription, "trial_ending")
-            counts["trial_reminders"] += 1
-    ended = list(trialing.filter(current_period_end__lte=now).order_by("pk"))
-    with_method = set(
-        PaymentMethod.objects.filter(organization__in=[s.organization_id for s in ended], is_default=True).values_list(
-            "organization_id", flat=True
-        )
-    )
-    for subscription in ended:
-        if subscription.cancel_at_period_end:
-            renew_subscription(subscription=subscription, now=now)
-            counts["trials_canceled"] += 1
-        elif subscription.organization_id in with_method:
-            end = subscription.current_period_end
-            try:
-                renew_subscription(subscription=subscription, now=now)
-            except IntegrityError:
-                continue  # another run converted it
-            invoice = Invoice.objects.filter(subscription=subscription, period_start=end).first()
-            if invoice is not None:
-                counts[payments.charge_default_method(invoice=invoice)] += 1
-            counts["trials_converted"] += 1
-        else:
-            with transaction.atomic():
-                suspend_subscription(subscription=subscription)
-                _tell_trial(subscription, "trial_ended")
-            counts["trials_suspended"] += 1
-    return counts
-
-
-def _tell_trial(subscription, kind):
-    from billing.emails import trial_message
-    from notifications.services import notify
-
-    title, body = trial_message(subscription, kind)
-    notify(
-        subscription.organization,
-        kind,
-        title=title,
-        body=body,
-        link=reverse("billing:payment_methods" if kind == "trial_ending" else "billing:subscription"),
-        context={"subscription": subscription},
-        related=subscription,
-    )
 
 
 def _subscription_paid(invoice):

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from celery import shared_task
 from django.conf import settings
 
-from billing import services
+from billing import recurring, services
 from billing.models import CreditNote, Invoice
 from core.tasks_log import record_run
 
@@ -29,7 +29,7 @@ def render_credit_note_pdf(note_id):
 def renew_subscriptions(date=None):
     """Hourly: renew and invoice the periods that ended (by the end of `date` when given)."""
     with record_run("billing.renew_subscriptions") as counts:
-        services.renew_due_subscriptions(now=_end_of(date), counts=counts)
+        recurring.renew_due_subscriptions(now=_end_of(date), counts=counts)
 
 
 @shared_task
@@ -54,7 +54,7 @@ def retry_failed_payments(date=None):
 def process_trials(date=None):
     """Daily: trial reminders, and trials ending converted (with a payment method) or suspended."""
     with record_run("billing.trials") as counts:
-        services.process_trials(now=_end_of(date), counts=counts)
+        recurring.process_trials(now=_end_of(date), counts=counts)
 
 
 @shared_task

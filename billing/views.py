@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import membership
-from billing import conf, payments, providers, selectors, services
+from billing import conf, payments, providers, recurring, selectors, services
 from billing.forms import CancelForm, InvoiceFilterForm, PayForm, PaymentMethodForm, PlanChoiceForm, SubscribeForm
 from billing.models import Payment, PaymentMethod
 from billing.pricing import vat_breakdown
@@ -170,9 +170,9 @@ def cancel(request):
 @organization_required
 @domain_errors_to_messages
 def restart(request):
-    """A trial suspended at its end starts its first paid period (see services.restart_after_trial)."""
+    """A trial suspended at its end starts its first paid period (see recurring.restart_after_trial)."""
     current = _managed_subscription(request, "start")
-    current, invoice = services.restart_after_trial(subscription=current, user=request.user)
+    current, invoice = recurring.restart_after_trial(subscription=current, user=request.user)
     if current.status == current.Status.ACTIVE:
         messages.success(request, f"Welcome back: your {current.plan.name} subscription is active.")
         return redirect("billing:subscription")

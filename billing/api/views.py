@@ -9,7 +9,7 @@ from rest_framework.decorators import action, api_view, authentication_classes, 
 from rest_framework.response import Response
 
 from accounts.selectors import membership
-from billing import payments, selectors, services
+from billing import payments, recurring, selectors, services
 from billing.api import serializers as s
 from billing.models import CreditNote, Invoice, Payment, PaymentMethod, Plan, Subscription
 from core.api.views import OrganizationScopedMixin
@@ -106,7 +106,7 @@ class SubscriptionViewSet(OrganizationScopedMixin, mixins.ListModelMixin, mixins
     )
     @action(detail=True, methods=["post"])
     def restart(self, request, pk=None):
-        subscription, invoice = services.restart_after_trial(subscription=self.get_object(), user=request.user)
+        subscription, invoice = recurring.restart_after_trial(subscription=self.get_object(), user=request.user)
         subscription = self.get_queryset().get(pk=subscription.pk)
         return Response(s.RestartSerializer({"subscription": subscription, "invoice": invoice}).data)
 

@@ -4,7 +4,7 @@ import pytest
 import time_machine
 from django.db import IntegrityError, transaction
 
-from billing import services
+from billing import recurring, services
 from billing.models import Invoice, Subscription
 from billing.tests.factories import PlanFactory
 from core.errors import Conflict, InvalidTransition, ValidationFailed
@@ -53,8 +53,8 @@ def test_trial_converts_with_an_invoice_at_its_end(organization, plans):
         sub = services.subscribe(organization=organization, plan=plans["pro"], trial=True)
         payments.add_payment_method(organization=organization, provider="sandbox", details={"card_number": "4242424242424242"})
     with at(2026, 11, 15, 3):
-        assert services.process_trials()["trials_converted"] == 1
-        assert not services.process_trials()  # a second run finds nothing due
+        assert recurring.process_trials()["trials_converted"] == 1
+        assert not recurring.process_trials()  # a second run finds nothing due
     sub.refresh_from_db()
     assert sub.status == "active" and sub.current_period_end == datetime(2026, 12, 15, tzinfo=UTC)
     assert sub.invoices.get().total == 2280
@@ -127,7 +127,7 @@ def test_downgrade_waits_for_the_end_of_the_period(organization, plans):
     assert sub.plan == plans["business"] and sub.scheduled_plan == plans["pro"]
     assert sub.invoices.count() == 1
     with at(2026, 12, 1, 1):
-        services.renew_due_subscriptions()
+        recurring.renew_due_subscriptions()
     sub.refresh_from_db()
     assert sub.plan == plans["pro"] and sub.scheduled_plan is None
     assert sub.invoices.order_by("-id").first().net_total == 1900
@@ -144,7 +144,7 @@ def test_cancel_at_period_end_resume_and_cancel_now(organization, plans):
             services.resume_subscription(subscription=sub)
         services.cancel_subscription(subscription=sub)
     with at(2026, 12, 1, 1):
-        services.renew_due_subscriptions()
+        recurring.renew_due_subscriptions()
     sub.refresh_from_db()
     assert sub.status == "canceled" and sub.invoices.count() == 1
     with pytest.raises(InvalidTransition):

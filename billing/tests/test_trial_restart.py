@@ -9,7 +9,7 @@ from dateutil.relativedelta import relativedelta
 from django.urls import reverse
 
 from accounts.entitlements import require_entitled
-from billing import payments, services, tasks
+from billing import payments, recurring, services, tasks
 from billing.models import Invoice, Subscription
 from billing.tests.factories import PlanFactory, invoice
 from core.errors import AccountSuspended
@@ -136,7 +136,7 @@ def test_staff_reactivation_starts_the_first_period_now_and_bills_it_once(suspen
 
 def test_staff_reactivation_after_the_customer_asked_keeps_that_invoice(suspended):
     with at(RESTART):
-        _, asked = services.restart_after_trial(subscription=suspended)
+        _, asked = recurring.restart_after_trial(subscription=suspended)
     with at(RESTART.replace(day=22)):
         services.reactivate_subscription(subscription=suspended)
     suspended.refresh_from_db()
@@ -147,6 +147,6 @@ def test_staff_reactivation_after_the_customer_asked_keeps_that_invoice(suspende
 def test_a_free_plan_trial_restarts_active_at_once_without_an_invoice(organization):
     subscription = suspended_trial(organization, PlanFactory(code="starter-t", name="Starter", prices={"EUR": 0}))
     with at(RESTART):
-        subscription, bill = services.restart_after_trial(subscription=subscription)
+        subscription, bill = recurring.restart_after_trial(subscription=subscription)
     assert bill is None and subscription.status == Subscription.Status.ACTIVE
     assert subscription.current_period_start == RESTART and not subscription.invoices.exists()
