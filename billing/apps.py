@@ -7,8 +7,9 @@ class BillingConfig(AppConfig):
 
     def ready(self):
         from accounts import entitlements
-        from billing import dunning, handlers, services
+        from billing import dunning, handlers
         from billing.models import Invoice
+        from billing.services import subscriptions
         from notifications import kinds
 
         for kind in (
@@ -24,7 +25,7 @@ class BillingConfig(AppConfig):
         ):
             kinds.register(kind, email=True, template=f"billing/emails/{kind}")
         entitlements.register(_suspension_reason)
-        handlers.register_invoice_paid_handler("subscription", services._subscription_paid)
+        handlers.register_invoice_paid_handler("subscription", subscriptions.subscription_invoice_paid)
         for source in Invoice.Source.values:
             handlers.register_invoice_paid_handler(source, dunning.reactivate_if_settled)
 

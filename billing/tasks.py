@@ -1,4 +1,6 @@
-"""Celery tasks: thin, idempotent wrappers around billing.services."""
+"""Celery tasks: thin, idempotent wrappers around billing's services, under the names beat and the
+queue know them by (`billing.tasks.<name>`). The tasks a service queues are defined beside it
+and imported here, so every billing task answers to this module."""
 
 from datetime import date as Date
 from datetime import datetime, time
@@ -7,22 +9,9 @@ from zoneinfo import ZoneInfo
 from celery import shared_task
 from django.conf import settings
 
-from billing import recurring, services
-from billing.models import CreditNote, Invoice
+from billing import recurring
+from billing.services.delivery import render_credit_note_pdf, render_invoice_documents
 from core.tasks_log import record_run
-
-
-@shared_task
-def render_invoice_documents(invoice_id):
-    """Render the PDF once, then send the "invoice issued" email with it (once)."""
-    invoice = services.store_invoice_pdf(invoice=Invoice.objects.get(pk=invoice_id))
-    services.send_invoice_issued(invoice=invoice)
-
-
-@shared_task
-def render_credit_note_pdf(note_id):
-    note = services.store_credit_note_pdf(note=CreditNote.objects.get(pk=note_id))
-    services.send_credit_note_issued(note=note)
 
 
 @shared_task
@@ -95,3 +84,17 @@ def process_webhook_event(event_id):
     from billing.payments import process_webhook
 
     process_webhook(event_id=event_id)
+
+
+__all__ = [
+    "BY_NAME",
+    "deliver_sandbox_webhook",
+    "perform_dunning_event",
+    "process_trials",
+    "process_webhook_event",
+    "render_credit_note_pdf",
+    "render_invoice_documents",
+    "renew_subscriptions",
+    "retry_failed_payments",
+    "run_dunning",
+]

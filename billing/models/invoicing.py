@@ -196,6 +196,11 @@ class InvoiceQuerySet(models.QuerySet):
             raise Conflict("A finalized invoice cannot be deleted: issue a credit note.", code="invoice_finalized")
         return super().delete()
 
+    def locked(self, invoice):
+        """`invoice` read again with its row locked until the transaction ends (its own row only:
+        PostgreSQL refuses FOR UPDATE on the nullable side of a join)."""
+        return self.select_for_update(of=("self",)).select_related("organization", "subscription").get(pk=invoice.pk)
+
 
 class Invoice(models.Model):
     class Status(models.TextChoices):

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 
 from billing import payments, services, tasks
 from billing.models import BillingSettings, Invoice, Subscription
+from billing.services import invoices
 from billing.tests.factories import PlanFactory
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +59,7 @@ def test_a_crash_half_way_leaves_no_half_done_invoice_and_the_next_run_resumes(
     with at(2026, 3, 10, 12):
         first = services.subscribe(organization=organization, plan=plan)
         second = services.subscribe(organization=other_organization, plan=plan)
-    real = services.create_invoice
+    real = invoices.create_invoice
 
     def crash_on_the_second(**kwargs):
         if kwargs["organization"].pk == other_organization.pk:
@@ -66,13 +67,13 @@ def test_a_crash_half_way_leaves_no_half_done_invoice_and_the_next_run_resumes(
             raise RuntimeError("worker lost")
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "create_invoice", crash_on_the_second)
+    monkeypatch.setattr(invoices, "create_invoice", crash_on_the_second)
     with at(2026, 4, 10, 13), pytest.raises(RuntimeError):
         tasks.renew_subscriptions()
     second.refresh_from_db()
     assert first.invoices.count() == 2
     assert second.invoices.count() == 1 and second.current_period_start == datetime(2026, 3, 10, 12, tzinfo=UTC)
-    monkeypatch.setattr(services, "create_invoice", real)
+    monkeypatch.setattr(invoices, "create_invoice", real)
     with at(2026, 4, 10, 14):
         tasks.renew_subscriptions()
     assert first.invoices.count() == 2 and second.invoices.count() == 2

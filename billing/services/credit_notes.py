@@ -1,0 +1,138 @@
+"""Credit notes: credit part or all of a finalized invoice (never more than invoiced), void an
+unpaid invoice by crediting what remains, and turn a provider refund into a credit note."""
+
+import logging
+from collections import defaultdict
+
+from django.db import transaction
+
+from billing import handlers, pricing
+from billing.models import INVOICE_MACHINE, CreditNote, CreditNoteLine, Invoice
+from billing.services import delivery, invoices
+from core.errors import Conflict, InvalidTransition, ValidationFailed
+from core.money import prorate
+
+logger = logging.getLogger("webox.billing")
+
+
+@transaction.atomic
+def void_invoice(*, invoice, reason, user=None):
+    """open/uncollectible → void: what remains is credited (a numbered invoice is never erased)."""
+    invoice = Invoice.objects.locked(invoice)
+    INVOICE_MACHINE.check(invoice.status, Invoice.Status.VOID)
+    if invoice.amount_paid:
+        raise Conflict("This invoice has been paid: refund it with a credit note instead.", code="invoice_paid")
+    if invoice.payments.filter(status__in=["pending", "processing"]).exists():
+        raise Conflict("A payment of this invoice is in progress: cancel it first.", code="payment_in_progress")
+    if invoice.creditable > 0:
+        _create_credit_note(invoice, amount=invoice.creditable, reason=reason or "Invoice voided", user=user)
+    return invoices.mark_void(invoice)
+
+
+@transaction.atomic
+def issue_credit_note(*, invoice, amount=None, reason, user=None, refund_reference=""):
+    """Credit `amount` (tax included; all that remains when None) of a finalized invoice.
+
+    Never more than invoiced: the invoice row is locked and the remainder checked (and the
+    database refuses amount_credited above total). An unpaid invoice credited in full is void.
+    """
+    invoice = Invoice.objects.locked(invoice)
+    if not invoice.is_finalized or invoice.status == Invoice.Status.VOID:
+        raise InvalidTransition("Only an open, paid or uncollectible invoice can be credited.", code="invoice_not_creditable")
+    amount = invoice.creditable if amount is None else amount
+    if not isinstance(amount, int) or amount <= 0:
+        raise ValidationFailed("A credit note is for a positive amount.", code="invalid_amount")
+    if amount > invoice.creditable:
+        raise ValidationFailed(
+            f"At most {invoice.creditable} can still be credited on invoice {invoice.number}.", code="credit_above_invoice"
+        )
+    note = _create_credit_note(invoice, amount=amount, reason=reason, user=user, refund_reference=refund_reference)
+    if invoice.status == Invoice.Status.OPEN and not invoice.amount_paid and invoice.creditable == 0:
+        invoices.mark_void(invoice)
+    return note
+
+
+def _credit_lines(invoice, amount):
+    """The credit's lines: the invoice's own lines when crediting all of an uncredited invoice,
+    otherwise one line per VAT rate, the amount shared out in proportion and split into HT and VAT."""
+    lines = list(invoice.lines.all())
+    if amount == invoice.total and invoice.amount_credited == 0:
+        return [
+            {
+                k: getattr(line, k)
+                for k in (
+                    "description",
+                    "product_ref",
+                    "quantity",
+                    "unit_amount",
+                    "discount_amount",
+                    "vat_rate",
+                    "net_amount",
+                    "vat_amount",
+                    "total_amount",
+                )
+            }
+            for line in lines
+        ]
+    by_rate = defaultdict(int)
+    for line in lines:
+        by_rate[line.vat_rate] += line.total_amount
+    rates = sorted(by_rate)
+    result, remaining = [], amount
+    for i, rate in enumerate(rates):
+        share = remaining if i == len(rates) - 1 else prorate(amount, by_rate[rate], invoice.total)
+        remaining -= share
+        net = prorate(share, 100, 100 + rate)
+        result.append(
+            {
+                "description": f"Credit on invoice {invoice.number}" + (f" (VAT {rate}%)" if len(rates) > 1 else ""),
+                "product_ref": "",
+                "quantity": 1,
+                "unit_amount": net,
+                "discount_amount": 0,
+                "vat_rate": rate,
+                "net_amount": net,
+                "vat_amount": share - net,
+                "total_amount": share,
+            }
+        )
+    return [line for line in result if line["total_amount"]]
+
+
+def _create_credit_note(invoice, *, amount, reason, user=None, refund_reference=""):
+    lines = _credit_lines(invoice, amount)
+    today = pricing.platform_today()
+    sequence, number = invoices.next_number("AV", today.year)
+    note = CreditNote.objects.create(
+        organization=invoice.organization,
+        invoice=invoice,
+        number=number,
+        year=today.year,
+        sequence=sequence,
+        currency=invoice.currency,
+        locale=invoice.locale,
+        reason=reason[:300],
+        refund_reference=refund_reference,
+        net_total=sum(line["net_amount"] for line in lines),
+        vat_total=sum(line["vat_amount"] for line in lines),
+        total=amount,
+        issue_date=today,
+        seller=invoice.seller,
+        buyer=invoice.buyer,
+        created_by=user,
+    )
+    CreditNoteLine.objects.bulk_create(CreditNoteLine(credit_note=note, position=i, **line) for i, line in enumerate(lines))
+    invoice.amount_credited += amount
+    invoice.save(update_fields=["amount_credited", "updated_at"])
+    transaction.on_commit(lambda: delivery.render_credit_note_pdf.delay(note.pk))
+    logger.info("credit_note_issued note=%s invoice=%s amount=%s", number, invoice.number, amount)
+    return note
+
+
+def refund_to_credit_note(*, invoice, amount, refund_reference, reason="Refund", user=None):
+    """What payments calls after a provider refund: the refunded amount becomes a credit note."""
+    if amount > invoice.amount_paid:
+        raise ValidationFailed("A refund is never above what was paid.", code="refund_above_paid")
+    note = issue_credit_note(invoice=invoice, amount=amount, reason=reason, user=user, refund_reference=refund_reference)
+    handlers.invoice_refunded(invoice, amount)
+    return note
