@@ -9,6 +9,8 @@ class BillingConfig(AppConfig):
         from accounts import entitlements
         from billing import dunning, handlers
         from billing.models import Invoice
+        from billing.payments import webhooks
+        from billing.providers import sandbox
         from billing.services import subscriptions
         from notifications import kinds
 
@@ -28,6 +30,7 @@ class BillingConfig(AppConfig):
         handlers.register_invoice_paid_handler("subscription", subscriptions.subscription_invoice_paid)
         for source in Invoice.Source.values:
             handlers.register_invoice_paid_handler(source, dunning.reactivate_if_settled)
+        sandbox.deliver_webhooks_with(webhooks.deliver_sandbox_webhook)
 
 
 def _suspension_reason(organization):

@@ -3,7 +3,18 @@
 from django.db.models import Prefetch
 from django.urls import reverse
 
-from billing.models import CreditNote, Invoice, PendingCharge, Plan, PlanPrice, Subscription
+from billing.models import (
+    BillingSettings,
+    CreditNote,
+    DunningEvent,
+    Invoice,
+    Payment,
+    PaymentMethod,
+    PendingCharge,
+    Plan,
+    PlanPrice,
+    Subscription,
+)
 from core.errors import NotFound
 
 
@@ -117,8 +128,6 @@ def plan_limits(*, organization):
 
 
 def calendar_billing(*, organization):
-    from billing.models import BillingSettings
-
     return BillingSettings.objects.filter(organization=organization, calendar_billing=True).exists()
 
 
@@ -128,10 +137,22 @@ def suspended_subscription(organization):
 
 def dunning_steps_reached(*, invoice_ids):
     """{invoice_id: "D+15 suspension warning"}: the last dunning step taken on each invoice (one query)."""
-    from billing.models import DunningEvent
-
     reached = {}
     events = DunningEvent.objects.filter(invoice_id__in=list(invoice_ids)).order_by("invoice_id", "offset_days")
     for event in events.only("invoice_id", "offset_days", "action"):
         reached[event.invoice_id] = f"D+{event.offset_days} {event.get_action_display().lower()}"
     return reached
+
+
+def payment_for(*, organization, pk):
+    payment = Payment.objects.filter(organization=organization, pk=pk).select_related("invoice").first()
+    if payment is None:
+        raise NotFound("No such payment.")
+    return payment
+
+
+def method_for(*, organization, pk):
+    method = PaymentMethod.objects.filter(organization=organization, pk=pk).first()
+    if method is None:
+        raise NotFound("No such payment method.", code="payment_method_not_found")
+    return method

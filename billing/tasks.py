@@ -10,6 +10,7 @@ from celery import shared_task
 from django.conf import settings
 
 from billing import recurring
+from billing.payments.webhooks import deliver_sandbox_webhook, process_webhook_event
 from billing.services.delivery import render_credit_note_pdf, render_invoice_documents
 from core.tasks_log import record_run
 
@@ -67,23 +68,6 @@ def _end_of(date):
 
 # What `manage.py run_billing_task <name> --date YYYY-MM-DD` runs.
 BY_NAME = {"dunning": run_dunning, "renewals": renew_subscriptions, "retries": retry_failed_payments, "trials": process_trials}
-
-
-@shared_task
-def deliver_sandbox_webhook(event):
-    """The sandbox "calling" our webhook: signed like a real provider's, checked the same way."""
-    from billing.payments import receive_webhook
-    from billing.providers.sandbox import signed_delivery
-
-    body, headers = signed_delivery(event)
-    receive_webhook(provider="sandbox", body=body, headers=headers)
-
-
-@shared_task
-def process_webhook_event(event_id):
-    from billing.payments import process_webhook
-
-    process_webhook(event_id=event_id)
 
 
 __all__ = [

@@ -267,7 +267,7 @@ def invoice_pay(request, pk):
         if not form.is_valid():
             raise ValidationFailed(_first_error(form))
         data = form.cleaned_data
-        method = payments.method_for(organization=org, pk=data["payment_method"]) if data["payment_method"] else None
+        method = selectors.method_for(organization=org, pk=data["payment_method"]) if data["payment_method"] else None
         details = _provider_details(data)
         if method is None and data["save_method"]:
             method = payments.add_payment_method(organization=org, provider=data["provider"], details=details)
@@ -312,7 +312,7 @@ def payment_list(request):
 
 @organization_required
 def payment_detail(request, pk):
-    payment = _own(payments.payment_for, request, pk)
+    payment = _own(selectors.payment_for, request, pk)
     template = "billing/partials/payment_status.html" if request.htmx else "billing/payment_detail.html"
     return render(request, template, {"payment": payment, "invoice": payment.invoice})
 
@@ -321,7 +321,7 @@ def payment_detail(request, pk):
 @organization_required
 @domain_errors_to_messages
 def payment_cancel(request, pk):
-    payment = payments.cancel_payment(payment=_own(payments.payment_for, request, pk))
+    payment = payments.cancel_payment(payment=_own(selectors.payment_for, request, pk))
     messages.success(request, "The payment is canceled." if payment.status == "canceled" else "Cancellation requested.")
     return redirect("billing:payment_detail", pk=payment.pk)
 
@@ -330,7 +330,7 @@ def payment_cancel(request, pk):
 @domain_errors_to_messages
 def sandbox_confirm(request, pk):
     """The sandbox's second confirmation step (like 3-D Secure), clearly a test page."""
-    payment = _own(payments.payment_for, request, pk)
+    payment = _own(selectors.payment_for, request, pk)
     if payment.provider != "sandbox":
         raise Http404
     if request.method == "POST":
@@ -370,7 +370,7 @@ def payment_methods(request):
 @domain_errors_to_messages
 def payment_method_action(request, pk, action):
     _require_manager(request)
-    method = _own(payments.method_for, request, pk)
+    method = _own(selectors.method_for, request, pk)
     if action == "default":
         payments.set_default_payment_method(method=method)
         messages.success(request, f"{method.label} is now the default.")

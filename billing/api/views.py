@@ -142,7 +142,7 @@ class PayInvoiceMixin:
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         method = (
-            payments.method_for(organization=self.organization, pk=data["payment_method"]) if "payment_method" in data else None
+            selectors.method_for(organization=self.organization, pk=data["payment_method"]) if "payment_method" in data else None
         )
         payment, replayed = payments.pay_invoice(
             organization=self.organization,

@@ -6,7 +6,7 @@ import time_machine
 from django.urls import reverse
 
 from accounts.tests.factories import OrganizationFactory
-from billing import payments, services
+from billing import payments, selectors, services
 from billing.models import Payment, PaymentMethod, WebhookEvent
 from billing.providers import sandbox, signing
 from billing.tests.factories import PlanFactory, invoice
@@ -269,13 +269,13 @@ def test_payment_method_service_errors(organization):
     with pytest.raises(ValidationFailed):
         payments.add_payment_method(organization=organization, provider="sandbox", details={"card_number": "1111"})
     with pytest.raises(NotFound):
-        payments.method_for(organization=organization, pk=999)
+        selectors.method_for(organization=organization, pk=999)
     method = payments.add_payment_method(
         organization=organization, provider="sandbox", details={"card_number": "4242424242424242"}
     )
     assert method.is_default
     with pytest.raises(NotFound):
-        payments.method_for(organization=OrganizationFactory(), pk=method.pk)
+        selectors.method_for(organization=OrganizationFactory(), pk=method.pk)
 
 
 def test_sandbox_webhook_delivery_is_signed(monkeypatch):

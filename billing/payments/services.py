@@ -1,5 +1,6 @@
-"""Payment services: pay an invoice through a provider, follow its outcome (synchronous answer or
-webhook), cancel, refund into a credit note, and manage saved payment methods.
+"""Paying invoices through a provider: start a payment (idempotent by key), bring it to what the
+provider reports, confirm a second step, cancel, refund into a credit note, charge the default
+method.
 
 A succeeded payment marks its invoice paid through billing.services (which runs the paid handlers
 once); a failed one is recorded on the invoice for the retry and dunning schedule.
@@ -14,10 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing import providers, services
-from billing.models import PAYMENT_MACHINE, Invoice, Payment, PaymentMethod, Refund, WebhookEvent
+from billing.models import PAYMENT_MACHINE, Invoice, Payment, PaymentMethod, Refund
 from core.errors import Conflict, DomainError, InvalidTransition, NotFound, ValidationFailed
+from notifications.services import notify, push_event
 
 logger = logging.getLogger("webox.billing.payments")
+
 
 # Failure codes in words, for the customer; the provider's own message is used otherwise.
 FAILURE_REASONS = {
@@ -38,20 +41,6 @@ def failure_reason(code, message=""):
 def fingerprint(data):
     """A stable hash of a request body, to tell a replay from a different request with the same key."""
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def payment_for(*, organization, pk):
-    payment = Payment.objects.filter(organization=organization, pk=pk).select_related("invoice").first()
-    if payment is None:
-        raise NotFound("No such payment.")
-    return payment
-
-
-def method_for(*, organization, pk):
-    method = PaymentMethod.objects.filter(organization=organization, pk=pk).first()
-    if method is None:
-        raise NotFound("No such payment method.", code="payment_method_not_found")
-    return method
 
 
 def pay_invoice(
@@ -114,7 +103,7 @@ def pay_invoice(
         # webhook) sees the reference stored.
         with transaction.atomic():
             result = gateway.create_payment(payment=payment, method=payment_method, details=details)
-            payment = _apply(
+            payment = apply_status(
                 payment,
                 status=result.status,
                 reference=result.reference,
@@ -124,7 +113,7 @@ def pay_invoice(
             )
     except DomainError as exc:
         # Refused before anything was charged: the attempt ends as failed, so the invoice can be paid again.
-        _apply(payment, status="failed", failure_code=exc.code, failure_message=exc.message)
+        apply_status(payment, status="failed", failure_code=exc.code, failure_message=exc.message)
         raise
     return payment, False
 
@@ -167,7 +156,7 @@ def _create(organization, invoice, gateway, method_kind, payment_method, amount,
 
 
 @transaction.atomic
-def _apply(payment, *, status, reference="", failure_code="", failure_message="", next_action_url=""):
+def apply_status(payment, *, status, reference="", failure_code="", failure_message="", next_action_url=""):
     """Bring a payment to what the provider reports. A final state is never undone: a late
     "failed" after "succeeded" changes nothing, nor does the same news twice."""
     payment = Payment.objects.select_for_update(of=("self",)).select_related("invoice", "organization").get(pk=payment.pk)
@@ -207,8 +196,6 @@ def _apply(payment, *, status, reference="", failure_code="", failure_message=""
 
 
 def _tell_failure(payment):
-    from notifications.services import notify
-
     notify(
         payment.organization,
         "payment_failed",
@@ -221,8 +208,6 @@ def _tell_failure(payment):
 
 
 def _push(payment):
-    from notifications.services import push_event
-
     push_event(
         payment.organization,
         "payment.updated",
@@ -241,14 +226,14 @@ def confirm_payment(*, payment, details):
     if payment.status not in Payment.IN_FLIGHT:
         raise InvalidTransition("This payment is not waiting for a confirmation.", code="payment_not_pending")
     result = providers.get(payment.provider).confirm_payment(payment=payment, details=details)
-    return _apply(payment, status=result.status, failure_code=result.failure_code, failure_message=result.failure_message)
+    return apply_status(payment, status=result.status, failure_code=result.failure_code, failure_message=result.failure_message)
 
 
 def cancel_payment(*, payment):
     if payment.status not in Payment.IN_FLIGHT:
         raise InvalidTransition("Only a pending payment can be canceled.", code="payment_not_pending")
     result = providers.get(payment.provider).cancel_payment(payment=payment)
-    return _apply(payment, status=result.status)
+    return apply_status(payment, status=result.status)
 
 
 def refund_payment(*, payment, amount=None, reason="Refund", user=None):
@@ -287,9 +272,7 @@ def refund_payment(*, payment, amount=None, reason="Refund", user=None):
 def refund_invoice(*, invoice, amount=None, reason="Refund", user=None):
     """Refund a paid invoice through the provider of the payment that settled it (what is left
     when `amount` is None): for apps that sell through invoices, such as the storefront."""
-    payment = (
-        Payment.objects.filter(invoice=invoice, status__in=Payment.SETTLED).order_by("-completed_at", "-pk").first()
-    )
+    payment = Payment.objects.filter(invoice=invoice, status__in=Payment.SETTLED).order_by("-completed_at", "-pk").first()
     if payment is None:
         raise InvalidTransition(f"Invoice {invoice.number} has no payment to refund.", code="payment_not_refundable")
     return refund_payment(payment=payment, amount=amount, reason=reason, user=user)
@@ -313,135 +296,3 @@ def charge_default_method(*, invoice):
         logger.info("auto_charge_refused invoice=%s code=%s", invoice.number, exc.code)
         return "charge_refused"
     return "charged"
-
-
-# --- Webhooks ------------------------------------------------------------------------------------
-
-
-def receive_webhook(*, provider, body, headers):
-    """Verify, then store by provider event id before anything else; the work is a task.
-    Returns (event, created): a repeated delivery is counted and not acted on again."""
-    event = providers.get(provider).verify_webhook(body=body, headers=headers)
-    try:
-        with transaction.atomic():
-            stored = WebhookEvent.objects.create(
-                provider=provider, event_id=event.event_id, event_type=event.event_type, payload=event.payload
-            )
-    except IntegrityError:
-        stored = WebhookEvent.objects.get(provider=provider, event_id=event.event_id)
-        WebhookEvent.objects.filter(pk=stored.pk).update(deliveries=stored.deliveries + 1)
-        logger.info("webhook_duplicate provider=%s event=%s", provider, event.event_id)
-        return stored, False
-    from billing.tasks import process_webhook_event
-
-    transaction.on_commit(lambda: process_webhook_event.delay(stored.pk))
-    logger.info("webhook_received provider=%s event=%s type=%s", provider, event.event_id, event.event_type)
-    return stored, True
-
-
-def process_webhook(*, event_id):
-    """Act on a stored event once: bring its payment to the reported state."""
-    with transaction.atomic():
-        stored = WebhookEvent.objects.select_for_update().get(pk=event_id)
-        if stored.status != WebhookEvent.Status.RECEIVED:
-            return stored
-        event = providers.REGISTRY[stored.provider].parse_event(stored.payload)
-        payment = _payment_of(stored.provider, event)
-        if payment is None or not event.status:
-            outcome = "no payment with this reference" if payment is None else f"nothing to do for {event.event_type}"
-            return _close(stored, WebhookEvent.Status.IGNORED, outcome, payment)
-        before = payment.status
-        try:
-            with transaction.atomic():
-                payment = _apply(
-                    payment, status=event.status, failure_code=event.failure_code, failure_message=event.failure_message
-                )
-        except DomainError as exc:
-            # e.g. the invoice was voided meanwhile: recorded on the event for staff, not retried forever.
-            logger.warning("webhook_refused event=%s code=%s", stored.event_id, exc.code)
-            return _close(stored, WebhookEvent.Status.FAILED, f"{exc.code}: {exc.message}", payment)
-        outcome = f"payment {before} → {payment.status}" if payment.status != before else f"payment stays {payment.status}"
-        if event.status == "succeeded" and payment.status in ("failed", "canceled"):
-            # Final states are not reopened; money the provider took anyway is for staff to refund.
-            logger.warning("webhook_success_after_final payment=%s status=%s", payment.pk, payment.status)
-            return _close(
-                stored,
-                WebhookEvent.Status.FAILED,
-                f"provider reports success on a {payment.status} payment: reconcile and refund it at the provider",
-                payment,
-            )
-        return _close(stored, WebhookEvent.Status.PROCESSED, outcome, payment)
-
-
-def _payment_of(provider, event):
-    """By the provider's reference, else by our id echoed back (an event may overtake our own
-    record of the reference)."""
-    payments = Payment.objects.filter(provider=provider)
-    found = payments.filter(provider_reference=event.payment_reference).first() if event.payment_reference else None
-    if found is None and event.payment_id:
-        found = payments.filter(pk=event.payment_id).first()
-    return found
-
-
-def _close(stored, status, outcome, payment):
-    stored.status, stored.outcome, stored.payment, stored.processed_at = status, outcome, payment, timezone.now()
-    stored.save(update_fields=["status", "outcome", "payment", "processed_at"])
-    logger.info("webhook_processed event=%s outcome=%s", stored.event_id, outcome)
-    return stored
-
-
-# --- Saved payment methods -----------------------------------------------------------------------
-
-
-@transaction.atomic
-def add_payment_method(*, organization, provider, details, make_default=False):
-    gateway = providers.get(provider)
-    customer = (
-        PaymentMethod.objects.filter(organization=organization, provider=provider)
-        .exclude(provider_customer="")
-        .values_list("provider_customer", flat=True)
-        .first()
-        or ""
-    )
-    saved = gateway.save_method(organization=organization, details=details, customer=customer)
-    first = not PaymentMethod.objects.filter(organization=organization).exists()
-    if make_default and not first:
-        PaymentMethod.objects.filter(organization=organization, is_default=True).update(is_default=False)
-    try:
-        with transaction.atomic():
-            return PaymentMethod.objects.create(
-                organization=organization,
-                provider=provider,
-                kind=saved.kind,
-                provider_token=saved.token,
-                provider_customer=saved.customer,
-                brand=saved.brand,
-                last4=saved.last4,
-                phone_masked=saved.phone_masked,
-                operator=saved.operator,
-                exp_month=saved.exp_month,
-                exp_year=saved.exp_year,
-                is_default=first or make_default,
-            )
-    except IntegrityError:
-        raise Conflict("This payment method is already saved.", code="payment_method_exists") from None
-
-
-@transaction.atomic
-def set_default_payment_method(*, method):
-    PaymentMethod.objects.filter(organization=method.organization_id, is_default=True).update(is_default=False)
-    PaymentMethod.objects.filter(pk=method.pk).update(is_default=True)
-    method.is_default = True
-    return method
-
-
-@transaction.atomic
-def remove_payment_method(*, method):
-    if method.payments.filter(status__in=Payment.IN_FLIGHT).exists():
-        raise Conflict("A payment with this method is in progress.", code="payment_method_in_use")
-    was_default, organization_id = method.is_default, method.organization_id
-    method.delete()
-    if was_default:
-        successor = PaymentMethod.objects.filter(organization=organization_id).order_by("-created_at").first()
-        if successor:
-            set_default_payment_method(method=successor)
