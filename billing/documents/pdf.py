@@ -1,0 +1,83 @@
+"""Invoice and credit-note PDFs, rendered by WeasyPrint from Django templates (PDF/A-3b for a
+Factur-X invoice), and stored once in the default storage."""
+
+from babel.dates import format_date
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from billing.documents.facturx import embed_xml, needs_facturx
+from billing.documents.labels import LABELS, language
+from billing.pricing import EU_COUNTRIES, vat_breakdown
+
+
+def vat_mention(document, lines, lang):
+    """The legal reason for 0% VAT lines, from the buyer's country and VAT number."""
+    if not any(line.vat_rate == 0 for line in lines):
+        return ""
+    country = document.buyer.get("country", "")
+    if country in EU_COUNTRIES and country != "FR" and document.buyer.get("vat_number"):
+        return LABELS[lang]["reverse_charge"]
+    return LABELS[lang]["outside_eu"]
+
+
+def _date(value, lang):
+    return format_date(value, "d MMMM yyyy", locale="fr_FR" if lang == "fr" else "en_GB") if value else ""
+
+
+def _render(template, context, *, pdf_a=False):
+    # Imported on first use, in the worker that renders: at module level, WeasyPrint and factur-x
+    # added 0.5 s and 30 MB to the start of every web process and command, and WeasyPrint logged
+    # its stylesheet parsing there (measured on this tree).
+    from weasyprint import HTML
+
+    with translation.override(context["lang"]):  # numbers such as VAT rates in the document's language
+        html = render_to_string(template, context)
+    return HTML(string=html).write_pdf(pdf_variant="pdf/a-3b" if pdf_a else None)
+
+
+def invoice_pdf(invoice):
+    lang = language(invoice.locale)
+    labels = LABELS[lang]
+    lines = list(invoice.lines.all())
+    facturx = needs_facturx(invoice)
+    context = {
+        "doc": invoice,
+        "kind": labels["invoice"],
+        "labels": labels,
+        "lang": lang,
+        "lines": lines,
+        "vat_breakdown": vat_breakdown(lines),
+        "issue_date": _date(invoice.issue_date, lang),
+        "due_date": _date(invoice.due_date, lang),
+        "vat_mention": vat_mention(invoice, lines, lang),
+        "payment_terms": labels["payment_terms"].format(days=invoice.payment_terms_days, due=_date(invoice.due_date, lang)),
+        "facturx": facturx,
+    }
+    pdf = _render("billing/pdf/invoice.html", context, pdf_a=facturx)
+    return embed_xml(pdf, invoice, lang) if facturx else pdf
+
+
+def credit_note_pdf(note):
+    lang = language(note.locale)
+    labels = LABELS[lang]
+    lines = list(note.lines.all())
+    context = {
+        "doc": note,
+        "kind": labels["credit_note"],
+        "labels": labels,
+        "lang": lang,
+        "lines": lines,
+        "vat_breakdown": vat_breakdown(lines),
+        "issue_date": _date(note.issue_date, lang),
+        "invoice": note.invoice,
+        "vat_mention": vat_mention(note, lines, lang),
+    }
+    return _render("billing/pdf/invoice.html", context)
+
+
+def save_pdf(name, content):
+    if default_storage.exists(name):
+        default_storage.delete(name)  # a half-written file from a crashed run: the new one replaces it
+    return default_storage.save(name, ContentFile(content))
