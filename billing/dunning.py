@@ -10,11 +10,13 @@ import logging
 from collections import Counter
 from datetime import timedelta
 
+from celery import shared_task
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, IntegerField, Sum, Value, When
 from django.utils import timezone
 
 from billing import selectors, services
+from billing.emails import account_message, dunning_message
 from billing.models import (
     DEFAULT_STEPS,
     SUBSCRIPTION_MACHINE,
@@ -26,6 +28,7 @@ from billing.models import (
     Subscription,
 )
 from core.errors import InvalidTransition, ValidationFailed
+from notifications.services import notify
 
 logger = logging.getLogger("webox.billing.dunning")
 
@@ -161,8 +164,6 @@ def run_dunning(*, today=None, batch_size=BATCH_SIZE, counts=None):
 
 
 def _take(planned, today, counts):
-    from billing.tasks import perform_dunning_event
-
     events = DunningEvent.objects.bulk_create(
         DunningEvent(invoice_id=invoice.pk, step=step, action=step.action, offset_days=step.offset_days, run_date=today)
         for invoice, steps in planned
@@ -183,14 +184,18 @@ def _take(planned, today, counts):
 
 def _requeue_pending(today):
     """Events a previous run queued but never completed (the worker was down, a render failed)."""
-    from billing.tasks import perform_dunning_event
-
     pending = list(
         DunningEvent.objects.filter(outcome=DunningEvent.Outcome.PENDING, run_date__lt=today).values_list("pk", flat=True)
     )
     for pk in pending:
         perform_dunning_event.delay(pk)
     return len(pending)
+
+
+@shared_task(name="billing.tasks.perform_dunning_event")
+def perform_dunning_event(event_id):
+    """One dunning step, queued by a run (defined here, where runs queue it; billing.tasks exports it)."""
+    perform_event(event_id=event_id)
 
 
 @transaction.atomic
@@ -221,9 +226,6 @@ def perform_event(*, event_id):
 
 
 def _remind(invoice, event):
-    from billing.emails import dunning_message
-    from notifications.services import notify
-
     title, body = dunning_message(invoice, event.action, today=event.run_date)
     attachments = (
         [{"filename": f"{invoice.number}.pdf", "path": invoice.pdf_file, "mimetype": "application/pdf"}]
@@ -263,9 +265,6 @@ def _suspend_for(invoice):
 
 
 def _tell(organization, kind, *, invoice=None):
-    from billing.emails import account_message
-    from notifications.services import notify
-
     title, body = account_message(organization, kind)
     notify(
         organization,

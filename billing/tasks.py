@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from celery import shared_task
 from django.conf import settings
 
-from billing import recurring
+from billing import dunning, recurring, retries
+from billing.dunning import perform_dunning_event
 from billing.payments.webhooks import deliver_sandbox_webhook, process_webhook_event
 from billing.services.delivery import render_credit_note_pdf, render_invoice_documents
 from core.tasks_log import record_run
@@ -25,8 +26,6 @@ def renew_subscriptions(date=None):
 @shared_task
 def run_dunning(date=None):
     """Daily: the dunning steps due (`date`, ISO, to run it as if on that day)."""
-    from billing import dunning
-
     with record_run("billing.dunning") as counts:
         dunning.run_dunning(today=_day(date), counts=counts)
 
@@ -34,8 +33,6 @@ def run_dunning(date=None):
 @shared_task
 def retry_failed_payments(date=None):
     """Daily: retry failed invoice payments with the default method, on the policy's days."""
-    from billing import retries
-
     with record_run("billing.payment_retries") as counts:
         retries.retry_failed_payments(today=_day(date), counts=counts)
 
@@ -45,13 +42,6 @@ def process_trials(date=None):
     """Daily: trial reminders, and trials ending converted (with a payment method) or suspended."""
     with record_run("billing.trials") as counts:
         recurring.process_trials(now=_end_of(date), counts=counts)
-
-
-@shared_task
-def perform_dunning_event(event_id):
-    from billing import dunning
-
-    dunning.perform_event(event_id=event_id)
 
 
 def _day(date):
