@@ -1,0 +1,246 @@
+"""Invoices, credit notes, their numbering and pending charges. Finalized invoices and credit notes
+are read-only: corrections go through a credit note."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from billing import services, views
+from billing.admin.actions import INVOICE_AUDIT, run_action
+from billing.models import (
+    CreditNote,
+    CreditNoteLine,
+    DunningEvent,
+    Invoice,
+    InvoiceLine,
+    NumberSequence,
+    PendingCharge,
+)
+from core import audit
+from core.admin_mixins import NoAddOrDeleteMixin
+from core.errors import DomainError
+from core.money import format_money, to_minor
+
+
+class InvoiceLineInline(NoAddOrDeleteMixin, admin.TabularInline):
+    model = InvoiceLine
+    extra = 0
+    fields = ["description", "quantity", "unit_amount", "discount_amount", "vat_rate", "net_amount", "vat_amount", "total_amount"]
+    readonly_fields = fields
+
+
+class CreditNoteInline(NoAddOrDeleteMixin, admin.TabularInline):
+    model = CreditNote
+    extra = 0
+    fields = ["number", "issue_date", "total", "reason", "refund_reference"]
+    readonly_fields = fields
+    show_change_link = True
+
+
+class DunningEventInline(admin.TabularInline):
+    """The dunning steps taken on the invoice: a record, read-only."""
+
+    model = DunningEvent
+    extra = 0
+    fields = ["offset_days", "action", "outcome", "run_date", "done_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class CreditNoteForm(forms.Form):
+    amount = forms.DecimalField(min_value=0, help_text="Tax included, in major units (e.g. 12.50 EUR or 5000 XOF)")
+    reason = forms.CharField(max_length=300)
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "organization",
+        "status",
+        "total_display",
+        "amount_due_display",
+        "issue_date",
+        "due_date",
+        "source",
+    ]
+    list_filter = ["status", "currency", "source_type", "issue_date"]
+    search_fields = ["number", "organization__name", "organization__slug", "source_id"]
+    autocomplete_fields = ["organization"]
+    date_hierarchy = "created_at"
+    list_select_related = ["organization"]
+    inlines = [InvoiceLineInline, CreditNoteInline, DunningEventInline]
+    actions = ["finalize", "void", "mark_uncollectible", "resend", "credit_remaining"]
+    exclude = ["subscription", "created_by"]
+
+    def has_add_permission(self, request):
+        return False  # invoices are created by services (subscriptions, orders, add-ons)
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is not None and not obj.is_finalized
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Invoice._meta.concrete_fields if f.name not in ("subscription", "created_by")] + ["pdf_link"]
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/pdf/", self.admin_site.admin_view(self.pdf_view), name="billing_invoice_pdf"),
+            path("<int:pk>/credit-note/", self.admin_site.admin_view(self.credit_note_view), name="billing_invoice_credit_note"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="Total")
+    def total_display(self, obj):
+        return format_money(obj.total, obj.currency)
+
+    @admin.display(description="Due")
+    def amount_due_display(self, obj):
+        return format_money(obj.amount_due, obj.currency)
+
+    @admin.display(description="Source")
+    def source(self, obj):
+        return f"{obj.source_type}:{obj.source_id}"
+
+    @admin.display(description="PDF")
+    def pdf_link(self, obj):
+        if not obj.pdf_file:
+            return "not rendered yet"
+        credit = reverse("admin:billing_invoice_credit_note", args=[obj.pk])
+        return format_html(
+            '<a href="{}">Download</a> · <a href="{}">Issue a credit note</a>',
+            reverse("admin:billing_invoice_pdf", args=[obj.pk]),
+            credit,
+        )
+
+    def pdf_view(self, request, pk):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return views._pdf_response(get_object_or_404(Invoice, pk=pk), "invoice")
+
+    def credit_note_view(self, request, pk):
+        if not self.has_view_permission(request) or not request.user.has_perm("billing.add_creditnote"):
+            raise PermissionDenied
+        invoice = get_object_or_404(Invoice, pk=pk)
+        form = CreditNoteForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            credited_before = invoice.amount_credited
+            try:
+                amount = to_minor(form.cleaned_data["amount"], invoice.currency)
+                note = services.issue_credit_note(
+                    invoice=invoice, amount=amount, reason=form.cleaned_data["reason"], user=request.user
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                invoice.refresh_from_db()
+                audit.record(
+                    actor=request.user,
+                    action="credit_note_issued",
+                    target=invoice,
+                    before={"amount_credited": credited_before},
+                    after={"amount_credited": invoice.amount_credited, "credit_note": note.number, "amount": note.total},
+                )
+                self.message_user(request, f"Credit note {note.number} issued.", messages.SUCCESS)
+                return redirect("admin:billing_invoice_change", invoice.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "invoice": invoice,
+            "opts": self.model._meta,
+            "creditable": format_money(invoice.creditable, invoice.currency),
+            "title": f"Credit note for {invoice}",
+        }
+        return render(request, "billing/admin/credit_note_form.html", context)
+
+    @admin.action(description="Finalize (number, PDF, email)")
+    def finalize(self, request, queryset):
+        run_action(self, request, queryset, "Finalized", lambda i: services.finalize_invoice(invoice=i))
+
+    @admin.action(description="Void (credits what remains)")
+    def void(self, request, queryset):
+        run_action(
+            self,
+            request,
+            queryset,
+            "Voided",
+            lambda i: services.void_invoice(invoice=i, reason="Voided by staff", user=request.user),
+            "invoice_voided",
+            INVOICE_AUDIT,
+        )
+
+    @admin.action(description="Mark uncollectible")
+    def mark_uncollectible(self, request, queryset):
+        run_action(
+            self,
+            request,
+            queryset,
+            "Marked uncollectible",
+            lambda i: services.mark_uncollectible(invoice=i),
+            "invoice_uncollectible",
+            INVOICE_AUDIT,
+        )
+
+    @admin.action(description="Resend the invoice email")
+    def resend(self, request, queryset):
+        run_action(self, request, queryset, "Sent again", lambda i: services.resend_invoice(invoice=i))
+
+    @admin.action(description="Issue a credit note for all that remains")
+    def credit_remaining(self, request, queryset):
+        run_action(
+            self,
+            request,
+            queryset,
+            "Credited",
+            lambda i: services.issue_credit_note(invoice=i, reason="Credited by staff", user=request.user),
+            "credit_note_issued",
+            INVOICE_AUDIT,
+        )
+
+
+class CreditNoteLineInline(InvoiceLineInline):
+    model = CreditNoteLine
+
+
+@admin.register(CreditNote)
+class CreditNoteAdmin(admin.ModelAdmin):
+    list_display = ["number", "invoice", "organization", "total", "currency", "issue_date", "refund_reference"]
+    list_filter = ["currency", "issue_date"]
+    search_fields = ["number", "invoice__number", "organization__name", "refund_reference"]
+    date_hierarchy = "created_at"
+    list_select_related = ["invoice", "organization"]
+    inlines = [CreditNoteLineInline]
+    exclude = ["created_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in CreditNote._meta.concrete_fields if f.name != "created_by"]
+
+    def has_add_permission(self, request):
+        return False  # issued from an invoice (action or form), never typed in
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(NumberSequence)
+class NumberSequenceAdmin(NoAddOrDeleteMixin, admin.ModelAdmin):
+    list_display = ["prefix", "year", "last"]
+    readonly_fields = ["prefix", "year", "last"]
+
+
+@admin.register(PendingCharge)
+class PendingChargeAdmin(NoAddOrDeleteMixin, admin.ModelAdmin):
+    """Charges waiting for (or billed on) a subscription invoice: add-on renewals."""
+
+    list_display = ["description", "organization", "quantity", "unit_amount", "currency", "invoice", "created_at"]
+    list_filter = [("invoice", admin.EmptyFieldListFilter), "source_type", "currency"]
+    search_fields = ["description", "organization__name", "invoice__number"]
+    list_select_related = ["organization", "invoice"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in PendingCharge._meta.concrete_fields]

@@ -1,0 +1,170 @@
+"""Payments (refunds through the provider), saved payment methods and webhook events."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from billing import payments
+from billing.models import (
+    Payment,
+    PaymentMethod,
+    Refund,
+    WebhookEvent,
+)
+from core import audit
+from core.admin_mixins import NoAddOrDeleteMixin
+from core.errors import DomainError
+from core.money import format_money, to_minor
+
+
+class RefundInline(NoAddOrDeleteMixin, admin.TabularInline):
+    model = Refund
+    extra = 0
+    fields = ["created_at", "amount", "provider_reference", "credit_note", "reason", "created_by"]
+    readonly_fields = fields
+
+
+class WebhookEventInline(NoAddOrDeleteMixin, admin.TabularInline):
+    model = WebhookEvent
+    extra = 0
+    fields = ["received_at", "event_type", "event_id", "status", "outcome", "deliveries"]
+    readonly_fields = fields
+
+
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(
+        min_value=0, help_text="In major units (e.g. 12.50 EUR or 5000 XOF); all that remains if empty", required=False
+    )
+    reason = forms.CharField(max_length=300, initial="Refund")
+
+
+@admin.register(Payment)
+class PaymentAdmin(NoAddOrDeleteMixin, admin.ModelAdmin):
+    """The story of each payment: its attempts, provider answers, webhooks and refunds (read-only)."""
+
+    list_display = [
+        "__str__",
+        "organization",
+        "amount_display",
+        "provider",
+        "method",
+        "status",
+        "attempt",
+        "failure_code",
+        "created_at",
+        "completed_at",
+    ]
+    list_filter = ["status", "provider", "method", "currency"]
+    search_fields = ["invoice__number", "organization__name", "provider_reference", "idempotency_key"]
+    date_hierarchy = "created_at"
+    list_select_related = ["invoice", "organization"]
+    inlines = [RefundInline, WebhookEventInline]
+    exclude = ["created_by", "payment_method"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Payment._meta.concrete_fields if f.name not in self.exclude] + ["refund_link"]
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/refund/", self.admin_site.admin_view(self.refund_view), name="billing_payment_refund"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="Amount")
+    def amount_display(self, obj):
+        return format_money(obj.amount, obj.currency)
+
+    @admin.display(description="Refund")
+    def refund_link(self, obj):
+        if not obj.refundable:
+            return "nothing to refund"
+        return format_html(
+            '<a href="{}">Refund (up to {})</a>',
+            reverse("admin:billing_payment_refund", args=[obj.pk]),
+            format_money(obj.refundable, obj.currency),
+        )
+
+    def refund_view(self, request, pk):
+        if not request.user.has_perm("billing.change_payment"):
+            raise PermissionDenied
+        payment = get_object_or_404(Payment, pk=pk)
+        form = RefundForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            before = audit.snapshot(payment, ["status", "amount_refunded"])
+            try:
+                amount = form.cleaned_data["amount"]
+                refund = payments.refund_payment(
+                    payment=payment,
+                    amount=None if amount is None else to_minor(amount, payment.currency),
+                    reason=form.cleaned_data["reason"],
+                    user=request.user,
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                payment.refresh_from_db()
+                audit.record(
+                    actor=request.user,
+                    action="payment_refunded",
+                    target=payment,
+                    before=before,
+                    after={**audit.snapshot(payment, ["status", "amount_refunded"]), "credit_note": refund.credit_note.number},
+                )
+                self.message_user(
+                    request,
+                    f"Refunded {format_money(refund.amount, payment.currency)}: credit note {refund.credit_note.number}.",
+                    messages.SUCCESS,
+                )
+                return redirect("admin:billing_payment_change", payment.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "payment": payment,
+            "opts": self.model._meta,
+            "refundable": format_money(payment.refundable, payment.currency),
+            "title": f"Refund {payment}",
+        }
+        return render(request, "billing/admin/refund_form.html", context)
+
+
+@admin.register(PaymentMethod)
+class PaymentMethodAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "organization", "provider", "kind", "is_default", "created_at"]
+    list_filter = ["provider", "kind", "is_default"]
+    search_fields = ["organization__name", "last4", "phone_masked"]
+    list_select_related = ["organization"]
+    readonly_fields = [
+        "organization",
+        "provider",
+        "kind",
+        "provider_token",
+        "provider_customer",
+        "brand",
+        "last4",
+        "phone_masked",
+        "operator",
+        "exp_month",
+        "exp_year",
+        "is_default",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(NoAddOrDeleteMixin, admin.ModelAdmin):
+    """Every provider event with what was done with it."""
+
+    list_display = ["event_id", "provider", "event_type", "status", "outcome", "deliveries", "payment", "received_at"]
+    list_filter = ["provider", "status", "event_type"]
+    search_fields = ["event_id", "outcome"]
+    date_hierarchy = "received_at"
+    list_select_related = ["payment__invoice"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in WebhookEvent._meta.concrete_fields]
