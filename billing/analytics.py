@@ -21,6 +21,7 @@ from django.utils import timezone
 from billing.models import CreditNote, Interval, Invoice, PlanPrice, Subscription
 from core.errors import NotFound
 from core.money import prorate
+from coupons import selectors as coupon_selectors
 
 COUNTED = (Subscription.Status.ACTIVE, Subscription.Status.PAST_DUE)
 RECEIVABLE = (Invoice.Status.OPEN, Invoice.Status.UNCOLLECTIBLE)
@@ -29,8 +30,6 @@ AGE_BUCKETS = (("1-30", 1, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("90+", 91
 
 def _terms_lookup():
     """Coupon terms by code, read once per code (coupons owns the discount rule)."""
-    from coupons import selectors as coupon_selectors
-
     known = {}
 
     def terms(code):
@@ -47,8 +46,6 @@ def _terms_lookup():
 def monthly_amount(*, price, interval, terms=None, currency, coupon_applies=True):
     """One subscription's MRR in minor units."""
     if terms is not None and coupon_applies:
-        from coupons import selectors as coupon_selectors
-
         price -= coupon_selectors.discount_for(terms=terms, amount=price, currency=currency)
     return prorate(price, 1, 12) if interval == Interval.YEAR else price
 

@@ -7,7 +7,7 @@ class BillingConfig(AppConfig):
 
     def ready(self):
         from accounts import entitlements
-        from billing import dunning, handlers
+        from billing import dunning, handlers, selectors
         from billing.models import Invoice
         from billing.payments import webhooks
         from billing.providers import sandbox
@@ -26,19 +26,9 @@ class BillingConfig(AppConfig):
             "trial_ended",
         ):
             kinds.register(kind, email=True, template=f"billing/emails/{kind}")
-        entitlements.register(_suspension_reason)
+        entitlements.register(selectors.suspension_reason)
         handlers.register_invoice_paid_handler("subscription", subscriptions.subscription_invoice_paid)
         for source in Invoice.Source.values:
             handlers.register_invoice_paid_handler(source, dunning.reactivate_if_settled)
         sandbox.deliver_webhooks_with(webhooks.deliver_sandbox_webhook)
 
-
-def _suspension_reason(organization):
-    from billing.selectors import suspended_subscription
-
-    subscription = suspended_subscription(organization) if organization is not None else None
-    if subscription is None:
-        return None
-    if subscription.suspended_at_trial_end:
-        return "Your trial has ended: start your subscription on the billing page to continue."
-    return "Your subscription is suspended until the overdue invoices are paid."

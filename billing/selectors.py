@@ -156,3 +156,13 @@ def method_for(*, organization, pk):
     if method is None:
         raise NotFound("No such payment method.", code="payment_method_not_found")
     return method
+
+
+def suspension_reason(organization):
+    """Why `organization` may not use the service now (accounts.entitlements), or None."""
+    subscription = suspended_subscription(organization) if organization is not None else None
+    if subscription is None:
+        return None
+    if subscription.suspended_at_trial_end:
+        return "Your trial has ended: start your subscription on the billing page to continue."
+    return "Your subscription is suspended until the overdue invoices are paid."
