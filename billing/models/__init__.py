@@ -1,25 +1,12 @@
-"""Billing tables: invoicing (plans, subscriptions, invoices, credit notes) and payments."""
+"""Billing tables, one module per concern: plans, subscriptions, invoicing (invoices, their lines,
+numbering and pending charges), credit notes, payments and dunning."""
 
+from billing.models.credit_notes import CreditNote, CreditNoteLine
 from billing.models.dunning import DEFAULT_STEPS, DunningAction, DunningEvent, DunningPolicy, DunningStep
-from billing.models.invoicing import (
-    CURRENCIES,
-    INVOICE_MACHINE,
-    SUBSCRIPTION_MACHINE,
-    BillingSettings,
-    CreditNote,
-    CreditNoteLine,
-    Interval,
-    Invoice,
-    InvoiceLine,
-    NumberSequence,
-    PendingCharge,
-    Plan,
-    PlanPrice,
-    Subscription,
-    SupportPriority,
-    Tier,
-)
+from billing.models.invoicing import INVOICE_MACHINE, Invoice, InvoiceLine, NumberSequence, PendingCharge
 from billing.models.payments import PAYMENT_MACHINE, MethodKind, Payment, PaymentMethod, Provider, Refund, WebhookEvent
+from billing.models.plans import CURRENCIES, Interval, Plan, PlanPrice, SupportPriority, Tier
+from billing.models.subscriptions import SUBSCRIPTION_MACHINE, BillingSettings, Subscription
 
 __all__ = [
     "CURRENCIES",

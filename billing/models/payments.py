@@ -7,7 +7,8 @@ provider keys live in the environment.
 from django.db import models
 from django.db.models import Q
 
-from billing.models.invoicing import CURRENCIES, Invoice
+from billing.models.invoicing import Invoice
+from billing.models.plans import CURRENCIES
 from core.state import StateMachine
 
 

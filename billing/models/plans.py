@@ -1,0 +1,97 @@
+"""Plans and their prices per currency."""
+
+from django.db import models
+from django.db.models import Q
+
+CURRENCIES = [("EUR", "EUR"), ("XOF", "XOF")]
+
+
+class Tier(models.TextChoices):
+    FREE = "free", "Free"
+    PRO = "pro", "Pro"
+    BUSINESS = "business", "Business"
+
+
+class Interval(models.TextChoices):
+    MONTH = "month", "Monthly"
+    YEAR = "year", "Yearly"
+
+
+class SupportPriority(models.TextChoices):
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
+class Plan(models.Model):
+    """What an organization subscribes to. Limits: None means unlimited.
+
+    The field defaults are the Free allowance, used when an organization has no plan at all.
+    """
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=80)
+    tier = models.CharField(max_length=10, choices=Tier.choices, default=Tier.FREE)
+    interval = models.CharField(max_length=5, choices=Interval.choices, default=Interval.MONTH)
+    trial_days = models.PositiveSmallIntegerField(default=0)
+    traffic_bytes = models.BigIntegerField(null=True, blank=True, default=1 * 1024**3, help_text="Per month; empty = unlimited")
+    storage_bytes = models.BigIntegerField(null=True, blank=True, default=500 * 1024**2, help_text="Empty = unlimited")
+    generation_credits = models.IntegerField(null=True, blank=True, default=50, help_text="Per period; empty = unlimited")
+    concurrent_jobs = models.PositiveSmallIntegerField(null=True, blank=True, default=1)
+    memory_mb = models.PositiveIntegerField(null=True, blank=True, default=512, help_text="What one job may use")
+    support_priority = models.CharField(max_length=10, choices=SupportPriority.choices, default=SupportPriority.LOW)
+    features = models.JSONField(default=list, blank=True, help_text="Lines shown on the pricing page")
+    is_active = models.BooleanField(default=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    LIMIT_FIELDS = ("traffic_bytes", "storage_bytes", "generation_credits", "concurrent_jobs", "memory_mb", "support_priority")
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(traffic_bytes__gte=0) | Q(traffic_bytes__isnull=True), name="plan_traffic_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(storage_bytes__gte=0) | Q(storage_bytes__isnull=True), name="plan_storage_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(generation_credits__gte=0) | Q(generation_credits__isnull=True), name="plan_credits_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_interval_display().lower()})"
+
+    def limits(self):
+        return {name: getattr(self, name) for name in self.LIMIT_FIELDS}
+
+    def price_in(self, currency):
+        """The price in minor units, or None when the plan is not sold in that currency."""
+        for price in self.prices.all():
+            if price.currency == currency:
+                return price.amount
+        return None
+
+    @property
+    def periods_per_year(self):
+        return 12 if self.interval == Interval.MONTH else 1
+
+
+class PlanPrice(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="prices")
+    currency = models.CharField(max_length=3, choices=CURRENCIES)
+    amount = models.BigIntegerField(help_text="Minor units, tax excluded")
+
+    class Meta:
+        ordering = ["currency"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "currency"], name="planprice_one_per_currency"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="planprice_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.plan.code} {self.amount} {self.currency}"

@@ -1,0 +1,94 @@
+"""Subscriptions (their transitions declared here; billing.services.subscriptions makes them) and
+each organization's billing settings."""
+
+from django.db import models
+from django.db.models import Q
+
+from billing.models.plans import CURRENCIES, Plan
+from core.state import StateMachine
+
+
+class Subscription(models.Model):
+    class Status(models.TextChoices):
+        TRIALING = "trialing", "Trialing"
+        ACTIVE = "active", "Active"
+        PAST_DUE = "past_due", "Past due"
+        SUSPENDED = "suspended", "Suspended"
+        CANCELED = "canceled", "Canceled"
+        EXPIRED = "expired", "Expired"
+
+    LIVE = (Status.TRIALING, Status.ACTIVE, Status.PAST_DUE, Status.SUSPENDED)
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="subscriptions")
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="subscriptions")
+    status = models.CharField(max_length=10, choices=Status.choices, db_index=True)
+    currency = models.CharField(max_length=3, choices=CURRENCIES)
+    current_period_start = models.DateTimeField()
+    current_period_end = models.DateTimeField()
+    trial_end = models.DateTimeField(null=True, blank=True)
+    cancel_at_period_end = models.BooleanField(default=False)
+    # A downgrade waits for the end of the period: the plan that takes over then.
+    scheduled_plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The coupon applied (coupons are their own feature) and how many billing cycles it still covers.
+    coupon_code = models.CharField(max_length=50, blank=True)
+    coupon_cycles_remaining = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty = forever")
+    canceled_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    trial_reminded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=Q(status__in=["trialing", "active", "past_due", "suspended"]),
+                name="subscription_one_live_per_organization",
+            ),
+            models.CheckConstraint(
+                condition=Q(current_period_end__gt=models.F("current_period_start")), name="subscription_period_order"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organization} on {self.plan.code} ({self.status})"
+
+    @property
+    def is_live(self):
+        return self.status in self.LIVE
+
+    @property
+    def suspended_at_trial_end(self):
+        """Suspended because its trial ended without a payment method: its last period is the
+        trial (a paid period moves current_period_end past trial_end)."""
+        return (
+            self.status == self.Status.SUSPENDED and self.trial_end is not None and self.current_period_end == self.trial_end
+        )
+
+
+class BillingSettings(models.Model):
+    """An organization's billing preferences kept by billing (anniversary billing without a row)."""
+
+    organization = models.OneToOneField("accounts.Organization", on_delete=models.CASCADE, related_name="billing_settings")
+    calendar_billing = models.BooleanField(
+        default=False, help_text="Bill monthly plans on the 1st of the month; the first period is prorated."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "billing settings"
+
+    def __str__(self):
+        return f"Billing settings of {self.organization}"
+
+
+SUBSCRIPTION_MACHINE = StateMachine(
+    {
+        "trialing": {"active", "past_due", "canceled", "suspended"},
+        "active": {"past_due", "canceled", "suspended", "expired"},
+        "past_due": {"active", "suspended", "canceled"},
+        "suspended": {"active", "canceled"},
+    }
+)
