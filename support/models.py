@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.state import StateMachine
+from support import conf
 
 # The models a ticket may refer to, by the name clients use. Resolved lazily: these apps are
 # independent of support and may not be installed.
@@ -141,14 +142,10 @@ class Ticket(models.Model):
     @property
     def thread_id(self):
         """The Message-Id of the ticket's first email; every later email answers it."""
-        from support.conf import email_domain
-
-        return f"<{(self.number or str(self.pk)).lower()}@{email_domain()}>"
+        return f"<{(self.number or str(self.pk)).lower()}@{conf.email_domain()}>"
 
     def reopen_deadline(self):
-        from support.conf import REOPEN_WINDOW
-
-        return self.resolved_at + REOPEN_WINDOW if self.resolved_at else None
+        return self.resolved_at + conf.REOPEN_WINDOW if self.resolved_at else None
 
     def can_reopen(self, now=None):
         deadline = self.reopen_deadline()

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -131,8 +132,6 @@ class StatsQuerySerializer(serializers.Serializer):
     date_to = serializers.DateField(required=False)
 
     def validate(self, data):
-        from django.utils import timezone
-
         date_to = data.get("date_to") or timezone.localdate()
         date_from = data.get("date_from") or date_to - timedelta(days=29)
         if date_to < date_from:
