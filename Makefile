@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install install-dev migrate seed lint bench clean
+.PHONY: run test install install-dev messages migrate seed lint bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,11 @@ install: $(STAMP)
 
 install-dev: $(STAMP)-dev
 
-migrate: install
+# Translations are compiled with Babel (no GNU gettext needed); see docs/i18n.md.
+messages: install
+	$(PY) manage.py compilemessages
+
+migrate: messages
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
 

@@ -7,8 +7,17 @@ import os
 
 import pytest
 from django.conf import settings
+from django.utils.translation import trans_real
 
-from accounts.tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from core.catalogues import compile_catalogues
+
+# The .mo files are build products (not in git): compile what changed, and forget any catalogue
+# Django read while starting up (before this ran).
+if compile_catalogues():
+    trans_real._translations.clear()
+    trans_real._default = None
+
+from accounts.tests.factories import MembershipFactory, OrganizationFactory, UserFactory  # noqa: E402
 
 
 def pytest_configure(config):
@@ -107,11 +116,31 @@ def admin_client(client, admin_user):
     return client
 
 
+# Test clients speak like an English browser: they send Accept-Language, as browsers and the
+# mobile apps do (French is the language of a client that sends none). Tests of French pages
+# say so: `client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"` or a French user or organization.
+ENGLISH_BROWSER = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+@pytest.fixture
+def client():
+    from django.test import Client
+
+    return Client(**ENGLISH_BROWSER)
+
+
+@pytest.fixture
+def async_client():
+    from django.test import AsyncClient
+
+    return AsyncClient(**ENGLISH_BROWSER)
+
+
 @pytest.fixture
 def api_client():
     from rest_framework.test import APIClient
 
-    return APIClient()
+    return APIClient(**ENGLISH_BROWSER)
 
 
 @pytest.fixture
@@ -162,7 +191,7 @@ def _browser():
 @pytest.fixture
 def page(_browser, live_server):
     """A fresh browser tab (own cookies) on the live test server: `page.goto("/accounts/login/")`."""
-    context = _browser.new_context(base_url=live_server.url)
+    context = _browser.new_context(base_url=live_server.url, locale="en-GB")
     tab = context.new_page()
     tab.set_default_timeout(10_000)
     yield tab

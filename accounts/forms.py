@@ -61,7 +61,7 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "locale"]
+        fields = ["first_name", "last_name", "locale", "time_zone"]
 
 
 class OrganizationForm(forms.ModelForm):

@@ -7,7 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-LOCALES = [("en", "English"), ("fr", "Français")]
+# Each language named in itself, as language pickers do.
+LOCALES = [("fr", "Français"), ("en", "English")]
 TIME_ZONES = sorted((tz, tz) for tz in zoneinfo.available_timezones() if "/" in tz and not tz.startswith("Etc/"))
 
 
@@ -41,7 +42,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("email"), unique=True)
     first_name = models.CharField(_("first name"), max_length=150, blank=True)
     last_name = models.CharField(_("last name"), max_length=150, blank=True)
-    locale = models.CharField(_("language"), max_length=5, choices=LOCALES, default="en")
+    # Blank: follow the organization's language, else the browser's (accounts.selectors.preferred_language).
+    locale = models.CharField(
+        _("language"), max_length=5, choices=[("", _("Same as my organization")), *LOCALES], blank=True, default=""
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, choices=[("", _("Same as my organization")), *TIME_ZONES], blank=True, default=""
+    )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     email_verified_at = models.DateTimeField(null=True, blank=True)
@@ -96,7 +103,7 @@ class Organization(models.Model):
     vat_number = models.CharField("VAT number", max_length=30, blank=True)
     billing_email = models.EmailField(blank=True)
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
-    locale = models.CharField(max_length=5, choices=LOCALES, default="en")
+    locale = models.CharField(_("language"), max_length=5, choices=LOCALES, default="fr")
     time_zone = models.CharField(max_length=64, choices=TIME_ZONES, default="Europe/Paris")
     payment_terms_days = models.PositiveSmallIntegerField(
         default=14, validators=[MinValueValidator(0), MaxValueValidator(90)], help_text="Invoices are due after this many days."

@@ -1,5 +1,9 @@
 """Reads about users and organizations, and the one place that decides a request's organization."""
 
+import zoneinfo
+
+from django.conf import settings
+
 from accounts.models import Membership, Organization
 from core.errors import NotFound
 
@@ -49,3 +53,28 @@ def resolve_organization(request, user):
         if org:
             return org
     return orgs[0] if orgs else None
+
+
+def preferred_language(user, organization=None):
+    """The language to speak to `user` in: their own setting, else the organization's (the given
+    one, else their default organization's), else None (the caller falls back to the browser's)."""
+    if user is not None and getattr(user, "locale", ""):
+        return user.locale
+    if organization is None and user is not None and getattr(user, "default_organization_id", None):
+        organization = user.default_organization
+    return organization.locale if organization is not None and organization.locale else None
+
+
+def language_for(user, organization=None):
+    """`preferred_language()` or the platform's default: for emails, PDFs and notifications."""
+    return preferred_language(user, organization) or settings.LANGUAGE_CODE
+
+
+def time_zone_for(user, organization=None):
+    """The user's time zone, else the organization's, else the platform's."""
+    name = getattr(user, "time_zone", "") if user is not None else ""
+    if not name:
+        if organization is None and user is not None and getattr(user, "default_organization_id", None):
+            organization = user.default_organization
+        name = organization.time_zone if organization is not None else settings.PLATFORM_TIME_ZONE
+    return zoneinfo.ZoneInfo(name)

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -25,9 +25,12 @@ INVITE_SALT = "accounts.invitation"
 
 
 @transaction.atomic
-def register_user(*, email, password, first_name="", last_name="", organization_name="", currency="EUR", locale="en"):
-    """Create the user and their personal organization (owner), and send the verification link."""
+def register_user(*, email, password, first_name="", last_name="", organization_name="", currency="EUR", locale=""):
+    """Create the user and their personal organization (owner), and send the verification link.
+
+    With no `locale`, both speak the language the person signed up in."""
     email = email.strip().lower()
+    locale = locale or current_language()
     if User.objects.filter(email__iexact=email).exists():
         raise Conflict(
             "An account with this email already exists. Log in or reset your password.",
@@ -45,7 +48,14 @@ def register_user(*, email, password, first_name="", last_name="", organization_
     return user
 
 
-def create_organization(*, owner, name, currency="EUR", locale="en", **fields):
+def current_language():
+    """The active language as one of settings.LANGUAGES (a request's, else the default)."""
+    language = (translation.get_language() or "")[:2]
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def create_organization(*, owner, name, currency="EUR", locale="", **fields):
+    locale = locale or current_language()
     org = Organization.objects.create(
         name=name, slug=_unique_slug(name), currency=currency, locale=locale, billing_email=owner.email, **fields
     )
@@ -278,9 +288,14 @@ def remove_member(*, organization, user, membership_id):
     return removed
 
 
-def update_profile(*, user, first_name, last_name, locale):
-    user.first_name, user.last_name, user.locale = first_name, last_name, locale
-    user.save(update_fields=["first_name", "last_name", "locale"])
+def set_language(*, user, locale):
+    user.locale = locale
+    user.save(update_fields=["locale"])
+
+
+def update_profile(*, user, first_name, last_name, locale, time_zone=""):
+    user.first_name, user.last_name, user.locale, user.time_zone = first_name, last_name, locale, time_zone
+    user.save(update_fields=["first_name", "last_name", "locale", "time_zone"])
     return user
 
 

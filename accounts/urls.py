@@ -38,4 +38,5 @@ urlpatterns = [
     path("organization/invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("invitation/<str:token>/", views.accept_invitation, name="accept_invitation"),
     path("switch/", views.switch_organization, name="switch_organization"),
+    path("language/", views.set_language, name="set_language"),
 ]

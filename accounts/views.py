@@ -16,6 +16,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import i18n
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -411,3 +412,14 @@ def switch_organization(request):
         else:
             messages.success(request, f"You are now working in {org.name}.")
     return redirect("accounts:dashboard")
+
+
+@require_POST
+def set_language(request):
+    """The language switcher: Django's cookie for everyone, and the user's own setting, which wins
+    over the cookie (accounts.middleware.PreferencesMiddleware), for a signed-in user."""
+    response = i18n.set_language(request)
+    language = request.POST.get("language")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        services.set_language(user=request.user, locale=language)
+    return response

@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.OrganizationMiddleware",
     "axes.middleware.AxesMiddleware",
+    # After the user and organization are known: their language and time zone win over the browser's.
+    "accounts.middleware.PreferencesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -175,7 +177,7 @@ RECOVERY_CODE_COUNT = 10
 # --- API ---------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "accounts.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -228,9 +230,21 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Internationalisation ----------------------------------------------------------------------
-LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("fr", "Français")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# French first. The language of a request: the user's setting, else the organization's, else the
+# browser's (the language cookie the switcher sets, then Accept-Language), else LANGUAGE_CODE.
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", "Français"), ("en", "English")]
+# One catalogue per app (`<app>/locale/`) and one for the project's templates, static JS and config
+# (`locale/`), the apps' first: makemessages files each string under the first path whose parent
+# holds the source file. docs/i18n.md has the commands.
+LOCALE_PATHS = [
+    *(BASE_DIR / app / "locale" for app in INSTALLED_APPS if (BASE_DIR / app / "locale").is_dir()),
+    BASE_DIR / "locale",
+]
+# Django's date formats made to agree with Babel's (core.formats), for the admin and forms.
+FORMAT_MODULE_PATH = ["config.formats"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -2,6 +2,7 @@
 
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from core.api.errors import envelope
 
@@ -13,12 +14,12 @@ def _respond(request, status, code, message, template):
 
 
 def permission_denied(request, exception=None):
-    return _respond(request, 403, "permission_denied", "You are not allowed to see this page.", "403.html")
+    return _respond(request, 403, "permission_denied", _("You are not allowed to see this page."), "403.html")
 
 
 def page_not_found(request, exception=None):
-    return _respond(request, 404, "not_found", "This page does not exist, or is not yours to see.", "404.html")
+    return _respond(request, 404, "not_found", _("This page does not exist, or is not yours to see."), "404.html")
 
 
 def server_error(request):
-    return _respond(request, 500, "server_error", "Something went wrong on our side. We have been told.", "500.html")
+    return _respond(request, 500, "server_error", _("Something went wrong on our side. We have been told."), "500.html")

@@ -28,7 +28,7 @@ class UserSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "email", "first_name", "last_name", "locale", "email_verified", "date_joined"]
+        fields = ["id", "email", "first_name", "last_name", "locale", "time_zone", "email_verified", "date_joined"]
         read_only_fields = ["id", "email", "date_joined"]
 
 
@@ -39,7 +39,8 @@ class RegisterSerializer(serializers.Serializer):
     last_name = serializers.CharField(max_length=150, required=False, default="", allow_blank=True)
     organization_name = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
     currency = serializers.ChoiceField(choices=Organization.Currency.choices, default="EUR")
-    locale = serializers.ChoiceField(choices=LOCALES, default="en")
+    # Blank: the language the request was made in (the app's Accept-Language).
+    locale = serializers.ChoiceField(choices=LOCALES, required=False, default="", allow_blank=True)
 
     def validate_password(self, value):
         password_validation.validate_password(value)

@@ -135,9 +135,8 @@ class MeView(generics.RetrieveUpdateAPIView):
         user = request.user
         serializer = UserSerializer(user, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        fields = {
-            name: serializer.validated_data.get(name, getattr(user, name)) for name in ("first_name", "last_name", "locale")
-        }
+        names = ("first_name", "last_name", "locale", "time_zone")
+        fields = {name: serializer.validated_data.get(name, getattr(user, name)) for name in names}
         services.update_profile(user=user, **fields)
         return Response(MeSerializer(self.get_object(), context=self.get_serializer_context()).data)
 

@@ -1,4 +1,5 @@
-// WeBox page behaviour: the live notification socket, the header bell and toasts, the menu toggle.
+// WeBox page behaviour: the live notification socket, the header bell and toasts, the menu toggle,
+// selects that submit their form on change (data-autosubmit).
 // Pages that want live events listen for the DOM event "webox:event" (detail = the message).
 (function () {
   "use strict";
@@ -49,6 +50,9 @@
   document.addEventListener("DOMContentLoaded", function () {
     var path = document.body.dataset.wsUrl;
     if (path && "WebSocket" in window) connect(path, 0);
+    document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+      select.addEventListener("change", function () { select.form.submit(); });
+    });
     var toggle = document.querySelector("[data-nav-toggle]");
     if (toggle) {
       toggle.addEventListener("click", function () {

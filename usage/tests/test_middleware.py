@@ -34,6 +34,7 @@ def test_exact_bytes_of_a_known_api_request(auth_api, organization):
     assert response.content == b'{"hello":"world"}'
     sent = (
         b"POST /api/t/hello/?x=1 HTTP/1.1\r\n"
+        b"Accept-Language: en\r\n"
         b"Authorization: " + token.encode() + b"\r\n"
         b"Content-Type: application/json\r\n"
         b"Content-Length: 8\r\n"
@@ -50,7 +51,7 @@ def test_a_file_download_counts_the_bytes_streamed(client_user, organization):
     body = b"".join(response.streaming_content)  # the test client closes the response at the end
     assert len(body) == 200_000
     cookie = response.wsgi_request.META["HTTP_COOKIE"]
-    sent = b"GET /t/download/ HTTP/1.1\r\nCookie: " + cookie.encode() + b"\r\n\r\n"
+    sent = b"GET /t/download/ HTTP/1.1\r\nAccept-Language: en\r\nCookie: " + cookie.encode() + b"\r\n\r\n"
     assert traffic(organization) == len(sent) + len(raw_response(response, body))
     assert selectors.current_usage(organization=organization, metric=Metric.API_REQUESTS) == 0
 
@@ -62,7 +63,7 @@ def test_a_stream_closed_midway_counts_what_was_sent(client_user, organization):
     response._iterator.close()  # the client hangs up after the first chunk: the server closes the response
     head = (
         len(raw_response(response, b""))
-        + len(b"GET /t/stream/ HTTP/1.1\r\nCookie: \r\n\r\n")
+        + len(b"GET /t/stream/ HTTP/1.1\r\nAccept-Language: en\r\nCookie: \r\n\r\n")
         + len(response.wsgi_request.META["HTTP_COOKIE"])
     )
     assert first == b"a" * 10

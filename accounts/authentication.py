@@ -1,0 +1,27 @@
+"""API authentication that also applies the user's own language.
+
+Browser requests get it from accounts.middleware.PreferencesMiddleware; a JWT only tells who is
+calling once DRF authenticates the request. API messages follow the user's own setting, else the
+Accept-Language the app sends (the device's language; LocaleMiddleware applied it already). The
+organization's language is not looked up here: it would cost a query on every call, and the API
+returns dates as ISO 8601, so no time zone is needed either.
+"""
+
+from django.utils import translation
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+from rest_framework_simplejwt.authentication import JWTAuthentication as BaseJWTAuthentication
+
+
+class JWTAuthentication(BaseJWTAuthentication):
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None and result[0].locale:
+            translation.activate(result[0].locale)
+            request._request.LANGUAGE_CODE = translation.get_language()
+        return result
+
+
+class JWTScheme(SimpleJWTScheme):
+    """The OpenAPI security scheme: the same bearer JWT as simplejwt's."""
+
+    target_class = JWTAuthentication
