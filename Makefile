@@ -5,6 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+# What these targets run on a developer's machine is the local profile; pytest picks the test
+# profile itself (pyproject.toml), and a deployment names the production one (docs/deploy.md).
+LOCAL := DJANGO_SETTINGS_MODULE=config.settings.local
 
 .PHONY: run test install install-dev messages migrate seed lint bench clean
 
@@ -27,17 +30,19 @@ install-dev: $(STAMP)-dev
 
 # Translations are compiled with Babel (no GNU gettext needed); see docs/i18n.md.
 messages: install
-	$(PY) manage.py compilemessages
+	$(LOCAL) $(PY) manage.py compilemessages
 
+# Without REDIS_URL the channel layer keeps its messages in a SQLite file of its own ("channels").
 migrate: messages
-	mkdir -p var
-	$(PY) manage.py migrate --noinput
+	mkdir -p "$${VAR_DIR:-var}"
+	$(LOCAL) $(PY) manage.py migrate --noinput
+	[ -n "$${REDIS_URL:-}" ] || $(LOCAL) $(PY) manage.py migrate --noinput --database channels
 
 seed: migrate
-	$(PY) manage.py seed_demo
+	$(LOCAL) $(PY) manage.py seed_demo
 
 run: seed
-	PORT=$(PORT) $(PY) manage.py run_all
+	$(LOCAL) PORT=$(PORT) $(PY) manage.py run_all --port $(PORT)
 
 # Browser tests run in a pytest process of their own (see conftest.py).
 test: install-dev

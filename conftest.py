@@ -1,4 +1,5 @@
-"""Shared test setup: eager Celery, a fresh cache, and the people every app's tests need.
+"""Shared test setup (the settings are config.settings.test): a fresh cache and media folder per
+test, and the people every app's tests need.
 
 App-specific factories live in `<app>/tests/factories.py`; these fixtures cover the tenant model.
 """
@@ -20,10 +21,6 @@ if compile_catalogues():
 from accounts.tests.factories import MembershipFactory, OrganizationFactory, UserFactory  # noqa: E402
 
 
-def pytest_configure(config):
-    os.environ.setdefault("TESTING", "true")
-
-
 def pytest_collection_modifyitems(items):
     """Transactional tests end by flushing the database, which would also erase the rows that data
     migrations create (groups, price tables, default coupons, SLA targets) for every later test.
@@ -43,26 +40,24 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings, tmp_path):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; hashing is Django's job
+def _media_root(settings, tmp_path):
+    """Each test writes its files in a folder of its own (the rest is config.settings.test)."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-    from config.celery import app
 
-    app.conf.task_always_eager = True
-    app.conf.task_eager_propagates = True
-    yield
+
+def _clear_caches():
+    from django.core.cache import cache
+
+    cache.clear()
+    if hasattr(cache, "cache"):  # the embedded disk cache keeps the usage counters in a sub-cache
+        cache.cache("usage-counters").clear()
 
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    from django.core.cache import cache
-
-    cache.clear()
+    _clear_caches()
     yield
-    cache.clear()
+    _clear_caches()
 
 
 @pytest.fixture

@@ -17,13 +17,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
 import django  # noqa: E402
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
 from django.http import HttpResponse, StreamingHttpResponse  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
 
@@ -67,7 +66,6 @@ def main():
     parser.add_argument("--requests", type=int, default=20000)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    settings.DEBUG = False  # no in-process flush: only the per-request work is measured
 
     user = User(pk=1, email="bench@webox.test", default_organization_id=BENCH_ORG_ID)
     factory = RequestFactory()
@@ -79,7 +77,7 @@ def main():
         request.user = user
         requests.append(request)
 
-    backend = "Redis" if using_redis() else "local memory"
+    backend = "Redis" if using_redis() else "the embedded disk cache"
     print(f"usage middleware overhead, {args.requests} requests x {args.repeats} runs, counters in {backend}")
     for name, view in (("plain 4 KB response", plain), ("streamed 16 KB response", streamed)):
         bare_best, bare_median = timed(view, requests, args.repeats)

@@ -9,13 +9,13 @@ increments that arrive meanwhile go to fresh counters for the next flush. The ba
 the database under its token (unique), then dropped; a batch left by a crashed flusher is
 replayed by the next one, and the unique token stops it being counted twice.
 
-Without Redis (the embedded default: local-memory cache, one process) the same contract holds
-within the process: counters are cache.incr() (atomic under the cache's lock) and a take reads
-and subtracts what it read under a process lock.
+Without Redis (the embedded default) the web server, the worker and beat share diskcache's
+SQLite files: the counters live in a sub-cache of their own, an add is one transaction over it
+(atomic across processes), and a take moves every counter into a batch key in one transaction,
+with the same in-flight and drop steps as on Redis.
 """
 
 import functools
-import threading
 import uuid
 from datetime import date
 
@@ -110,64 +110,52 @@ class RedisCounters:
         pipe.execute()
 
 
-class LocalCounters:
-    """One process only: the local-memory cache is not shared between processes."""
+class DiskCounters:
+    """diskcache (the embedded default): every process of the machine shares the files."""
+
+    _BATCH_PREFIX = "batch:"
 
     def __init__(self):
-        self._lock = threading.Lock()
-        self._dirty = set()
+        self.counters = caches["default"].cache("usage-counters")
 
     def add(self, amounts):
-        for key, amount in amounts.items():
-            try:
-                cache.incr(key, amount)
-            except ValueError:
-                cache.add(key, 0, timeout=None)
-                cache.incr(key, amount)
-            self._dirty.add(key)
+        with self.counters.transact(retry=True):
+            for key, amount in amounts.items():
+                self.counters.incr(key, amount, retry=True)
 
     def peek(self, key):
-        return cache.get(key) or 0
+        return self.counters.get(key, 0, retry=True)
 
     def peek_many(self, keys):
-        return {k: v for k, v in cache.get_many(keys).items() if v}
+        values = {key: self.peek(key) for key in keys}
+        return {k: v for k, v in values.items() if v}
 
     def take(self):
-        taken = {}
-        with self._lock:
-            keys, self._dirty = list(self._dirty), set()
-            for key, value in cache.get_many(keys).items():
-                if value:
-                    # Subtract what was read: increments made meanwhile stay for the next flush.
-                    cache.decr(key, value)
-                    taken[key] = value
-        return (uuid.uuid4().hex if taken else None), taken
+        token = uuid.uuid4().hex
+        with self.counters.transact(retry=True):
+            keys = [key for key in self.counters if not key.startswith(self._BATCH_PREFIX)]
+            taken = {key: value for key in keys if (value := self.counters.pop(key, 0, retry=True))}
+            if taken:
+                self.counters.set(self._BATCH_PREFIX + token, taken, retry=True)
+        return (token, taken) if taken else (None, {})
 
     def batches_in_flight(self):
-        return []
+        found = []
+        for key in list(self.counters):
+            if key.startswith(self._BATCH_PREFIX) and (batch := self.counters.get(key, retry=True)) is not None:
+                found.append((key.removeprefix(self._BATCH_PREFIX), batch))
+        return found
 
     def drop(self, token):
-        pass
+        self.counters.delete(self._BATCH_PREFIX + token, retry=True)
 
 
 def _decode(value):
     return value.decode() if isinstance(value, bytes) else value
 
 
-_local = LocalCounters()
-
-
 @functools.cache
-def _redis():
-    return RedisCounters()
-
-
-_chosen = []
-
-
 def store():
     """The process's counter store, chosen from the settings once (finding the cache costs more
     than counting a request)."""
-    if not _chosen:
-        _chosen.append(_redis() if using_redis() else _local)
-    return _chosen[0]
+    return RedisCounters() if using_redis() else DiskCounters()

@@ -12,15 +12,12 @@ A request whose view never looked at the user is not metered (finding out would 
 """
 
 import logging
-import time
 
-from django.conf import settings
 from django.utils.functional import empty
 
 from accounts.selectors import SESSION_KEY
-from usage.counters import using_redis
 from usage.models import Metric
-from usage.services import flush_counters, record_for
+from usage.services import record_for
 
 logger = logging.getLogger("webox.usage")
 
@@ -133,21 +130,5 @@ def _meter(request, response, counter):
         amounts[Metric.API_REQUESTS] = 1
     try:
         record_for(org_id, amounts)
-        if settings.DEBUG and not using_redis():
-            _flush_local_counters_when_due()
     except Exception:  # metering must never break a response (e.g. the cache is down)
         logger.exception("usage_record_failed org=%s", org_id)
-
-
-_local_flush = {"next": 0.0}
-
-
-def _flush_local_counters_when_due():
-    """Development without Redis: the local-memory counters live in the web process, where the
-    worker's minute flush cannot see them, so the web process flushes its own once a minute,
-    after the response has been sent."""
-    now = time.monotonic()
-    if now < _local_flush["next"]:
-        return
-    _local_flush["next"] = now + 60
-    flush_counters()

@@ -1,10 +1,12 @@
 import os
+import runpy
 import subprocess
 import sys
 from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django_celery_beat.models import PeriodicTask
@@ -90,13 +92,18 @@ def test_seed_demo_is_idempotent_and_refuses_without_debug(settings):
         call_command("seed_demo")
 
 
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "SECRET_KEY": "x" * 20 + "production-secret-key-for-the-check-only" + "y" * 20,
+    "ALLOWED_HOSTS": "webox.example.com",
+    "SITE_URL": "https://webox.example.com",
+    "DATABASE_URL": "postgres://webox@127.0.0.1:5432/webox",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+}
+
+
 def test_production_profile_passes_check_deploy():
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
-        "DEBUG": "false",
-        "SECRET_KEY": "x" * 20 + "production-secret-key-for-the-check-only" + "y" * 20,
-        "ALLOWED_HOSTS": "webox.example.com", "TESTING": "false",
-    }
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "DEBUG")} | PRODUCTION_ENV
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
@@ -105,11 +112,41 @@ def test_production_profile_passes_check_deploy():
     assert "no issues" in result.stdout
 
 
-def test_production_profile_requires_a_secret_key():
-    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
-    env.update(DEBUG="false", ALLOWED_HOSTS="webox.example.com")
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode != 0
-    assert "SECRET_KEY" in result.stderr
+def test_every_entry_point_defaults_to_the_production_profile():
+    for entry in ("manage.py", "config/asgi.py", "config/wsgi.py", "config/celery.py"):
+        text = (settings.BASE_DIR / entry).read_text()
+        assert 'setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")' in text, entry
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "DATABASE_URL", "REDIS_URL"])
+def test_production_profile_refuses_to_start_without_what_a_deployment_must_name(monkeypatch, missing):
+    for name, value in PRODUCTION_ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv(missing)
+    with pytest.raises(ImproperlyConfigured, match=missing):
+        runpy.run_module("config.settings.production")
+
+
+def test_debug_is_off_unless_the_local_profile_turns_it_on(monkeypatch):
+    monkeypatch.setenv("DEBUG", "true")  # the variable no longer decides: the profile does
+    for name, value in PRODUCTION_ENV.items():
+        monkeypatch.setenv(name, value)
+    from config.settings import base
+
+    assert base.DEBUG is False
+    assert runpy.run_module("config.settings.production")["DEBUG"] is False
+    assert runpy.run_module("config.settings.local")["DEBUG"] is True
+    assert settings.DEBUG is False  # the test profile tests production's behaviour
+
+
+def test_production_uses_the_servers_it_is_given(monkeypatch):
+    for name, value in PRODUCTION_ENV.items():
+        monkeypatch.setenv(name, value)
+    production = runpy.run_module("config.settings.production")
+    assert production["DATABASES"]["default"]["ENGINE"].endswith("postgresql")
+    assert production["CACHES"]["default"]["BACKEND"] == "django_redis.cache.RedisCache"
+    assert production["CHANNEL_LAYERS"]["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert production["CELERY_BROKER_URL"] == "redis://127.0.0.1:6379/0"
+    assert production["STORAGES"]["staticfiles"]["BACKEND"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    assert production["SESSION_COOKIE_SECURE"] and production["SECURE_SSL_REDIRECT"]
+    assert production["ADMIN_2FA_EXEMPT_EMAILS"] == []

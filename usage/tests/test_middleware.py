@@ -2,8 +2,7 @@
 
 import pytest
 
-from usage import middleware, selectors, services
-from usage.counters import using_redis
+from usage import selectors, services
 from usage.models import Metric, UsageRecord
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("usage.tests.urls")]
@@ -92,13 +91,3 @@ def test_no_database_query_and_no_row_per_request(client_user, organization, dja
     assert not UsageRecord.objects.filter(metric=Metric.TRAFFIC_BYTES).exists()
     services.flush_counters()
     assert UsageRecord.objects.get(metric=Metric.TRAFFIC_BYTES).value == traffic(organization)
-
-
-@pytest.mark.skipif(using_redis(), reason="only without Redis: the web process flushes its own local-memory counters")
-def test_without_redis_the_web_process_flushes_its_counters_each_minute_in_development(client_user, organization, settings):
-    settings.DEBUG = True
-    middleware._local_flush["next"] = 0.0  # a minute has passed since the last flush
-    client_user.get("/t/page/")
-    assert UsageRecord.objects.get(organization=organization, metric=Metric.TRAFFIC_BYTES).value > 0
-    client_user.get("/t/page/")  # within the minute: stays in the cache
-    assert UsageRecord.objects.get(organization=organization, metric=Metric.TRAFFIC_BYTES).value < traffic(organization)

@@ -1,9 +1,13 @@
-"""WeBox settings.
+"""WeBox settings shared by every profile.
 
-Everything comes from environment variables (django-environ). The embedded defaults let a fresh
-machine run with nothing but Python: SQLite, local-memory cache, in-memory channel layer, a
-filesystem Celery broker and console email. `DATABASE_URL` and `REDIS_URL` switch to PostgreSQL
-and Redis. Every variable is listed in the README.
+A profile module (`local`, `test`, `production`) imports this one and then decides what differs:
+`DEBUG`, the secrets, the hosts, static files and the data stores (through `use_data_stores`).
+Nothing here depends on `DEBUG`, and `DEBUG` itself is off unless a profile turns it on.
+
+Everything comes from environment variables (django-environ). The embedded stores let a fresh
+machine run the whole process set with nothing but Python: SQLite, a disk cache and a SQLite
+channel layer that the web server, the worker and beat share, a filesystem Celery broker.
+`DATABASE_URL` and `REDIS_URL` switch to PostgreSQL and Redis. Every variable is in the README.
 """
 
 from datetime import timedelta
@@ -11,20 +15,16 @@ from pathlib import Path
 
 import environ
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=True)
-TESTING = env.bool("TESTING", default=False)
+# Where the embedded stores, uploaded files and the beat schedule live on this machine.
+VAR_DIR = Path(env("VAR_DIR", default=str(BASE_DIR / "var")))
 
-# A development key is embedded only while DEBUG is on; production must provide its own.
-SECRET_KEY = env("SECRET_KEY") if not DEBUG else env("SECRET_KEY", default="dev-only-insecure-key-" + "x" * 40)
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+DEBUG = False
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env("SITE_URL", default="http://localhost:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "daphne",
@@ -105,37 +105,86 @@ TEMPLATES = [
     },
 ]
 
-# --- Data stores -------------------------------------------------------------------------------
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'webox.sqlite3'}")}
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # WAL lets the web server, the worker and beat share the file without "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].update({"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"})
-    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
-USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+# --- Data stores (the profiles call use_data_stores) ----------------------------------------------
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", default="webox")
+# SQLite shared by the web server, the worker and beat: WAL lets readers go on while one writes,
+# a writer waits up to 20 s for the lock, and every transaction takes the write lock when it
+# begins (IMMEDIATE), so a transaction that read first never fails to upgrade ("database is locked").
+SQLITE_OPTIONS = {
+    "timeout": 20,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+}
 
-REDIS_URL = env("REDIS_URL", default="")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="webox"),
-            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
-        }
+
+def database(url, **extra):
+    config = env.db_url_config(url)
+    config.update(ATOMIC_REQUESTS=False, CONN_MAX_AGE=env.int("CONN_MAX_AGE", default=0), **extra)
+    if config["ENGINE"].endswith("sqlite3"):
+        config["OPTIONS"] = {**config.get("OPTIONS", {}), **SQLITE_OPTIONS}
+    return config
+
+
+def redis_options():
+    """redis-py 8 gives every socket a 5 s timeout, the length of channels_redis's blocking read:
+    an idle WebSocket then died with TimeoutError. Reads wait longer than any blocking command,
+    connections are kept alive and checked before reuse, and a Redis that is down is known in 2 s."""
+    return {"socket_connect_timeout": 2, "socket_timeout": 30, "socket_keepalive": True, "health_check_interval": 25}
+
+
+def redis_cache(url):
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": CACHE_KEY_PREFIX,
+        "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient", "SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 5},
     }
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env("CACHE_KEY_PREFIX", default="webox")},
+
+
+def embedded_cache(folder):
+    """diskcache's Django backend: SQLite files that every process of the machine shares, with
+    atomic increments across processes (the usage counters and rate limits rely on them)."""
+    return {"BACKEND": "diskcache.DjangoCache", "LOCATION": str(folder), "TIMEOUT": 300, "SHARDS": 4}
+
+
+def use_data_stores(settings, *, database_url, redis_url):
+    """Set the database, cache, channel layer and Celery broker from two URLs.
+
+    Without `redis_url`, everything is embedded and still shared between processes: the disk
+    cache above, the channel layer of channels-lite on a SQLite file of its own (so event polling
+    never waits on the application's write lock), and kombu's filesystem broker.
+    """
+    var = settings["VAR_DIR"]
+    settings["DATABASES"] = {"default": database(database_url)}
+    settings["REDIS_URL"] = redis_url
+    settings["CELERY_BROKER_URL"] = env("CELERY_BROKER_URL", default=redis_url or "filesystem://")
+    if redis_url:
+        settings["CACHES"] = {"default": redis_cache(redis_url)}
+        settings["CHANNEL_LAYERS"] = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {"hosts": [{"address": redis_url, **redis_options()}], "prefix": CACHE_KEY_PREFIX},
+            }
         }
-    }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "webox"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    else:
+        settings["CACHES"] = {"default": embedded_cache(var / "cache")}
+        settings["DATABASES"]["channels"] = database(f"sqlite:///{var / 'channels.sqlite3'}")
+        settings["DATABASE_ROUTERS"] = ["core.db_routers.ChannelLayerRouter"]
+        settings["INSTALLED_APPS"] = [*settings["INSTALLED_APPS"], "channels_lite"]
+        settings["CHANNEL_LAYERS"] = {
+            "default": {"BACKEND": "channels_lite.layers.core.SQLiteChannelLayer", "CONFIG": {"database": "channels"}}
+        }
+    if settings["CELERY_BROKER_URL"].startswith("filesystem://"):
+        folder = Path(env("CELERY_BROKER_FOLDER", default=str(var / "broker")))
+        settings["CELERY_BROKER_TRANSPORT_OPTIONS"] = {
+            "data_folder_in": str(folder / "queue"),
+            "data_folder_out": str(folder / "queue"),
+            "processed_folder": str(folder / "processed"),
+            "control_folder": str(folder / "control"),
+            "store_processed": False,
+        }
+
 
 # --- Auth --------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -169,9 +218,9 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXY_COUNT else ["REMOTE_ADDR"]
 
-# Staff must pass a TOTP check before the admin opens; the demo staff account is exempt in DEBUG.
+# Staff must pass a TOTP check before the admin opens (the local profile exempts the demo staff).
 OTP_TOTP_ISSUER = "WeBox"
-ADMIN_2FA_EXEMPT_EMAILS = ["staff@webox.test"] if DEBUG else []
+ADMIN_2FA_EXEMPT_EMAILS = []
 RECOVERY_CODE_COUNT = 10
 
 # --- API ---------------------------------------------------------------------------------------
@@ -208,7 +257,8 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
-    "SIGNING_KEY": env("JWT_SIGNING_KEY", default=SECRET_KEY),
+    # Unset: simplejwt signs with SECRET_KEY.
+    **({"SIGNING_KEY": env("JWT_SIGNING_KEY")} if env("JWT_SIGNING_KEY", default="") else {}),
     "USER_ID_FIELD": "id",
 }
 SPECTACULAR_SETTINGS = {
@@ -260,11 +310,7 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": env("DEFAULT_FILE_STORAGE", default="django.core.files.storage.FileSystemStorage")},
-    "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG or TESTING
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-    },
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
@@ -275,17 +321,7 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="WeBox <no-reply@webox.test>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# --- Celery ------------------------------------------------------------------------------------
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
-CELERY_BROKER_FOLDER = Path(env("CELERY_BROKER_FOLDER", default=str(VAR_DIR / "broker")))
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(CELERY_BROKER_FOLDER / "queue"),
-        "data_folder_out": str(CELERY_BROKER_FOLDER / "queue"),
-        "processed_folder": str(CELERY_BROKER_FOLDER / "processed"),
-        "control_folder": str(CELERY_BROKER_FOLDER / "control"),
-        "store_processed": False,
-    }
+# --- Celery (the broker is chosen with the data stores) -----------------------------------------
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -307,21 +343,12 @@ SELLER = {
     "email": env("SELLER_EMAIL", default="billing@webox.test"),
 }
 
-# --- Security (the production profile) ---------------------------------------------------------
+# --- Security headers (the production profile adds HTTPS, HSTS and secure cookies) -----------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free meta tag; keep default.
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-if not DEBUG:
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # --- Logging: one structured line per event, with request id, user and organization ------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
