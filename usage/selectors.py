@@ -1,5 +1,6 @@
 """Reads about usage: limits (plan + active add-ons), what is used, projections and history."""
 
+import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
@@ -70,6 +71,19 @@ def plan_limits(*, organization):
     return billing_plan_limits(organization=organization)
 
 
+def plan_limits_many(*, organization_ids):
+    from billing.selectors import plan_limits_many as billing_plan_limits_many
+
+    return billing_plan_limits_many(organization_ids=organization_ids)
+
+
+def lowest_plan_limits():
+    """{metric: the lowest limit any plan sets}: no organization's limit is below it."""
+    from billing.selectors import lowest_plan_limits as billing_lowest_plan_limits
+
+    return billing_lowest_plan_limits()
+
+
 def plan_keys(*, organization):
     """The tier and code of the organization's live plan ({"free"} without one): an add-on's
     allowed_plans may name either."""
@@ -79,25 +93,41 @@ def plan_keys(*, organization):
     return {plan.tier, plan.code} if plan is not None else {"free"}
 
 
-def addon_extras(*, organization):
-    """{metric: amount added by the organization's active add-ons}, in one query."""
+def addon_extras_many(*, organization_ids):
+    """{organization_id: {metric: amount added by its active add-ons}}, in one query."""
     rows = (
-        AddonPurchase.objects.filter(organization=organization, status=AddonPurchase.Status.ACTIVE)
-        .values(metric=F("addon_type__metric"))
+        AddonPurchase.objects.filter(organization_id__in=organization_ids, status=AddonPurchase.Status.ACTIVE)
+        .values("organization_id", metric=F("addon_type__metric"))
         .annotate(extra=Sum(F("quantity") * F("addon_type__amount_per_unit")))
     )
-    return {row["metric"]: row["extra"] for row in rows}
+    extras = {}
+    for row in rows:
+        extras.setdefault(row["organization_id"], {})[row["metric"]] = row["extra"]
+    return extras
+
+
+def addon_extras(*, organization):
+    """{metric: amount added by the organization's active add-ons}, in one query."""
+    return addon_extras_many(organization_ids=[organization.pk]).get(organization.pk, {})
+
+
+def _add_extras(included, extras):
+    """{metric: limit} for every metric: plan amount + add-ons; None = unlimited."""
+    return {
+        metric: None if included.get(metric) is None else included[metric] + extras.get(metric, 0) for metric in Metric.values
+    }
 
 
 def limits(*, organization):
     """{metric: limit} for every metric: plan amount + active add-ons; None = unlimited."""
-    included = plan_limits(organization=organization)
-    extras = addon_extras(organization=organization)
-    result = {}
-    for metric in Metric.values:
-        base = included.get(metric)
-        result[metric] = None if base is None else base + extras.get(metric, 0)
-    return result
+    return _add_extras(plan_limits(organization=organization), addon_extras(organization=organization))
+
+
+def limits_many(*, organization_ids):
+    """{organization_id: limits()} for many organizations in three queries (the usage flush)."""
+    included = plan_limits_many(organization_ids=organization_ids)
+    extras = addon_extras_many(organization_ids=organization_ids)
+    return {org_id: _add_extras(included[org_id], extras.get(org_id, {})) for org_id in included}
 
 
 def limit_breakdown(*, organization):
@@ -164,14 +194,21 @@ def projection(used, moment=None, *, metric):
     Levels and gauges project to their current value."""
     if metric not in COUNTER_METRICS:
         return used
+    month_seconds, elapsed = _month_so_far(moment or timezone.now(), settings.PLATFORM_TIME_ZONE)
+    if elapsed <= 0:
+        return used
+    return int(used * month_seconds / elapsed)
+
+
+@functools.lru_cache(maxsize=16)
+def _month_so_far(moment, time_zone):
+    """(seconds in the platform month of `moment`, seconds of it elapsed): a flush projects
+    thousands of counters at one moment."""
     moment = platform_time(moment)
     start = moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     end = (start + timedelta(days=32)).replace(day=1)
     # Timestamps, not wall-clock differences: a month with a DST change is an hour shorter or longer.
-    elapsed = moment.timestamp() - start.timestamp()
-    if elapsed <= 0:
-        return used
-    return int(used * (end.timestamp() - start.timestamp()) / elapsed)
+    return end.timestamp() - start.timestamp(), moment.timestamp() - start.timestamp()
 
 
 def percent(used, limit):

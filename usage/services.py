@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -49,55 +49,94 @@ def record(*, organization, metric, amount=1):
         transaction.on_commit(lambda: check_alerts(organization=organization, metrics=[metric]))
 
 
-def record_for(organization_id, amounts):
-    """Count several counters of one organization by id (the middleware: no organization row)."""
+def record_for(organization_id, amounts, *, wait=True):
+    """Count several counters of one organization by id (the middleware: no organization row).
+    wait=False queues them for this process's sender thread: no Redis round trip for the caller."""
     month = selectors.month_start()
-    store().add({counter_key(organization_id, metric, month): amount for metric, amount in amounts.items()})
-
-
-def _add_to_record(organization_id, metric, month, amount):
-    record, _ = UsageRecord.objects.get_or_create(organization_id=organization_id, metric=metric, month=month)
-    UsageRecord.objects.filter(pk=record.pk).update(value=F("value") + amount, updated_at=timezone.now())
+    counters = store()
+    (counters.add if wait else counters.add_soon)(
+        {counter_key(organization_id, metric, month): amount for metric, amount in amounts.items()}
+    )
 
 
 def flush_counters():
     """Move the cache counters into UsageRecord: first any batch left in flight by a crashed (or
     concurrent) flusher, then a fresh one. Each batch counts once (UsageFlush.token is unique).
-    Returns the number of counters applied and checks the alerts of whoever moved."""
+    Returns the number of counters applied, then checks the alerts of whoever moved (limits
+    computed once per organization for the whole flush)."""
     counters = store()
     batches = counters.batches_in_flight()
     token, values = counters.take()
     if token:
         batches.append((token, values))
-    applied, touched = 0, set()
+    applied, totals = 0, {}
     for batch_token, batch in batches:
-        if _apply_batch(batch_token, batch):
+        written = _apply_batch(batch_token, batch)
+        if written is not None:
             applied += len(batch)
-            touched.update((parse_key(key)[0], parse_key(key)[1]) for key in batch)
+            totals.update(written)
         counters.drop(batch_token)
-    for org_id, metric in touched:
-        organization = Organization.objects.filter(pk=org_id).first()
-        if organization is not None:
-            check_alerts(organization=organization, metrics=[metric])
+    _check_flushed_alerts(totals)
     return applied
 
 
+# Rows per INSERT: four parameters each stays under SQLite's parameter limit.
+_UPSERT_ROWS = 5000
+
+
 def _apply_batch(token, batch):
-    """Write one batch under its token; False if another flusher already wrote it."""
-    try:
-        with transaction.atomic():
-            UsageFlush.objects.create(token=token, counters=len(batch))
-            parsed = sorted(parse_key(key) + (value,) for key, value in batch.items())
-            # Counts of a since-deleted organization are dropped with it.
-            existing = set(Organization.objects.filter(pk__in={p[0] for p in parsed}).values_list("pk", flat=True))
-            for org_id, metric, month, value in parsed:
-                if org_id in existing:
-                    _add_to_record(org_id, metric, month, value)
-    except IntegrityError:
-        logger.info("usage_flush_skipped token=%s reason=already_applied", token)
-        return False
+    """Write one batch under its token, in one transaction: {(org_id, metric): this month's new
+    total} for what it changed, or None if another flusher already wrote it."""
+    rows = sorted(parse_key(key) + (value,) for key, value in batch.items())  # one lock order for every flusher
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                UsageFlush.objects.create(token=token, counters=len(batch))
+        except IntegrityError:
+            logger.info("usage_flush_skipped token=%s reason=already_applied", token)
+            return None
+        totals = {}
+        for chunk in _chunks(rows, _UPSERT_ROWS):
+            totals.update(_upsert_records(chunk))
     logger.info("usage_flushed token=%s counters=%s", token, len(batch))
-    return True
+    return totals
+
+
+def _chunks(items, size):
+    items = list(items)
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _upsert_records(rows):
+    """Add [(org_id, metric, month, amount)] to UsageRecord in one INSERT ... ON CONFLICT DO UPDATE.
+    Counts of a since-deleted organization are dropped with it (the join). Returns
+    {(org_id, metric): new value} for this month's rows."""
+    ops, meta = connection.ops, UsageRecord._meta
+    table, orgs = ops.quote_name(meta.db_table), ops.quote_name(Organization._meta.db_table)
+    org, metric, month, value, updated = (
+        ops.quote_name(meta.get_field(name).column) for name in ("organization", "metric", "month", "value", "updated_at")
+    )
+    months = [ops.adapt_datefield_value(row[2]) for row in rows]
+    if connection.vendor == "postgresql":
+        # Four arrays instead of four placeholders a row: the statement stays small however many rows.
+        source = "unnest(%s::bigint[], %s::varchar[], %s::date[], %s::bigint[]) AS src(o, m, d, v)"
+        params = [[row[0] for row in rows], [row[1] for row in rows], months, [row[3] for row in rows]]
+    else:
+        values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
+        source = f"(SELECT column1 AS o, column2 AS m, column3 AS d, column4 AS v FROM (VALUES {values})) AS src"
+        params = [param for row, row_month in zip(rows, months, strict=True) for param in (row[0], row[1], row_month, row[3])]
+    sql = (
+        f"INSERT INTO {table} ({org}, {metric}, {month}, {value}, {updated}) "
+        f"SELECT src.o, src.m, src.d, src.v, %s FROM {source} JOIN {orgs} ON {orgs}.id = src.o "
+        # WHERE true: SQLite's grammar needs it between INSERT ... SELECT and ON CONFLICT.
+        f"WHERE true ON CONFLICT ({org}, {metric}, {month}) "
+        f"DO UPDATE SET {value} = {table}.{value} + EXCLUDED.{value}, {updated} = EXCLUDED.{updated} "
+        f"RETURNING {org}, {metric}, {month}, {value}"
+    )
+    current = str(selectors.month_start())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ops.adapt_datetimefield_value(timezone.now()), *params])
+        return {(row[0], row[1]): row[3] for row in cursor.fetchall() if str(row[2]) == current}
 
 
 def prune_flushes():
@@ -213,26 +252,79 @@ def check_alerts(*, organization, metrics=None):
     """Send the 80/95/100 % alerts (and the month-end projection alert) not sent yet this month.
     When several levels are crossed at once, one message names the highest; each level is stored
     so it never goes out again this month. Returns the alerts created."""
-    month = selectors.month_start()
+    month, now = selectors.month_start(), timezone.now()
     all_limits = selectors.limits(organization=organization)
     created = []
     for metric in metrics or selectors.DISPLAYED_METRICS:
         limit = all_limits.get(metric)
-        if not limit or metric == Metric.MEMORY_MB:
-            continue
-        used = selectors.current_usage(organization=organization, metric=metric)
-        pct = selectors.percent(used, limit)
-        crossed = [_new_alert(organization, metric, month, str(lvl), used, limit) for lvl in conf.ALERT_LEVELS if pct >= lvl]
-        crossed = [alert for alert in crossed if alert]
-        if crossed:
-            _notify_alert(organization, crossed[-1], pct)
-            created += crossed
-        projected = selectors.projection(used, metric=metric)
-        if metric in COUNTER_METRICS and projected > limit and pct < 100:
-            alert = _new_alert(organization, metric, month, UsageAlert.Level.PROJECTION, projected, limit)
-            if alert:
-                _notify_alert(organization, alert, pct)
-                created.append(alert)
+        if _alerted(metric, limit):
+            used = selectors.current_usage(organization=organization, metric=metric)
+            created += _send_alerts(organization, month, metric, used, limit, _due_levels(metric, used, limit, now))
+    return created
+
+
+def _check_flushed_alerts(totals):
+    """check_alerts() for everyone a flush moved, {(org_id, metric): this month's recorded total}.
+    Limits are read once, and only for the organizations whose total could reach a level of the
+    lowest limit any plan sets; the levels already sent only for those past a level of their own."""
+    month, now, floors = selectors.month_start(), timezone.now(), selectors.lowest_plan_limits()
+    near = {
+        (org_id, metric): used
+        for (org_id, metric), used in totals.items()
+        if _alerted(metric, floors.get(metric)) and _due_levels(metric, used, floors[metric], now)
+    }
+    due = {}
+    for chunk in _chunks(sorted({org_id for org_id, _ in near}), _UPSERT_ROWS):
+        all_limits = selectors.limits_many(organization_ids=chunk)
+        for (org_id, metric), used in near.items():
+            limit = all_limits.get(org_id, {}).get(metric)
+            levels = _due_levels(metric, used, limit, now) if _alerted(metric, limit) else []
+            if levels:
+                due[org_id, metric] = (used, limit, levels)
+    if not due:
+        return []
+    sent = set(
+        UsageAlert.objects.filter(organization_id__in={org_id for org_id, _ in due}, month=month).values_list(
+            "organization_id", "metric", "level"
+        )
+    )
+    organizations = Organization.objects.in_bulk({org_id for org_id, _ in due})
+    created = []
+    for (org_id, metric), (used, limit, levels) in sorted(due.items()):
+        levels = [(level, value) for level, value in levels if (org_id, metric, level) not in sent]
+        if levels and org_id in organizations:
+            created += _send_alerts(organizations[org_id], month, metric, used, limit, levels)
+    return created
+
+
+def _alerted(metric, limit):
+    """Whether a metric is alerted on at all: it has a limit, and it is not memory (a per-job limit)."""
+    return bool(limit) and metric != Metric.MEMORY_MB
+
+
+def _due_levels(metric, used, limit, now):
+    """[(level, value)] reached by `used` against `limit`: 80/95/100 % with `used`, then the
+    projection level with the projected month-end value when a counter's pace passes the limit."""
+    pct = selectors.percent(used, limit)
+    due = [(str(level), used) for level in conf.ALERT_LEVELS if pct >= level]
+    projected = selectors.projection(used, now, metric=metric)
+    if metric in COUNTER_METRICS and projected > limit and pct < 100:
+        due.append((UsageAlert.Level.PROJECTION, projected))
+    return due
+
+
+def _send_alerts(organization, month, metric, used, limit, levels):
+    """Record each due level (the unique constraint keeps it to once a month, whoever else is
+    checking) and tell the members: one message for the highest level crossed, one for the projection."""
+    pct = selectors.percent(used, limit)
+    created = [_new_alert(organization, metric, month, level, value, limit) for level, value in levels]
+    created = [alert for alert in created if alert]
+    crossed = [alert for alert in created if alert.level != UsageAlert.Level.PROJECTION]
+    if crossed:
+        _notify_alert(organization, crossed[-1], pct)
+    for alert in created:
+        if alert.level == UsageAlert.Level.PROJECTION:
+            _notify_alert(organization, alert, pct)
     return created
 
 

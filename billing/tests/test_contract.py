@@ -98,6 +98,26 @@ def test_plan_limits_from_live_plan_or_free(organization):
     }
 
 
+def test_plan_limits_many_answers_as_plan_limits_does_in_three_queries(
+    organization, other_organization, django_assert_num_queries
+):
+    PlanFactory(code="free", tier="free", prices={"EUR": 0, "XOF": 0}, generation_credits=50)
+    pro = PlanFactory(code="pro", generation_credits=1000, traffic_bytes=None)
+    services.subscribe(organization=organization, plan=pro)
+    expected = {org.pk: selectors.plan_limits(organization=org) for org in (organization, other_organization)}
+    with django_assert_num_queries(3):  # live subscriptions, their plans, the Free plan
+        assert selectors.plan_limits_many(organization_ids=list(expected)) == expected
+    assert expected[organization.pk]["generation_credits"] == 1000
+    assert expected[other_organization.pk]["generation_credits"] == 50
+
+
+def test_lowest_plan_limits_is_the_lowest_positive_limit_of_any_plan():
+    PlanFactory(code="free", tier="free", traffic_bytes=2 * 1024**3, generation_credits=0, storage_bytes=None)
+    PlanFactory(code="pro", traffic_bytes=None, generation_credits=1000, storage_bytes=10 * 1024**3)
+    lowest = selectors.lowest_plan_limits()
+    assert (lowest["traffic_bytes"], lowest["generation_credits"], lowest["storage_bytes"]) == (2 * 1024**3, 1000, 10 * 1024**3)
+
+
 def test_suspended_subscription_blocks_entitlement(organization):
     from accounts.entitlements import require_entitled
     from core.errors import AccountSuspended

@@ -37,12 +37,21 @@ class FakePlans:
         return self.codes.get(organization.pk, "free")
 
     def limits(self, *, organization):
-        return dict(PLANS[self.code(organization=organization)])
+        return dict(PLANS[self.codes.get(organization.pk, "free")])
+
+    def lowest(self):
+        metrics = ("traffic_bytes", "storage_bytes", "generation_credits")
+        return {metric: min(plan[metric] for plan in PLANS.values()) for metric in metrics}
+
+    def limits_many(self, *, organization_ids):
+        return {org_id: dict(PLANS[self.codes.get(org_id, "free")]) for org_id in organization_ids}
 
 
 @pytest.fixture(autouse=True)
 def plans(monkeypatch):
     fake = FakePlans()
     monkeypatch.setattr(selectors, "plan_limits", fake.limits)
+    monkeypatch.setattr(selectors, "plan_limits_many", fake.limits_many)
+    monkeypatch.setattr(selectors, "lowest_plan_limits", fake.lowest)
     monkeypatch.setattr(selectors, "plan_keys", lambda *, organization: {fake.code(organization=organization)})
     return fake
