@@ -18,7 +18,7 @@ from pathlib import Path
 
 def setup_django(*, cache_prefix):
     """Django on config.settings, with cache and channel-layer keys of the benchmark's own."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
     os.environ.setdefault("TESTING", "true")
     os.environ["CACHE_KEY_PREFIX"] = cache_prefix
     import django

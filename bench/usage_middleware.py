@@ -1,97 +1,127 @@
-"""Per-request overhead of usage.middleware.UsageMiddleware (run on purpose, not in the tests).
+"""Cost of usage.middleware.UsageMiddleware against a bare request (run on purpose, not in the tests).
 
-    .venv/bin/python bench/usage_middleware.py [--requests 20000]
-    REDIS_URL=redis://127.0.0.1:6379/15 .venv/bin/python bench/usage_middleware.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/webox_bench REDIS_URL=redis://127.0.0.1:6379/4 \
+        .venv/bin/python bench/usage_middleware.py [--requests 3000] [--rounds 3]
 
-Times a request through the middleware (metering on close, as a server does) against the same
-request without it, for a plain response and a streamed one, and prints the difference per
-request. Uses whatever cache the settings give: local memory by default, Redis with REDIS_URL
-(then the counters it writes are removed at the end).
+A signed-in request (session cookie, 4 KB page that reads request.user) goes through Django's WSGI
+handler with the project's whole middleware stack, as a server drives it (the response is read,
+then closed; one persistent database connection): the bare request is the same stack without
+UsageMiddleware. Rounds alternate A/B;
+the metered side's time includes sending what its requests queued to Redis. Prints the median
+time per request of each, the ratio and the difference, and the Redis round trips the metering
+made per request, with the machine and its load. Uses a throw-away database.
 """
 
 import argparse
-import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+from bench import common  # noqa: E402
 
-import django  # noqa: E402
+common.setup_django(cache_prefix="bench-middleware")
 
-django.setup()
-
-from django.http import HttpResponse, StreamingHttpResponse  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
+from django.http import HttpResponse  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
+from django.urls import path  # noqa: E402
 
-from accounts.models import User  # noqa: E402
-from usage.counters import store, using_redis  # noqa: E402
-from usage.middleware import UsageMiddleware  # noqa: E402
-
-BENCH_ORG_ID = 987_654_321  # a counter key no real organization uses
-BODY = b"x" * 4096
+USAGE = "usage.middleware.UsageMiddleware"
 
 
-def plain(request):
-    return HttpResponse(BODY, content_type="application/json")
+def page(request):
+    assert request.user.is_authenticated
+    return HttpResponse(b"x" * 4096)
 
 
-def streamed(request):
-    return StreamingHttpResponse(iter([BODY] * 4))
+urlpatterns = [path("bench/", page)]
 
 
-def serve(handler, request):
-    response = handler(request)
-    if response.streaming:
-        for _ in response.streaming_content:
-            pass
-    response.close()
+def handler(stack, metered):
+    assert USAGE in stack
+    settings.MIDDLEWARE = [m for m in stack if m != USAGE or metered]
+    return WSGIHandler()
 
 
-def timed(handler, requests, repeats):
-    """Best of `repeats` runs, in microseconds per request."""
-    runs = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for request in requests:
-            serve(handler, request)
-        runs.append((time.perf_counter() - start) / len(requests) * 1e6)
-    return min(runs), statistics.median(runs)
+def serve(wsgi, environs):
+    for environ in environs:
+        response = wsgi(dict(environ), lambda status, headers: None)
+        b"".join(response)
+        response.close()
+
+
+def signed_in_environ():
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from accounts.services import create_organization
+    from accounts.tests.factories import UserFactory
+
+    user = UserFactory(email="bench@webox.test")
+    user.default_organization = create_organization(owner=user, name="Bench")
+    user.save()
+    session = SessionStore()
+    session.update(
+        {
+            SESSION_KEY: str(user.pk),
+            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+        }
+    )
+    session.save()
+    cookie = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    return RequestFactory()._base_environ(PATH_INFO="/bench/", REQUEST_METHOD="GET", HTTP_COOKIE=cookie)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=20000)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
+    settings.ROOT_URLCONF = __name__
+    settings.ALLOWED_HOSTS = ["testserver"]
+    settings.SECURE_SSL_REDIRECT = False
+    from django.db import connection
 
-    user = User(pk=1, email="bench@webox.test", default_organization_id=BENCH_ORG_ID)
-    factory = RequestFactory()
-    requests = []
-    for i in range(args.requests):
-        request = factory.get(
-            f"/api/v1/usage/?page={i % 7}", HTTP_AUTHORIZATION="Bearer " + "t" * 200, HTTP_ACCEPT="application/json"
-        )
-        request.user = user
-        requests.append(request)
+    connection.settings_dict["CONN_MAX_AGE"] = None  # one persistent connection, as a tuned server keeps
+    from usage.counters import store, using_redis
 
-    backend = "Redis" if using_redis() else "the embedded disk cache"
-    print(f"usage middleware overhead, {args.requests} requests x {args.repeats} runs, counters in {backend}")
-    for name, view in (("plain 4 KB response", plain), ("streamed 16 KB response", streamed)):
-        bare_best, bare_median = timed(view, requests, args.repeats)
-        metered_best, metered_median = timed(UsageMiddleware(view), requests, args.repeats)
-        print(
-            f"  {name:24} without {bare_best:7.1f} µs   with {metered_best:7.1f} µs   "
-            f"overhead {metered_best - bare_best:6.1f} µs/request (median {metered_median - bare_median:6.1f})"
-        )
-    if using_redis():  # remove the bench's counters, leaving real ones alone
+    with common.throwaway_database():
+        environs = [signed_in_environ()] * args.requests
         counters = store()
-        keys = list(counters.redis.scan_iter(f"*usage:c:{BENCH_ORG_ID}:*"))
-        if keys:
-            counters.redis.delete(*keys)
-            counters.redis.srem(counters._k("usage:dirty"), *keys)
+        sends = []
+        if using_redis():
+            real_send = counters._sender._send
+            counters._sender._send = lambda amounts: (sends.append(1), real_send(amounts))
+        stack = list(settings.MIDDLEWARE)
+        bare, metered = handler(stack, metered=False), handler(stack, metered=True)
+
+        def run_metered():
+            serve(metered, environs)
+            if using_redis():
+                counters._sender.send_now()  # the queued increments reach Redis inside the timing
+
+        print(f"usage middleware, {args.requests:,} signed-in requests per side and round, counters in "
+              f"{'Redis' if using_redis() else 'local memory'}")
+        print(f"  machine: {common.machine()}")
+        rounds = common.Rounds()
+        for n in range(-1, args.rounds):  # round -1 warms up and is not counted
+            sides = [("bare request", lambda: serve(bare, environs)), ("with the middleware", run_metered)]
+            for name, run in sides if n % 2 == 0 else reversed(sides):
+                sends.clear()
+                seconds, _ = common.timed(run)
+                if n >= 0:
+                    rounds.add(name, seconds)
+            round_trips = len(sends)
+        print("  " + rounds.report("bare request", unit="requests", per=args.requests, baseline="bare request"))
+        print("  " + rounds.report("with the middleware", unit="requests", per=args.requests, baseline="bare request"))
+        bare_us, metered_us = (rounds.median(name) / args.requests * 1e6 for name in ("bare request", "with the middleware"))
+        print(f"  per request: bare {bare_us:.0f} µs, with the middleware {metered_us:.0f} µs, "
+              f"cost {metered_us - bare_us:+.0f} µs ({metered_us / bare_us:.3f} of the bare request's time)")
+        if using_redis():
+            print(f"  Redis round trips of the metering: {round_trips} for {args.requests:,} requests in the last round")
+        print(f"  {common.load_line()}")
 
 
 if __name__ == "__main__":

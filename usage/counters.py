@@ -13,13 +13,26 @@ Without Redis (the embedded default) the web server, the worker and beat share d
 SQLite files: the counters live in a sub-cache of their own, an add is one transaction over it
 (atomic across processes), and a take moves every counter into a batch key in one transaction,
 with the same in-flight and drop steps as on Redis.
+
+Requests are metered with `add_soon()`: the increment goes to a per-process sender thread, so a
+request never waits on Redis or on the disk; increments queued while the sender is busy are
+summed and go out together in its next round. A process sends what it queued before it reads or
+takes counters, and when it exits.
 """
 
+import atexit
 import functools
+import logging
+import os
+import threading
+import time
 import uuid
+from collections import Counter
 from datetime import date
 
 from django.core.cache import cache, caches
+
+logger = logging.getLogger("webox.usage")
 
 _DIRTY = "usage:dirty"
 _INFLIGHT = "usage:inflight"
@@ -59,10 +72,77 @@ def using_redis():
     return caches["default"].__class__.__module__.startswith("django_redis")
 
 
-class RedisCounters:
+class Sender:
+    """Sends queued increments from a daemon thread, one `send({key: amount})` per round: what
+    arrives while a round is out is summed into the next one. A failed round (the cache is down)
+    is kept and retried with back-off; metering never fails a request."""
+
+    RETRY_MAX_SECONDS = 5.0
+
+    def __init__(self, send):
+        self._send = send
+        self._pid = None
+        atexit.register(self.send_now)
+
+    def _start(self):
+        """Fresh state in each process: a forked child inherits neither the thread nor the queue."""
+        self._pid = os.getpid()
+        self._queued = Counter()
+        self._ready = threading.Condition()
+        self._sending = threading.Lock()
+        threading.Thread(target=self._run, name="usage-counter-sender", daemon=True).start()
+
+    def put(self, amounts):
+        if self._pid != os.getpid():
+            self._start()
+        with self._ready:
+            self._queued.update(amounts)
+            self._ready.notify()
+
+    def send_now(self):
+        """Send what this process queued before returning (reads, takes, exit)."""
+        if self._pid == os.getpid():
+            self._round()
+
+    def _round(self):
+        with self._sending:
+            with self._ready:
+                amounts, self._queued = self._queued, Counter()
+            if not amounts:
+                return True
+            try:
+                self._send(dict(amounts))
+            except Exception:
+                with self._ready:
+                    self._queued.update(amounts)
+                logger.exception("usage_counters_send_failed keys=%s", len(amounts))
+                return False
+            return True
+
+    def _run(self):
+        delay = 0.0
+        while True:
+            time.sleep(delay)
+            with self._ready:
+                self._ready.wait_for(lambda: self._queued)
+            delay = 0.0 if self._round() else min(max(delay * 2, 0.1), self.RETRY_MAX_SECONDS)
+
+
+class QueuedAdds:
+    """add_soon(): add() from the process's sender thread. Reads first send what is queued."""
+
+    def __init__(self):
+        self.sender = Sender(self.add)
+
+    def add_soon(self, amounts):
+        self.sender.put(amounts)
+
+
+class RedisCounters(QueuedAdds):
     def __init__(self):
         from django_redis import get_redis_connection
 
+        super().__init__()
         self.redis = get_redis_connection("default")
         self._take_all = self.redis.register_script(_TAKE_ALL)
 
@@ -78,15 +158,18 @@ class RedisCounters:
         pipe.execute()
 
     def peek(self, key):
+        self.sender.send_now()
         value = self.redis.get(self._k(key))
         return int(value) if value else 0
 
     def peek_many(self, keys):
+        self.sender.send_now()
         values = self.redis.mget([self._k(k) for k in keys]) if keys else []
         return {k: int(v) for k, v in zip(keys, values, strict=True) if v}
 
     def take(self):
         """Move every pending counter into a new batch: (token, {key: value}) or (None, {})."""
+        self.sender.send_now()
         token = uuid.uuid4().hex
         raw = self._take_all(keys=[self._k(_DIRTY), self._k(_BATCH + token), self._k(_INFLIGHT)], args=[token])
         if not raw:
@@ -110,12 +193,13 @@ class RedisCounters:
         pipe.execute()
 
 
-class DiskCounters:
+class DiskCounters(QueuedAdds):
     """diskcache (the embedded default): every process of the machine shares the files."""
 
     _BATCH_PREFIX = "batch:"
 
     def __init__(self):
+        super().__init__()
         self.counters = caches["default"].cache("usage-counters")
 
     def add(self, amounts):
@@ -124,6 +208,7 @@ class DiskCounters:
                 self.counters.incr(key, amount, retry=True)
 
     def peek(self, key):
+        self.sender.send_now()
         return self.counters.get(key, 0, retry=True)
 
     def peek_many(self, keys):
@@ -131,6 +216,7 @@ class DiskCounters:
         return {k: v for k, v in values.items() if v}
 
     def take(self):
+        self.sender.send_now()
         token = uuid.uuid4().hex
         with self.counters.transact(retry=True):
             keys = [key for key in self.counters if not key.startswith(self._BATCH_PREFIX)]

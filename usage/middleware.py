@@ -1,7 +1,8 @@
 """Traffic metering: request + response bytes of authenticated requests, and API request counts.
 
-Counts go to cache counters (services.record_for), never to the database: the minute flush moves
-them into UsageRecord. Streaming responses (file downloads included) are counted as their chunks
+Counts go to cache counters (services.record_for, queued for the process's sender thread so that
+the request never waits on the cache), never to the database: the minute flush moves them into
+UsageRecord. Streaming responses (file downloads included) are counted as their chunks
 are really sent, and recorded when the stream ends or is closed.
 
 The organization is found without a query: the one the request already resolved, else the one
@@ -129,6 +130,6 @@ def _meter(request, response, counter):
     if request.path.startswith("/api/"):
         amounts[Metric.API_REQUESTS] = 1
     try:
-        record_for(org_id, amounts)
+        record_for(org_id, amounts, wait=False)
     except Exception:  # metering must never break a response (e.g. the cache is down)
         logger.exception("usage_record_failed org=%s", org_id)

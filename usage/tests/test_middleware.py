@@ -1,8 +1,11 @@
 """The traffic middleware: exact bytes, streams and downloads, no query, counters only."""
 
+import threading
+
 import pytest
 
 from usage import selectors, services
+from usage.counters import store
 from usage.models import Metric, UsageRecord
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("usage.tests.urls")]
@@ -91,3 +94,50 @@ def test_no_database_query_and_no_row_per_request(client_user, organization, dja
     assert not UsageRecord.objects.filter(metric=Metric.TRAFFIC_BYTES).exists()
     services.flush_counters()
     assert UsageRecord.objects.get(metric=Metric.TRAFFIC_BYTES).value == traffic(organization)
+
+
+@pytest.fixture
+def held_sender(monkeypatch):
+    """The counter store's sender thread, held inside its first round until `release` is set."""
+    sender = store().sender
+    real_send, calls, sending, release = sender._send, [], threading.Event(), threading.Event()
+
+    def send(amounts):
+        calls.append(amounts)
+        sending.set()
+        assert release.wait(5)
+        real_send(amounts)
+
+    monkeypatch.setattr(sender, "_send", send)
+    return calls, sending, release
+
+
+def test_a_request_never_waits_on_the_cache_and_increments_queued_meanwhile_go_out_together(
+    auth_api, organization, held_sender
+):
+    calls, sending, release = held_sender
+    assert auth_api.get("/api/t/hello/").status_code == 200
+    assert sending.wait(5)  # the sender thread is stuck in its round trip...
+    for _ in range(20):
+        assert auth_api.get("/api/t/hello/").status_code == 200  # ...and requests are answered all the same
+    release.set()
+    assert selectors.current_usage(organization=organization, metric=Metric.API_REQUESTS) == 21
+    assert len(calls) == 2  # the first request alone, then the twenty summed in one round
+    assert min(calls[1].values()) == 20  # api_requests: 20 (traffic is in bytes)
+
+
+def test_increments_survive_a_cache_outage_and_are_sent_when_it_is_back(auth_api, organization, monkeypatch):
+    sender = store().sender
+    real_send, failures = sender._send, []
+
+    def flaky(amounts):
+        if not failures:
+            failures.append(amounts)
+            raise ConnectionError("cache down")
+        real_send(amounts)
+
+    monkeypatch.setattr(sender, "_send", flaky)
+    for _ in range(3):
+        assert auth_api.get("/api/t/hello/").status_code == 200
+    assert selectors.current_usage(organization=organization, metric=Metric.API_REQUESTS) == 3
+    assert failures
