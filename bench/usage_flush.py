@@ -52,7 +52,9 @@ def fill(organizations, alerting_every):
     )
     alerting = [org for n, org in enumerate(orgs) if n % alerting_every == 1]  # on Free (Pro is n % 3 == 0)
     users = User.objects.bulk_create([User(email=f"owner{org.pk}@bench.test") for org in alerting])
-    Membership.objects.bulk_create([Membership(user=u, organization=o, role="owner") for u, o in zip(users, alerting, strict=True)])
+    Membership.objects.bulk_create(
+        [Membership(user=user, organization=org, role="owner") for user, org in zip(users, alerting, strict=True)]
+    )
     return orgs, {org.pk for org in alerting}
 
 

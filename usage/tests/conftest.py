@@ -1,4 +1,8 @@
+import contextlib
+import threading
+
 import pytest
+from django.db import connection
 
 from usage import selectors
 
@@ -55,3 +59,31 @@ def plans(monkeypatch):
     monkeypatch.setattr(selectors, "lowest_plan_limits", fake.lowest)
     monkeypatch.setattr(selectors, "plan_keys", lambda *, organization: {fake.code(organization=organization)})
     return fake
+
+
+@contextlib.contextmanager
+def flushers_running(count=2):
+    """`count` threads flushing the counters in a loop while the block runs; yields the list their
+    errors go to (checked by the test)."""
+    from usage import services
+
+    done, errors = threading.Event(), []
+
+    def flush():
+        try:
+            while not done.is_set():
+                services.flush_counters()
+        except Exception as exc:  # pragma: no cover - surfaced by the test
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=flush) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    try:
+        yield errors
+    finally:
+        done.set()
+        for thread in threads:
+            thread.join()

@@ -1,7 +1,6 @@
 """A flush of many organizations at once: one upsert, limits read once per organization, and
 every alert level still sent exactly once per metric and month."""
 
-import threading
 
 import pytest
 import time_machine
@@ -13,7 +12,7 @@ from conftest import requires_postgres
 from notifications.models import EmailLog, Notification
 from usage import services
 from usage.models import Metric, UsageAlert, UsageFlush, UsageRecord
-from usage.tests.conftest import GB
+from usage.tests.conftest import GB, flushers_running
 
 # The month's last hours: levels only, the month-end projection stays out of the way.
 MONTH_END = "2026-03-31 20:00Z"
@@ -112,26 +111,11 @@ def test_the_queries_of_a_flush_do_not_grow_with_the_organizations_it_moves():
 def test_two_flushers_racing_send_each_alert_once():
     """Traffic climbs past 80, 95 and 100 % in small steps while two flushers run at once: each
     level is recorded once per organization and each recorded alert is emailed once per member."""
-    orgs, done, errors = members(6), threading.Event(), []
-
-    def flush():
-        try:
-            while not done.is_set():
-                services.flush_counters()
-        except Exception as exc:  # pragma: no cover - surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    flushers = [threading.Thread(target=flush) for _ in range(2)]
-    for thread in flushers:
-        thread.start()
-    for _ in range(21):  # 21 steps of just over 5 %: 105 %, and never a pace past the limit below 100 %
-        for org in orgs:
-            services.record(organization=org, metric=Metric.TRAFFIC_BYTES, amount=GB // 20 + 1)
-    done.set()
-    for thread in flushers:
-        thread.join()
+    orgs = members(6)
+    with flushers_running() as errors:
+        for _ in range(21):  # 21 steps of just over 5 %: 105 %, and never a pace past the limit below 100 %
+            for org in orgs:
+                services.record(organization=org, metric=Metric.TRAFFIC_BYTES, amount=GB // 20 + 1)
     services.flush_counters()
 
     assert errors == []

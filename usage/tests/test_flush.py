@@ -10,6 +10,7 @@ from conftest import requires_postgres
 from usage import selectors, services
 from usage.counters import store
 from usage.models import Metric, UsageFlush, UsageRecord
+from usage.tests.conftest import flushers_running
 
 
 def recorded(org, metric=Metric.API_REQUESTS):
@@ -65,8 +66,7 @@ def test_two_flushers_on_the_same_batch_write_it_once(organization):
 def test_two_flushers_at_once_while_requests_keep_counting(organization, other_organization):
     """Two flushers race each other while four writers keep adding: the database ends with
     exactly what was added, for each organization."""
-    writers, per_writer, flushers_done = 4, 300, threading.Event()
-    errors = []
+    writers, per_writer, errors = 4, 300, []
 
     def write():
         try:
@@ -76,27 +76,15 @@ def test_two_flushers_at_once_while_requests_keep_counting(organization, other_o
         except Exception as exc:  # pragma: no cover - surfaced below
             errors.append(exc)
 
-    def flush():
-        try:
-            while not flushers_done.is_set():
-                services.flush_counters()
-        except Exception as exc:  # pragma: no cover - surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    flusher_threads = [threading.Thread(target=flush) for _ in range(2)]
-    writer_threads = [threading.Thread(target=write) for _ in range(writers)]
-    for thread in flusher_threads + writer_threads:
-        thread.start()
-    for thread in writer_threads:
-        thread.join()
-    flushers_done.set()
-    for thread in flusher_threads:
-        thread.join()
+    with flushers_running() as flush_errors:
+        writer_threads = [threading.Thread(target=write) for _ in range(writers)]
+        for thread in writer_threads:
+            thread.start()
+        for thread in writer_threads:
+            thread.join()
     services.flush_counters()
 
-    assert errors == []
+    assert errors == flush_errors == []
     assert recorded(organization) == writers * per_writer
     assert recorded(other_organization) == writers * per_writer * 2
     assert UsageFlush.objects.count() > 1  # the flushers really ran during the writes
