@@ -19,6 +19,7 @@ class BillingConfig(AppConfig):
             "invoice_paid",
             "credit_note_issued",
             "payment_failed",
+            "payment_action_required",
             "dunning_reminder",
             "account_suspended",
             "account_reactivated",
@@ -31,4 +32,3 @@ class BillingConfig(AppConfig):
         for source in Invoice.Source.values:
             handlers.register_invoice_paid_handler(source, dunning.reactivate_if_settled)
         sandbox.deliver_webhooks_with(webhooks.deliver_sandbox_webhook)
-

@@ -1,6 +1,8 @@
 """Titles and bodies of billing notifications, in the organization's language."""
 
 from babel.dates import format_date
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from billing.pricing import platform_today
 from core.money import format_money
@@ -127,3 +129,14 @@ def credit_note_message(note):
     title, body = _TEXTS[lang]["credit_note_issued"]
     values = {"number": note.number, "total": format_money(note.total, note.currency, lang), "invoice": note.invoice.number}
     return title.format(**values), body.format(**values)
+
+
+def action_required_message(invoice):
+    """A payment made without the customer (a renewal) that their bank wants confirmed."""
+    lang = _lang(invoice.locale)
+    with translation.override(lang):
+        title = _("Confirm the payment of invoice %(number)s") % {"number": invoice.number}
+        body = _("Your bank asks you to confirm the payment of %(amount)s. Open the link to confirm it.") % {
+            "amount": format_money(invoice.amount_due, invoice.currency, lang)
+        }
+    return title, body

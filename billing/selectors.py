@@ -1,9 +1,10 @@
 """Billing reads, always scoped to an organization (or to a source another app owns)."""
 
-from django.db.models import Min, Prefetch, Q
+from django.db.models import Min, Prefetch, Q, Sum
 from django.urls import reverse
 
 from billing.models import (
+    BalanceEntry,
     BillingSettings,
     CreditNote,
     DunningEvent,
@@ -187,3 +188,20 @@ def suspension_reason(organization):
     if subscription.suspended_at_trial_end:
         return "Your trial has ended: start your subscription on the billing page to continue."
     return "Your subscription is suspended until the overdue invoices are paid."
+
+
+def balance_for(*, organization, currency):
+    """The organization's customer balance in `currency` (minor units, never below zero)."""
+    entries = BalanceEntry.objects.filter(organization=organization, currency=currency)
+    return entries.aggregate(total=Sum("amount"))["total"] or 0
+
+
+def balances_for(*, organization):
+    """{currency: balance} of every currency the organization's balance ever moved in."""
+    rows = BalanceEntry.objects.filter(organization=organization).values_list("currency").annotate(total=Sum("amount"))
+    return dict(sorted(rows))
+
+
+def balance_entries_for(*, organization):
+    """The balance's ledger, newest first, with the documents each entry comes from."""
+    return BalanceEntry.objects.filter(organization=organization).select_related("invoice", "credit_note", "payment")

@@ -9,6 +9,8 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import membership
@@ -18,6 +20,7 @@ from billing.models import Payment, PaymentMethod
 from billing.pricing import vat_breakdown
 from billing.providers.sandbox import documented_cards
 from core.errors import DomainError, ValidationFailed
+from core.money import format_money
 from core.views import domain_errors_to_messages, organization_required
 
 
@@ -66,6 +69,7 @@ def overview(request):
         request,
         "billing/overview.html",
         {
+            "balances": {c: a for c, a in selectors.balances_for(organization=org).items() if a},
             "subscription": selectors.live_subscription(organization=org),
             "pending_charges": selectors.pending_charges_for(organization=org),
             "invoices": selectors.invoices_for(organization=org)[:5],
@@ -214,6 +218,31 @@ def _own(getter, request, pk):
 
 
 @organization_required
+def balance(request):
+    org = request.organization
+    page = Paginator(selectors.balance_entries_for(organization=org), 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "billing/balance.html",
+        {"balances": selectors.balances_for(organization=org), "page": page, "organization_currency": org.currency},
+    )
+
+
+@require_POST
+@organization_required
+@domain_errors_to_messages
+def invoice_apply_balance(request, pk):
+    invoice = _own(selectors.invoice_for, request, pk)
+    applied = services.apply_balance(organization=request.organization, invoice=invoice, user=request.user)
+    messages.success(
+        request,
+        _("%(amount)s of your balance paid invoice %(number)s.")
+        % {"amount": format_money(applied, invoice.currency, get_language()), "number": invoice.number},
+    )
+    return redirect("billing:invoice_detail", pk=invoice.pk)
+
+
+@organization_required
 def invoice_detail(request, pk):
     invoice = _own(selectors.invoice_for, request, pk)
     return render(
@@ -221,6 +250,7 @@ def invoice_detail(request, pk):
         "billing/invoice_detail.html",
         {
             "invoice": invoice,
+            "balance": selectors.balance_for(organization=request.organization, currency=invoice.currency),
             "lines": invoice.lines.all(),
             "vat_breakdown": vat_breakdown(invoice.lines.all()),
             "credit_notes": invoice.credit_notes.all(),

@@ -23,7 +23,17 @@ from core.money import format_money, to_minor
 class RefundInline(NoAddOrDeleteMixin, admin.TabularInline):
     model = Refund
     extra = 0
-    fields = ["created_at", "amount", "provider_reference", "credit_note", "reason", "created_by"]
+    fields = [
+        "created_at",
+        "kind",
+        "status",
+        "amount",
+        "provider_reference",
+        "credit_note",
+        "reason",
+        "failure_message",
+        "created_by",
+    ]
     readonly_fields = fields
 
 

@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from billing.models import (
+    BalanceEntry,
     CreditNote,
     Invoice,
     InvoiceLine,
@@ -229,3 +230,31 @@ class PaySerializer(serializers.Serializer):
     stripe_payment_method = serializers.CharField(required=False, max_length=120, help_text="Stripe: a pm_… id")
     phone = serializers.CharField(required=False, max_length=30)
     operator = serializers.ChoiceField(required=False, choices=list(MOBILE_OPERATORS.items()))
+
+
+class BalanceSerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    amount = serializers.IntegerField(help_text="Minor units the customer may use (never below zero)")
+
+
+class BalanceEntrySerializer(serializers.ModelSerializer):
+    invoice_number = serializers.CharField(source="invoice.number", read_only=True, allow_null=True, default=None)
+    credit_note_number = serializers.CharField(source="credit_note.number", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = BalanceEntry
+        fields = [
+            "id",
+            "currency",
+            "amount",
+            "kind",
+            "description",
+            "invoice",
+            "invoice_number",
+            "credit_note_number",
+            "created_at",
+        ]
+
+
+class ApplyBalanceSerializer(serializers.Serializer):
+    amount = serializers.IntegerField(required=False, min_value=1, help_text="At most this much (minor units); all it can")

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from accounts.selectors import membership
 from billing import payments, recurring, selectors, services
 from billing.api import serializers as s
-from billing.models import CreditNote, Invoice, Payment, PaymentMethod, Plan, Subscription
+from billing.models import BalanceEntry, CreditNote, Invoice, Payment, PaymentMethod, Plan, Subscription
 from core.api.views import OrganizationScopedMixin
 from core.errors import Forbidden, NotFound
 
@@ -199,6 +199,38 @@ class InvoiceViewSet(
     @action(detail=True, methods=["get"])
     def pdf(self, request, pk=None):
         return _pdf(self.get_object())
+
+    @extend_schema(
+        request=s.ApplyBalanceSerializer,
+        responses=s.InvoiceSerializer,
+        description="Pay the invoice from the customer balance (409 `no_balance` when there is none to apply).",
+    )
+    @action(detail=True, methods=["post"], url_path="apply-balance")
+    def apply_balance(self, request, pk=None):
+        serializer = s.ApplyBalanceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.apply_balance(
+            organization=self.organization,
+            invoice=self.get_object(),
+            amount=serializer.validated_data.get("amount"),
+            user=request.user,
+        )
+        return Response(s.InvoiceSerializer(self.get_queryset().get(pk=pk)).data)
+
+
+class BalanceViewSet(OrganizationScopedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The customer balance's ledger, newest first; `summary` gives the balance per currency."""
+
+    queryset = BalanceEntry.objects.select_related("invoice", "credit_note")
+    serializer_class = s.BalanceEntrySerializer
+    filterset_fields = ["currency", "kind"]
+
+    @extend_schema(responses=s.BalanceSerializer(many=True))
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def summary(self, request):
+        balances = selectors.balances_for(organization=self.organization) or {self.organization.currency: 0}
+        rows = [{"currency": currency, "amount": amount} for currency, amount in balances.items()]
+        return Response(s.BalanceSerializer(rows, many=True).data)
 
 
 class CreditNoteViewSet(OrganizationScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

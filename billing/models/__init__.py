@@ -1,15 +1,30 @@
 """Billing tables, one module per concern: plans, subscriptions, invoicing (invoices, their lines,
-numbering and pending charges), credit notes, payments and dunning."""
+numbering and pending charges), credit notes, the customer balance, payments and dunning."""
 
+from billing.models.balance import BalanceAccount, BalanceEntry
 from billing.models.credit_notes import CreditNote, CreditNoteLine
 from billing.models.dunning import DEFAULT_STEPS, DunningAction, DunningEvent, DunningPolicy, DunningStep
 from billing.models.invoicing import INVOICE_MACHINE, Invoice, InvoiceLine, NumberSequence, PendingCharge
-from billing.models.payments import PAYMENT_MACHINE, MethodKind, Payment, PaymentMethod, Provider, Refund, WebhookEvent
+from billing.models.payments import (
+    PAYMENT_MACHINE,
+    REFUND_MACHINE,
+    MethodKind,
+    Payment,
+    PaymentDiscrepancy,
+    PaymentMethod,
+    Provider,
+    Refund,
+    WebhookEvent,
+)
 from billing.models.plans import CURRENCIES, Interval, Plan, PlanPrice, SupportPriority, Tier
 from billing.models.subscriptions import SUBSCRIPTION_MACHINE, BillingSettings, Subscription
 
 __all__ = [
     "CURRENCIES",
+    "REFUND_MACHINE",
+    "BalanceAccount",
+    "BalanceEntry",
+    "PaymentDiscrepancy",
     "BillingSettings",
     "INVOICE_MACHINE",
     "PAYMENT_MACHINE",

@@ -45,6 +45,7 @@ class Invoice(models.Model):
             "status",
             "amount_paid",
             "amount_credited",
+            "balance_applied",
             "paid_at",
             "voided_at",
             "uncollectible_at",
@@ -77,8 +78,11 @@ class Invoice(models.Model):
     net_total = models.BigIntegerField(default=0, help_text="Tax excluded (HT)")
     vat_total = models.BigIntegerField(default=0)
     total = models.BigIntegerField(default=0, help_text="Tax included (TTC)")
+    # Money received for it and kept (refunds and credits moved to the balance taken off), the
+    # customer balance applied to it included.
     amount_paid = models.BigIntegerField(default=0)
     amount_credited = models.BigIntegerField(default=0)
+    balance_applied = models.BigIntegerField(default=0, help_text="Part of amount_paid taken from the customer balance")
     issue_date = models.DateField(null=True, blank=True)
     due_date = models.DateField(null=True, blank=True)
     payment_terms_days = models.PositiveSmallIntegerField(default=14)
@@ -120,6 +124,10 @@ class Invoice(models.Model):
             ),
             models.CheckConstraint(condition=Q(total__gte=0), name="invoice_total_positive"),
             models.CheckConstraint(condition=Q(amount_paid__gte=0), name="invoice_paid_positive"),
+            models.CheckConstraint(
+                condition=Q(balance_applied__gte=0) & Q(balance_applied__lte=models.F("total")),
+                name="invoice_balance_applied_within_total",
+            ),
             models.CheckConstraint(
                 condition=Q(amount_credited__gte=0) & Q(amount_credited__lte=models.F("total")),
                 name="invoice_credit_within_total",
@@ -171,6 +179,11 @@ class Invoice(models.Model):
         if self.status in (Invoice.Status.OPEN, Invoice.Status.UNCOLLECTIBLE):
             return max(self.total - self.amount_paid - self.amount_credited, 0)
         return 0
+
+    @property
+    def amount_paid_by_payment(self):
+        """What payments (not the customer balance) paid and the invoice kept."""
+        return max(self.amount_paid - self.balance_applied, 0)
 
     @property
     def creditable(self):
@@ -280,5 +293,3 @@ class NumberSequence(models.Model):
 
     def __str__(self):
         return f"{self.prefix}-{self.year}: {self.last}"
-
-

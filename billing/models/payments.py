@@ -6,6 +6,9 @@ provider keys live in the environment.
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from billing.models.invoicing import Invoice
 from billing.models.plans import CURRENCIES
@@ -39,6 +42,8 @@ class PaymentMethod(models.Model):
     operator = models.CharField(max_length=30, blank=True)
     exp_month = models.PositiveSmallIntegerField(null=True, blank=True)
     exp_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The provider's fingerprint of the card (or the phone number): the same one is saved once.
+    fingerprint = models.CharField(max_length=120, blank=True)
     is_default = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -47,6 +52,11 @@ class PaymentMethod(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organization"], condition=Q(is_default=True), name="paymentmethod_one_default"),
             models.UniqueConstraint(fields=["provider", "provider_token"], name="paymentmethod_unique_token"),
+            models.UniqueConstraint(
+                fields=["organization", "provider", "fingerprint"],
+                condition=~Q(fingerprint=""),
+                name="paymentmethod_once_per_fingerprint",
+            ),
         ]
 
     def __str__(self):
@@ -87,6 +97,10 @@ class Payment(models.Model):
     failure_message = models.CharField(max_length=255, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     amount_refunded = models.BigIntegerField(default=0)
+    # What the provider reports it captured: differs from `amount` (what was asked) only when the
+    # payment did not reconcile (a PaymentDiscrepancy says how). Empty until it succeeds.
+    amount_received = models.BigIntegerField(null=True, blank=True)
+    currency_received = models.CharField(max_length=3, blank=True)
     idempotency_key = models.CharField(max_length=120, blank=True)
     request_fingerprint = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -110,14 +124,9 @@ class Payment(models.Model):
             models.UniqueConstraint(
                 fields=["invoice"], condition=Q(status__in=["pending", "processing"]), name="payment_one_in_flight_per_invoice"
             ),
-            models.UniqueConstraint(
-                fields=["invoice"],
-                condition=Q(status__in=["succeeded", "refunded", "partially_refunded"]),
-                name="payment_one_success_per_invoice",
-            ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(
-                condition=Q(amount_refunded__gte=0) & Q(amount_refunded__lte=models.F("amount")),
+                condition=Q(amount_refunded__gte=0) & Q(amount_refunded__lte=Coalesce("amount_received", "amount")),
                 name="payment_refund_within_amount",
             ),
         ]
@@ -126,8 +135,17 @@ class Payment(models.Model):
         return f"Payment #{self.pk} of {self.invoice} ({self.status})"
 
     @property
+    def received(self):
+        """(amount, currency) the provider captured; what was asked until it reports otherwise."""
+        return (
+            self.amount if self.amount_received is None else self.amount_received,
+            self.currency_received or self.currency,
+        )
+
+    @property
     def refundable(self):
-        return self.amount - self.amount_refunded if self.status in self.SETTLED else 0
+        """What may still go back through the provider (refunds being made aside: see payments.services)."""
+        return self.received[0] - self.amount_refunded if self.status in self.SETTLED else 0
 
     @property
     def next_action_url(self):
@@ -138,6 +156,10 @@ PAYMENT_MACHINE = StateMachine(
     {
         "pending": {"processing", "succeeded", "failed", "canceled"},
         "processing": {"succeeded", "failed", "canceled"},
+        # The provider's word is the truth: money it captured after we gave up (a mobile-money
+        # confirmation after the time-out, a cancellation it never saw) is recorded, never lost.
+        "failed": {"succeeded"},
+        "canceled": {"succeeded"},
         "succeeded": {"refunded", "partially_refunded"},
         "partially_refunded": {"partially_refunded", "refunded"},
     }
@@ -145,20 +167,83 @@ PAYMENT_MACHINE = StateMachine(
 
 
 class Refund(models.Model):
+    """Money going back through the provider: written `pending` and committed before the provider
+    is called (no lock is held during the call), then `succeeded` with its credit note (a refund of
+    an invoice) or its balance entry (a refund of the customer balance), or `failed`."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("refund status", "Pending")
+        SUCCEEDED = "succeeded", pgettext_lazy("refund status", "Succeeded")
+        FAILED = "failed", pgettext_lazy("refund status", "Failed")
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", _("Refund of an invoice")
+        BALANCE = "balance", _("Refund of the customer balance")
+
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.INVOICE)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
     amount = models.BigIntegerField()
-    provider_reference = models.CharField(max_length=120)
-    credit_note = models.OneToOneField("billing.CreditNote", on_delete=models.PROTECT, related_name="refund")
+    currency = models.CharField(max_length=3, choices=CURRENCIES, blank=True)
+    provider_reference = models.CharField(max_length=120, blank=True)
+    credit_note = models.OneToOneField(
+        "billing.CreditNote", null=True, blank=True, on_delete=models.PROTECT, related_name="refund"
+    )
     reason = models.CharField(max_length=300)
+    failure_message = models.CharField(max_length=255, blank=True)
     created_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(status="succeeded", kind="invoice", credit_note__isnull=True),
+                name="refund_of_invoice_has_credit_note",
+            ),
+        ]
 
     def __str__(self):
-        return f"Refund {self.provider_reference} of {self.amount}"
+        return f"Refund {self.provider_reference or self.pk} of {self.amount}"
+
+
+REFUND_MACHINE = StateMachine({"pending": {"succeeded", "failed"}})
+
+
+class PaymentDiscrepancy(models.Model):
+    """A captured amount that did not match what was asked: recorded, never refused. What reached
+    the invoice and what went to the customer balance are kept for staff, who mark it resolved."""
+
+    class Kind(models.TextChoices):
+        SHORT = "short", _("Less than asked")
+        LONG = "long", _("More than asked")
+        CURRENCY = "currency", _("Another currency")
+        NOT_PAYABLE = "not_payable", _("Invoice no longer payable")
+        REDUCED = "reduced", _("Amount due lowered meanwhile")
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="discrepancies")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    expected_amount = models.BigIntegerField()
+    expected_currency = models.CharField(max_length=3)
+    received_amount = models.BigIntegerField()
+    received_currency = models.CharField(max_length=3)
+    applied_to_invoice = models.BigIntegerField(default=0)
+    credited_to_balance = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    resolution = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("payment discrepancy")
+        verbose_name_plural = _("payment discrepancies")
+        constraints = [models.UniqueConstraint(fields=["payment"], name="paymentdiscrepancy_once_per_payment")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: payment {self.payment_id}"
 
 
 class WebhookEvent(models.Model):

@@ -10,6 +10,8 @@ from billing.payments.services import (
     charge_default_method,
     confirm_payment,
     pay_invoice,
+    poll_payment,
+    refund_balance,
     refund_invoice,
     refund_payment,
 )
@@ -21,6 +23,8 @@ __all__ = [
     "charge_default_method",
     "confirm_payment",
     "pay_invoice",
+    "poll_payment",
+    "refund_balance",
     "receive_webhook",
     "refund_invoice",
     "refund_payment",

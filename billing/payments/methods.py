@@ -1,5 +1,6 @@
-"""Saved payment methods: add one (tokenized by the provider; the first is the default), choose
-the default, remove one that no payment in flight uses."""
+"""Saved payment methods: add one (tokenized by the provider; the first is the default; the same
+card or phone number again is the method already saved), choose the default, remove one that no
+payment in flight uses."""
 
 from django.db import IntegrityError, transaction
 
@@ -19,6 +20,11 @@ def add_payment_method(*, organization, provider, details, make_default=False):
         or ""
     )
     saved = gateway.save_method(organization=organization, details=details, customer=customer)
+    known = saved.fingerprint and (
+        PaymentMethod.objects.filter(organization=organization, provider=provider, fingerprint=saved.fingerprint).first()
+    )
+    if known:
+        return set_default_payment_method(method=known) if make_default else known
     first = not PaymentMethod.objects.filter(organization=organization).exists()
     if make_default and not first:
         PaymentMethod.objects.filter(organization=organization, is_default=True).update(is_default=False)
@@ -36,6 +42,7 @@ def add_payment_method(*, organization, provider, details, make_default=False):
                 operator=saved.operator,
                 exp_month=saved.exp_month,
                 exp_year=saved.exp_year,
+                fingerprint=saved.fingerprint,
                 is_default=first or make_default,
             )
     except IntegrityError:

@@ -1,7 +1,9 @@
 """Provider webhooks: verified and stored by event id before anything else (a repeated delivery
 is counted, never acted on twice), then processed by a task that brings the payment to the
-reported state. The sandbox's own deliveries go through the same door, signed like a real
-provider's.
+reported state. The amount and currency the provider reports captured are compared with what was
+asked: a difference is recorded (a PaymentDiscrepancy, named in the event's outcome), never
+refused, since the money moved. The sandbox's own deliveries go through the same door, signed
+like a real provider's.
 """
 
 import logging
@@ -65,21 +67,23 @@ def process_webhook(*, event_id):
         try:
             with transaction.atomic():
                 payment = apply_status(
-                    payment, status=event.status, failure_code=event.failure_code, failure_message=event.failure_message
+                    payment,
+                    status=event.status,
+                    failure_code=event.failure_code,
+                    failure_message=event.failure_message,
+                    amount=event.amount,
+                    currency=event.currency,
                 )
         except DomainError as exc:
-            # e.g. the invoice was voided meanwhile: recorded on the event for staff, not retried forever.
             logger.warning("webhook_refused event=%s code=%s", stored.event_id, exc.code)
             return _close(stored, WebhookEvent.Status.FAILED, f"{exc.code}: {exc.message}", payment)
         outcome = f"payment {before} → {payment.status}" if payment.status != before else f"payment stays {payment.status}"
-        if event.status == "succeeded" and payment.status in ("failed", "canceled"):
-            # Final states are not reopened; money the provider took anyway is for staff to refund.
-            logger.warning("webhook_success_after_final payment=%s status=%s", payment.pk, payment.status)
-            return _close(
-                stored,
-                WebhookEvent.Status.FAILED,
-                f"provider reports success on a {payment.status} payment: reconcile and refund it at the provider",
-                payment,
+        discrepancy = payment.discrepancies.first() if payment.status != before and payment.status == "succeeded" else None
+        if discrepancy is not None:
+            outcome += (
+                f"; {discrepancy.kind}: asked {discrepancy.expected_amount} {discrepancy.expected_currency}, captured "
+                f"{discrepancy.received_amount} {discrepancy.received_currency}, {discrepancy.applied_to_invoice} to the "
+                f"invoice, {discrepancy.credited_to_balance} to the customer balance"
             )
         return _close(stored, WebhookEvent.Status.PROCESSED, outcome, payment)
 

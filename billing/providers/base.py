@@ -32,6 +32,9 @@ class Result:
     failure_code: str = ""
     failure_message: str = ""
     next_action_url: str = ""
+    # What was captured, when the provider says (None/"": what was asked).
+    amount: int | None = None
+    currency: str = ""
 
 
 @dataclass
@@ -45,6 +48,8 @@ class SavedMethod:
     operator: str = ""
     exp_month: int | None = None
     exp_year: int | None = None
+    # The same card or phone saved twice has the same fingerprint (kept once per organization).
+    fingerprint: str = ""
 
 
 @dataclass
@@ -59,6 +64,9 @@ class Event:
     status: str = ""  # succeeded / failed / canceled / processing, or "" when the event changes nothing
     failure_code: str = ""
     failure_message: str = ""
+    # What the provider says it captured (None/"" when the event does not say).
+    amount: int | None = None
+    currency: str = ""
 
 
 class PaymentProvider(ABC):
@@ -71,8 +79,14 @@ class PaymentProvider(ABC):
         """Refuse bad input (ValidationFailed) before any payment row exists or any call is made."""
 
     @abstractmethod
-    def create_payment(self, *, payment, method, details):
-        """Start charging `payment.amount`; `method` is a saved PaymentMethod or None with `details`."""
+    def create_payment(self, *, payment, method, details, off_session=False):
+        """Start charging `payment.amount`; `method` is a saved PaymentMethod or None with `details`.
+        `off_session`: the customer is not there (a renewal), so a second step cannot be asked of
+        them: the provider answers failed with the code `authentication_required` instead."""
+
+    @abstractmethod
+    def payment_status(self, *, payment):
+        """Where a payment in flight stands at the provider (the poller asks; webhooks are hints)."""
 
     @abstractmethod
     def confirm_payment(self, *, payment, details):
@@ -83,8 +97,9 @@ class PaymentProvider(ABC):
         """Cancel a payment that has not succeeded yet."""
 
     @abstractmethod
-    def refund(self, *, payment, amount):
-        """Refund `amount` of a succeeded payment; returns the provider's refund reference."""
+    def refund(self, *, payment, amount, key):
+        """Refund `amount` of a succeeded payment; returns the provider's refund reference. `key`
+        names this refund: sent as the idempotency key, so a retried call never refunds twice."""
 
     @abstractmethod
     def save_method(self, *, organization, details, customer=""):

@@ -11,6 +11,7 @@ import re
 import httpx
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from billing import conf
 from billing.models.payments import MOBILE_OPERATORS as OPERATORS
@@ -37,10 +38,12 @@ def mask_phone(phone):
     return f"{phone[:4]} •• ••• {phone[-4:-2]} {phone[-2:]}"
 
 
-def _operator(value):
+def check_operator(value):
     if value not in OPERATORS:
         raise ValidationFailed(
-            f"Choose the operator: {', '.join(OPERATORS)}.", code="invalid_operator", fields={"operator": ["Unknown operator."]}
+            _("Choose the operator: %(operators)s.") % {"operators": ", ".join(OPERATORS)},
+            code="invalid_operator",
+            fields={"operator": [_("Unknown operator.")]},
         )
     return value
 
@@ -49,15 +52,15 @@ class MobileMoneyProvider(PaymentProvider):
     name = "mobile_money"
     method_kinds = ("mobile_money",)
 
-    def _request(self, path, payload, *, idempotency_key=""):
+    def _request(self, path, payload=None, *, idempotency_key="", method="POST"):
         if not conf.MOBILE_MONEY_BASE_URL:
             raise ProviderError("Mobile money is not configured here.", code="provider_unavailable")
         headers = {"Authorization": f"Bearer {conf.MOBILE_MONEY_API_KEY}"}
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
         try:
-            response = httpx.post(
-                f"{conf.MOBILE_MONEY_BASE_URL}{path}", json=payload, headers=headers, timeout=conf.MOBILE_MONEY_TIMEOUT
+            response = httpx.request(
+                method, f"{conf.MOBILE_MONEY_BASE_URL}{path}", json=payload, headers=headers, timeout=conf.MOBILE_MONEY_TIMEOUT
             )
         except httpx.HTTPError:
             raise ProviderError("The mobile money operator could not be reached. Try again in a moment.") from None
@@ -78,9 +81,9 @@ class MobileMoneyProvider(PaymentProvider):
             raise ValidationFailed("Mobile money is for invoices in XOF.", code="currency_not_supported")
         if method is None:
             normalize_phone(details.get("phone"))
-            _operator(details.get("operator", ""))
+            check_operator(details.get("operator", ""))
 
-    def create_payment(self, *, payment, method, details):
+    def create_payment(self, *, payment, method, details, off_session=False):
         phone = method.provider_token if method else normalize_phone(details.get("phone"))
         operator = method.operator if method else details["operator"]
         data = self._request(
@@ -103,6 +106,18 @@ class MobileMoneyProvider(PaymentProvider):
             failure_message=data.get("failure_message", ""),
         )
 
+    def payment_status(self, *, payment):
+        data = self._request(f"/v1/payments/{payment.provider_reference}", method="GET")
+        status = {"succeeded": "succeeded", "failed": "failed", "canceled": "canceled"}.get(data.get("status"), "processing")
+        return Result(
+            status=status,
+            reference=payment.provider_reference,
+            failure_code=data.get("failure_code", ""),
+            failure_message=data.get("failure_message", ""),
+            amount=data["amount"] if isinstance(data.get("amount"), int) else None,
+            currency=str(data.get("currency") or ""),
+        )
+
     def confirm_payment(self, *, payment, details):
         raise ValidationFailed("Mobile money payments are confirmed on the phone.", code="confirm_on_phone")
 
@@ -112,18 +127,14 @@ class MobileMoneyProvider(PaymentProvider):
             status="canceled" if data.get("status") == "canceled" else "processing", reference=payment.provider_reference
         )
 
-    def refund(self, *, payment, amount):
-        data = self._request(
-            f"/v1/payments/{payment.provider_reference}/refunds",
-            {"amount": amount},
-            idempotency_key=f"webox-refund-{payment.pk}-{payment.amount_refunded}-{amount}",
-        )
+    def refund(self, *, payment, amount, key):
+        data = self._request(f"/v1/payments/{payment.provider_reference}/refunds", {"amount": amount}, idempotency_key=key)
         return data["id"]
 
     def save_method(self, *, organization, details, customer=""):
         phone = normalize_phone(details.get("phone"))
-        operator = _operator(details.get("operator", ""))
-        return SavedMethod(kind="mobile_money", token=phone, phone_masked=mask_phone(phone), operator=operator)
+        operator = check_operator(details.get("operator", ""))
+        return SavedMethod(kind="mobile_money", token=phone, phone_masked=mask_phone(phone), operator=operator, fingerprint=phone)
 
     def verify_webhook(self, *, body, headers):
         signing.verify(
@@ -153,6 +164,8 @@ class MobileMoneyProvider(PaymentProvider):
                 failure_code=inner.get("failure_code", ""),
                 failure_message=inner.get("failure_message", ""),
                 payment_id=ours,
+                amount=inner["amount"] if isinstance(inner.get("amount"), int) else None,
+                currency=str(inner.get("currency") or ""),
             )
         except (KeyError, TypeError, AttributeError):
             raise BadSignature("The webhook body is not a mobile money event.", code="bad_payload") from None

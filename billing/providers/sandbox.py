@@ -1,20 +1,28 @@
-"""The sandbox: a test-mode provider that works offline.
+"""The sandbox: a test-mode provider that works offline, for cards and for mobile money.
 
-Outcomes follow documented test card numbers, as card processors do. Like a real provider it
-answers "processing" and then sends the outcome as a signed webhook (delivered by a Celery task
-through the same verification as any other provider's webhook).
+Outcomes follow documented test card numbers and test phone numbers, as card processors and
+mobile-money aggregators do. Like a real provider it answers "processing" and then sends the
+outcome as a signed webhook (delivered by a Celery task through the same verification as any
+other provider's webhook); a mobile-money payment whose callback never comes is settled by the
+status poller, which asks `payment_status` (the provider's status is the truth).
 """
 
+import hashlib
 import json
 import secrets
 import time
+from datetime import timedelta
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from billing import conf
 from billing.providers import signing
 from billing.providers.base import BadSignature, Event, PaymentProvider, Result, SavedMethod
+from billing.providers.mobile_money import check_operator, mask_phone, normalize_phone
 from core.errors import ValidationFailed
 
 SUCCESS, REQUIRES_ACTION = "succeeded", "requires_action"
@@ -42,6 +50,53 @@ def documented_cards():
     return [(" ".join(number[i : i + 4] for i in range(0, 16, 4)), OUTCOME_LABELS[number]) for number in TEST_CARDS]
 
 
+# Mobile money: the customer "confirms on the phone" (nothing to do in the sandbox); the number
+# decides what happens next. A payment still unconfirmed after MOBILE_TIMEOUT has timed out.
+PHONE_SUCCESS, PHONE_REFUSED, PHONE_TIMEOUT, PHONE_CALLBACK_LOST = (
+    "+221770000001",
+    "+221770000002",
+    "+221770000003",
+    "+221770000004",
+)
+TEST_PHONES = {
+    PHONE_SUCCESS: (SUCCESS, "", "", gettext_lazy("Confirmed on the phone: the payment succeeds")),
+    PHONE_REFUSED: (
+        "failed",
+        "canceled_by_customer",
+        "The payment was refused on the phone.",
+        gettext_lazy("Refused on the phone: the payment fails"),
+    ),
+    PHONE_TIMEOUT: (
+        "timeout",
+        "timeout",
+        "The payment was not confirmed on the phone in time.",
+        gettext_lazy("Never confirmed: pending, then failed (time-out) when the status is polled"),
+    ),
+    PHONE_CALLBACK_LOST: (
+        "lost",
+        "",
+        "",
+        gettext_lazy("Confirmed, but the callback is lost: pending until the status poller finds it paid"),
+    ),
+}
+MOBILE_TIMEOUT = timedelta(minutes=2)
+
+
+def documented_phones():
+    return [(f"{p[:4]} {p[4:6]} {p[6:9]} {p[9:11]} {p[11:]}", label) for p, (_o, _c, _m, label) in TEST_PHONES.items()]
+
+
+def _phone_outcome(phone):
+    phone = normalize_phone(phone)
+    if phone not in TEST_PHONES:
+        raise ValidationFailed(
+            _("Test mode: use one of the sandbox test phone numbers shown on the page."),
+            code="invalid_test_phone",
+            fields={"phone": [_("Not a sandbox test phone number.")]},
+        )
+    return phone, TEST_PHONES[phone]
+
+
 SIGNATURE_HEADER = "X-Sandbox-Signature"
 
 # The task that delivers an event to our webhook endpoint. It lives with the webhook handling
@@ -65,6 +120,10 @@ def _outcome(number):
     return number, TEST_CARDS[number]
 
 
+def _is_mobile(method, details):
+    return (method.kind == "mobile_money") if method is not None else bool(details.get("phone"))
+
+
 def _number_of(method, details):
     if method is not None:
         return next(n for n in TEST_CARDS if n.endswith(method.last4))
@@ -73,28 +132,66 @@ def _number_of(method, details):
 
 class SandboxProvider(PaymentProvider):
     name = "sandbox"
-    method_kinds = ("sandbox",)
+    method_kinds = ("sandbox", "mobile_money")
     test_mode = True
 
     def check(self, *, currency, method, details):
+        if _is_mobile(method, details):
+            if currency != "XOF":
+                raise ValidationFailed(_("Mobile money is for invoices in XOF."), code="currency_not_supported")
+            if method is None:
+                _phone_outcome(details.get("phone"))
+                check_operator(details.get("operator", ""))
+            return
         _outcome(_number_of(method, details))
 
-    def create_payment(self, *, payment, method, details):
+    def create_payment(self, *, payment, method, details, off_session=False):
+        if _is_mobile(method, details):
+            return self._create_mobile(payment, method, details)
         _, (outcome, code, message) = _outcome(_number_of(method, details))
         reference = f"sbx_pay_{secrets.token_hex(8)}"
+        if outcome == REQUIRES_ACTION and off_session:
+            # As Stripe does off session: no second step can be asked, the bank's demand is the failure.
+            return Result(
+                status="failed",
+                reference=reference,
+                failure_code="authentication_required",
+                failure_message="The bank asks the cardholder to confirm this payment.",
+            )
         if outcome == REQUIRES_ACTION:
             return Result(
                 status="processing", reference=reference, next_action_url=reverse("billing:sandbox_confirm", args=[payment.pk])
             )
-        self._send_later(payment.pk, reference, outcome, code, message)
+        self._send_later(payment, reference, outcome, code, message)
+        return Result(status="processing", reference=reference)
+
+    def _create_mobile(self, payment, method, details):
+        phone = method.provider_token if method else details["phone"]
+        phone, (outcome, code, message, _label) = _phone_outcome(phone)
+        # The reference carries the number's outcome, so the status poller can answer for it later.
+        reference = f"sbx_mm_{phone[-2:]}_{secrets.token_hex(8)}"
+        if outcome in (SUCCESS, "failed"):
+            self._send_later(payment, reference, outcome, code, message)
+        return Result(status="processing", reference=reference)
+
+    def payment_status(self, *, payment):
+        reference = payment.provider_reference or ""
+        if not reference.startswith("sbx_mm_"):
+            return Result(status="processing", reference=reference)
+        phone = next(p for p in TEST_PHONES if p.endswith(reference[7:9]))
+        outcome, code, message, _label = TEST_PHONES[phone]
+        if outcome in (SUCCESS, "lost"):
+            return Result(status="succeeded", reference=reference, amount=payment.amount, currency=payment.currency)
+        if outcome == "failed" or timezone.now() - payment.created_at >= MOBILE_TIMEOUT:
+            return Result(status="failed", reference=reference, failure_code=code, failure_message=message)
         return Result(status="processing", reference=reference)
 
     def confirm_payment(self, *, payment, details):
         if details.get("approve"):
-            self._send_later(payment.pk, payment.provider_reference, SUCCESS, "", "")
+            self._send_later(payment, payment.provider_reference, SUCCESS, "", "")
         else:
             self._send_later(
-                payment.pk,
+                payment,
                 payment.provider_reference,
                 "failed",
                 "authentication_failed",
@@ -105,11 +202,20 @@ class SandboxProvider(PaymentProvider):
     def cancel_payment(self, *, payment):
         return Result(status="canceled", reference=payment.provider_reference or "")
 
-    def refund(self, *, payment, amount):
+    def refund(self, *, payment, amount, key):
         return f"sbx_re_{secrets.token_hex(8)}"
 
     def save_method(self, *, organization, details, customer=""):
-        number, _ = _outcome(details.get("card_number", ""))
+        if details.get("phone"):
+            phone, _outcome_info = _phone_outcome(details["phone"])
+            return SavedMethod(
+                kind="mobile_money",
+                token=phone,
+                phone_masked=mask_phone(phone),
+                operator=check_operator(details.get("operator", "")),
+                fingerprint=phone,
+            )
+        number, _outcome_info = _outcome(details.get("card_number", ""))
         return SavedMethod(
             kind="sandbox",
             token=f"sbx_card_{number[-4:]}_{secrets.token_hex(6)}",
@@ -117,6 +223,8 @@ class SandboxProvider(PaymentProvider):
             last4=number[-4:],
             exp_month=12,
             exp_year=2030,
+            # Like a processor's card fingerprint: the same number gives the same value, never the number.
+            fingerprint=hashlib.sha256(f"sandbox-card:{number}".encode()).hexdigest()[:32],
         )
 
     def verify_webhook(self, *, body, headers):
@@ -137,15 +245,24 @@ class SandboxProvider(PaymentProvider):
                 failure_code=inner.get("failure_code", ""),
                 failure_message=inner.get("failure_message", ""),
                 payment_id=inner.get("payment_id"),
+                amount=inner.get("amount") if isinstance(inner.get("amount"), int) else None,
+                currency=str(inner.get("currency") or ""),
             )
         except (KeyError, TypeError, AttributeError):
             raise BadSignature("The webhook body is not a sandbox event.", code="bad_payload") from None
 
-    def _send_later(self, payment_id, reference, outcome, code, message):
+    def _send_later(self, payment, reference, outcome, code, message):
         event = {
             "id": f"evt_sbx_{secrets.token_hex(8)}",
             "type": f"payment.{outcome}",
-            "data": {"reference": reference, "payment_id": payment_id, "failure_code": code, "failure_message": message},
+            "data": {
+                "reference": reference,
+                "payment_id": payment.pk,
+                "amount": payment.amount,
+                "currency": payment.currency,
+                "failure_code": code,
+                "failure_message": message,
+            },
         }
         transaction.on_commit(lambda: _webhook_delivery.delay(event))
 

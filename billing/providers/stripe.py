@@ -45,6 +45,7 @@ def _call(method, *args, **kwargs):
 def _result(intent):
     intent = intent.to_dict()
     status = STATUSES.get(intent["status"], "processing")
+    received = intent.get("amount_received") if status == "succeeded" else None
     error = intent.get("last_payment_error") or {}
     next_action = intent.get("next_action") or {}
     redirect = (next_action.get("redirect_to_url") or {}).get("url", "")
@@ -54,6 +55,8 @@ def _result(intent):
         failure_code=error.get("decline_code") or error.get("code") or "",
         failure_message=error.get("message", ""),
         next_action_url=redirect,
+        amount=received,
+        currency=str(intent.get("currency") or "").upper() if received is not None else "",
     )
 
 
@@ -69,7 +72,7 @@ class StripeProvider(PaymentProvider):
                 fields={"payment_method": ["Expected a Stripe payment method id."]},
             )
 
-    def create_payment(self, *, payment, method, details):
+    def create_payment(self, *, payment, method, details, off_session=False):
         payment_method = method.provider_token if method else details["payment_method"]
         params = {
             "amount": payment.amount,
@@ -78,10 +81,15 @@ class StripeProvider(PaymentProvider):
             "confirm": True,
             # Cards only; a bank's 3-D Secure step comes back as a redirect to follow, then to return_url.
             "payment_method_types": ["card"],
-            "return_url": settings.SITE_URL + reverse("billing:payment_detail", args=[payment.pk]),
             "description": f"Invoice {payment.invoice.number}",
             "metadata": {"payment_id": str(payment.pk), "invoice": payment.invoice.number or ""},
         }
+        if off_session:
+            # A renewal: the customer is not there. A bank that wants them fails the intent with
+            # `authentication_required` and billing emails them the pay page instead.
+            params["off_session"] = True
+        else:
+            params["return_url"] = settings.SITE_URL + reverse("billing:payment_detail", args=[payment.pk])
         if method and method.provider_customer:
             params["customer"] = method.provider_customer
         try:
@@ -101,14 +109,17 @@ class StripeProvider(PaymentProvider):
     def confirm_payment(self, *, payment, details):
         return _result(_call(client().v1.payment_intents.confirm, payment.provider_reference))
 
+    def payment_status(self, *, payment):
+        return _result(_call(client().v1.payment_intents.retrieve, payment.provider_reference))
+
     def cancel_payment(self, *, payment):
         return _result(_call(client().v1.payment_intents.cancel, payment.provider_reference))
 
-    def refund(self, *, payment, amount):
+    def refund(self, *, payment, amount, key):
         refund = _call(
             client().v1.refunds.create,
             params={"payment_intent": payment.provider_reference, "amount": amount},
-            options={"idempotency_key": f"webox-refund-{payment.pk}-{payment.amount_refunded}-{amount}"},
+            options={"idempotency_key": key},
         )
         return refund.id
 
@@ -136,6 +147,7 @@ class StripeProvider(PaymentProvider):
             last4=card.get("last4", ""),
             exp_month=card.get("exp_month"),
             exp_year=card.get("exp_year"),
+            fingerprint=card.get("fingerprint", ""),
         )
 
     def verify_webhook(self, *, body, headers):
@@ -155,6 +167,7 @@ class StripeProvider(PaymentProvider):
         error = obj.get("last_payment_error") or {}
         is_intent = payload["type"].startswith("payment_intent.")
         ours = (obj.get("metadata") or {}).get("payment_id", "")
+        received = obj.get("amount_received") if payload["type"] == "payment_intent.succeeded" else None
         return Event(
             event_id=payload["id"],
             event_type=payload["type"],
@@ -164,4 +177,6 @@ class StripeProvider(PaymentProvider):
             failure_code=error.get("decline_code") or error.get("code") or "",
             failure_message=error.get("message", ""),
             payment_id=int(ours) if is_intent and str(ours).isdigit() else None,
+            amount=received if isinstance(received, int) else None,
+            currency=str(obj.get("currency") or "").upper() if isinstance(received, int) else "",
         )

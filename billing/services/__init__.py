@@ -1,7 +1,9 @@
 """Every billing write, one module per concern:
 
-- invoices: create, finalize, pay, record a failed payment, mark uncollectible
-- credit_notes: credit, void (crediting what remains), a refund's credit note
+- invoices: create, finalize, pay, record what a provider captured, record a failed payment,
+  mark uncollectible
+- credit_notes: credit (to the balance what was already paid), void, a refund's credit note
+- balance: the customer balance's ledger, credited and applied to invoices
 - delivery: invoice and credit-note PDFs and their emails and notifications
 - charges: charges waiting for the next subscription invoice
 - subscriptions: subscribe, change plan, cancel, resume, suspend, reactivate, renew one period
@@ -27,10 +29,12 @@ from billing.services.delivery import (
     store_invoice_pdf,
 )
 from billing.services.invoices import (
+    apply_balance,
     create_invoice,
     finalize_invoice,
     mark_invoice_paid,
     mark_uncollectible,
+    record_capture,
     record_payment_failure,
 )
 from billing.services.subscriptions import (
@@ -51,6 +55,7 @@ from billing.services.subscriptions import (
 __all__ = [
     "LineSpec",
     "add_pending_charge",
+    "apply_balance",
     "cancel_subscription",
     "change_plan",
     "create_invoice",
@@ -65,6 +70,7 @@ __all__ = [
     "period_label",
     "platform_today",
     "reactivate_subscription",
+    "record_capture",
     "record_payment_failure",
     "refund_to_credit_note",
     "register_invoice_paid_handler",

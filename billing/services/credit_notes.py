@@ -1,14 +1,19 @@
 """Credit notes: credit part or all of a finalized invoice (never more than invoiced), void an
-unpaid invoice by crediting what remains, and turn a provider refund into a credit note."""
+unpaid invoice by crediting what remains, and turn a provider refund into a credit note.
+
+A credit first lowers what is still due; the part that covers money already paid goes back to
+the customer: through the provider when the credit note records a refund, else to the customer
+balance, where the next invoices use it (or staff refund it)."""
 
 import logging
 from collections import defaultdict
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from billing import handlers, pricing
-from billing.models import INVOICE_MACHINE, CreditNote, CreditNoteLine, Invoice
-from billing.services import delivery, invoices
+from billing.models import INVOICE_MACHINE, BalanceEntry, CreditNote, CreditNoteLine, Invoice
+from billing.services import balance, delivery, invoices
 from core.errors import Conflict, InvalidTransition, ValidationFailed
 from core.money import prorate
 
@@ -30,25 +35,51 @@ def void_invoice(*, invoice, reason, user=None):
 
 
 @transaction.atomic
-def issue_credit_note(*, invoice, amount=None, reason, user=None, refund_reference=""):
-    """Credit `amount` (tax included; all that remains when None) of a finalized invoice.
+def issue_credit_note(*, invoice, amount=None, reason, user=None, refund_reference="", lines=None):
+    """Credit `amount` (tax included; all that remains when None) of a finalized invoice, or the
+    given `lines` (LineSpec, e.g. the unused time of a plan) which then make the amount.
 
     Never more than invoiced: the invoice row is locked and the remainder checked (and the
-    database refuses amount_credited above total). An unpaid invoice credited in full is void.
-    """
+    database refuses amount_credited above total). The credit lowers the amount due first; what
+    it credits of money already paid goes to the customer balance, unless `refund_reference`
+    says the provider paid it back. An unpaid invoice credited in full is void; a partly paid
+    one with nothing left due is paid."""
     invoice = Invoice.objects.locked(invoice)
     if not invoice.is_finalized or invoice.status == Invoice.Status.VOID:
-        raise InvalidTransition("Only an open, paid or uncollectible invoice can be credited.", code="invoice_not_creditable")
+        raise InvalidTransition(_("Only an open, paid or uncollectible invoice can be credited."), code="invoice_not_creditable")
+    priced = [pricing.price_line(spec) for spec in lines] if lines else None
+    if priced is not None:
+        amount = sum(line["total_amount"] for line in priced)
     amount = invoice.creditable if amount is None else amount
     if not isinstance(amount, int) or amount <= 0:
-        raise ValidationFailed("A credit note is for a positive amount.", code="invalid_amount")
+        raise ValidationFailed(_("A credit note is for a positive amount."), code="invalid_amount")
     if amount > invoice.creditable:
         raise ValidationFailed(
-            f"At most {invoice.creditable} can still be credited on invoice {invoice.number}.", code="credit_above_invoice"
+            _("At most %(amount)s can still be credited on invoice %(number)s.")
+            % {"amount": invoice.creditable, "number": invoice.number},
+            code="credit_above_invoice",
         )
-    note = _create_credit_note(invoice, amount=amount, reason=reason, user=user, refund_reference=refund_reference)
-    if invoice.status == Invoice.Status.OPEN and not invoice.amount_paid and invoice.creditable == 0:
-        invoices.mark_void(invoice)
+    paid_part = amount if refund_reference else amount - min(amount, invoice.amount_due)
+    note = _create_credit_note(invoice, amount=amount, reason=reason, user=user, refund_reference=refund_reference, lines=priced)
+    if paid_part:
+        invoice.amount_paid -= paid_part
+        invoice.save(update_fields=["amount_paid", "updated_at"])
+    if paid_part and not refund_reference:
+        balance.credit(
+            organization=invoice.organization,
+            currency=invoice.currency,
+            amount=paid_part,
+            kind=BalanceEntry.Kind.CREDIT_NOTE,
+            description=_("Credit note %(number)s") % {"number": note.number},
+            invoice=invoice,
+            credit_note=note,
+            user=user,
+        )
+    if invoice.status in (Invoice.Status.OPEN, Invoice.Status.UNCOLLECTIBLE) and invoice.amount_due == 0:
+        if invoice.amount_paid:
+            invoices.settle(invoice)
+        else:
+            invoices.mark_void(invoice)
     return note
 
 
@@ -99,8 +130,8 @@ def _credit_lines(invoice, amount):
     return [line for line in result if line["total_amount"]]
 
 
-def _create_credit_note(invoice, *, amount, reason, user=None, refund_reference=""):
-    lines = _credit_lines(invoice, amount)
+def _create_credit_note(invoice, *, amount, reason, user=None, refund_reference="", lines=None):
+    lines = lines or _credit_lines(invoice, amount)
     today = pricing.platform_today()
     sequence, number = invoices.next_number("AV", today.year)
     note = CreditNote.objects.create(
@@ -132,7 +163,7 @@ def _create_credit_note(invoice, *, amount, reason, user=None, refund_reference=
 def refund_to_credit_note(*, invoice, amount, refund_reference, reason="Refund", user=None):
     """What payments calls after a provider refund: the refunded amount becomes a credit note."""
     if amount > invoice.amount_paid:
-        raise ValidationFailed("A refund is never above what was paid.", code="refund_above_paid")
+        raise ValidationFailed(_("A refund is never above what was paid."), code="refund_above_paid")
     note = issue_credit_note(invoice=invoice, amount=amount, reason=reason, user=user, refund_reference=refund_reference)
     handlers.invoice_refunded(invoice, amount)
     return note

@@ -1,5 +1,6 @@
-"""Invoices: create, finalize (gapless numbers under the sequence row's lock), pay, record a
-failed payment, mark uncollectible. Paid and voided invoices run their source's handlers."""
+"""Invoices: create, finalize (gapless numbers under the sequence row's lock; the customer balance
+applied at once), pay, record what a provider captured, record a failed payment, mark
+uncollectible. Paid and voided invoices run their source's handlers."""
 
 import logging
 from datetime import timedelta
@@ -7,11 +8,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing import handlers, pricing
-from billing.models import INVOICE_MACHINE, Invoice, InvoiceLine, NumberSequence
-from billing.services import delivery
-from core.errors import InvalidTransition, ValidationFailed
+from billing.models import INVOICE_MACHINE, BalanceEntry, Invoice, InvoiceLine, NumberSequence
+from billing.services import balance, delivery
+from core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from core.money import check_currency
 
 logger = logging.getLogger("webox.billing")
@@ -123,17 +125,22 @@ def finalize_invoice(*, invoice, issue_date=None):
     logger.info("invoice_finalized invoice=%s number=%s total=%s %s", invoice.pk, number, invoice.total, invoice.currency)
     transaction.on_commit(lambda: delivery.render_invoice_documents.delay(invoice.pk))
     if invoice.total == 0:
-        invoice = _settle(invoice, reference="zero-total")
+        return settle(invoice, reference="zero-total")
+    balance.apply_to(invoice)
+    if invoice.amount_due == 0:
+        return settle(invoice)
     return invoice
 
 
-def _settle(invoice, *, reference, amount=0):
+def settle(invoice, *, reference=None, amount=0):
+    """open → paid with `amount` more paid, and the paid handlers run (once: the transition is)."""
+    references = invoice.payment_references + ([reference] if reference else [])
     INVOICE_MACHINE.advance(
         invoice,
         Invoice.Status.PAID,
         paid_at=timezone.now(),
         amount_paid=invoice.amount_paid + amount,
-        payment_references=[*invoice.payment_references, reference],
+        payment_references=references,
     )
     handlers.invoice_paid(invoice)
     return invoice
@@ -141,27 +148,97 @@ def _settle(invoice, *, reference, amount=0):
 
 @transaction.atomic
 def mark_invoice_paid(*, invoice, amount, reference):
-    """Record the payment `reference` of `amount` (the whole amount due) and run the paid handlers once.
+    """Record the payment `reference` of `amount` (the whole amount due) and run the paid handlers
+    once: a bank transfer or a payment staff recorded by hand. What a provider captured, which may
+    differ, goes through record_capture instead.
 
     The same reference twice is a no-op, so a replayed provider event changes nothing.
     """
     invoice = Invoice.objects.locked(invoice)
     if reference in invoice.payment_references:
         return invoice
-    if invoice.status not in (Invoice.Status.OPEN, Invoice.Status.UNCOLLECTIBLE):
-        raise InvalidTransition(
-            f"Invoice {invoice.number or 'draft'} is {invoice.get_status_display().lower()}: it cannot be paid.",
-            code="invoice_not_payable",
-        )
+    _check_payable(invoice)
     if amount != invoice.amount_due:
         raise ValidationFailed(
-            f"The amount {amount} does not match the {invoice.amount_due} due on invoice {invoice.number}.",
+            _("The amount %(amount)s does not match the %(due)s due on invoice %(number)s.")
+            % {"amount": amount, "due": invoice.amount_due, "number": invoice.number},
             code="amount_mismatch",
         )
-    invoice = _settle(invoice, reference=reference, amount=amount)
+    invoice = settle(invoice, reference=reference, amount=amount)
     delivery.notify_invoice(invoice, "invoice_paid")
     logger.info("invoice_paid invoice=%s number=%s amount=%s reference=%s", invoice.pk, invoice.number, amount, reference)
     return invoice
+
+
+def _check_payable(invoice):
+    if invoice.status not in (Invoice.Status.OPEN, Invoice.Status.UNCOLLECTIBLE):
+        raise InvalidTransition(
+            _("Invoice %(number)s is %(status)s: it cannot be paid.")
+            % {"number": invoice.number or _("draft"), "status": invoice.get_status_display().lower()},
+            code="invoice_not_payable",
+        )
+
+
+@transaction.atomic
+def record_capture(*, invoice, amount, currency, reference, payment=None):
+    """What a provider captured for `invoice`, recorded whatever it is (never refused: the money
+    moved). Up to the amount due pays the invoice (paid once nothing is due, handlers run);
+    anything above, anything on an invoice no longer payable and anything in another currency
+    goes to the customer balance in its currency. Returns (applied to the invoice, credited to
+    the balance). The same reference twice is a no-op."""
+    invoice = Invoice.objects.locked(invoice)
+    if reference in invoice.payment_references:
+        return 0, 0
+    payable = invoice.status in (Invoice.Status.OPEN, Invoice.Status.UNCOLLECTIBLE) and currency == invoice.currency
+    applied = min(amount, invoice.amount_due) if payable else 0
+    if applied and applied == invoice.amount_due:
+        settle(invoice, reference=reference, amount=applied)
+        delivery.notify_invoice(invoice, "invoice_paid")
+    elif applied:
+        invoice.amount_paid += applied
+        invoice.payment_references = [*invoice.payment_references, reference]
+        invoice.save(update_fields=["amount_paid", "payment_references", "updated_at"])
+    surplus = amount - applied
+    if surplus:
+        # After the paid handlers, so the balance account is locked last (as renewals do).
+        balance.credit(
+            organization=invoice.organization,
+            currency=currency,
+            amount=surplus,
+            kind=BalanceEntry.Kind.OVERPAYMENT,
+            description=_("Paid above what invoice %(number)s asked") % {"number": invoice.number},
+            invoice=invoice,
+            payment=payment,
+        )
+    logger.info(
+        "invoice_capture invoice=%s amount=%s %s applied=%s surplus=%s reference=%s",
+        invoice.number, amount, currency, applied, surplus, reference,
+    )  # fmt: skip
+    return applied, surplus
+
+
+@transaction.atomic
+def apply_balance(*, organization, invoice, amount=None, user=None):
+    """Pay `invoice` (at most `amount` of it) from the organization's customer balance, on the
+    customer's request: balances arriving after an invoice was finalized (a credit note) are not
+    applied on their own. Returns the amount applied; another organization's invoice is NotFound."""
+    invoice = Invoice.objects.locked(invoice)
+    if invoice.organization_id != organization.pk or not invoice.is_finalized:
+        raise NotFound(_("No such invoice."))
+    _check_payable(invoice)
+    if amount is not None and (not isinstance(amount, int) or amount <= 0):
+        raise ValidationFailed(_("Enter a positive amount."), code="invalid_amount", fields={"amount": [_("Must be positive.")]})
+    if invoice.payments.filter(status__in=["pending", "processing"]).exists():
+        raise Conflict(
+            _("A payment of this invoice is already in progress: wait for it or cancel it."), code="payment_in_progress"
+        )
+    applied = balance.apply_to(invoice, amount=amount, user=user)
+    if not applied:
+        raise Conflict(_("There is no balance to apply to this invoice."), code="no_balance")
+    if invoice.amount_due == 0:
+        settle(invoice)
+        delivery.notify_invoice(invoice, "invoice_paid")
+    return applied
 
 
 @transaction.atomic

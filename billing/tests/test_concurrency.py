@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from billing import services
 from billing.models import Invoice
@@ -112,3 +112,100 @@ def test_two_dunning_runs_at_once_take_each_step_once(organization, user, mailou
     assert set(DunningEvent.objects.values_list("outcome", flat=True)) == {"sent"}
     reminders = [m.subject for m in mailoutbox if m.subject.startswith(("Reminder:", "Urgent:"))]
     assert len(reminders) == len(set(reminders)) == 12  # one per invoice and step, whichever run took it
+
+
+def test_ten_parallel_payment_requests_make_one_payment_and_no_error(organization, user):
+    """Ten browsers pay one invoice at once over HTTP: one payment, the others a clear 409, no 500
+    and no deadlock (each request waits at most for the invoice row, never for the provider)."""
+    from rest_framework.test import APIClient
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from billing.models import Payment
+
+    inv = invoice(organization)
+    token = str(RefreshToken.for_user(user).access_token)
+
+    def pay():
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        response = api.post(
+            f"/api/v1/billing/invoices/{inv.pk}/pay/", {"provider": "sandbox", "card_number": "4242424242424242"}, format="json"
+        )
+        return response.status_code, response.json().get("error", {}).get("code")
+
+    results, errors = _in_threads(10, pay)
+    assert errors == []
+    statuses = sorted(status for status, _code in results)
+    assert statuses == [201] + [409] * 9, results
+    assert {code for status, code in results if status == 409} <= {"payment_in_progress", "invoice_not_payable"}
+    assert Payment.objects.count() == 1 and Payment.objects.get().status == "succeeded"
+    inv.refresh_from_db()
+    assert inv.status == "paid" and inv.amount_paid == inv.total
+
+
+def test_concurrent_balance_applications_never_spend_more_than_the_balance(organization):
+    """A 10.00 € balance applied to eight 12.00 € invoices at once: exactly 10.00 € is used."""
+    from billing import selectors
+    from billing.models import BalanceEntry
+
+    paid = invoice(organization)
+    services.mark_invoice_paid(invoice=paid, amount=paid.total, reference="bank:1")
+    invoices = [invoice(organization, source_id=str(n)) for n in range(8)]
+    # After they were issued (an invoice takes the balance there is when it is finalized).
+    services.issue_credit_note(invoice=paid, amount=1000, reason="Goodwill")
+    queue = list(invoices)
+    lock = threading.Lock()
+
+    def apply():
+        with lock:
+            target = queue.pop()
+        try:
+            return services.apply_balance(organization=organization, invoice=target)
+        except Exception as exc:  # "no balance" for the late ones
+            return getattr(exc, "code", repr(exc))
+
+    results, errors = _in_threads(8, apply)
+    assert errors == []
+    applied = [r for r in results if isinstance(r, int)]
+    assert sum(applied) == 1000 and set(results) - set(applied) <= {"no_balance"}
+    assert selectors.balance_for(organization=organization, currency="EUR") == 0
+    assert BalanceEntry.objects.filter(kind="applied").count() == len(applied)
+    assert sum(Invoice.objects.filter(pk__in=[i.pk for i in invoices]).values_list("balance_applied", flat=True)) == 1000
+
+
+def test_no_row_lock_is_held_while_the_provider_works(organization, monkeypatch):
+    """Paying and refunding call the provider with nothing locked: another connection can lock the
+    invoice and the payment (NOWAIT) in the middle of the call."""
+    from billing import payments
+    from billing.models import Payment
+    from billing.providers import sandbox
+
+    inv = invoice(organization)
+    seen = []
+
+    def probe():
+        def check():
+            with transaction.atomic():
+                Invoice.objects.select_for_update(nowait=True).get(pk=inv.pk)
+                Payment.objects.select_for_update(nowait=True).filter(invoice=inv).first()
+            return "free"
+
+        seen.extend(_in_threads(1, check)[0] or ["locked"])
+
+    real_create, real_refund = sandbox.SandboxProvider.create_payment, sandbox.SandboxProvider.refund
+
+    def create_payment(self, **kwargs):
+        probe()
+        return real_create(self, **kwargs)
+
+    def refund(self, **kwargs):
+        probe()
+        return real_refund(self, **kwargs)
+
+    monkeypatch.setattr(sandbox.SandboxProvider, "create_payment", create_payment)
+    monkeypatch.setattr(sandbox.SandboxProvider, "refund", refund)
+    payments.pay_invoice(organization=organization, invoice=inv, provider="sandbox", details={"card_number": "4242424242424242"})
+    payment = Payment.objects.get()
+    assert payment.status == "succeeded"
+    payments.refund_payment(payment=payment, amount=100)
+    assert seen == ["free", "free"]
