@@ -7,10 +7,11 @@ Formatting is locale-aware through Babel, never f-strings.
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import format_currency, get_currency_precision, get_currency_symbol
 from django.conf import settings
 
 from core.errors import ValidationFailed
+from core.formats import babel_locale
 
 
 def exponent(currency):
@@ -58,10 +59,23 @@ def to_minor(value, currency):
     return int(minor)
 
 
-def format_money(amount, currency, locale="en"):
-    """Locale-aware display: format_money(123456, 'EUR', 'fr') -> '1 234,56 €'."""
-    return format_currency(to_decimal(amount, currency), currency, locale=_babel_locale(locale))
+def format_money(amount, currency, locale=None):
+    """An amount for people, in the given language or the active one: 2140 EUR reads "21,40 €" in
+    French and "€21.40" in English, 25500 XOF "25 500 F CFA" and "F CFA 25,500"."""
+    babel = babel_locale(locale)
+    text = format_currency(to_decimal(amount, currency), currency, locale=babel)
+    return _space_symbol(text, get_currency_symbol(currency, babel))
 
 
-def _babel_locale(locale):
-    return {"fr": "fr_FR", "en": "en_GB"}.get((locale or "en")[:2], "en_GB")
+def _space_symbol(text, symbol):
+    """CLDR's currency spacing, which Babel leaves out: a symbol ending (or starting) with a letter
+    is kept apart from the digits by a no-break space ("F CFA 25,500", not "F CFA25,500")."""
+    at = text.find(symbol)
+    if at < 0:
+        return text
+    before, after = text[:at], text[at + len(symbol) :]
+    if after[:1].isdigit() and symbol[-1].isalpha():
+        after = "\u00a0" + after
+    if before[-1:].isdigit() and symbol[0].isalpha():
+        before += "\u00a0"
+    return before + symbol + after

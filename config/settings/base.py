@@ -292,7 +292,7 @@ LOCALE_PATHS = [
     BASE_DIR / "locale",
 ]
 # Django's date formats made to agree with Babel's (core.formats), for the admin and forms.
-FORMAT_MODULE_PATH = ["config.formats"]
+FORMAT_MODULE_PATH = ["core.django_formats"]
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"

@@ -1,5 +1,4 @@
 from django import template
-from django.utils import translation
 
 from core.money import format_money
 
@@ -11,4 +10,4 @@ def money(amount, currency, locale=None):
     """{% money invoice.total invoice.currency %} formatted in the active (or given) language."""
     if amount is None or not currency:
         return ""
-    return format_money(amount, currency, locale or translation.get_language() or "en")
+    return format_money(amount, currency, locale)
