@@ -54,6 +54,19 @@ def _clear_caches():
 
 
 @pytest.fixture(autouse=True)
+def _default_language_and_time_zone():
+    """Each test starts as a worker does: the default language and time zone. A request made by an
+    earlier test leaves its own active in the thread (Django does not reset them after a response)."""
+    from django.utils import timezone, translation
+
+    translation.deactivate()
+    timezone.deactivate()
+    yield
+    translation.deactivate()
+    timezone.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     _clear_caches()
     yield

@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Count, Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
@@ -58,11 +60,11 @@ class MembershipInline(admin.TabularInline):
 
 
 class TwoFactorFilter(admin.SimpleListFilter):
-    title = "two-factor authentication"
+    title = _("two-factor authentication")
     parameter_name = "two_factor"
 
     def lookups(self, request, model_admin):
-        return [("on", "On"), ("off", "Off")]
+        return [("on", _("On")), ("off", _("Off"))]
 
     def queryset(self, request, queryset):
         if self.value() in ("on", "off"):
@@ -83,10 +85,10 @@ class UserAdmin(BaseUserAdmin):
     actions = ["resend_verification", "reset_two_factor"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Personal info", {"fields": ("first_name", "last_name", "locale", "default_organization")}),
-        ("Security", {"fields": ("two_factor",)}),
-        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
-        ("Dates", {"fields": ("last_login", "date_joined", "email_verified_at")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "locale", "time_zone", "default_organization")}),
+        (_("Security"), {"fields": ("two_factor",)}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined", "email_verified_at")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
@@ -109,18 +111,23 @@ class UserAdmin(BaseUserAdmin):
         confirmed = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
         return super().get_queryset(request).annotate(has_two_factor=Exists(confirmed))
 
-    @admin.display(boolean=True, description="2FA", ordering="has_two_factor")
+    @admin.display(boolean=True, description=_("2FA"), ordering="has_two_factor")
     def two_factor(self, obj):
         return obj.has_two_factor
 
-    @admin.action(description="Send the email verification link again")
+    @admin.action(description=_("Send the email verification link again"))
     def resend_verification(self, request, queryset):
         pending = list(queryset.filter(email_verified_at__isnull=True))
         for user in pending:
             services.send_verification_email(user=user)
-        self.message_user(request, f"Sent {len(pending)} verification link(s); already confirmed addresses were skipped.")
+        message = ngettext(
+            "Sent %(count)d verification link; already confirmed addresses were skipped.",
+            "Sent %(count)d verification links; already confirmed addresses were skipped.",
+            len(pending),
+        )
+        self.message_user(request, message % {"count": len(pending)})
 
-    @admin.action(description="Turn off two-factor authentication (lost phone)", permissions=["change"])
+    @admin.action(description=_("Turn off two-factor authentication (lost phone)"), permissions=["change"])
     def reset_two_factor(self, request, queryset):
         users = list(queryset.filter(has_two_factor=True))
         for user in users:
@@ -132,7 +139,12 @@ class UserAdmin(BaseUserAdmin):
                 before={"two_factor": True},
                 after={"two_factor": False},
             )
-        self.message_user(request, f"Two-factor authentication turned off for {len(users)} user(s).", messages.WARNING)
+        message = ngettext(
+            "Two-factor authentication turned off for %(count)d user.",
+            "Two-factor authentication turned off for %(count)d users.",
+            len(users),
+        )
+        self.message_user(request, message % {"count": len(users)}, messages.WARNING)
 
 
 @admin.register(Organization)
@@ -178,17 +190,19 @@ class OrganizationAdmin(admin.ModelAdmin):
             self._record_access(request, organization, not active)
         return len(changed)
 
-    @admin.action(description="Deactivate (members can no longer switch to this workspace)", permissions=["change"])
+    @admin.action(description=_("Deactivate (members can no longer switch to this workspace)"), permissions=["change"])
     def deactivate(self, request, queryset):
         count = self._set_active(request, queryset, False)
-        self.message_user(request, f"{count} organization(s) deactivated.", messages.WARNING)
+        message = ngettext("%(count)d organization deactivated.", "%(count)d organizations deactivated.", count)
+        self.message_user(request, message % {"count": count}, messages.WARNING)
 
-    @admin.action(description="Reactivate", permissions=["change"])
+    @admin.action(description=_("Reactivate"), permissions=["change"])
     def reactivate(self, request, queryset):
         count = self._set_active(request, queryset, True)
-        self.message_user(request, f"{count} organization(s) reactivated.", messages.SUCCESS)
+        message = ngettext("%(count)d organization reactivated.", "%(count)d organizations reactivated.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
-    @admin.display(description="members", ordering="member_count")
+    @admin.display(description=_("members"), ordering="member_count")
     def member_count(self, obj):
         return obj.member_count
 

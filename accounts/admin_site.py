@@ -7,14 +7,15 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 
 
 class WeBoxAdminSite(admin.AdminSite):
     """Django Admin that opens only for active staff who passed a TOTP check this session."""
 
-    site_header = "WeBox back office"
-    site_title = "WeBox admin"
-    index_title = "Back office"
+    site_header = _("WeBox back office")
+    site_title = _("WeBox admin")
+    index_title = _("Back office")
 
     def has_permission(self, request):
         user = request.user
@@ -34,7 +35,7 @@ class WeBoxAdminSite(admin.AdminSite):
         if user.is_active and user.is_staff:
             # Logged in but not through 2FA: enrol or enter a code, then come back.
             return redirect(f"{reverse('accounts:two_factor')}?{urlencode({'next': next_url})}")
-        raise PermissionDenied("The back office is for WeBox staff.")
+        raise PermissionDenied(_("The back office is for WeBox staff."))
 
     index_template = "backoffice/admin_index.html"
 
@@ -44,6 +45,13 @@ class WeBoxAdminSite(admin.AdminSite):
         "Billing": ("billing",),
         "Support": ("support",),
         "Generation": ("generation", "usage"),
+    }
+    JOB_NAMES = {
+        "Sales": _("Sales"),
+        "Billing": _("Billing"),
+        "Support": _("Support"),
+        "Generation": _("Generation"),
+        "Platform": _("Platform"),
     }
 
     def get_app_list(self, request, app_label=None):
@@ -62,7 +70,7 @@ class WeBoxAdminSite(admin.AdminSite):
             for app in members:
                 prefix = f"{app['name']} · " if len(members) > 1 else ""
                 models += [{**model, "name": f"{prefix}{model['name']}"} for model in app["models"]]
-            grouped.append({**members[0], "name": job, "models": models})
+            grouped.append({**members[0], "name": self.JOB_NAMES[job], "models": models})
         return grouped
 
     def index(self, request, extra_context=None):

@@ -5,6 +5,8 @@ suspended; generation, add-ons and API writes call `require_entitled()`. The reg
 accounts free of any import from billing.
 """
 
+from django.utils.translation import gettext as _
+
 from core.errors import AccountSuspended
 
 _checks = []
@@ -18,7 +20,7 @@ def register(check):
 
 def suspension_reason(organization):
     if organization is not None and not organization.is_active:
-        return "This organization is deactivated."
+        return _("This organization is deactivated.")
     for check in _checks:
         reason = check(organization)
         if reason:

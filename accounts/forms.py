@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from accounts import services
 from accounts.models import LOCALES, Membership, Organization, User
@@ -10,15 +11,24 @@ from accounts.validators import normalize_country, normalize_vat_number
 
 
 class SignupForm(forms.Form):
-    email = forms.EmailField()
-    first_name = forms.CharField(max_length=150, required=False)
-    last_name = forms.CharField(max_length=150, required=False)
+    email = forms.EmailField(label=_("Email"))
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     organization_name = forms.CharField(
-        max_length=200, required=False, help_text="Your company or project. You can change it later."
+        label=_("Organization name"),
+        max_length=200,
+        required=False,
+        help_text=_("Your company or project. You can change it later."),
     )
-    currency = forms.ChoiceField(choices=Organization.Currency.choices, initial="EUR")
-    locale = forms.ChoiceField(choices=LOCALES, initial="en", label="Language")
-    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False)
+    currency = forms.ChoiceField(label=_("Currency"), choices=Organization.Currency.choices, initial="EUR")
+    locale = forms.ChoiceField(label=_("Language"), choices=LOCALES)
+    password = forms.CharField(
+        label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["locale"].initial = services.current_language()  # the page's language
 
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()
@@ -29,8 +39,19 @@ class SignupForm(forms.Form):
         return password
 
 
+class InvitedSignupForm(SignupForm):
+    """Signing up to join an organization by invitation: the address is the invited one and there
+    is no workspace of one's own to name or price."""
+
+    def __init__(self, *args, invitation, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["organization_name"], self.fields["currency"]
+        self.fields["email"].initial = invitation.email
+        self.fields["email"].disabled = True
+
+
 class EmailAuthenticationForm(auth_forms.AuthenticationForm):
-    username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
+    username = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
 
     def clean_username(self):
         # One spelling per address, so django-axes counts "Alice@x" and "alice@x" as the same login.
@@ -39,15 +60,17 @@ class EmailAuthenticationForm(auth_forms.AuthenticationForm):
 
 class OTPTokenForm(forms.Form):
     token = forms.CharField(
-        label="Code",
+        label=_("Code"),
         max_length=32,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "one-time-code", "inputmode": "numeric"}),
-        help_text="The 6-digit code of your authenticator app, or one of your recovery codes.",
+        help_text=_("The 6-digit code of your authenticator app, or one of your recovery codes."),
     )
 
 
 class PasswordConfirmForm(forms.Form):
-    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}), strip=False)
+    password = forms.CharField(
+        label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}), strip=False
+    )
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
@@ -77,13 +100,13 @@ class OrganizationForm(forms.ModelForm):
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField()
-    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
+    email = forms.EmailField(label=_("Email"))
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(choices=Membership.Role.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
 
 
 class SwitchOrganizationForm(forms.Form):
-    organization = forms.IntegerField(min_value=1)
+    organization = forms.IntegerField(label=_("Organization"), min_value=1)

@@ -49,14 +49,19 @@ class User(AbstractBaseUser, PermissionsMixin):
     time_zone = models.CharField(
         _("time zone"), max_length=64, choices=[("", _("Same as my organization")), *TIME_ZONES], blank=True, default=""
     )
-    is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False)
-    email_verified_at = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("staff"), default=False)
+    email_verified_at = models.DateTimeField(_("email verified"), null=True, blank=True)
     # The organization the user works in when no other is chosen (API default, first login).
     default_organization = models.ForeignKey(
-        "accounts.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.Organization",
+        verbose_name=_("default organization"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    date_joined = models.DateTimeField(default=timezone.now)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
     objects = UserManager()
 
@@ -66,6 +71,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["email"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
 
     def __str__(self):
         return self.email
@@ -89,33 +96,40 @@ class Organization(models.Model):
     """The customer workspace, and the tenant: every customer-owned row points to one."""
 
     class Currency(models.TextChoices):
-        EUR = "EUR", "Euro (EUR)"
-        XOF = "XOF", "Franc CFA (XOF)"
+        EUR = "EUR", _("Euro (EUR)")
+        XOF = "XOF", _("Franc CFA (XOF)")
 
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=80, unique=True)
-    legal_name = models.CharField(max_length=200, blank=True)
-    address_line1 = models.CharField(max_length=200, blank=True)
-    address_line2 = models.CharField(max_length=200, blank=True)
-    postal_code = models.CharField(max_length=20, blank=True)
-    city = models.CharField(max_length=100, blank=True)
-    country = models.CharField(max_length=2, default="FR", help_text="ISO 3166-1 alpha-2 code")
-    vat_number = models.CharField("VAT number", max_length=30, blank=True)
-    billing_email = models.EmailField(blank=True)
-    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
+    address_line1 = models.CharField(_("address line 1"), max_length=200, blank=True)
+    address_line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="FR", help_text=_("ISO 3166-1 alpha-2 code"))
+    vat_number = models.CharField(_("VAT number"), max_length=30, blank=True)
+    billing_email = models.EmailField(_("billing email"), blank=True)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR)
     locale = models.CharField(_("language"), max_length=5, choices=LOCALES, default="fr")
-    time_zone = models.CharField(max_length=64, choices=TIME_ZONES, default="Europe/Paris")
+    time_zone = models.CharField(_("time zone"), max_length=64, choices=TIME_ZONES, default="Europe/Paris")
     payment_terms_days = models.PositiveSmallIntegerField(
-        default=14, validators=[MinValueValidator(0), MaxValueValidator(90)], help_text="Invoices are due after this many days."
+        _("payment terms (days)"),
+        default=14,
+        validators=[MinValueValidator(0), MaxValueValidator(90)],
+        help_text=_("Invoices are due after this many days."),
     )
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="organizations")
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("members"), through="Membership", related_name="organizations"
+    )
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
         constraints = [
             models.CheckConstraint(condition=models.Q(currency__in=["EUR", "XOF"]), name="organization_currency_supported"),
         ]
@@ -149,13 +163,19 @@ class Membership(models.Model):
         ADMIN = "admin", _("Admin")
         MEMBER = "member", _("Member")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organization"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         ordering = ["organization__name"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         constraints = [models.UniqueConstraint(fields=["user", "organization"], name="membership_unique_user_org")]
 
     def __str__(self):
@@ -169,15 +189,21 @@ class Membership(models.Model):
 class Invitation(models.Model):
     """An owner's or admin's invitation for an email address to join an organization."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
-    email = models.EmailField()
-    role = models.CharField(max_length=10, choices=Membership.Role.choices, default=Membership.Role.MEMBER)
-    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    accepted_at = models.DateTimeField(null=True, blank=True)
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organization"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("email"))
+    role = models.CharField(_("role"), max_length=10, choices=Membership.Role.choices, default=Membership.Role.MEMBER)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("invited by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "email"],

@@ -3,6 +3,7 @@
 import logging
 import secrets
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
@@ -10,10 +11,12 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Invitation, Membership, Organization
+from accounts.selectors import language_for
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from notifications.services import send_email
 
@@ -29,23 +32,46 @@ def register_user(*, email, password, first_name="", last_name="", organization_
     """Create the user and their personal organization (owner), and send the verification link.
 
     With no `locale`, both speak the language the person signed up in."""
-    email = email.strip().lower()
     locale = locale or current_language()
-    if User.objects.filter(email__iexact=email).exists():
-        raise Conflict(
-            "An account with this email already exists. Log in or reset your password.",
-            code="email_taken",
-            fields={"email": ["An account with this email already exists."]},
-        )
-    user = User.objects.create_user(email=email, password=password, first_name=first_name, last_name=last_name, locale=locale)
+    user = _create_user(email=email, password=password, first_name=first_name, last_name=last_name, locale=locale)
     org = create_organization(
-        owner=user, name=organization_name or f"{user.full_name}'s workspace", currency=currency, locale=locale
+        owner=user,
+        name=organization_name or _("%(name)s's workspace") % {"name": user.full_name},
+        currency=currency,
+        locale=locale,
     )
     user.default_organization = org
     user.save(update_fields=["default_organization"])
     send_verification_email(user=user)
     logger.info("user_registered user=%s org=%s", user.pk, org.pk)
     return user
+
+
+@transaction.atomic
+def register_invited_user(*, token, email, password, first_name="", last_name="", locale=""):
+    """Sign up to join the organization an invitation names: no workspace of one's own, and the
+    address is confirmed, since the invitation link reached it."""
+    invitation = invitation_from_token(token)
+    if email.strip().lower() != invitation.email.lower():
+        raise Forbidden(_("This invitation is for %(email)s.") % {"email": invitation.email})
+    user = _create_user(
+        email=email, password=password, first_name=first_name, last_name=last_name, locale=locale or current_language()
+    )
+    user.default_organization = accept_invitation(token=token, user=user)
+    user.save(update_fields=["default_organization"])
+    logger.info("user_registered user=%s org=%s invited=true", user.pk, user.default_organization_id)
+    return user
+
+
+def _create_user(*, email, password, first_name, last_name, locale):
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise Conflict(
+            _("An account with this email already exists. Log in or reset your password."),
+            code="email_taken",
+            fields={"email": [_("An account with this email already exists.")]},
+        )
+    return User.objects.create_user(email=email, password=password, first_name=first_name, last_name=last_name, locale=locale)
 
 
 def current_language():
@@ -81,7 +107,7 @@ def send_verification_email(*, user):
         to=user.email,
         template="accounts/emails/verify_email",
         kind="verify_email",
-        locale=user.locale,
+        locale=language_for(user),
         context={"user": user, "link": verification_link(user), "days": settings.EMAIL_VERIFICATION_MAX_AGE.days},
         related=user,
     )
@@ -92,12 +118,12 @@ def verify_email(*, token):
     try:
         data = signing.loads(token, salt=VERIFY_SALT, max_age=settings.EMAIL_VERIFICATION_MAX_AGE)
     except signing.SignatureExpired:
-        raise ValidationFailed("This link has expired. Ask for a new one from your profile.", code="link_expired") from None
+        raise ValidationFailed(_("This link has expired. Ask for a new one from your profile."), code="link_expired") from None
     except signing.BadSignature:
-        raise ValidationFailed("This link is not valid.", code="link_invalid") from None
+        raise ValidationFailed(_("This link is not valid."), code="link_invalid") from None
     user = User.objects.filter(pk=data["uid"], email=data["email"]).first()
     if user is None:
-        raise ValidationFailed("This link is not valid.", code="link_invalid")
+        raise ValidationFailed(_("This link is not valid."), code="link_invalid")
     if user.email_verified_at is None:
         user.email_verified_at = timezone.now()
         user.save(update_fields=["email_verified_at"])
@@ -107,7 +133,7 @@ def verify_email(*, token):
 def switch_organization(*, request, user, organization_id):
     org = Organization.objects.filter(pk=organization_id, memberships__user=user, is_active=True).first()
     if org is None:
-        raise ValidationFailed("You are not a member of that organization.", code="organization_not_found")
+        raise ValidationFailed(_("You are not a member of that organization."), code="organization_not_found")
     request.session["organization_id"] = org.pk
     user.default_organization = org
     user.save(update_fields=["default_organization"])
@@ -117,7 +143,7 @@ def switch_organization(*, request, user, organization_id):
 def require_manager(*, user, organization):
     member = Membership.objects.filter(user=user, organization=organization).first()
     if member is None or not member.can_manage:
-        raise Forbidden("Only the organization's owners and admins can do this.")
+        raise Forbidden(_("Only the organization's owners and admins can do this."))
     return member
 
 
@@ -154,7 +180,7 @@ def update_organization(*, organization, user, **fields):
     require_manager(user=user, organization=organization)
     unknown = set(fields) - set(ORGANIZATION_FIELDS)
     if unknown:
-        raise ValidationFailed(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+        raise ValidationFailed(_("These fields cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
     for name, value in fields.items():
         setattr(organization, name, value)
     organization.save(update_fields=[*fields, "updated_at"])
@@ -172,11 +198,15 @@ def invite_member(*, organization, invited_by, email, role=Membership.Role.MEMBE
     require_manager(user=invited_by, organization=organization)
     email = email.strip().lower()
     if role not in Membership.Role.values:
-        raise ValidationFailed("Unknown role.", fields={"role": ["Choose owner, admin or member."]})
+        raise ValidationFailed(_("Unknown role."), fields={"role": [_("Choose owner, admin or member.")]})
     if role == Membership.Role.OWNER and not _is_owner(invited_by, organization):
-        raise Forbidden("Only owners can invite another owner.")
+        raise Forbidden(_("Only owners can invite another owner."))
     if organization.memberships.filter(user__email__iexact=email).exists():
-        raise Conflict(f"{email} is already a member.", code="already_member", fields={"email": ["Already a member."]})
+        raise Conflict(
+            _("%(email)s is already a member.") % {"email": email},
+            code="already_member",
+            fields={"email": [_("Already a member.")]},
+        )
     # An expired invitation no longer blocks a new one for the same address.
     organization.invitations.filter(
         email=email, accepted_at__isnull=True, created_at__lt=timezone.now() - settings.INVITATION_MAX_AGE
@@ -186,7 +216,9 @@ def invite_member(*, organization, invited_by, email, role=Membership.Role.MEMBE
             invitation = Invitation.objects.create(organization=organization, email=email, role=role, invited_by=invited_by)
     except IntegrityError:
         raise Conflict(
-            f"{email} already has a pending invitation.", code="already_invited", fields={"email": ["Already invited."]}
+            _("%(email)s already has a pending invitation.") % {"email": email},
+            code="already_invited",
+            fields={"email": [_("Already invited.")]},
         ) from None
     send_email(
         to=email,
@@ -207,9 +239,9 @@ def invite_member(*, organization, invited_by, email, role=Membership.Role.MEMBE
 
 def revoke_invitation(*, organization, user, invitation_id):
     require_manager(user=user, organization=organization)
-    deleted, _ = organization.invitations.filter(pk=invitation_id, accepted_at__isnull=True).delete()
+    deleted, _rows = organization.invitations.filter(pk=invitation_id, accepted_at__isnull=True).delete()
     if not deleted:
-        raise NotFound("No such pending invitation.")
+        raise NotFound(_("No such pending invitation."))
 
 
 def invitation_from_token(token):
@@ -217,10 +249,10 @@ def invitation_from_token(token):
     try:
         data = signing.loads(token, salt=INVITE_SALT, max_age=settings.INVITATION_MAX_AGE)
     except signing.BadSignature:
-        raise ValidationFailed("This invitation link is not valid or has expired.", code="link_invalid") from None
+        raise ValidationFailed(_("This invitation link is not valid or has expired."), code="link_invalid") from None
     invitation = Invitation.objects.select_related("organization").filter(pk=data["id"], accepted_at__isnull=True).first()
     if invitation is None:
-        raise ValidationFailed("This invitation was already used or withdrawn.", code="link_invalid")
+        raise ValidationFailed(_("This invitation was already used or withdrawn."), code="link_invalid")
     return invitation
 
 
@@ -229,9 +261,11 @@ def accept_invitation(*, token, user):
     invitation = invitation_from_token(token)
     invitation = Invitation.objects.select_for_update().filter(pk=invitation.pk, accepted_at__isnull=True).first()
     if invitation is None:
-        raise ValidationFailed("This invitation was already used or withdrawn.", code="link_invalid")
+        raise ValidationFailed(_("This invitation was already used or withdrawn."), code="link_invalid")
     if invitation.email.lower() != user.email.lower():
-        raise Forbidden(f"This invitation is for {invitation.email}. Log in with that address to accept it.")
+        raise Forbidden(
+            _("This invitation is for %(email)s. Log in with that address to accept it.") % {"email": invitation.email}
+        )
     Membership.objects.get_or_create(user=user, organization=invitation.organization, defaults={"role": invitation.role})
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
@@ -246,7 +280,7 @@ def accept_invitation(*, token, user):
 def _member(organization, membership_id):
     member = Membership.objects.select_related("user").filter(organization=organization, pk=membership_id).first()
     if member is None:
-        raise NotFound("No such member.")
+        raise NotFound(_("No such member."))
     return member
 
 
@@ -255,14 +289,14 @@ def change_member_role(*, organization, user, membership_id, role):
     """Owners change anyone's role; admins only between admin and member. Never zero owners."""
     require_manager(user=user, organization=organization)
     if role not in Membership.Role.values:
-        raise ValidationFailed("Unknown role.", fields={"role": ["Choose owner, admin or member."]})
+        raise ValidationFailed(_("Unknown role."), fields={"role": [_("Choose owner, admin or member.")]})
     owners = _lock_owners(organization)
     member = _member(organization, membership_id)
     touches_owner = Membership.Role.OWNER in (role, member.role)
     if touches_owner and not any(o.user_id == user.pk for o in owners):
-        raise Forbidden("Only owners can give or take the owner role.")
+        raise Forbidden(_("Only owners can give or take the owner role."))
     if member.role == Membership.Role.OWNER and role != Membership.Role.OWNER and len(owners) == 1:
-        raise Conflict("An organization needs at least one owner: make someone else owner first.", code="last_owner")
+        raise Conflict(_("An organization needs at least one owner: make someone else owner first."), code="last_owner")
     member.role = role
     member.save(update_fields=["role"])
     logger.info("member_role_changed org=%s member=%s role=%s by=%s", organization.pk, member.pk, role, user.pk)
@@ -276,9 +310,9 @@ def remove_member(*, organization, user, membership_id):
     member = _member(organization, membership_id)
     if member.role == Membership.Role.OWNER:
         if not any(o.user_id == user.pk for o in owners):
-            raise Forbidden("Only owners can remove an owner.")
+            raise Forbidden(_("Only owners can remove an owner."))
         if len(owners) == 1:
-            raise Conflict("An organization needs at least one owner: make someone else owner first.", code="last_owner")
+            raise Conflict(_("An organization needs at least one owner: make someone else owner first."), code="last_owner")
     removed = member.user
     member.delete()
     if removed.default_organization_id == organization.pk:
@@ -299,12 +333,18 @@ def update_profile(*, user, first_name, last_name, locale, time_zone=""):
     return user
 
 
+def unlock_login(*, user):
+    """Forget the failed logins of this address (django-axes), e.g. once its password is reset."""
+    removed = axes_reset(username=user.email)
+    logger.info("login_unlocked user=%s attempts=%s", user.pk, removed)
+
+
 def send_password_reset_email(*, user, link):
     send_email(
         to=user.email,
         template="accounts/emails/password_reset",
         kind="password_reset",
-        locale=user.locale,
+        locale=language_for(user),
         context={"user": user, "link": link},
         related=user,
     )
@@ -325,9 +365,9 @@ def confirm_totp_enrolment(*, user, token):
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None or not device.verify_token(token):
         raise ValidationFailed(
-            "That code is not right. Check the time on your phone and try again.",
+            _("That code is not right. Check the time on your phone and try again."),
             code="invalid_otp",
-            fields={"token": ["Invalid code."]},
+            fields={"token": [_("Invalid code.")]},
         )
     TOTPDevice.objects.filter(user=user, confirmed=True).delete()
     device.confirmed = True
@@ -338,9 +378,9 @@ def confirm_totp_enrolment(*, user, token):
 @transaction.atomic
 def regenerate_recovery_codes(*, user):
     """New one-time recovery codes (shown once); the old ones stop working."""
-    device, _ = StaticDevice.objects.get_or_create(user=user, name="Recovery codes", defaults={"confirmed": True})
+    device, _created = StaticDevice.objects.get_or_create(user=user, name="Recovery codes", defaults={"confirmed": True})
     device.token_set.all().delete()
-    codes = [StaticToken.random_token() for _ in range(settings.RECOVERY_CODE_COUNT)]
+    codes = [StaticToken.random_token() for _i in range(settings.RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
     return codes
 
@@ -349,7 +389,9 @@ def regenerate_recovery_codes(*, user):
 def disable_two_factor(*, user, password):
     """Turn 2FA off; the password is asked again so a borrowed open session cannot do it."""
     if not user.check_password(password):
-        raise ValidationFailed("Your password is not right.", code="invalid_password", fields={"password": ["Wrong password."]})
+        raise ValidationFailed(
+            _("Your password is not right."), code="invalid_password", fields={"password": [_("Wrong password.")]}
+        )
     reset_two_factor(user=user)
 
 

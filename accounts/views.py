@@ -16,6 +16,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import i18n
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -24,6 +26,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from accounts import selectors, services
 from accounts.forms import (
     EmailAuthenticationForm,
+    InvitedSignupForm,
     InviteForm,
     OrganizationForm,
     OTPTokenForm,
@@ -63,22 +66,25 @@ def signup(request):
             invitation = services.invitation_from_token(token)
         except DomainError as exc:
             messages.error(request, exc.message)
-    form = SignupForm(request.POST or None, initial={"email": invitation.email} if invitation else None)
+    form = InvitedSignupForm(request.POST or None, invitation=invitation) if invitation else SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if invitation and form.cleaned_data["email"] != invitation.email:
-            form.add_error("email", f"This invitation is for {invitation.email}.")
-        else:
-            try:
-                user = services.register_user(**form.cleaned_data)
-            except DomainError as exc:
-                form.add_error(None, exc.message)
+        try:
+            if invitation:
+                user = services.register_invited_user(token=token, **form.cleaned_data)
             else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                if invitation:
-                    return _accept(request, token)
-                messages.success(request, "Welcome to WeBox! We sent you a link to confirm your email address.")
-                return redirect("accounts:dashboard")
-    return render(request, "accounts/signup.html", {"form": form, "invitation": invitation})
+                user = services.register_user(**form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            if invitation:
+                services.switch_organization(request=request, user=user, organization_id=user.default_organization_id)
+                messages.success(request, _("Welcome to %(organization)s!") % {"organization": invitation.organization.name})
+            else:
+                messages.success(request, _("Welcome to WeBox! We sent you a link to confirm your email address."))
+            return redirect("accounts:dashboard")
+    context = {"form": form, "invitation": invitation, "invitation_token": token}
+    return render(request, "accounts/signup.html", context)
 
 
 class LoginView(auth_views.LoginView):
@@ -111,7 +117,7 @@ def login_otp(request):
     )
     if not user:
         request.session.pop(PENDING_LOGIN, None)
-        messages.error(request, "Your login timed out. Please enter your email and password again.")
+        messages.error(request, _("Your login timed out. Please enter your email and password again."))
         return redirect("accounts:login")
     form = OTPTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -122,14 +128,19 @@ def login_otp(request):
             otp_login(request, device)
             _warn_if_recovery_code(request, device)
             return redirect(pending["next"] or settings.LOGIN_REDIRECT_URL)
-        form.add_error("token", "That code is not right. Check the time on your phone and try again.")
+        form.add_error("token", _("That code is not right. Check the time on your phone and try again."))
     return render(request, "accounts/login_otp.html", {"form": form})
 
 
 def _warn_if_recovery_code(request, device):
     if isinstance(device, StaticDevice):
         left = device.token_set.count()
-        messages.warning(request, f"You used a recovery code; {left} left. Generate new ones from your profile if you run low.")
+        message = ngettext(
+            "You used a recovery code; %(count)d left. Generate new ones from your profile if you run low.",
+            "You used a recovery code; %(count)d left. Generate new ones from your profile if you run low.",
+            left,
+        )
+        messages.warning(request, message % {"count": left})
 
 
 def verify_email(request, token):
@@ -138,7 +149,7 @@ def verify_email(request, token):
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "Thank you: your email address is confirmed.")
+        messages.success(request, _("Thank you: your email address is confirmed."))
     return redirect("accounts:dashboard" if request.user.is_authenticated else "accounts:login")
 
 
@@ -147,7 +158,7 @@ def verify_email(request, token):
 def resend_verification(request):
     if not request.user.is_verified_email:
         services.send_verification_email(user=request.user)
-        messages.success(request, f"We sent a new link to {request.user.email}.")
+        messages.success(request, _("We sent a new link to %(email)s.") % {"email": request.user.email})
     return redirect(_next_url(request))
 
 
@@ -161,13 +172,18 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.unlock_login(user=form.user)  # the reset link proved the address: no need to wait out a lock
+        return response
+
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:profile")
 
     def form_valid(self, form):
-        messages.success(self.request, "Your password is changed.")
+        messages.success(self.request, _("Your password is changed."))
         return super().form_valid(form)
 
 
@@ -179,7 +195,7 @@ def profile(request):
     form = ProfileForm(request.POST or None, instance=User.objects.get(pk=request.user.pk))
     if request.method == "POST" and form.is_valid():
         services.update_profile(user=request.user, **form.cleaned_data)
-        messages.success(request, "Your profile is saved.")
+        messages.success(request, _("Your profile is saved."))
         return redirect("accounts:profile")
     context = {
         "form": form,
@@ -209,7 +225,7 @@ def two_factor(request):
             otp_login(request, device)
             _warn_if_recovery_code(request, device)
             return redirect(next_url)
-        form.add_error("token", "That code is not right. Check the time on your phone and try again.")
+        form.add_error("token", _("That code is not right. Check the time on your phone and try again."))
     return render(request, "accounts/two_factor.html", {"form": form, "next": next_url})
 
 
@@ -229,7 +245,7 @@ def two_factor_setup(request):
             form.add_error("token", exc.message)
         else:
             otp_login(request, confirmed)
-            messages.success(request, "Two-factor authentication is on.")
+            messages.success(request, _("Two-factor authentication is on."))
             return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": next_url})
     context = {
         "form": form,
@@ -246,7 +262,7 @@ def recovery_codes(request):
     if not (services.has_two_factor(request.user) and request.user.is_verified()):
         return redirect(f"{reverse('accounts:two_factor')}?{urlencode({'next': reverse('accounts:profile')})}")
     codes = services.regenerate_recovery_codes(user=request.user)
-    messages.success(request, "New recovery codes: the old ones no longer work.")
+    messages.success(request, _("New recovery codes: the old ones no longer work."))
     return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": reverse("accounts:profile")})
 
 
@@ -258,7 +274,7 @@ def two_factor_disable(request):
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "Two-factor authentication is off.")
+        messages.success(request, _("Two-factor authentication is off."))
     return redirect("accounts:profile")
 
 
@@ -274,17 +290,17 @@ def _managed_organization(request):
     """The current organization, for its owners and admins only (others get a 403 page)."""
     member = selectors.membership(request.user, request.organization)
     if member is None or not member.can_manage:
-        raise PermissionDenied("Only the organization's owners and admins can do this.")
+        raise PermissionDenied(_("Only the organization's owners and admins can do this."))
     return Organization.objects.get(pk=request.organization.pk), member
 
 
 @organization_required
 def organization_settings(request):
-    organization, _ = _managed_organization(request)
+    organization, _membership = _managed_organization(request)
     form = OrganizationForm(request.POST or None, instance=organization)
     if request.method == "POST" and form.is_valid():
         services.update_organization(organization=organization, user=request.user, **form.cleaned_data)
-        messages.success(request, "The organization's settings are saved.")
+        messages.success(request, _("The organization's settings are saved."))
         return redirect("accounts:organization_settings")
     return render(request, "accounts/organization_settings.html", {"form": form})
 
@@ -326,12 +342,12 @@ def _member_action(request, action, success):
 def member_invite(request):
     form = InviteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Enter a valid email address and role.")
+        messages.error(request, _("Enter a valid email address and role."))
         return redirect("accounts:members")
     return _member_action(
         request,
         lambda: services.invite_member(organization=request.organization, invited_by=request.user, **form.cleaned_data),
-        lambda invitation: f"We sent an invitation to {invitation.email}.",
+        lambda invitation: _("We sent an invitation to %(email)s.") % {"email": invitation.email},
     )
 
 
@@ -340,14 +356,14 @@ def member_invite(request):
 def member_role(request, pk):
     form = RoleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose owner, admin or member.")
+        messages.error(request, _("Choose owner, admin or member."))
         return redirect("accounts:members")
     return _member_action(
         request,
         lambda: services.change_member_role(
             organization=request.organization, user=request.user, membership_id=pk, **form.cleaned_data
         ),
-        lambda member: f"{member.user.email} is now {member.get_role_display().lower()}.",
+        lambda member: _("%(email)s is now %(role)s.") % {"email": member.user.email, "role": member.get_role_display().lower()},
     )
 
 
@@ -357,7 +373,7 @@ def member_remove(request, pk):
     return _member_action(
         request,
         lambda: services.remove_member(organization=request.organization, user=request.user, membership_id=pk),
-        lambda user: f"{user.email} no longer belongs to this organization.",
+        lambda user: _("%(email)s no longer belongs to this organization.") % {"email": user.email},
     )
 
 
@@ -367,7 +383,7 @@ def invitation_revoke(request, pk):
     return _member_action(
         request,
         lambda: services.revoke_invitation(organization=request.organization, user=request.user, invitation_id=pk),
-        lambda _: "The invitation is withdrawn.",
+        lambda invitation: _("The invitation is withdrawn."),
     )
 
 
@@ -379,7 +395,11 @@ def accept_invitation(request, token):
         return render(request, "accounts/invitation.html", {"error": exc.message}, status=400)
     if not request.user.is_authenticated:
         if User.objects.filter(email__iexact=invitation.email).exists():
-            messages.info(request, f"Log in as {invitation.email} to join {invitation.organization.name}.")
+            messages.info(
+                request,
+                _("Log in as %(email)s to join %(organization)s.")
+                % {"email": invitation.email, "organization": invitation.organization.name},
+            )
             return redirect_to_login(request.get_full_path(), reverse("accounts:login"))
         return redirect(f"{reverse('accounts:signup')}?{urlencode({'invitation': token})}")
     if request.method == "POST":
@@ -394,7 +414,7 @@ def _accept(request, token):
         messages.error(request, exc.message)
         return redirect("accounts:dashboard")
     services.switch_organization(request=request, user=request.user, organization_id=organization.pk)
-    messages.success(request, f"Welcome to {organization.name}!")
+    messages.success(request, _("Welcome to %(organization)s!") % {"organization": organization.name})
     return redirect("accounts:dashboard")
 
 
@@ -410,7 +430,7 @@ def switch_organization(request):
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"You are now working in {org.name}.")
+            messages.success(request, _("You are now working in %(organization)s.") % {"organization": org.name})
     return redirect("accounts:dashboard")
 
 

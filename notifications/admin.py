@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.translation import gettext as _
 
 from notifications.forms import BroadcastForm
 from notifications.models import EmailLog, Notification
@@ -32,12 +33,15 @@ class NotificationAdmin(admin.ModelAdmin):
             broadcast.delay(
                 form.cleaned_data["title"], form.cleaned_data["body"], form.cleaned_data["link"], org.pk if org else None
             )
-            messages.success(request, f"Broadcast queued for {org or 'every user'}.")
+            if org:
+                messages.success(request, _("Broadcast queued for the members of %(organization)s.") % {"organization": org})
+            else:
+                messages.success(request, _("Broadcast queued for every user."))
             return redirect("admin:notifications_notification_changelist")
         context = {
             **self.admin_site.each_context(request),
             "form": form,
-            "title": "Broadcast a notification",
+            "title": _("Broadcast a notification"),
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "notifications/admin_broadcast.html", context)

@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from accounts.models import Organization
+from accounts.selectors import language_for
 from notifications import kinds
 from notifications.models import EmailLog, Notification
 
@@ -38,6 +39,8 @@ def notify(user_or_org, kind, *, title, body="", link="", context=None, attachme
 
     Stores a Notification per user, pushes it to their open sockets, and queues the kind's email
     (rendered in each user's language with `context`, plus `title`, `body`, `link`, `user`).
+    `title` and `body` are read in each user's language (accounts.selectors.language_for): pass
+    them as `core.i18n.lazy_text(gettext_lazy("…"), **values)` or `gettext_lazy("…")`.
     `attachments` are dicts {"filename", "path" (storage name), "mimetype"}.
     """
     spec = kinds.get(kind)
@@ -45,7 +48,12 @@ def notify(user_or_org, kind, *, title, body="", link="", context=None, attachme
     org = org or organization
     created = []
     for user in users:
-        note = Notification.objects.create(recipient=user, organization=org, kind=kind, title=title[:200], body=body, link=link)
+        language = language_for(user, org)
+        with translation.override(language):
+            user_title, user_body = str(title), str(body)
+        note = Notification.objects.create(
+            recipient=user, organization=org, kind=kind, title=user_title[:200], body=user_body, link=link
+        )
         created.append(note)
         transaction.on_commit(
             lambda note=note: _push(note.recipient_id, {**note.as_payload(), "unread": unread_count(note.recipient)})
@@ -55,8 +63,8 @@ def notify(user_or_org, kind, *, title, body="", link="", context=None, attachme
                 to=user.email,
                 template=spec.email_template,
                 kind=kind,
-                locale=user.locale,
-                context={**(context or {}), "title": title, "body": body, "link": absolute(link), "user": user},
+                locale=language,
+                context={**(context or {}), "title": user_title, "body": user_body, "link": absolute(link), "user": user},
                 attachments=attachments,
                 related=related,
             )
@@ -99,8 +107,9 @@ def absolute(link):
 
 
 def render_email(template, locale, context):
-    """(subject, text, html) from `<template>.<locale>.subject.txt|.txt|.html`, English fallback."""
-    locale = (locale or "en")[:2]
+    """(subject, text, html) from `<template>.<locale>.subject.txt|.txt|.html`, English fallback.
+    Rendered in that language, so lazy texts and `{% load formats %}` in the context follow it."""
+    locale = (locale or settings.LANGUAGE_CODE)[:2]
     for lang in dict.fromkeys([locale, "en"]):
         try:
             with translation.override(lang):
@@ -116,8 +125,9 @@ def render_email(template, locale, context):
     raise TemplateDoesNotExist(f"{template}.<locale>.subject.txt")
 
 
-def send_email(*, to, template, kind, locale="en", context=None, attachments=(), related=None, headers=None):
+def send_email(*, to, template, kind, locale=None, context=None, attachments=(), related=None, headers=None):
     """Render now, record an EmailLog, and send it from a Celery task once the transaction commits."""
+    locale = (locale or settings.LANGUAGE_CODE)[:2]
     subject, text, html = render_email(template, locale, {"site_url": settings.SITE_URL, **(context or {})})
     log = EmailLog.objects.create(
         recipient=to,

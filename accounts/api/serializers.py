@@ -1,5 +1,6 @@
 from django.contrib.auth import authenticate, password_validation, user_logged_in
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
@@ -61,7 +62,7 @@ class RegisteredSerializer(serializers.Serializer):
 class LoginFailed(DomainError):
     status = 401
     code = "no_active_account"
-    default_message = "No active account found with the given credentials."
+    default_message = _("No active account found with the given credentials.")
 
 
 class EmailTokenObtainSerializer(TokenObtainPairSerializer):
@@ -84,9 +85,9 @@ class EmailTokenObtainSerializer(TokenObtainPairSerializer):
             raise LoginFailed()
         if services.has_two_factor(user) and services.verify_second_factor(user=user, token=attrs.get("otp")) is None:
             raise LoginFailed(
-                "This account uses two-factor authentication: send the current code (or a recovery code) as otp.",
+                _("This account uses two-factor authentication: send the current code (or a recovery code) as otp."),
                 code="otp_required",
-                fields={"otp": ["A valid code is required."]},
+                fields={"otp": [_("A valid code is required.")]},
             )
         # The login signal resets django-axes' failure count and records last_login.
         user_logged_in.send(sender=user.__class__, request=request, user=user)

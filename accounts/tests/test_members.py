@@ -81,15 +81,21 @@ def test_invited_newcomer_signs_up_then_joins(client_user, organization, run_on_
     response = client.get(link)
     assert response.status_code == 302 and response.url.startswith(reverse("accounts:signup"))
     signup_page = client.get(response.url)
-    assert signup_page.context["form"].initial["email"] == "new.person@example.test"
+    form = signup_page.context["form"]
+    assert form.fields["email"].initial == "new.person@example.test" and form.fields["email"].disabled
+    # Joining someone's organization: no workspace of one's own to name or price.
+    assert "organization_name" not in form.fields and "currency" not in form.fields
+    assert 'name="organization_name"' not in signup_page.content.decode()
     with run_on_commit(execute=True):
+        # A changed address in the posted form is ignored: the invitation's is used.
         response = client.post(
-            response.url, {"email": "new.person@example.test", "password": "a-long-secret-9", "currency": "EUR", "locale": "en"}
+            response.url, {"email": "someone.else@example.test", "password": "a-long-secret-9", "locale": "en"}
         )
     assert response.url == reverse("accounts:dashboard")
     membership = Membership.objects.get(user__email="new.person@example.test", organization=organization)
     assert membership.role == "admin"
     assert membership.user.is_verified_email
+    assert list(membership.user.organizations.all()) == [organization]  # no personal workspace on the side
     assert client.get(reverse("accounts:dashboard")).context["current_organization"] == organization
     # The link is spent.
     assert client.get(link).status_code == 400
@@ -191,4 +197,4 @@ def test_switching_organization(client_user, user, other_organization):
     assert client_user.get(reverse("accounts:dashboard")).context["current_organization"] == other_organization
     stranger = Organization.objects.create(name="Stranger", slug="stranger")
     response = client_user.post(reverse("accounts:switch_organization"), {"organization": stranger.pk}, follow=True)
-    assert "not a member" in response.content.decode()
+    assert "pas membre" in response.content.decode()  # the organization in use speaks French

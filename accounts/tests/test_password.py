@@ -79,7 +79,7 @@ def test_profile_edits_name_and_language(client_user, user):
     user.refresh_from_db()
     assert (user.first_name, user.locale) == ("Alicia", "fr")
     page = client_user.get(reverse("accounts:profile")).content.decode()
-    assert "Two-factor authentication" in page and "Turn on" in page
+    assert "Double authentification" in page and "Activer" in page  # the profile now speaks French
     assert client_user.post(reverse("accounts:profile"), {"first_name": "X", "locale": "de"}).status_code == 200
     user.refresh_from_db()
     assert user.locale == "fr"

@@ -64,7 +64,7 @@ def test_verification_link_expires_and_cannot_be_forged(client, run_on_commit):
     path = link_in(EmailLog.objects.get(kind="verify_email").body_text).split("localhost:8000")[1]
     with time_machine.travel(timezone.now() + timedelta(days=4)):
         response = client.get(path, follow=True)
-    assert "expired" in response.content.decode()
+    assert "a expiré" in response.content.decode()  # Nina signed up in French
     client.get(path[:-3] + "abc/")
     assert User.objects.get(email="new@example.test").email_verified_at is None
 
@@ -113,3 +113,30 @@ def test_browser_lockout_after_failures_and_reset_after_cooloff(client, user, se
         response = client.post(reverse("accounts:login"), {"username": user.email, "password": PASSWORD}, REMOTE_ADDR="10.0.0.1")
         assert response.status_code == 302
         assert client.get(reverse("accounts:dashboard")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_locked_out_user_resets_the_password_and_logs_in_at_once(client, user, settings, run_on_commit):
+    settings.AXES_FAILURE_LIMIT = 2
+    failed_login(client, user.email)
+    locked = failed_login(client, user.email)
+    assert locked.status_code == 429
+    page = locked.content.decode()
+    assert "once the lock ends" not in page and reverse("accounts:password_reset") in page
+    with run_on_commit(execute=True):
+        client.post(reverse("accounts:password_reset"), {"email": user.email})
+    path = re.search(r"http://localhost:8000(\S+)", EmailLog.objects.get(kind="password_reset").body_text).group(1)
+    set_password_url = client.get(path, follow=True).redirect_chain[-1][0]
+    client.post(set_password_url, {"new_password1": "brand-new-secret-42", "new_password2": "brand-new-secret-42"})
+    response = client.post(
+        reverse("accounts:login"), {"username": user.email, "password": "brand-new-secret-42"}, REMOTE_ADDR="10.0.0.1"
+    )
+    assert response.status_code == 302 and response.url == reverse("accounts:dashboard")
+
+
+@pytest.mark.django_db
+def test_the_lockout_page_speaks_the_visitors_language(client, user, settings):
+    settings.AXES_FAILURE_LIMIT = 1
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    page = failed_login(client, user.email).content.decode()
+    assert "Trop de tentatives échouées" in page and "bloquée pendant 15 minutes" in page

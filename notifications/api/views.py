@@ -1,4 +1,5 @@
 import django_filters
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -10,7 +11,7 @@ from notifications.models import Notification
 
 
 class NotificationFilter(django_filters.FilterSet):
-    unread = django_filters.BooleanFilter(field_name="read_at", lookup_expr="isnull", label="Only unread")
+    unread = django_filters.BooleanFilter(field_name="read_at", lookup_expr="isnull", label=_("Only unread"))
 
     class Meta:
         model = Notification

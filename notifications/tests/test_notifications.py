@@ -152,3 +152,26 @@ def test_staff_broadcast_to_one_organization(admin_client, organization, other_o
     assert list(Notification.objects.values_list("recipient__email", "kind")) == [(user.email, "broadcast")]
     bad = client.post("/admin/notifications/notification/broadcast/", {"title": "x", "link": "https://evil.example"})
     assert b"Use a path on this site" in bad.content
+
+
+@pytest.mark.django_db
+def test_each_member_reads_the_notification_and_its_email_in_their_own_language(run_on_commit):
+    from django.utils.translation import gettext_lazy
+
+    from accounts.tests.factories import OrganizationFactory
+    from core.i18n import lazy_text
+
+    organization = OrganizationFactory(locale="fr")
+    french = MembershipFactory(organization=organization, user__email="fr@example.test").user  # follows the organization
+    english = MembershipFactory(organization=organization, user__email="en@example.test", user__locale="en").user
+    title = lazy_text(gettext_lazy("Welcome to %(organization)s!"), organization=organization.name)
+    with run_on_commit(execute=True):
+        notify(organization, "test_mail", title=title, link="/billing/", context={"number": "F-1"})
+    notes = {n.recipient.email: n.title for n in Notification.objects.select_related("recipient")}
+    assert notes == {
+        "fr@example.test": f"Bienvenue dans {organization.name}\u00a0!",
+        "en@example.test": f"Welcome to {organization.name}!",
+    }
+    emails = {log.recipient: (log.locale, log.subject, log.body_text) for log in EmailLog.objects.all()}
+    assert emails[french.email][:2] == ("fr", "Nouvelle facture F-1") and "Bienvenue" in emails[french.email][2]
+    assert emails[english.email][0] == "en" and "Welcome to" in emails[english.email][2]

@@ -7,6 +7,7 @@ import uuid
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from accounts.selectors import language_for
 from notifications.services import absolute, notify, push_event, send_email
 from support import conf
 from support.models import AGENTS_GROUP, Status, TicketMessage
@@ -42,7 +43,7 @@ def threaded_email(ticket, user, *, template, kind, link, context=None, first=Fa
         to=user.email,
         template=template,
         kind=kind,
-        locale=user.locale,
+        locale=language_for(user, ticket.organization),
         context={"ticket": ticket, "user": user, "link": absolute(link), **(context or {})},
         related=ticket,
         headers=headers,
