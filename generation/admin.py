@@ -2,6 +2,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core import audit
 from core.errors import DomainError
@@ -52,18 +54,18 @@ class GenerationJobAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.display(description="Provider cost")
+    @admin.display(description=_("Provider cost"))
     def cost(self, job):
         return usd(job.provider_cost_micros)
 
-    @admin.display(description="Margin")
+    @admin.display(description=_("Margin"))
     def margin(self, job):
         value = job.credits_charged * conf.get_int("GENERATION_CREDIT_VALUE_MICROS")
         if not value:
-            return "prepaid" if job.prepaid else "—"
+            return _("prepaid") if job.prepaid else "—"
         return f"{usd(value - job.provider_cost_micros)} ({(value - job.provider_cost_micros) * 100 // value}%)"
 
-    @admin.action(description="Cancel the selected jobs and refund their credits")
+    @admin.action(description=_("Cancel the selected jobs and refund their credits"))
     def cancel_jobs(self, request, queryset):
         done = 0
         for job in queryset.select_related("organization"):
@@ -71,7 +73,8 @@ class GenerationJobAdmin(admin.ModelAdmin):
                 canceled = services.cancel_job(organization=job.organization, pk=job.pk)
                 done += 1
             except DomainError as exc:
-                self.message_user(request, f"Job #{job.pk}: {exc.message}", messages.WARNING)
+                message = _("Job #%(number)s: %(error)s") % {"number": job.pk, "error": exc.message}
+                self.message_user(request, message, messages.WARNING)
             else:
                 audit.record(
                     actor=request.user,
@@ -80,7 +83,8 @@ class GenerationJobAdmin(admin.ModelAdmin):
                     before={"status": job.status, "credits_reserved": job.credits_reserved},
                     after={"status": canceled.status, "credits_charged": canceled.credits_charged},
                 )
-        self.message_user(request, f"{done} job(s) canceled and refunded.")
+        message = ngettext("%(count)d job canceled and refunded.", "%(count)d jobs canceled and refunded.", done)
+        self.message_user(request, message % {"count": done})
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.providers_view)
@@ -90,7 +94,7 @@ class GenerationJobAdmin(admin.ModelAdmin):
         """Which providers are configured, what they offer and when their prices were read."""
         context = {
             **self.admin_site.each_context(request),
-            "title": "Generation providers",
+            "title": _("Generation providers"),
             "providers": providers.all_providers(),
         }
         return TemplateResponse(request, "admin/generation/providers.html", context)
@@ -103,7 +107,7 @@ class CreditPriceAdmin(admin.ModelAdmin):
     list_filter = ["kind", "provider", "is_active"]
     search_fields = ["model", "provider"]
 
-    @admin.display(boolean=True, description="Provider configured")
+    @admin.display(boolean=True, description=_("Provider configured"))
     def provider_configured(self, price):
         try:
             return providers.get(price.provider).is_configured()
@@ -140,7 +144,7 @@ class CreditEntryAdmin(admin.ModelAdmin):
 
         balance = credit_balance(organization=obj.organization)
         entry = services.adjust_credits(
-            organization=obj.organization, amount=obj.amount, note=obj.note or f"by {request.user.email}"
+            organization=obj.organization, amount=obj.amount, note=obj.note or _("by %(email)s") % {"email": request.user.email}
         )
         obj.pk = entry.pk
         audit.record(

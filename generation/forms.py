@@ -1,9 +1,11 @@
 """Studio forms, one per kind. They collect the input; the service validates and prices it."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from generation import params as limits
 from generation import providers, selectors
+from generation.models import Kind, price_per_unit
 
 ASPECT_CHOICES = [(a, a) for a in limits.ASPECTS]
 
@@ -37,15 +39,15 @@ class ModelSelect(forms.Select):
 
 class JobForm(forms.Form):
     kind = None
-    engine = forms.ChoiceField(label="Provider and model")
-    prompt = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=limits.PROMPT_MAX_CHARS)
+    engine = forms.ChoiceField(label=_("Provider and model"))
+    prompt = forms.CharField(label=_("Prompt"), widget=forms.Textarea(attrs={"rows": 3}), max_length=limits.PROMPT_MAX_CHARS)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         choices = model_choices(self.kind)
-        prices = {value: credits for value, _, credits in choices}
+        prices = {value: credits for value, _label, credits in choices}
         self.fields["engine"].choices = [
-            (value, f"{label} — {credits} credit(s) per {unit_of(self.kind)}") for value, label, credits in choices
+            (value, f"{label} — {price_per_unit(credits, self.kind)}") for value, label, credits in choices
         ]
         self.fields["engine"].widget = ModelSelect(
             prices=prices, choices=self.fields["engine"].choices, attrs={"data-engine": ""}
@@ -61,26 +63,26 @@ class JobForm(forms.Form):
         return {key: value for key, value in data.items() if value not in (None, "")}
 
 
-def unit_of(kind):
-    from generation.models import CreditPrice
-
-    return CreditPrice.UNIT_BY_KIND[kind]
-
-
 class ImageForm(JobForm):
     kind = "image"
-    width = forms.IntegerField(min_value=64, max_value=2048, initial=1024)
-    height = forms.IntegerField(min_value=64, max_value=2048, initial=1024)
+    kind_label, title = _("Image"), _("New image")
+    width = forms.IntegerField(label=_("Width (pixels)"), min_value=64, max_value=2048, initial=1024)
+    height = forms.IntegerField(label=_("Height (pixels)"), min_value=64, max_value=2048, initial=1024)
     count = forms.IntegerField(
-        label="Images", min_value=1, max_value=4, initial=1, widget=forms.NumberInput(attrs={"data-units": ""})
+        label=_("Images"), min_value=1, max_value=4, initial=1, widget=forms.NumberInput(attrs={"data-units": ""})
     )
 
 
 class EbookForm(JobForm):
     kind = "ebook"
-    title = forms.CharField(max_length=limits.TITLE_MAX_CHARS)
-    chapters = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), help_text="One chapter title per line.")
-    pages = forms.IntegerField(min_value=1, max_value=100, initial=12, widget=forms.NumberInput(attrs={"data-units": ""}))
+    kind_label, title = _("Ebook"), _("New ebook")
+    title = forms.CharField(label=_("Title"), max_length=limits.TITLE_MAX_CHARS)
+    chapters = forms.CharField(
+        label=_("Chapters"), widget=forms.Textarea(attrs={"rows": 5}), help_text=_("One chapter title per line.")
+    )
+    pages = forms.IntegerField(
+        label=_("Pages"), min_value=1, max_value=100, initial=12, widget=forms.NumberInput(attrs={"data-units": ""})
+    )
 
     def params(self, data):
         return {**data, "chapters": data["chapters"].splitlines()}
@@ -88,21 +90,26 @@ class EbookForm(JobForm):
 
 class AudioForm(JobForm):
     kind = "audio"
-    voice = forms.CharField(required=False, max_length=64, help_text="Leave empty for the provider's default voice.")
-    format = forms.ChoiceField(choices=[(f, f.upper()) for f in limits.AUDIO_FORMATS])
+    kind_label, title = _("Audio"), _("New audio")
+    voice = forms.CharField(
+        label=_("Voice"), required=False, max_length=64, help_text=_("Leave empty for the provider's default voice.")
+    )
+    format = forms.ChoiceField(label=_("Format"), choices=[(f, f.upper()) for f in limits.AUDIO_FORMATS])
 
 
 class VideoForm(JobForm):
     kind = "video"
+    kind_label, title = _("Video"), _("New video")
     duration = forms.IntegerField(
-        label="Duration (seconds)", min_value=1, max_value=10, initial=5, widget=forms.NumberInput(attrs={"data-units": ""})
+        label=_("Duration (seconds)"), min_value=1, max_value=10, initial=5, widget=forms.NumberInput(attrs={"data-units": ""})
     )
-    aspect = forms.ChoiceField(choices=ASPECT_CHOICES)
+    aspect = forms.ChoiceField(label=_("Aspect ratio"), choices=ASPECT_CHOICES)
 
 
 class ChatForm(JobForm):
     kind = "chat"
-    max_tokens = forms.IntegerField(min_value=1, max_value=4096, initial=512)
+    kind_label, title = _("Chat"), _("New conversation")
+    max_tokens = forms.IntegerField(label=_("Maximum tokens in the answer"), min_value=1, max_value=4096, initial=512)
     conversation = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
@@ -110,11 +117,11 @@ FORMS = {form.kind: form for form in (ImageForm, EbookForm, AudioForm, VideoForm
 
 
 class GalleryFilter(forms.Form):
-    kind = forms.ChoiceField(required=False, choices=[("", "All kinds"), *[(k, k.title()) for k in FORMS]])
-    status = forms.ChoiceField(required=False)
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *Kind.choices])
+    status = forms.ChoiceField(label=_("Status"), required=False)
 
     def __init__(self, *args, **kwargs):
         from generation.models import JobStatus
 
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", "All statuses"), *JobStatus.choices]
+        self.fields["status"].choices = [("", _("All statuses")), *JobStatus.choices]

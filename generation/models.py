@@ -3,24 +3,26 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from core.state import StateMachine
 
 
 class Kind(models.TextChoices):
-    IMAGE = "image", "Image"
-    EBOOK = "ebook", "Ebook"
-    AUDIO = "audio", "Audio"
-    VIDEO = "video", "Video"
-    CHAT = "chat", "Chat"
+    IMAGE = "image", _("Image")
+    EBOOK = "ebook", _("Ebook")
+    AUDIO = "audio", _("Audio")
+    VIDEO = "video", _("Video")
+    CHAT = "chat", _("Chat")
 
 
 class JobStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
-    CANCELED = "canceled", "Canceled"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    CANCELED = "canceled", _("Canceled")
 
 
 JOB_MACHINE = StateMachine(
@@ -37,11 +39,23 @@ class CreditAccount(models.Model):
     so concurrent submissions for one organization are serialized. The balance itself is the
     sum of the ledger (CreditEntry)."""
 
-    organization = models.OneToOneField("accounts.Organization", on_delete=models.CASCADE, related_name="credit_account")
-    created_at = models.DateTimeField(auto_now_add=True)
+    organization = models.OneToOneField(
+        "accounts.Organization", verbose_name=_("organization"), on_delete=models.CASCADE, related_name="credit_account"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("credit account")
+        verbose_name_plural = _("credit accounts")
 
     def __str__(self):
-        return f"Credits of {self.organization}"
+        return gettext("Credits of %(organization)s") % {"organization": self.organization}
+
+
+def price_per_unit(credits, kind):
+    """ "3 credits per image", "1 credit per 1,000 tokens" in the active language."""
+    text = ngettext("%(credits)s credit per %(unit)s", "%(credits)s credits per %(unit)s", credits)
+    return text % {"credits": credits, "unit": CreditPrice.UNIT_BY_KIND[kind]}
 
 
 class CreditPrice(models.Model):
@@ -51,29 +65,31 @@ class CreditPrice(models.Model):
     second of video, 1,000 chat tokens (reserved for max_tokens, settled on the tokens used)."""
 
     UNIT_BY_KIND = {
-        Kind.IMAGE: "image",
-        Kind.EBOOK: "page",
-        Kind.AUDIO: "1,000 characters",
-        Kind.VIDEO: "second",
-        Kind.CHAT: "1,000 tokens",
+        Kind.IMAGE: _("image"),
+        Kind.EBOOK: _("page"),
+        Kind.AUDIO: _("1,000 characters"),
+        Kind.VIDEO: _("second"),
+        Kind.CHAT: _("1,000 tokens"),
     }
 
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    provider = models.CharField(max_length=40)
-    model = models.CharField(max_length=100)
-    credits = models.PositiveIntegerField(help_text="Credits per unit (see the unit of the kind).")
-    is_active = models.BooleanField(default=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    provider = models.CharField(_("provider"), max_length=40)
+    model = models.CharField(_("model"), max_length=100)
+    credits = models.PositiveIntegerField(_("credits"), help_text=_("Credits per unit (see the unit of the kind)."))
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["kind", "provider", "model"]
+        verbose_name = _("credit price")
+        verbose_name_plural = _("credit prices")
         constraints = [
             models.UniqueConstraint(fields=["kind", "provider", "model"], name="generation_credit_price_unique"),
             models.CheckConstraint(condition=Q(credits__gt=0), name="generation_credit_price_positive"),
         ]
 
     def __str__(self):
-        return f"{self.kind} {self.provider}/{self.model}: {self.credits} per {self.unit}"
+        return f"{self.get_kind_display()} {self.provider}/{self.model}: {price_per_unit(self.credits, self.kind)}"
 
     @property
     def unit(self):
@@ -81,16 +97,22 @@ class CreditPrice(models.Model):
 
 
 class Conversation(models.Model):
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="conversations")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    title = models.CharField(max_length=200)
-    provider = models.CharField(max_length=40)
-    model = models.CharField(max_length=100)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    organization = models.ForeignKey(
+        "accounts.Organization", verbose_name=_("organization"), on_delete=models.CASCADE, related_name="conversations"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    provider = models.CharField(_("provider"), max_length=40)
+    model = models.CharField(_("model"), max_length=100)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["-updated_at", "-id"]
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
         indexes = [models.Index(fields=["organization", "-updated_at"])]
 
     def __str__(self):
@@ -98,39 +120,49 @@ class Conversation(models.Model):
 
 
 class GenerationJob(models.Model):
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="generation_jobs")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    provider = models.CharField(max_length=40)
-    model = models.CharField(max_length=100)
-    prompt = models.TextField()
-    parameters = models.JSONField(default=dict, blank=True)
-    conversation = models.ForeignKey(Conversation, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
-    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0)
-    prepaid = models.BooleanField(default=False, help_text="Paid by an order: no credits reserved.")
-    credits_per_unit = models.PositiveIntegerField(default=0, help_text="The credit price when it was submitted.")
-    credits_reserved = models.PositiveIntegerField(default=0)
-    credits_charged = models.PositiveIntegerField(default=0)
+    organization = models.ForeignKey(
+        "accounts.Organization", verbose_name=_("organization"), on_delete=models.CASCADE, related_name="generation_jobs"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    provider = models.CharField(_("provider"), max_length=40)
+    model = models.CharField(_("model"), max_length=100)
+    prompt = models.TextField(_("prompt"))
+    parameters = models.JSONField(_("parameters"), default=dict, blank=True)
+    conversation = models.ForeignKey(
+        Conversation, verbose_name=_("conversation"), null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    prepaid = models.BooleanField(_("prepaid"), default=False, help_text=_("Paid by an order: no credits reserved."))
+    credits_per_unit = models.PositiveIntegerField(
+        _("credits per unit"), default=0, help_text=_("The credit price when it was submitted.")
+    )
+    credits_reserved = models.PositiveIntegerField(_("credits reserved"), default=0)
+    credits_charged = models.PositiveIntegerField(_("credits charged"), default=0)
     # What the provider billed us, in millionths of its currency (USD for every provider today).
-    provider_cost_micros = models.BigIntegerField(default=0)
-    provider_currency = models.CharField(max_length=3, default="USD")
-    memory_limit_mb = models.PositiveIntegerField(null=True, blank=True)
-    error_code = models.CharField(max_length=40, blank=True)
-    error_message = models.TextField(blank=True)
-    result_text = models.TextField(blank=True, help_text="The answer of a chat job.")
-    tokens_in = models.PositiveIntegerField(default=0)
-    tokens_out = models.PositiveIntegerField(default=0)
-    task_id = models.CharField(max_length=64, blank=True)
-    queued_at = models.DateTimeField()
-    started_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life from the worker.")
-    finished_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    provider_cost_micros = models.BigIntegerField(_("provider cost (millionths)"), default=0)
+    provider_currency = models.CharField(_("provider currency"), max_length=3, default="USD")
+    memory_limit_mb = models.PositiveIntegerField(_("memory limit (MB)"), null=True, blank=True)
+    error_code = models.CharField(_("error code"), max_length=40, blank=True)
+    error_message = models.TextField(_("error message"), blank=True)
+    result_text = models.TextField(_("result text"), blank=True, help_text=_("The answer of a chat job."))
+    tokens_in = models.PositiveIntegerField(_("tokens in"), default=0)
+    tokens_out = models.PositiveIntegerField(_("tokens out"), default=0)
+    task_id = models.CharField(_("task ID"), max_length=64, blank=True)
+    queued_at = models.DateTimeField(_("queued"))
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("heartbeat"), null=True, blank=True, help_text=_("Last sign of life from the worker."))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["-queued_at", "-id"]
+        verbose_name = _("generation job")
+        verbose_name_plural = _("generation jobs")
         indexes = [
             models.Index(fields=["organization", "status", "queued_at"]),
             models.Index(fields=["organization", "-queued_at"]),
@@ -163,18 +195,22 @@ class GenerationJob(models.Model):
 class Artifact(models.Model):
     """A file produced by a job, copied into our storage (provider URLs expire)."""
 
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
-    job = models.ForeignKey(GenerationJob, on_delete=models.CASCADE, related_name="artifacts")
-    filename = models.CharField(max_length=200)
-    path = models.CharField(max_length=500, help_text="default_storage name")
-    content_type = models.CharField(max_length=100)
-    size_bytes = models.BigIntegerField()
-    thumbnail_path = models.CharField(max_length=500, blank=True)
-    thumbnail_size_bytes = models.BigIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    organization = models.ForeignKey(
+        "accounts.Organization", verbose_name=_("organization"), on_delete=models.CASCADE, related_name="+"
+    )
+    job = models.ForeignKey(GenerationJob, verbose_name=_("job"), on_delete=models.CASCADE, related_name="artifacts")
+    filename = models.CharField(_("filename"), max_length=200)
+    path = models.CharField(_("path"), max_length=500, help_text=_("default_storage name"))
+    content_type = models.CharField(_("content type"), max_length=100)
+    size_bytes = models.BigIntegerField(_("size (bytes)"))
+    thumbnail_path = models.CharField(_("thumbnail path"), max_length=500, blank=True)
+    thumbnail_size_bytes = models.BigIntegerField(_("thumbnail size (bytes)"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         ordering = ["job_id", "id"]
+        verbose_name = _("file")
+        verbose_name_plural = _("files")
 
     def __str__(self):
         return self.filename
@@ -186,19 +222,25 @@ class Artifact(models.Model):
 
 class ConversationMessage(models.Model):
     class Role(models.TextChoices):
-        USER = "user", "User"
-        ASSISTANT = "assistant", "Assistant"
+        USER = "user", _("User")
+        ASSISTANT = "assistant", _("Assistant")
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
-    role = models.CharField(max_length=10, choices=Role.choices)
-    content = models.TextField()
-    job = models.ForeignKey(GenerationJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    tokens_in = models.PositiveIntegerField(default=0)
-    tokens_out = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    conversation = models.ForeignKey(
+        Conversation, verbose_name=_("conversation"), on_delete=models.CASCADE, related_name="messages"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    content = models.TextField(_("content"))
+    job = models.ForeignKey(
+        GenerationJob, verbose_name=_("job"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    tokens_in = models.PositiveIntegerField(_("tokens in"), default=0)
+    tokens_out = models.PositiveIntegerField(_("tokens out"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
 
     def __str__(self):
         return f"{self.role}: {self.content[:60]}"
@@ -208,24 +250,31 @@ class CreditEntry(models.Model):
     """One movement of credits. The balance is the sum of `amount`; rows are never edited."""
 
     class Reason(models.TextChoices):
-        PURCHASE = "purchase", "Credit pack purchased"
-        GRANT = "grant", "Granted"
-        RESERVATION = "reservation", "Reserved for a job"
-        REFUND = "refund", "Refunded (job failed or canceled)"
-        RELEASE = "release", "Unused reservation released"
-        ADJUSTMENT = "adjustment", "Adjustment by staff"
+        PURCHASE = "purchase", _("Credit pack purchased")
+        GRANT = "grant", _("Granted")
+        RESERVATION = "reservation", _("Reserved for a job")
+        REFUND = "refund", _("Refunded (job failed or canceled)")
+        RELEASE = "release", _("Unused reservation released")
+        ADJUSTMENT = "adjustment", _("Adjustment by staff")
 
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="credit_entries")
-    amount = models.IntegerField(help_text="Positive adds credits, negative spends them.")
-    reason = models.CharField(max_length=20, choices=Reason.choices)
-    job = models.ForeignKey(GenerationJob, null=True, blank=True, on_delete=models.PROTECT, related_name="credit_entries")
-    order_ref = models.CharField(max_length=64, blank=True, help_text="The order or invoice that paid for these credits.")
-    note = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    organization = models.ForeignKey(
+        "accounts.Organization", verbose_name=_("organization"), on_delete=models.CASCADE, related_name="credit_entries"
+    )
+    amount = models.IntegerField(_("amount"), help_text=_("Positive adds credits, negative spends them."))
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    job = models.ForeignKey(
+        GenerationJob, verbose_name=_("job"), null=True, blank=True, on_delete=models.PROTECT, related_name="credit_entries"
+    )
+    order_ref = models.CharField(
+        _("order ref"), max_length=64, blank=True, help_text=_("The order or invoice that paid for these credits.")
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "credit entries"
+        verbose_name = _("credit entry")
+        verbose_name_plural = _("credit entries")
         indexes = [models.Index(fields=["organization", "-created_at"])]
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="generation_credit_entry_nonzero"),

@@ -4,6 +4,9 @@ Returns the normalized parameters (defaults filled in) or raises ValidationFaile
 bad field. The limits are the platform's; a provider may accept less (see Provider.validate).
 """
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from core.errors import ValidationFailed
 
 PROMPT_MAX_CHARS = 4000
@@ -29,75 +32,77 @@ def _int(params, name, default, bounds, errors, label):
     value = params.get(name, default)
     low, high = bounds
     if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
-        errors.add(name, f"{label} must be a whole number.")
+        errors.add(name, _("%(field)s must be a whole number.") % {"field": label})
         return default
     value = int(value)
     if not low <= value <= high:
-        errors.add(name, f"{label} must be between {low} and {high}.")
+        errors.add(name, _("%(field)s must be between %(low)s and %(high)s.") % {"field": label, "low": low, "high": high})
     return value
 
 
 def _text(params, name, default, errors, label, *, required=False, max_chars=TITLE_MAX_CHARS):
     value = params.get(name, default)
     if not isinstance(value, str):
-        errors.add(name, f"{label} must be text.")
+        errors.add(name, _("%(field)s must be text.") % {"field": label})
         return default
     value = value.strip()
     if required and not value:
-        errors.add(name, f"{label} is required.")
+        errors.add(name, _("%(field)s is required.") % {"field": label})
     if len(value) > max_chars:
-        errors.add(name, f"{label} is limited to {max_chars} characters.")
+        errors.add(name, _("%(field)s is limited to %(count)s characters.") % {"field": label, "count": max_chars})
     return value
 
 
 def _image(params, errors):
     return {
-        "width": _int(params, "width", 1024, LIMITS["image_side"], errors, "Width"),
-        "height": _int(params, "height", 1024, LIMITS["image_side"], errors, "Height"),
-        "count": _int(params, "count", 1, LIMITS["image_count"], errors, "Number of images"),
+        "width": _int(params, "width", 1024, LIMITS["image_side"], errors, gettext_lazy("The width")),
+        "height": _int(params, "height", 1024, LIMITS["image_side"], errors, gettext_lazy("The height")),
+        "count": _int(params, "count", 1, LIMITS["image_count"], errors, gettext_lazy("The number of images")),
     }
 
 
 def _ebook(params, errors):
-    title = _text(params, "title", "", errors, "Title", required=True)
+    title = _text(params, "title", "", errors, gettext_lazy("The title"), required=True)
     chapters = params.get("chapters", [])
     if isinstance(chapters, str):
         chapters = chapters.splitlines()
     if not isinstance(chapters, list) or not all(isinstance(c, str) for c in chapters):
-        errors.add("chapters", "Chapters must be a list of chapter titles.")
+        errors.add("chapters", _("Chapters must be a list of chapter titles."))
         chapters = []
     chapters = [c.strip() for c in chapters if c.strip()]
     low, high = LIMITS["ebook_chapters"]
     if not low <= len(chapters) <= high:
-        errors.add("chapters", f"Give between {low} and {high} chapter titles.")
+        errors.add("chapters", _("Give between %(low)s and %(high)s chapter titles.") % {"low": low, "high": high})
     if any(len(c) > TITLE_MAX_CHARS for c in chapters):
-        errors.add("chapters", f"A chapter title is limited to {TITLE_MAX_CHARS} characters.")
-    pages = _int(params, "pages", max(len(chapters), 1) * 2, LIMITS["ebook_pages"], errors, "Pages")
+        errors.add("chapters", _("A chapter title is limited to %(count)s characters.") % {"count": TITLE_MAX_CHARS})
+    pages = _int(params, "pages", max(len(chapters), 1) * 2, LIMITS["ebook_pages"], errors, gettext_lazy("The number of pages"))
     if isinstance(pages, int) and chapters and pages < len(chapters):
-        errors.add("pages", "Give at least one page per chapter.")
+        errors.add("pages", _("Give at least one page per chapter."))
     return {"title": title, "chapters": chapters, "pages": pages}
 
 
 def _audio(params, errors):
     fmt = params.get("format", "mp3")
     if fmt not in AUDIO_FORMATS:
-        errors.add("format", f"Format must be one of {', '.join(AUDIO_FORMATS)}.")
-    return {"voice": _text(params, "voice", "", errors, "Voice", max_chars=64), "format": fmt}
+        errors.add("format", _("The format must be one of %(choices)s.") % {"choices": ", ".join(AUDIO_FORMATS)})
+    return {"voice": _text(params, "voice", "", errors, gettext_lazy("The voice"), max_chars=64), "format": fmt}
 
 
 def _video(params, errors):
     aspect = params.get("aspect", "16:9")
     if aspect not in ASPECTS:
-        errors.add("aspect", f"Aspect must be one of {', '.join(ASPECTS)}.")
-    return {"duration": _int(params, "duration", 5, LIMITS["video_duration"], errors, "Duration (seconds)"), "aspect": aspect}
+        errors.add("aspect", _("The aspect ratio must be one of %(choices)s.") % {"choices": ", ".join(ASPECTS)})
+    duration = _int(params, "duration", 5, LIMITS["video_duration"], errors, gettext_lazy("The duration in seconds"))
+    return {"duration": duration, "aspect": aspect}
 
 
 def _chat(params, errors):
-    cleaned = {"max_tokens": _int(params, "max_tokens", 512, LIMITS["chat_max_tokens"], errors, "Maximum tokens")}
+    label = gettext_lazy("The maximum number of tokens")
+    cleaned = {"max_tokens": _int(params, "max_tokens", 512, LIMITS["chat_max_tokens"], errors, label)}
     conversation = params.get("conversation")
     if conversation not in (None, ""):
         if not str(conversation).isdigit():
-            errors.add("conversation", "Unknown conversation.")
+            errors.add("conversation", _("Unknown conversation."))
         else:
             cleaned["conversation"] = int(conversation)
     return cleaned
@@ -110,14 +115,18 @@ def validate(kind, prompt, params):
     """(prompt, params) cleaned, or ValidationFailed listing every problem at once."""
     if kind not in VALIDATORS:
         raise ValidationFailed(
-            f"Unknown kind “{kind}”.", code="unknown_kind", fields={"kind": [f"Choose one of {', '.join(VALIDATORS)}."]}
+            _("Unknown kind “%(kind)s”.") % {"kind": kind},
+            code="unknown_kind",
+            fields={"kind": [_("Choose one of %(choices)s.") % {"choices": ", ".join(VALIDATORS)}]},
         )
     if params is None:
         params = {}
     if not isinstance(params, dict):
-        raise ValidationFailed("Parameters must be an object.", fields={"params": ["Must be an object."]})
+        raise ValidationFailed(_("Parameters must be an object."), fields={"params": [_("Must be an object.")]})
     errors = _Errors()
-    prompt = _text({"prompt": prompt}, "prompt", "", errors, "The prompt", required=True, max_chars=PROMPT_MAX_CHARS)
+    prompt = _text(
+        {"prompt": prompt}, "prompt", "", errors, gettext_lazy("The prompt"), required=True, max_chars=PROMPT_MAX_CHARS
+    )
     cleaned = VALIDATORS[kind](params, errors)
     if errors:
         first = next(iter(errors.values()))[0]

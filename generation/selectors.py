@@ -2,6 +2,7 @@
 
 from django.core.cache import cache
 from django.db.models import Prefetch, Sum
+from django.utils.translation import gettext as _
 
 from core.errors import NotFound
 from generation.models import Artifact, Conversation, CreditEntry, CreditPrice, GenerationJob
@@ -38,7 +39,7 @@ def job_for(*, organization, pk):
     try:
         return jobs_for(organization=organization).get(pk=pk)
     except (GenerationJob.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such generation job.") from None
+        raise NotFound(_("No such generation job.")) from None
 
 
 def artifact_for(*, organization, job_pk, artifact_pk=None):
@@ -48,7 +49,7 @@ def artifact_for(*, organization, job_pk, artifact_pk=None):
         artifacts = artifacts.filter(pk=artifact_pk)
     artifact = artifacts.order_by("id").first()
     if artifact is None:
-        raise NotFound("This job has no such file.")
+        raise NotFound(_("This job has no such file."))
     return artifact
 
 
@@ -60,7 +61,7 @@ def conversation_for(*, organization, pk):
     try:
         return conversations_for(organization=organization).get(pk=pk)
     except (Conversation.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such conversation.") from None
+        raise NotFound(_("No such conversation.")) from None
 
 
 def credit_entries_for(*, organization):

@@ -18,10 +18,14 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from accounts.models import Organization
+from accounts.selectors import language_for
 from core.errors import InvalidTransition, NotFound, QuotaExceeded, ValidationFailed
+from core.i18n import lazy_text
 from generation import artifacts, providers, selectors
 from generation import params as job_params
 from generation.models import (
@@ -70,7 +74,7 @@ def grant_credits(*, organization, amount, reason, order_ref=""):
     """Add credits (a paid credit pack when `order_ref` names the order; once per order)."""
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise ValidationFailed(
-            "Credits granted must be a positive whole number.", fields={"amount": ["Must be a positive integer."]}
+            _("Credits granted must be a positive whole number."), fields={"amount": [_("Must be a positive integer.")]}
         )
     _lock_account(organization)
     kind = CreditEntry.Reason.PURCHASE if order_ref else CreditEntry.Reason.GRANT
@@ -88,11 +92,11 @@ def adjust_credits(*, organization, amount, note):
     """A staff correction (either sign), refused if it would take the balance below zero."""
     if not isinstance(amount, int) or isinstance(amount, bool) or amount == 0:
         raise ValidationFailed(
-            "The adjustment must be a non-zero whole number.", fields={"amount": ["Must be a non-zero integer."]}
+            _("The adjustment must be a non-zero whole number."), fields={"amount": [_("Must be a non-zero integer.")]}
         )
     _lock_account(organization)
     if selectors.ledger_sum(organization=organization) + amount < 0:
-        raise QuotaExceeded("This adjustment would take the balance below zero.")
+        raise QuotaExceeded(_("This adjustment would take the balance below zero."))
     return _entry(organization=organization, amount=amount, reason=CreditEntry.Reason.ADJUSTMENT, note=note)
 
 
@@ -110,7 +114,9 @@ def price_in_credits(*, kind, provider, model, prompt, params):
     price = selectors.credit_price(kind=kind, provider=provider, model=model)
     if price is None:
         raise ValidationFailed(
-            f"{model} has no price in credits yet.", code="model_not_priced", fields={"model": ["Not available."]}
+            _("%(model)s has no price in credits yet.") % {"model": model},
+            code="model_not_priced",
+            fields={"model": [_("Not available.")]},
         )
     return price.credits, job_params.quantity(kind, params, prompt)
 
@@ -139,7 +145,7 @@ def submit_job(*, organization, user, kind, provider, model, prompt, params, pre
     memory = job_params.memory_mb(kind, params)
     check_quota(organization=organization, metric="memory_mb", amount=memory)
     if limit_for(organization=organization, metric="concurrent_jobs") == 0:
-        raise QuotaExceeded("Your plan does not include generation jobs. Upgrade it to generate.")
+        raise QuotaExceeded(_("Your plan does not include generation jobs. Upgrade it to generate."))
     per_unit, units = (
         (0, 0) if prepaid else price_in_credits(kind=kind, provider=provider, model=model, prompt=prompt, params=params)
     )
@@ -153,7 +159,8 @@ def submit_job(*, organization, user, kind, provider, model, prompt, params, pre
             balance = selectors.ledger_sum(organization=organization)
             if balance < credits:
                 raise QuotaExceeded(
-                    f"This needs {credits} credits and your balance is {balance}. Buy a credit pack to continue.",
+                    _("This needs %(credits)s credits and your balance is %(balance)s. Buy a credit pack to continue.")
+                    % {"credits": credits, "balance": balance},
                     fields={"credits": credits, "balance": balance},
                 )
         if kind == Kind.CHAT and conversation is None:
@@ -233,7 +240,8 @@ def _dispatch(job):
         result = run_job.apply_async(args=[job.pk], time_limit=limit, soft_time_limit=limit - 15)
     except OperationalError as exc:
         logger.error("job_dispatch_failed job=%s error=%s", job.pk, exc)
-        fail_job(job=job, code="queue_unavailable", message="The job queue is unavailable right now; please try again shortly.")
+        message = gettext_lazy("The job queue is unavailable right now; please try again shortly.")
+        fail_job(job=job, code="queue_unavailable", message=message)
         return
     GenerationJob.objects.filter(pk=job.pk).update(task_id=result.id or "")
 
@@ -256,12 +264,18 @@ def report_progress(*, job, percent):
 def execute_job(*, job_id):
     """Run a started job through its provider and settle it. Safe to run twice: a job that is
     no longer running (done, canceled, failed by the sweeper) is left as it is."""
-    from celery.exceptions import SoftTimeLimitExceeded
-
     job = GenerationJob.objects.select_related("organization", "user").filter(pk=job_id).first()
     if job is None or job.status != JobStatus.RUNNING:
         logger.info("job_skipped job=%s status=%s", job_id, job.status if job else "missing")
         return
+    # What the provider says about the job (a refusal, an outage) is for its owner: in their language.
+    with translation.override(language_for(job.user, job.organization)):
+        _execute(job)
+
+
+def _execute(job):
+    from celery.exceptions import SoftTimeLimitExceeded
+
     impl = providers.get(job.provider)
     try:
         result = impl.run(job, lambda percent: report_progress(job=job, percent=percent))
@@ -270,14 +284,17 @@ def execute_job(*, job_id):
         logger.info("job_stopped_after_cancel job=%s", job.pk)
         return
     except SoftTimeLimitExceeded:
-        fail_job(job=job, code="timeout", message=f"The job took longer than {TIME_LIMITS[job.kind]} seconds and was stopped.")
+        message = lazy_text(
+            gettext_lazy("The job took longer than %(seconds)s seconds and was stopped."), seconds=TIME_LIMITS[job.kind]
+        )
+        fail_job(job=job, code="timeout", message=message)
         return
     except providers.ProviderError as exc:
         fail_job(job=job, code=exc.code, message=exc.message)
         return
-    except Exception as exc:  # whatever broke, the customer gets a failed job and a refund
+    except Exception:  # whatever broke, the customer gets a failed job and a refund
         logger.exception("job_crashed job=%s", job.pk)
-        fail_job(job=job, code="internal_error", message=f"The generation failed unexpectedly ({exc.__class__.__name__}).")
+        fail_job(job=job, code="internal_error", message=gettext_lazy("The generation failed unexpectedly."))
         return
     try:
         complete_job(job=job, result=result, saved=saved, cost_micros=impl.cost_micros(job, result))
@@ -340,7 +357,9 @@ def complete_job(*, job, result, saved, cost_micros):
     notify(
         job.user or organization,
         "generation_completed",
-        title=f"Your {job.get_kind_display().lower()} is ready",
+        title=lazy_text(
+            gettext_lazy("Your generation #%(number)s (%(kind)s) is ready"), number=job.pk, kind=Kind(job.kind).label
+        ),
         body=job.prompt[:140],
         link=reverse("generation:job_detail", args=[job.pk]),
         related=job,
@@ -359,14 +378,26 @@ def fail_job(*, job, code, message):
     job = GenerationJob.objects.select_for_update(of=("self",)).select_related("organization", "user").get(pk=job.pk)
     if not job.is_active:
         return job
-    JOB_MACHINE.advance(job, JobStatus.FAILED, error_code=code[:40], error_message=message, finished_at=timezone.now())
+    with translation.override(language_for(job.user, job.organization)):  # shown to the job's owner
+        stored = str(message)
+    JOB_MACHINE.advance(job, JobStatus.FAILED, error_code=code[:40], error_message=stored, finished_at=timezone.now())
     _refund(job)
     _push_status(job)
     notify(
         job.user or job.organization,
         "generation_failed",
-        title=f"Your {job.get_kind_display().lower()} could not be generated",
-        body=f"{message} Your {job.credits_reserved} credits were refunded." if job.credits_reserved else message,
+        title=lazy_text(
+            gettext_lazy("Your generation #%(number)s (%(kind)s) could not be made"), number=job.pk, kind=Kind(job.kind).label
+        ),
+        body=lazy_text(
+            ngettext_lazy(
+                "%(error)s Your %(credits)s credit was refunded.", "%(error)s Your %(credits)s credits were refunded.", "credits"
+            ),
+            error=message,
+            credits=job.credits_reserved,
+        )
+        if job.credits_reserved
+        else message,
         link=reverse("generation:job_detail", args=[job.pk]),
         related=job,
         organization=job.organization,
@@ -382,10 +413,12 @@ def cancel_job(*, organization, pk):
     try:
         job = GenerationJob.objects.select_for_update().get(organization=organization, pk=pk)
     except (GenerationJob.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such generation job.") from None
+        raise NotFound(_("No such generation job.")) from None
     if not job.is_active:
         raise InvalidTransition(
-            f"This job has already {job.status}; only a queued or running job can be canceled.", code="job_finished"
+            _("This job is already finished (%(status)s): only a queued or running job can be canceled.")
+            % {"status": job.get_status_display().lower()},
+            code="job_finished",
         )
     was_running = job.status == JobStatus.RUNNING
     JOB_MACHINE.advance(job, JobStatus.CANCELED, finished_at=timezone.now())
@@ -422,7 +455,7 @@ def fail_stale_jobs(*, now=None):
         stale |= Q(kind=kind, heartbeat_at__lt=cutoff)
     counts = {"failed": 0, "started": 0}
     for job in GenerationJob.objects.filter(stale, status=JobStatus.RUNNING).order_by("id"):
-        fail_job(job=job, code="worker_lost", message="The worker running this job stopped responding.")
+        fail_job(job=job, code="worker_lost", message=gettext_lazy("The worker running this job stopped responding."))
         counts["failed"] += 1
     waiting = GenerationJob.objects.filter(status=JobStatus.QUEUED).values_list("organization", flat=True).distinct()
     for organization in Organization.objects.filter(pk__in=list(waiting)):

@@ -5,6 +5,7 @@ from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError, NotFound
@@ -49,12 +50,19 @@ def submit(request, kind):
         try:
             job = services.submit_job(organization=request.organization, user=request.user, **form.job_arguments())
         except DomainError as exc:
-            form.add_error(None, exc.message)
-            for field, errors in exc.fields.items():
-                if field in form.fields and isinstance(errors, list):
-                    form.add_error(field, errors)
+            # Once, where it belongs: beside the field it is about, else above the form.
+            placed = [field for field, errors in exc.fields.items() if field in form.fields and isinstance(errors, list)]
+            for field in placed:
+                form.add_error(field, exc.fields[field])
+            if not placed:
+                form.add_error(None, exc.message)
         else:
-            messages.success(request, f"Job #{job.pk} submitted: {job.credits_reserved} credit(s) reserved.")
+            message = ngettext(
+                "Job #%(number)s submitted: %(credits)s credit reserved.",
+                "Job #%(number)s submitted: %(credits)s credits reserved.",
+                job.credits_reserved,
+            )
+            messages.success(request, message % {"number": job.pk, "credits": job.credits_reserved})
             if kind == "chat":
                 return redirect("generation:conversation", pk=job.conversation_id)
             return redirect("generation:job_detail", pk=job.pk)
@@ -97,7 +105,12 @@ def job_card(request, pk):
 @domain_errors_to_messages
 def cancel(request, pk):
     job = services.cancel_job(organization=request.organization, pk=pk)
-    messages.success(request, f"Job #{job.pk} canceled: {job.credits_reserved} credit(s) refunded.")
+    message = ngettext(
+        "Job #%(number)s canceled: %(credits)s credit refunded.",
+        "Job #%(number)s canceled: %(credits)s credits refunded.",
+        job.credits_reserved,
+    )
+    messages.success(request, message % {"number": job.pk, "credits": job.credits_reserved})
     return redirect("generation:job_detail", pk=job.pk)
 
 

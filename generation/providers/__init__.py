@@ -2,6 +2,8 @@
 
 import importlib
 
+from django.utils.translation import gettext as _
+
 from core.errors import ValidationFailed
 from generation.providers.base import JobCanceled, ProviderError
 
@@ -18,7 +20,9 @@ def get(name):
     for provider in all_providers():
         if provider.name == name:
             return provider
-    raise ValidationFailed(f"Unknown provider “{name}”.", code="unknown_provider", fields={"provider": ["Unknown provider."]})
+    raise ValidationFailed(
+        _("Unknown provider “%(name)s”.") % {"name": name}, code="unknown_provider", fields={"provider": [_("Unknown provider.")]}
+    )
 
 
 def choosable(name):
@@ -26,8 +30,8 @@ def choosable(name):
     provider = get(name)
     if not provider.is_configured():
         raise ValidationFailed(
-            f"{provider.label} is not configured on this platform ({provider.key_variable} is not set).",
+            _("%(provider)s is not available on this platform.") % {"provider": provider.label},
             code="provider_not_configured",
-            fields={"provider": ["Not configured."]},
+            fields={"provider": [_("Not available.")]},
         )
     return provider

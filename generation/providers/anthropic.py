@@ -7,6 +7,8 @@ stop_reason "refusal" means the model declined.
 
 from datetime import date
 
+from django.utils.translation import gettext as _
+
 from generation import conf
 from generation.providers import http
 from generation.providers.base import Capability, ContentRefused, ModelPrice, PriceTable, Provider, Result
@@ -41,7 +43,7 @@ class AnthropicProvider(Provider):
         report(10)
         data = http.request(self, "POST", URL, headers=headers, json=body).json()
         if data.get("stop_reason") == "refusal":
-            raise ContentRefused("Anthropic's model declined to answer this prompt.")
+            raise ContentRefused(_("Anthropic's model declined to answer this prompt."))
         text = "".join(block.get("text", "") for block in data.get("content", []) if block.get("type") == "text")
         usage = data.get("usage") or {}
         return Result(text=text, tokens_in=usage.get("input_tokens", 0), tokens_out=usage.get("output_tokens", 0))

@@ -10,6 +10,9 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
 from core.errors import DomainError, ValidationFailed
 
 
@@ -61,6 +64,15 @@ class ModelPrice:
     per_second: int | None = None
 
 
+OPTION_NAMES = {
+    "size": gettext_lazy("the size"),
+    "duration": gettext_lazy("the duration"),
+    "aspect": gettext_lazy("the aspect ratio"),
+    "voice": gettext_lazy("the voice"),
+    "format": gettext_lazy("the format"),
+}
+
+
 @dataclass(frozen=True)
 class PriceTable:
     read_on: date
@@ -73,7 +85,8 @@ class PriceTable:
             return self.models[model]
         except KeyError:
             raise ValidationFailed(
-                f"The model “{model}” has no published price: it cannot be used.", code="model_not_priced"
+                _("The model “%(model)s” has no published price: it cannot be used.") % {"model": model},
+                code="model_not_priced",
             ) from None
 
 
@@ -130,9 +143,9 @@ class Provider(ABC):
             return self.capabilities[kind]
         except KeyError:
             raise ValidationFailed(
-                f"{self.label} cannot generate {kind}.",
+                _("%(provider)s cannot generate %(kind)s.") % {"provider": self.label, "kind": kind},
                 code="kind_not_supported",
-                fields={"kind": ["Not offered by this provider."]},
+                fields={"kind": [_("Not offered by this provider.")]},
             ) from None
 
     def validate(self, kind, model, params):
@@ -140,16 +153,19 @@ class Provider(ABC):
         cap = self.capability(kind)
         if model not in cap.models:
             raise ValidationFailed(
-                f"{self.label} has no model “{model}” for {kind}.", code="unknown_model", fields={"model": ["Unknown model."]}
+                _("%(provider)s has no model “%(model)s” for %(kind)s.") % {"provider": self.label, "model": model, "kind": kind},
+                code="unknown_model",
+                fields={"model": [_("Unknown model.")]},
             )
         price = self.prices.price(model)
         size = f"{params.get('width')}x{params.get('height')}"
         if kind == "image" and isinstance(price.per_image, dict) and size not in price.per_image:
             choices = ", ".join(price.per_image)
             raise ValidationFailed(
-                f"{self.label} {model} makes images of {choices} only.",
+                _("%(provider)s %(model)s makes images of %(choices)s only.")
+                % {"provider": self.label, "model": model, "choices": choices},
                 code="option_not_supported",
-                fields={"size": [f"Choose one of {choices}."]},
+                fields={"size": [_("Choose one of %(choices)s.") % {"choices": choices}]},
             )
         checks = {
             "size": (cap.sizes, size if kind == "image" else None),
@@ -159,18 +175,25 @@ class Provider(ABC):
             "format": (cap.formats, params.get("format")),
         }
         for name, (allowed, value) in checks.items():
-            if allowed and value is not None and value not in allowed:
+            # An empty value asks for the provider's default (the voice, for one).
+            if allowed and value not in (None, "") and value not in allowed:
                 choices = ", ".join(str(a) for a in allowed)
                 raise ValidationFailed(
-                    f"{self.label} {model} accepts {name} {choices}.",
+                    _("%(provider)s %(model)s accepts only these values for %(option)s: %(choices)s.")
+                    % {"provider": self.label, "model": model, "option": OPTION_NAMES[name], "choices": choices},
                     code="option_not_supported",
-                    fields={name: [f"Choose one of {choices}."]},
+                    fields={name: [_("Choose one of %(choices)s.") % {"choices": choices}]},
                 )
         if kind == "image" and params.get("count", 1) > cap.max_count:
             raise ValidationFailed(
-                f"{self.label} {model} makes at most {cap.max_count} image(s) per job.",
+                ngettext(
+                    "%(provider)s %(model)s makes at most %(count)s image per job.",
+                    "%(provider)s %(model)s makes at most %(count)s images per job.",
+                    cap.max_count,
+                )
+                % {"provider": self.label, "model": model, "count": cap.max_count},
                 code="option_not_supported",
-                fields={"count": ["Too many images."]},
+                fields={"count": [_("Too many images.")]},
             )
 
     def default_voice(self, kind="audio"):

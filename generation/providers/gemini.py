@@ -9,6 +9,8 @@ promptFeedback.blockReason; a blocked answer finishReason SAFETY (or similar). A
 
 from datetime import date
 
+from django.utils.translation import gettext as _
+
 from generation import conf
 from generation.providers import http
 from generation.providers.base import Capability, ContentRefused, ModelPrice, PriceTable, Provider, Result
@@ -52,7 +54,9 @@ class GeminiProvider(Provider):
         blocked = (data.get("promptFeedback") or {}).get("blockReason")
         candidate = (data.get("candidates") or [{}])[0]
         if blocked or candidate.get("finishReason") in BLOCKED_FINISH:
-            raise ContentRefused(f"Google Gemini blocked this prompt ({blocked or candidate.get('finishReason')}).")
+            raise ContentRefused(
+                _("Google Gemini blocked this prompt (%(reason)s).") % {"reason": blocked or candidate.get("finishReason")}
+            )
         text = "".join(part.get("text", "") for part in (candidate.get("content") or {}).get("parts", []))
         usage = data.get("usageMetadata") or {}
         return Result(text=text, tokens_in=usage.get("promptTokenCount", 0), tokens_out=usage.get("candidatesTokenCount", 0))

@@ -10,6 +10,7 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from generation import conf
 from generation.providers.base import (
@@ -73,9 +74,10 @@ def request(provider, method, url, *, refusal=None, auth_failed=None, timeout=No
         except httpx.TimeoutException:
             logger.warning("provider_timeout provider=%s url=%s attempt=%s", provider.name, url, attempt)
             if attempt == attempts:
-                raise ProviderTimeout(f"{label} did not answer in time; your credits were refunded.") from None
+                raise ProviderTimeout(_("%(provider)s did not answer in time.") % {"provider": label}) from None
         except httpx.TransportError as exc:
-            raise ProviderUnavailable(f"{label} could not be reached ({exc.__class__.__name__}).") from None
+            logger.warning("provider_unreachable provider=%s error=%s", provider.name, exc.__class__.__name__)
+            raise ProviderUnavailable(_("%(provider)s could not be reached.") % {"provider": label}) from None
         else:
             status = response.status_code
             if status < 400:
@@ -85,18 +87,21 @@ def request(provider, method, url, *, refusal=None, auth_failed=None, timeout=No
             logger.warning("provider_retryable provider=%s status=%s attempt=%s", provider.name, status, attempt)
             if attempt == attempts:
                 if status == 429:
-                    raise RateLimited(f"{label} is rate limiting our requests; try again in a few minutes.")
-                raise ProviderUnavailable(f"{label} is failing ({status}): {error_detail(response)}")
+                    raise RateLimited(_("%(provider)s is busy; try again in a few minutes.") % {"provider": label})
+                logger.warning("provider_failing provider=%s status=%s detail=%s", provider.name, status, error_detail(response))
+                raise ProviderUnavailable(_("%(provider)s is failing right now.") % {"provider": label})
         sleep(retry_after_seconds(response, attempt))
 
 
 def _client_error(provider, response, refusal, auth_failed):
     detail = error_detail(response)
     if refusal and refusal(response):
-        return ContentRefused(f"{provider.label} refused this prompt: {detail}")
+        return ContentRefused(_("%(provider)s refused this prompt: %(detail)s") % {"provider": provider.label, "detail": detail})
     if response.status_code in (401, 403) or (auth_failed and auth_failed(response)):
-        return ProviderAuthError(f"{provider.label} refused our API key ({provider.key_variable}): {detail}")
-    return ProviderRejected(f"{provider.label} rejected the request: {detail}")
+        # Staff read which key in the log; customers only learn that the service is unavailable.
+        logger.error("provider_key_refused provider=%s variable=%s detail=%s", provider.name, provider.key_variable, detail)
+        return ProviderAuthError(_("%(provider)s is not available right now.") % {"provider": provider.label})
+    return ProviderRejected(_("%(provider)s rejected the request: %(detail)s") % {"provider": provider.label, "detail": detail})
 
 
 def fetch(provider, url):

@@ -8,6 +8,7 @@ Chat needs a model, so it is offered only when a local OpenAI-compatible endpoin
 
 import hashlib
 import io
+import logging
 import random
 import shutil
 import subprocess
@@ -18,14 +19,23 @@ from html import escape
 from pathlib import Path
 
 import imageio_ffmpeg
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image, ImageDraw, ImageFont
 
 from generation.providers.base import Capability, ModelPrice, OutputFile, PriceTable, Provider, ProviderError, Result
 
+logger = logging.getLogger("webox.generation.offline")
 LABEL = "WeBox offline"
 VIDEO_FPS = 12
 VIDEO_SIZES = {"16:9": (640, 360), "9:16": (360, 640), "1:1": (480, 480)}
-VOICES = (("en", "English"), ("en-us", "English (US)"), ("fr", "French"), ("es", "Spanish"), ("de", "German"))
+VOICES = (
+    ("en", gettext_lazy("English")),
+    ("en-us", gettext_lazy("English (US)")),
+    ("fr", gettext_lazy("French")),
+    ("es", gettext_lazy("Spanish")),
+    ("de", gettext_lazy("German")),
+)
 
 
 def _rng(prompt, salt=""):
@@ -40,7 +50,7 @@ def _font(size):
 
 
 def _palette(rng):
-    return [tuple(rng.randrange(40, 230) for _ in range(3)) for _ in range(5)]
+    return [tuple(rng.randrange(40, 230) for _channel in range(3)) for _color in range(5)]
 
 
 def draw_scene(prompt, size, *, salt="", phase=0.0):
@@ -55,7 +65,7 @@ def draw_scene(prompt, size, *, salt="", phase=0.0):
     for y in range(height):
         t = y / max(height - 1, 1)
         draw.line([(0, y), (width, y)], fill=tuple(int(a + (b - a) * t) for a, b in zip(top, bottom, strict=True)))
-    for _ in range(12):
+    for _shape in range(12):
         cx, cy = rng.random() * width, rng.random() * height
         dx, dy = (rng.random() - 0.5) * width * 0.6, (rng.random() - 0.5) * height * 0.6
         radius = rng.randrange(max(width, height) // 20, max(width, height) // 5)
@@ -190,7 +200,8 @@ def make_audio(prompt, params):
             [espeak_path(), "-v", voice, "-w", str(wav), "--", prompt], capture_output=True, timeout=120, check=False
         )
         if run.returncode != 0:
-            raise ProviderError(f"espeak-ng failed: {run.stderr.decode(errors='replace')[:200]}")
+            logger.error("espeak_failed stderr=%s", run.stderr.decode(errors="replace")[:200])
+            raise ProviderError(_("The speech synthesizer failed on this text."))
         if params["format"] == "wav":
             return [OutputFile("offline-speech.wav", wav.read_bytes(), "audio/wav")]
         mp3 = Path(folder) / "speech.mp3"
@@ -205,7 +216,7 @@ def make_audio(prompt, params):
 
 class OfflineProvider(Provider):
     name = "offline"
-    label = "Offline (no AI service)"
+    label = gettext_lazy("Offline (no AI service)")
     key_variable = ""
 
     def is_configured(self):
@@ -236,14 +247,13 @@ class OfflineProvider(Provider):
         return PriceTable(read_on=date(2026, 11, 21), source="no provider: generated on our own servers", models=models)
 
     def unavailable(self):
-        """Kinds the offline provider cannot do here, and why (shown in the studio)."""
+        """Kinds the offline provider cannot do here, and why, as customers read it in the studio
+        (what to configure is for staff: the admin's providers page and docs name the variables)."""
         reasons = {}
         if not espeak_path():
-            reasons["audio"] = "Audio is unavailable offline: espeak-ng is not installed on this server."
+            reasons["audio"] = _("Audio generation is not available on this platform yet.")
         if "chat" not in self.capabilities:
-            reasons["chat"] = (
-                "Chat is unavailable offline: no local OpenAI-compatible endpoint is configured (OPENAI_COMPAT_BASE_URL)."
-            )
+            reasons["chat"] = _("Chat is not available on this platform yet.")
         return reasons
 
     def describe(self):

@@ -7,6 +7,9 @@ the answer is choices[0].message.content with usage.prompt_tokens / completion_t
 
 from datetime import date
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from generation import conf
 from generation.providers import http
 from generation.providers.base import Capability, ContentRefused, ModelPrice, PriceTable, Provider, Result
@@ -34,7 +37,10 @@ def chat_completions(provider, *, base_url, key, job, report, max_tokens_field="
     choice = (data.get("choices") or [{}])[0]
     message = choice.get("message") or {}
     if message.get("refusal") or choice.get("finish_reason") == "content_filter":
-        raise ContentRefused(f"{provider.label} refused this prompt: {message.get('refusal') or 'content filter'}")
+        raise ContentRefused(
+            _("%(provider)s refused this prompt: %(detail)s")
+            % {"provider": provider.label, "detail": message.get("refusal") or _("content filter")}
+        )
     usage = data.get("usage") or {}
     return Result(
         text=message.get("content") or "", tokens_in=usage.get("prompt_tokens", 0), tokens_out=usage.get("completion_tokens", 0)
@@ -43,7 +49,7 @@ def chat_completions(provider, *, base_url, key, job, report, max_tokens_field="
 
 class OpenAICompatibleProvider(Provider):
     name = "openai_compat"
-    label = "OpenAI-compatible endpoint"
+    label = gettext_lazy("OpenAI-compatible endpoint")
     key_variable = "OPENAI_COMPAT_BASE_URL"  # the URL is what makes it configured; the key is optional
 
     def is_configured(self):

@@ -7,6 +7,8 @@ A job canceled here is canceled at Runway too (DELETE /v1/tasks/{id}).
 
 from datetime import date
 
+from django.utils.translation import gettext as _
+
 from generation import conf
 from generation.providers import http
 from generation.providers.base import (
@@ -74,12 +76,13 @@ class RunwayProvider(Provider):
                 return Result(files=files)
             if status == "FAILED":
                 code = task.get("failureCode") or ""
-                message = task.get("failure") or "the task failed"
+                message = task.get("failure") or _("the task failed")
                 if code.startswith("SAFETY"):
-                    raise ContentRefused(f"Runway refused this prompt: {message}")
-                raise ProviderError(f"Runway could not make the video: {message}")
+                    detail = {"provider": "Runway", "detail": message}
+                    raise ContentRefused(_("%(provider)s refused this prompt: %(detail)s") % detail)
+                raise ProviderError(_("Runway could not make the video: %(detail)s") % {"detail": message})
             if status == "CANCELLED":
-                raise ProviderError("Runway canceled the task.")
+                raise ProviderError(_("Runway canceled the task."))
             report(10 + int(80 * float(task.get("progress") or 0)))
             http.sleep(POLL_SECONDS)
 

@@ -8,6 +8,8 @@ image itself. One image per request. A moderated prompt answers 403 with name
 
 from datetime import date
 
+from django.utils.translation import gettext as _
+
 from generation import conf
 from generation.providers import http
 from generation.providers.base import Capability, ContentRefused, ModelPrice, OutputFile, PriceTable, Provider, Result
@@ -70,7 +72,7 @@ class StabilityProvider(Provider):
                 refusal=is_refusal,
             )
             if response.headers.get("finish-reason") == "CONTENT_FILTERED":
-                raise ContentRefused("Stability AI filtered the image generated for this prompt.")
+                raise ContentRefused(_("Stability AI filtered the image generated for this prompt."))
             files.append(OutputFile(f"stability-{index + 1}.png", response.content, "image/png"))
         return Result(files=files)
 

@@ -70,4 +70,4 @@ def test_admin_pages_render(admin_client, funded, user, no_dispatch):
         response = admin_client.get(reverse(name, args=args))
         assert response.status_code == 200, name
     providers_page = admin_client.get(reverse("admin:generation_providers")).content.decode()
-    assert "OPENAI_API_KEY" in providers_page and "2026-11-21" in providers_page
+    assert "OPENAI_API_KEY" in providers_page and "21 Nov 2026" in providers_page

@@ -102,7 +102,10 @@ def test_provider_failure_refunds_and_tells_the_user(funded, user, no_dispatch, 
     job.refresh_from_db()
     assert (job.status, job.error_code) == (JobStatus.FAILED, "provider_auth_failed")
     assert balance(funded) == 15
-    assert Notification.objects.get(recipient=user, kind="generation_failed").title.startswith("Your chat could not")
+    note = Notification.objects.get(recipient=user, kind="generation_failed")  # in the user's (organization's) English
+    assert note.title == f"Your generation #{job.pk} (Chat) could not be made"
+    assert note.body == "Mistral AI is not available right now. Your 1 credit was refunded."
+    assert job.error_message == "Mistral AI is not available right now."
 
 
 def test_chat_charges_tokens_used_and_releases_the_rest(funded, user, no_dispatch, monkeypatch):

@@ -33,7 +33,7 @@ def test_a_job_pushes_its_status_and_progress_to_its_author(organization, user, 
     assert any(e["status"] == "running" and e["progress"] > 0 for e in events)
     assert events[-1] == {**events[-1], "job": job.pk, "status": "succeeded", "progress": 100}
     notification = next(payload for _, payload in pushed if payload.get("type") == "notification")
-    assert notification["title"] == "Your video is ready"
+    assert notification["title"] == f"Your generation #{job.pk} (Video) is ready"
 
 
 def test_video_artifacts_get_a_thumbnail_from_their_first_frame(organization, user, no_dispatch):

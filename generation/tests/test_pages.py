@@ -31,9 +31,9 @@ def test_studio_shows_a_form_per_kind_with_credit_prices(client_user, funded, mo
     assert response.status_code == 200
     for kind in ("image", "ebook", "video"):
         assert f'action="/studio/new/{kind}/"' in page
-    assert 'data-credits="1"' in page and "1 credit(s) per image" in page
-    assert "2 credit(s) per second" in page
-    assert "Chat is unavailable offline" in page
+    assert 'data-credits="1"' in page and "1 credit per image" in page
+    assert "2 credits per second" in page
+    assert "Chat is not available on this platform yet." in page and "OPENAI_COMPAT" not in page
     assert "<strong data-balance>20</strong>" in page
 
 
@@ -142,3 +142,35 @@ def test_studio_query_count_does_not_grow_with_jobs(client_user, funded, user, d
         make_job(funded, user)
     with django_assert_max_num_queries(14):
         assert client_user.get(reverse("generation:studio")).content.decode().count('class="card job-card"') == 5
+
+
+def test_the_audio_form_takes_an_empty_voice_as_the_default_one(client_user, organization, no_dispatch, monkeypatch):
+    monkeypatch.setenv("ELEVENLABS_API_KEY", "xi-key")
+    services.grant_credits(organization=organization, amount=100, reason="gift")
+    form = {"engine": "elevenlabs/eleven_flash_v2_5", "prompt": "Bonjour", "voice": "", "format": "mp3"}
+    response = client_user.post(reverse("generation:submit", args=["audio"]), form)
+    job = GenerationJob.objects.get(kind="audio")
+    assert response.status_code == 302 and job.parameters["voice"] == ""
+
+
+def test_a_refused_option_is_said_once_beside_its_field(client_user, organization, monkeypatch):
+    monkeypatch.setenv("ELEVENLABS_API_KEY", "xi-key")
+    services.grant_credits(organization=organization, amount=100, reason="gift")
+    form = {"engine": "elevenlabs/eleven_flash_v2_5", "prompt": "Bonjour", "voice": "nobody", "format": "mp3"}
+    response = client_user.post(reverse("generation:submit", args=["audio"]), form)
+    page = response.content.decode()
+    assert response.status_code == 400 and page.count('class="errorlist') == 1 and page.count("Choose one of") == 1
+    assert 'id="form-audio"' in page and not GenerationJob.objects.exists()
+
+
+def test_the_chat_page_names_no_server_setting(client_user, funded, monkeypatch):
+    monkeypatch.delenv("OPENAI_COMPAT_BASE_URL", raising=False)
+    page = client_user.get(reverse("generation:chat")).content.decode()
+    assert "Chat is not available on this platform yet." in page and "OPENAI_COMPAT" not in page
+
+
+def test_the_studio_in_french(client_user, funded, user):
+    user.locale = "fr"
+    user.save()
+    page = client_user.get(reverse("generation:studio")).content.decode()
+    assert "Nouvelle image" in page and "1 crédit par image" in page and "Tâches récentes" in page
