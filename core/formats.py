@@ -53,11 +53,11 @@ def format_datetime(value, language=None, tz=None):
     )
 
 
-def format_month(value, language=None):
-    """décembre 2026 / December 2026"""
+def format_month(value, language=None, length="long"):
+    """décembre 2026 / December 2026 (`length="short"`: déc. 2026 / Dec 2026, for chart axes)."""
     if value is None or value == "":
         return ""
-    return babel_dates.format_skeleton("yMMMM", value, locale=babel_locale(language))
+    return babel_dates.format_skeleton("yMMMM" if length == "long" else "yMMM", value, locale=babel_locale(language))
 
 
 def format_period(start, end, language=None, tz=None):

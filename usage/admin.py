@@ -2,6 +2,8 @@
 add-on types and their prices are edited here; purchases change only through services."""
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core import audit
 from core.errors import DomainError
@@ -29,18 +31,23 @@ class UsageRecordAdmin(ReadOnlyAdmin):
     list_select_related = ["organization"]
     actions = ["recount_storage", "check_alerts"]
 
-    @admin.action(description="Recount storage of these organizations from the files")
+    @admin.action(description=_("Recount storage of these organizations from the files"))
     def recount_storage(self, request, queryset):
         orgs = {record.organization for record in queryset.select_related("organization")}
         for organization in orgs:
             services.recompute_storage(organization=organization)
-        messages.success(request, f"Storage recounted for {len(orgs)} organization(s).")
+        count = len(orgs)
+        messages.success(
+            request,
+            ngettext("Storage recounted for %(count)d organization.", "Storage recounted for %(count)d organizations.", count)
+            % {"count": count},
+        )
 
-    @admin.action(description="Check limits and send missing alerts now")
+    @admin.action(description=_("Check limits and send missing alerts now"))
     def check_alerts(self, request, queryset):
         orgs = {record.organization for record in queryset.select_related("organization")}
         sent = sum(len(services.check_alerts(organization=org)) for org in orgs)
-        messages.success(request, f"{sent} alert(s) sent.")
+        messages.success(request, ngettext("%(count)d alert sent.", "%(count)d alerts sent.", sent) % {"count": sent})
 
 
 @admin.register(UsageAlert)
@@ -122,7 +129,7 @@ class AddonPurchaseAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # customers buy through the dashboard or the API, which invoice them
 
-    @admin.action(description="Stop renewal (or cancel if unpaid)")
+    @admin.action(description=_("Stop renewal (or cancel if unpaid)"))
     def stop_renewal(self, request, queryset):
         done = 0
         for purchase in queryset:
@@ -141,9 +148,9 @@ class AddonPurchaseAdmin(admin.ModelAdmin):
                     before=before,
                     after=audit.snapshot(purchase, ("status", "renew")),
                 )
-        messages.success(request, f"{done} add-on(s) changed.")
+        messages.success(request, ngettext("%(count)d add-on changed.", "%(count)d add-ons changed.", done) % {"count": done})
 
-    @admin.action(description="Renew or expire add-ons whose period has ended (the 05:00 run, now)")
+    @admin.action(description=_("Renew or expire add-ons whose period has ended (the 05:00 run, now)"))
     def end_due_periods(self, request, queryset):
         counts = services.end_addon_periods()
-        messages.success(request, f"{counts['renewed']} renewed, {counts['expired']} expired.")
+        messages.success(request, _("%(renewed)s renewed, %(expired)s expired.") % counts)

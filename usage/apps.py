@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class UsageConfig(AppConfig):
     name = "usage"
-    verbose_name = "Usage and add-ons"
+    verbose_name = _("Usage and add-ons")
 
     def ready(self):
         from billing.services import register_invoice_paid_handler, register_invoice_voided_handler

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from core.state import StateMachine
 
@@ -10,12 +12,12 @@ GB = 1024**3
 
 
 class Metric(models.TextChoices):
-    TRAFFIC_BYTES = "traffic_bytes", "Traffic"
-    API_REQUESTS = "api_requests", "API requests"
-    STORAGE_BYTES = "storage_bytes", "Storage"
-    GENERATION_CREDITS = "generation_credits", "Generation credits"
-    CONCURRENT_JOBS = "concurrent_jobs", "Concurrent jobs"
-    MEMORY_MB = "memory_mb", "Memory per job"
+    TRAFFIC_BYTES = "traffic_bytes", _("Traffic")
+    API_REQUESTS = "api_requests", _("API requests")
+    STORAGE_BYTES = "storage_bytes", _("Storage")
+    GENERATION_CREDITS = "generation_credits", _("Generation credits")
+    CONCURRENT_JOBS = "concurrent_jobs", _("Concurrent jobs")
+    MEMORY_MB = "memory_mb", _("Memory per job")
 
 
 # Counters add up over the month (cache first, flushed each minute); levels carry over from one
@@ -30,14 +32,18 @@ RECORDED_METRICS = COUNTER_METRICS | LEVEL_METRICS | GAUGE_METRICS
 class UsageRecord(models.Model):
     """What one organization used of one metric in one calendar month (month = its first day)."""
 
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="usage_records")
-    metric = models.CharField(max_length=32, choices=Metric.choices)
-    month = models.DateField(help_text="First day of the month.")
-    value = models.BigIntegerField(default=0)
-    updated_at = models.DateTimeField(auto_now=True)
+    organization = models.ForeignKey(
+        "accounts.Organization", verbose_name=_("organization"), on_delete=models.CASCADE, related_name="usage_records"
+    )
+    metric = models.CharField(_("metric"), max_length=32, choices=Metric.choices)
+    month = models.DateField(_("month"), help_text=_("First day of the month."))
+    value = models.BigIntegerField(_("value"), default=0)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["-month", "metric"]
+        verbose_name = _("usage record")
+        verbose_name_plural = _("usage records")
         constraints = [
             models.UniqueConstraint(fields=["organization", "metric", "month"], name="usage_record_unique_org_metric_month"),
             models.CheckConstraint(condition=models.Q(month__day=1), name="usage_record_month_first_day"),
@@ -51,9 +57,13 @@ class UsageFlush(models.Model):
     """One batch of cache counters moved into UsageRecord. Its unique token makes a batch count once,
     even when a crashed flush is replayed or two flushers reach the same batch."""
 
-    token = models.CharField(max_length=64, unique=True)
-    flushed_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    counters = models.PositiveIntegerField(default=0)
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    flushed_at = models.DateTimeField(_("flushed"), auto_now_add=True, db_index=True)
+    counters = models.PositiveIntegerField(_("counters"), default=0)
+
+    class Meta:
+        verbose_name = _("counter flush")
+        verbose_name_plural = _("counter flushes")
 
     def __str__(self):
         return f"flush {self.token} ({self.counters} counters)"
@@ -63,21 +73,25 @@ class UsageAlert(models.Model):
     """An alert sent for one metric and month; the unique constraint makes each level go out once."""
 
     class Level(models.TextChoices):
-        P80 = "80", "80%"
-        P95 = "95", "95%"
-        P100 = "100", "100%"
-        PROJECTION = "projection", "Projected past the limit"
+        P80 = "80", _("80%")
+        P95 = "95", _("95%")
+        P100 = "100", _("100%")
+        PROJECTION = "projection", _("Projected past the limit")
 
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="usage_alerts")
-    metric = models.CharField(max_length=32, choices=Metric.choices)
-    month = models.DateField()
-    level = models.CharField(max_length=12, choices=Level.choices)
-    used = models.BigIntegerField()
-    limit = models.BigIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    organization = models.ForeignKey(
+        "accounts.Organization", verbose_name=_("organization"), on_delete=models.CASCADE, related_name="usage_alerts"
+    )
+    metric = models.CharField(_("metric"), max_length=32, choices=Metric.choices)
+    month = models.DateField(_("month"))
+    level = models.CharField(_("level"), max_length=12, choices=Level.choices)
+    used = models.BigIntegerField(_("used"))
+    limit = models.BigIntegerField(_("limit"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("usage alert")
+        verbose_name_plural = _("usage alerts")
         constraints = [
             models.UniqueConstraint(fields=["organization", "metric", "month", "level"], name="usage_alert_once_per_month"),
         ]
@@ -94,36 +108,54 @@ class AddonType(models.Model):
     """A resource sold on top of a plan (RAM +500 MB, CPU +1, Traffic +10 GB, ...): each unit raises
     one limit by `amount_per_unit`. Prices per currency are AddonPrice rows."""
 
-    code = models.SlugField(max_length=32, unique=True)
-    name = models.CharField(max_length=80)
-    description = models.CharField(max_length=200, blank=True)
-    metric = models.CharField(max_length=32, choices=Metric.choices, help_text="The limit this add-on raises.")
-    amount_per_unit = models.BigIntegerField(validators=[MinValueValidator(1)])
-    unit_label = models.CharField(max_length=40, help_text="Shown to customers, e.g. “+10 GB”.")
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    # What customers read, in English and in French (each page shows its language's, see label()).
+    name = models.CharField(_("name"), max_length=80)
+    name_fr = models.CharField(_("name (French)"), max_length=80, blank=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    metric = models.CharField(_("metric"), max_length=32, choices=Metric.choices, help_text=_("The limit this add-on raises."))
+    amount_per_unit = models.BigIntegerField(_("amount per unit"), validators=[MinValueValidator(1)])
+    unit_label = models.CharField(_("unit label"), max_length=40, help_text=_("Shown to customers, e.g. “+10 GB”."))
+    unit_label_fr = models.CharField(_("unit label (French)"), max_length=40, blank=True, help_text=_("E.g. “+10 Go”."))
     allowed_plans = models.JSONField(
-        default=default_allowed_plans, blank=True, help_text='Plan tiers or codes that may buy it, e.g. ["pro", "business"].'
+        _("allowed plans"),
+        default=default_allowed_plans,
+        blank=True,
+        help_text=_('Plan tiers or codes that may buy it, e.g. ["pro", "business"].'),
     )
-    period_days = models.PositiveSmallIntegerField(default=30)
-    is_active = models.BooleanField(default=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    period_days = models.PositiveSmallIntegerField(_("period (days)"), default=30)
+    is_active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
         ordering = ["position", "code"]
+        verbose_name = _("add-on type")
+        verbose_name_plural = _("add-on types")
         constraints = [models.CheckConstraint(condition=models.Q(amount_per_unit__gt=0), name="addon_type_amount_positive")]
 
     def __str__(self):
-        return f"{self.name} ({self.unit_label})"
+        return self.label()
+
+    def label(self, language=None):
+        """ "Storage +10 GB" / "Stockage +10 Go", in the given or the active language."""
+        if (language or translation.get_language() or "")[:2] == "fr":
+            return f"{self.name_fr or self.name} {self.unit_label_fr or self.unit_label}"
+        return f"{self.name} {self.unit_label}"
 
 
 class AddonPrice(models.Model):
     """The price of one unit for one period, in one currency (minor units)."""
 
-    addon_type = models.ForeignKey(AddonType, on_delete=models.CASCADE, related_name="prices")
-    currency = models.CharField(max_length=3, choices=[("EUR", "EUR"), ("XOF", "XOF")])
-    unit_amount = models.PositiveBigIntegerField(help_text="Minor units per unit and period (EUR cents, XOF francs).")
+    addon_type = models.ForeignKey(AddonType, verbose_name=_("add-on type"), on_delete=models.CASCADE, related_name="prices")
+    currency = models.CharField(_("currency"), max_length=3, choices=[("EUR", "EUR"), ("XOF", "XOF")])
+    unit_amount = models.PositiveBigIntegerField(
+        _("unit amount"), help_text=_("Minor units per unit and period (EUR cents, XOF francs).")
+    )
 
     class Meta:
         ordering = ["addon_type", "currency"]
+        verbose_name = _("add-on price")
+        verbose_name_plural = _("add-on prices")
         constraints = [models.UniqueConstraint(fields=["addon_type", "currency"], name="addon_price_unique_currency")]
 
     def __str__(self):
@@ -135,29 +167,35 @@ class AddonPurchase(models.Model):
     a period, renewed (a new invoice) or expired. Canceling stops the renewal."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Awaiting payment"
-        ACTIVE = "active", "Active"
-        EXPIRED = "expired", "Expired"
-        CANCELED = "canceled", "Canceled"
+        PENDING = "pending", _("Awaiting payment")
+        ACTIVE = "active", _("Active")
+        EXPIRED = "expired", _("Expired")
+        CANCELED = "canceled", _("Canceled")
 
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="addon_purchases")
-    addon_type = models.ForeignKey(AddonType, on_delete=models.PROTECT, related_name="purchases")
-    quantity = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(100)])
-    currency = models.CharField(max_length=3)
-    unit_amount = models.PositiveBigIntegerField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
-    renew = models.BooleanField(default=True, help_text="Bill and extend another period when this one ends.")
+    organization = models.ForeignKey(
+        "accounts.Organization", verbose_name=_("organization"), on_delete=models.CASCADE, related_name="addon_purchases"
+    )
+    addon_type = models.ForeignKey(AddonType, verbose_name=_("add-on type"), on_delete=models.PROTECT, related_name="purchases")
+    quantity = models.PositiveSmallIntegerField(_("quantity"), validators=[MinValueValidator(1), MaxValueValidator(100)])
+    currency = models.CharField(_("currency"), max_length=3)
+    unit_amount = models.PositiveBigIntegerField(_("unit amount"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    renew = models.BooleanField(_("renew"), default=True, help_text=_("Bill and extend another period when this one ends."))
     # The latest invoice issued for it (billing's id; billing owns the invoice itself).
-    invoice_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
-    period_start = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    canceled_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    invoice_id = models.PositiveBigIntegerField(_("invoice ID"), null=True, blank=True, db_index=True)
+    period_start = models.DateTimeField(_("period start"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True, db_index=True)
+    canceled_at = models.DateTimeField(_("canceled"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("add-on purchase")
+        verbose_name_plural = _("add-on purchases")
         constraints = [
             models.CheckConstraint(condition=models.Q(quantity__gte=1, quantity__lte=100), name="addon_purchase_quantity_1_100"),
             models.CheckConstraint(

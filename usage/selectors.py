@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import F, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from usage import conf
 from usage.counters import counter_key, store
@@ -274,7 +275,7 @@ def history(*, organization, months=12):
     """[{"month": date, metric: value, ...}] for the last `months` months, oldest first."""
     month = month_start()
     months_list = [month]
-    for _ in range(months - 1):
+    for _month in range(months - 1):
         months_list.insert(0, previous_month(months_list[0]))
     table = {m: {"month": m, **{metric: 0 for metric in DISPLAYED_METRICS if metric != Metric.MEMORY_MB}} for m in months_list}
     records = UsageRecord.objects.filter(organization=organization, month__gte=months_list[0]).values_list(
@@ -303,7 +304,7 @@ def purchase_for(*, organization, pk):
 
     purchase = purchases_for(organization=organization).filter(pk=pk).first()
     if purchase is None:
-        raise NotFound("No such add-on.")
+        raise NotFound(_("No such add-on."))
     return purchase
 
 

@@ -9,10 +9,14 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import Organization
 from core.errors import Conflict, Forbidden, QuotaExceeded, ValidationFailed
+from core.i18n import lazy_text
 from usage import conf, selectors
 from usage.counters import counter_key, parse_key, store
 from usage.models import (
@@ -32,7 +36,9 @@ logger = logging.getLogger("webox.usage")
 
 def _check_metric(metric, allowed):
     if metric not in allowed:
-        raise ValidationFailed(f"“{metric}” is not a metric that can be recorded this way.", code="invalid_metric")
+        raise ValidationFailed(
+            _("“%(metric)s” is not a metric that can be recorded this way.") % {"metric": metric}, code="invalid_metric"
+        )
 
 
 def record(*, organization, metric, amount=1):
@@ -42,7 +48,7 @@ def record(*, organization, metric, amount=1):
     request counters are checked by the flush."""
     _check_metric(metric, COUNTER_METRICS)
     if not isinstance(amount, int) or isinstance(amount, bool):
-        raise ValidationFailed("The amount must be an integer.", code="invalid_amount")
+        raise ValidationFailed(_("The amount must be an integer."), code="invalid_amount")
     if amount:
         record_for(organization.pk, {metric: amount})
     if amount > 0 and metric == Metric.GENERATION_CREDITS:
@@ -191,7 +197,7 @@ def check_quota(*, organization, metric, amount):
     """Refuse (QuotaExceeded, code quota_exceeded) what would take a hard metric past its limit,
     naming the add-ons that would raise it. memory_mb is per job: `amount` alone is compared."""
     if metric not in Metric.values:
-        raise ValidationFailed(f"Unknown metric “{metric}”.", code="invalid_metric")
+        raise ValidationFailed(_("Unknown metric “%(metric)s”.") % {"metric": metric}, code="invalid_metric")
     if not selectors.is_hard(metric):
         return
     limit = selectors.limit_for(organization=organization, metric=metric)
@@ -208,9 +214,14 @@ def check_quota(*, organization, metric, amount):
     if used + amount <= limit:
         return
     buy = selectors.addons_raising(organization=organization, metric=metric)
-    hint = f" Buy an add-on ({', '.join(buy)}) or upgrade your plan." if buy else " Upgrade your plan to raise it."
+    values = {"metric": Metric(metric).label.lower(), "used": used, "amount": amount, "limit": limit}
+    message = _("This would exceed your %(metric)s limit (%(used)s used + %(amount)s requested > %(limit)s).") % values
+    if buy:
+        message += " " + _("Buy an add-on (%(addons)s) or upgrade your plan.") % {"addons": ", ".join(buy)}
+    else:
+        message += " " + _("Upgrade your plan to raise it.")
     raise QuotaExceeded(
-        f"This would exceed your {Metric(metric).label.lower()} limit ({used} used + {amount} requested > {limit}).{hint}",
+        message,
         fields={"metric": metric, "limit": limit, "used": used, "requested": amount, "buy": buy},
     )
 
@@ -247,6 +258,8 @@ def _format(metric, value):
         return filesizeformat(value)
     return intcomma(value)
 
+
+_format_lazy = lazy(_format, str)  # formatted when read, in the reader's language
 
 def check_alerts(*, organization, metrics=None):
     """Send the 80/95/100 % alerts (and the month-end projection alert) not sent yet this month.
@@ -343,19 +356,20 @@ def _notify_alert(organization, alert, pct):
     from notifications.services import notify
 
     label = Metric(alert.metric).label
+    used, limit = _format_lazy(alert.metric, alert.used), _format_lazy(alert.metric, alert.limit)
     if alert.level == UsageAlert.Level.PROJECTION:
-        title = f"{label}: on track to pass your limit this month"
-        body = (
-            f"At this pace you will use about {_format(alert.metric, alert.used)} "
-            f"of {_format(alert.metric, alert.limit)} by the end of the month."
-        )
+        title = lazy_text(gettext_lazy("%(metric)s: on track to pass your limit this month"), metric=label)
+        body = gettext_lazy("At this pace you will use about %(used)s of %(limit)s by the end of the month.")
     else:
-        title = f"{label}: {alert.level}% of your monthly limit used"
-        body = f"You have used {_format(alert.metric, alert.used)} of {_format(alert.metric, alert.limit)} ({pct}%)."
+        title = gettext_lazy("%(metric)s: %(percent)s%% of your monthly limit used")
+        title = lazy_text(title, metric=label, percent=alert.level)
+        body = gettext_lazy("You have used %(used)s of %(limit)s (%(percent)s%%).")
     if selectors.is_hard(alert.metric):
-        body += " Past the limit, new work is refused until you add resources or upgrade."
+        then = gettext_lazy("Past the limit, new work is refused until you add resources or upgrade.")
     else:
-        body += " You can keep going; consider an add-on or a bigger plan."
+        then = gettext_lazy("You can keep going; consider an add-on or a bigger plan.")
+    facts = lazy_text(body, used=used, limit=limit, percent=pct)
+    body = lazy_text(gettext_lazy("%(facts)s %(advice)s"), facts=facts, advice=then)
     context = {
         "metric": label,
         "metric_code": alert.metric,
@@ -376,9 +390,9 @@ def _notify_alert(organization, alert, pct):
 def _quantity(value):
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
         raise ValidationFailed(
-            "The quantity must be a whole number from 1 to 100.",
+            _("The quantity must be a whole number from 1 to 100."),
             code="invalid_quantity",
-            fields={"quantity": ["Must be a whole number from 1 to 100."]},
+            fields={"quantity": [_("Must be a whole number from 1 to 100.")]},
         )
     return value
 
@@ -391,15 +405,18 @@ def _require_manager(organization, user):
         return
     member = membership(user, organization)
     if not (member and member.can_manage):
-        raise Forbidden("Only owners and admins of the organization buy or cancel add-ons.")
+        raise Forbidden(_("Only owners and admins of the organization buy or cancel add-ons."))
 
 
 def _addon_line(purchase, *, period=""):
     from billing.services import LineSpec, vat_rate_for
 
     kind = purchase.addon_type
+    with translation.override(purchase.organization.locale):  # invoices speak the organization's language
+        days = ngettext("%(days)s day", "%(days)s days", kind.period_days) % {"days": kind.period_days}
+        description = f"{kind.label()}, {period or days}"
     return LineSpec(
-        description=f"{kind.name} {kind.unit_label}, {period or f'{kind.period_days} days'}",
+        description=description,
         quantity=purchase.quantity,
         unit_amount=purchase.unit_amount,
         vat_rate=vat_rate_for(purchase.organization),
@@ -431,15 +448,21 @@ def purchase_addon(*, organization, code, quantity, user=None, renew=True):
     offer = next((o for o in selectors.offers(organization=organization) if o.addon_type.code == code), None)
     if offer is None:
         raise ValidationFailed(
-            f"There is no add-on “{code}” for sale.", code="unknown_addon", fields={"code": ["Unknown add-on."]}
+            _("There is no add-on “%(code)s” for sale.") % {"code": code},
+            code="unknown_addon",
+            fields={"code": [_("Unknown add-on.")]},
         )
     if not offer.allowed:
         raise Forbidden(
-            f"{offer.addon_type.name} add-ons are not available on your plan. Upgrade to Pro or Business to buy them.",
+            _("%(addon)s add-ons are not available on your plan. Upgrade to Pro or Business to buy them.")
+            % {"addon": offer.addon_type.label()},
             code="addon_not_allowed",
         )
     if offer.unit_amount is None:
-        raise ValidationFailed(f"{offer.addon_type.name} is not sold in {organization.currency}.", code="addon_not_priced")
+        raise ValidationFailed(
+            _("%(addon)s is not sold in %(currency)s.") % {"addon": offer.addon_type.label(), "currency": organization.currency},
+            code="addon_not_priced",
+        )
     purchase = AddonPurchase.objects.create(
         organization=organization,
         addon_type=offer.addon_type,
@@ -492,7 +515,7 @@ def addon_invoice_paid(invoice):
     _notify_addon(
         purchase,
         "addon_activated",
-        f"{purchase.addon_type.name} {purchase.addon_type.unit_label} × {purchase.quantity} is active",
+        lazy_text(gettext_lazy("%(addon)s × %(quantity)s is active"), addon=_label_lazy(purchase), quantity=purchase.quantity),
     )
     logger.info("addon_activated purchase=%s org=%s until=%s", purchase.pk, purchase.organization_id, purchase.expires_at)
 
@@ -531,7 +554,7 @@ def cancel_addon(*, organization, pk, user=None):
     purchase = AddonPurchase.objects.select_for_update().get(pk=purchase.pk)
     if purchase.status == AddonPurchase.Status.ACTIVE:
         if not purchase.renew:
-            raise Conflict("This add-on is already set to end with its period.", code="already_canceled")
+            raise Conflict(_("This add-on is already set to end with its period."), code="already_canceled")
         purchase.renew, purchase.canceled_at = False, timezone.now()
         purchase.save(update_fields=["renew", "canceled_at", "updated_at"])
     elif purchase.status == AddonPurchase.Status.PENDING:
@@ -545,7 +568,9 @@ def cancel_addon(*, organization, pk, user=None):
         )
         purchase.refresh_from_db()
     else:
-        raise Conflict(f"This add-on is already {purchase.get_status_display().lower()}.", code="already_canceled")
+        raise Conflict(
+            _("This add-on is already %(status)s.") % {"status": purchase.get_status_display().lower()}, code="already_canceled"
+        )
     logger.info("addon_canceled purchase=%s org=%s status=%s", purchase.pk, organization.pk, purchase.status)
     return purchase
 
@@ -555,17 +580,21 @@ def _expire(purchase):
     _notify_addon(
         purchase,
         "addon_expired",
-        f"{purchase.addon_type.name} {purchase.addon_type.unit_label} × {purchase.quantity} has expired",
+        lazy_text(gettext_lazy("%(addon)s × %(quantity)s has expired"), addon=_label_lazy(purchase), quantity=purchase.quantity),
     )
     logger.info("addon_expired purchase=%s org=%s", purchase.pk, purchase.organization_id)
+
+
+_label_lazy = lazy(lambda purchase: purchase.addon_type.label(), str)
 
 
 def _notify_addon(purchase, kind, title):
     from notifications.services import notify
 
     limit = selectors.limit_for(organization=purchase.organization, metric=purchase.addon_type.metric)
-    shown = "unlimited" if limit is None else _format(purchase.addon_type.metric, limit)
-    body = f"Your {Metric(purchase.addon_type.metric).label.lower()} limit is now {shown}."
+    shown = gettext_lazy("unlimited") if limit is None else _format_lazy(purchase.addon_type.metric, limit)
+    metric = Metric(purchase.addon_type.metric).label
+    body = lazy_text(gettext_lazy("Your %(metric)s limit is now %(limit)s."), metric=metric, limit=shown)
     notify(purchase.organization, kind, title=title, body=body, link=reverse("usage:dashboard"), related=purchase)
 
 

@@ -6,9 +6,11 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import NotFound, ValidationFailed
+from core.formats import format_date, format_month
 from core.views import domain_errors_to_messages, organization_required
 from usage import selectors, services
 from usage.forms import PurchaseForm
@@ -18,12 +20,15 @@ CHART_METRICS = (Metric.TRAFFIC_BYTES, Metric.STORAGE_BYTES, Metric.GENERATION_C
 
 
 def _chart(history):
+    bytes_unit = _("GB")
     return {
-        "labels": [row["month"].strftime("%b %Y") for row in history],
+        "labels": [format_month(row["month"], length="short") for row in history],
+        "bytes_unit": bytes_unit,
         "datasets": [
             {
                 "metric": metric,
-                "label": Metric(metric).label + (" (GB)" if metric in selectors.BYTE_METRICS else ""),
+                "bytes": metric in selectors.BYTE_METRICS,
+                "label": f"{Metric(metric).label} ({bytes_unit})" if metric in selectors.BYTE_METRICS else Metric(metric).label,
                 "data": [round(row[metric] / 1024**3, 3) if metric in selectors.BYTE_METRICS else row[metric] for row in history],
             }
             for metric in CHART_METRICS
@@ -59,11 +64,11 @@ def purchase(request):
     form = PurchaseForm(request.POST)
     if not form.is_valid():
         field, errors = next(iter(form.errors.items()))
-        raise ValidationFailed(f"{field}: {errors[0]}")
+        raise ValidationFailed(f"{form.fields[field].label}: {errors[0]}")
     from billing.selectors import pay_url
 
-    _, invoice = services.purchase_addon(organization=request.organization, user=request.user, **form.cleaned_data)
-    messages.success(request, "Your add-on is reserved: pay its invoice to activate it.")
+    _purchase, invoice = services.purchase_addon(organization=request.organization, user=request.user, **form.cleaned_data)
+    messages.success(request, _("Your add-on is reserved: pay its invoice to activate it."))
     return redirect(pay_url(invoice))
 
 
@@ -71,7 +76,7 @@ def _purchase_or_404(request, pk):
     try:
         return selectors.purchase_for(organization=request.organization, pk=pk)
     except NotFound:
-        raise Http404("No such add-on.") from None
+        raise Http404(_("No such add-on.")) from None
 
 
 @organization_required
@@ -82,7 +87,7 @@ def pay(request, pk):
 
     purchase = _purchase_or_404(request, pk)
     if purchase.invoice_id is None:
-        raise ValidationFailed("This add-on has no invoice to pay.")
+        raise ValidationFailed(_("This add-on has no invoice to pay."))
     return redirect(pay_url(invoice_for(organization=request.organization, pk=purchase.invoice_id)))
 
 
@@ -93,9 +98,10 @@ def cancel(request, pk):
     _purchase_or_404(request, pk)
     purchase = services.cancel_addon(organization=request.organization, pk=pk, user=request.user)
     if purchase.status == purchase.Status.ACTIVE:
-        messages.success(request, f"{purchase.addon_type.name} will not renew; it stays until {purchase.expires_at:%d %b %Y}.")
+        values = {"addon": purchase.addon_type.label(), "date": format_date(purchase.expires_at)}
+        messages.success(request, _("%(addon)s will not renew; it stays until %(date)s.") % values)
     else:
-        messages.success(request, f"{purchase.addon_type.name} canceled; its invoice is voided.")
+        messages.success(request, _("%(addon)s canceled; its invoice is voided.") % {"addon": purchase.addon_type.label()})
     return redirect("usage:dashboard")
 
 

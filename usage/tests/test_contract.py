@@ -107,7 +107,7 @@ def test_hard_limit_refuses_a_job_past_concurrency_and_memory(organization):
     with pytest.raises(QuotaExceeded) as refused:
         services.check_quota(organization=organization, metric=Metric.MEMORY_MB, amount=513)
     assert refused.value.fields["buy"] == []  # Free may not buy add-ons: upgrade instead
-    assert "Upgrade" in refused.value.message
+    assert "offre supérieure" in refused.value.message  # no request: the default language, French
 
 
 def test_soft_limit_allows_traffic_past_it(organization):

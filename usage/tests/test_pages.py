@@ -55,7 +55,7 @@ def test_buying_on_free_from_the_page_shows_why_and_changes_nothing(client_user,
 def test_a_bad_quantity_from_the_page_is_refused(client_user, organization, plans):
     plans.set(organization, "pro")
     response = client_user.post(reverse("usage:purchase"), {"code": "storage", "quantity": "101"}, follow=True)
-    assert "quantity" in response.content.decode()
+    assert "Quantity: " in response.content.decode()  # the field named as the form labels it
     assert not AddonPurchase.objects.exists()
 
 
@@ -94,3 +94,12 @@ def test_dashboard_query_count_does_not_grow_with_addons(client_user, organizati
 def test_anonymous_is_sent_to_login(client):
     response = client.get(reverse("usage:dashboard"))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_the_dashboard_in_french_names_add_ons_and_months_in_french(client_user, organization, plans):
+    plans.set(organization, "pro")
+    organization.locale = "fr"
+    organization.save()
+    page = client_user.get(reverse("usage:dashboard")).content.decode()
+    assert "Stockage +10 Go" in page and "Ajouter des ressources" in page
+    assert "Storage +10 GB" not in page and "Last 12 months" not in page

@@ -10,7 +10,7 @@
     data: {
       labels: data.labels,
       datasets: data.datasets.map((set, i) => {
-        const bytes = set.label.endsWith("(GB)");
+        const bytes = set.bytes;
         return {
           label: set.label,
           data: set.data,
@@ -25,7 +25,7 @@
       responsive: true,
       interaction: { mode: "index", intersect: false },
       scales: {
-        bytes: { type: "linear", position: "left", beginAtZero: true, title: { display: true, text: "GB" } },
+        bytes: { type: "linear", position: "left", beginAtZero: true, title: { display: true, text: data.bytes_unit } },
         counts: { type: "linear", position: "right", beginAtZero: true, grid: { drawOnChartArea: false } },
       },
     },
