@@ -5,7 +5,6 @@ codes. Writes that matter (deactivate, campaigns) go through coupons.services.""
 import csv
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, Q
@@ -14,12 +13,14 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from core import audit
-from core.errors import DomainError
-from core.money import format_money, to_minor
+from core.errors import DomainError, ValidationFailed
+from core.money import format_money, to_decimal, to_minor
 from coupons import selectors, services
-from coupons.models import CODE_MAX_LENGTH, CODE_VALIDATOR, Coupon, CouponMinimum, CouponUsage
+from coupons.models import CODE_MAX_LENGTH, CODE_VALIDATOR, CURRENCIES, Coupon, CouponMinimum, CouponUsage
 
 CSV_COLUMNS = [
     "coupon", "organization", "user", "target_type", "target_id", "invoice", "status", "currency",
@@ -34,7 +35,7 @@ def _csv_cell(value):
 
 
 def usages_csv(usages, filename):
-    """Amounts in minor units, as stored: one row per usage, in the order given."""
+    """One row per usage, in the order given; amounts in the currency's units (12.50 EUR, 6555 XOF)."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response)
@@ -51,9 +52,9 @@ def usages_csv(usages, filename):
                 usage.invoice.number if usage.invoice else "",
                 usage.status,
                 usage.currency,
-                usage.original_amount,
-                usage.discount,
-                usage.final_amount,
+                to_decimal(usage.original_amount, usage.currency),
+                to_decimal(usage.discount, usage.currency),
+                to_decimal(usage.final_amount, usage.currency),
                 usage.reserved_at.isoformat(),
                 usage.confirmed_at and usage.confirmed_at.isoformat(),
                 usage.released_at and usage.released_at.isoformat(),
@@ -63,11 +64,11 @@ def usages_csv(usages, filename):
 
 
 class ExpiredFilter(admin.SimpleListFilter):
-    title = "expired"
+    title = _("expired")
     parameter_name = "expired"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Expired"), ("no", "Not expired")]
+        return [("yes", _("Expired")), ("no", _("Not expired"))]
 
     def queryset(self, request, queryset):
         expired = Q(valid_to__lte=timezone.now())
@@ -79,11 +80,11 @@ class ExpiredFilter(admin.SimpleListFilter):
 
 
 class ExhaustedFilter(admin.SimpleListFilter):
-    title = "exhausted"
+    title = _("exhausted")
     parameter_name = "exhausted"
 
     def lookups(self, request, model_admin):
-        return [("yes", "All uses taken"), ("no", "Uses left")]
+        return [("yes", _("All uses taken")), ("no", _("Uses left"))]
 
     def queryset(self, request, queryset):
         exhausted = Q(max_uses__gt=0, uses__gte=F("max_uses"))
@@ -94,13 +95,85 @@ class ExhaustedFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _to_minor(form, field, value, currency):
+    """A major-unit amount typed by staff, in minor units; a form error when it has too many decimals."""
+    try:
+        return to_minor(value, currency)
+    except ValidationFailed as exc:
+        form.add_error(field, exc.message)
+        return None
+
+
+class CouponMinimumForm(forms.ModelForm):
+    amount = forms.DecimalField(label=_("Minimum amount"), min_value=0, help_text=_("In the currency's units, e.g. 10.00 EUR."))
+
+    class Meta:
+        model = CouponMinimum
+        fields = ["currency", "amount"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["amount"] = to_decimal(self.instance.amount, self.instance.currency)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("amount") is not None and data.get("currency"):
+            data["amount"] = _to_minor(self, "amount", data["amount"], data["currency"])
+        return data
+
+
 class CouponMinimumInline(admin.TabularInline):
     model = CouponMinimum
+    form = CouponMinimumForm
     extra = 0
-    verbose_name_plural = "Minimum purchase per currency (minor units; none = any amount in any currency)"
+    verbose_name_plural = _("Minimum purchase per currency (none = any amount in any currency)")
 
 
-class CouponUsageInline(admin.TabularInline):
+class UsageAmountsMixin:
+    """A usage's amounts as people read them (the rows keep minor units)."""
+
+    @admin.display(description=_("Original amount"), ordering="original_amount")
+    def original_display(self, usage):
+        return format_money(usage.original_amount, usage.currency)
+
+    @admin.display(description=_("Discount"), ordering="discount")
+    def usage_discount_display(self, usage):
+        return format_money(usage.discount, usage.currency)
+
+    @admin.display(description=_("Final amount"), ordering="final_amount")
+    def final_display(self, usage):
+        return format_money(usage.final_amount, usage.currency)
+
+
+class CouponAdminForm(forms.ModelForm):
+    """The fixed discount in the currency's units (20.00 EUR), like the campaign form."""
+
+    amount_off = forms.DecimalField(
+        label=_("Amount off"), required=False, min_value=0, help_text=_("Fixed-amount coupons, in the currency's units.")
+    )
+
+    class Meta:
+        model = Coupon
+        fields = [
+            "code", "name", "description", "is_active", "discount_type", "percent_off", "amount_off", "currency",
+            "duration", "duration_months", "valid_from", "valid_to", "max_uses", "max_uses_per_organization",
+            "eligibility", "first_payment_only", "plans", "products", "categories",
+        ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.amount_off is not None and self.instance.currency:
+            self.initial["amount_off"] = to_decimal(self.instance.amount_off, self.instance.currency)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("amount_off") is not None and data.get("currency"):
+            data["amount_off"] = _to_minor(self, "amount_off", data["amount_off"], data["currency"])
+        return data
+
+
+class CouponUsageInline(UsageAmountsMixin, admin.TabularInline):
     """The history is a ledger: read-only here, released and confirmed by the order's life."""
 
     model = CouponUsage
@@ -114,10 +187,9 @@ class CouponUsageInline(admin.TabularInline):
         "target_id",
         "invoice",
         "status",
-        "currency",
-        "original_amount",
-        "discount",
-        "final_amount",
+        "original_display",
+        "usage_discount_display",
+        "final_display",
         "reserved_at",
     ]
     readonly_fields = fields
@@ -134,6 +206,7 @@ class CouponUsageInline(admin.TabularInline):
 
 @admin.register(Coupon)
 class CouponAdmin(admin.ModelAdmin):
+    form = CouponAdminForm
     list_display = ["code", "name", "discount_display", "uses_display", "eligibility", "valid_from", "valid_to", "is_active"]
     list_filter = ["is_active", "discount_type", ExpiredFilter, ExhaustedFilter, "eligibility", "duration"]
     search_fields = ["code", "name"]
@@ -144,10 +217,10 @@ class CouponAdmin(admin.ModelAdmin):
     actions = ["deactivate", "export_usages"]
     fieldsets = [
         (None, {"fields": ["code", "name", "description", "is_active"]}),
-        ("Discount", {"fields": ["discount_type", "percent_off", "amount_off", "currency", "duration", "duration_months"]}),
-        ("Validity and limits", {"fields": ["valid_from", "valid_to", "max_uses", "max_uses_per_organization", "uses"]}),
-        ("Who and what", {"fields": ["eligibility", "first_payment_only", "plans", "products", "categories"]}),
-        ("Statistics", {"fields": ["statistics", "created_at", "updated_at"]}),
+        (_("Discount"), {"fields": ["discount_type", "percent_off", "amount_off", "currency", "duration", "duration_months"]}),
+        (_("Validity and limits"), {"fields": ["valid_from", "valid_to", "max_uses", "max_uses_per_organization", "uses"]}),
+        (_("Who and what"), {"fields": ["eligibility", "first_payment_only", "plans", "products", "categories"]}),
+        (_("Statistics"), {"fields": ["statistics", "created_at", "updated_at"]}),
     ]
 
     def get_readonly_fields(self, request, obj=None):
@@ -159,23 +232,34 @@ class CouponAdmin(admin.ModelAdmin):
         # A used coupon keeps its history (the usages protect it): deactivate it instead.
         return super().has_delete_permission(request, obj) and not (obj and obj.usages.exists())
 
-    @admin.display(description="Discount")
+    @admin.display(description=_("Discount"))
     def discount_display(self, obj):
         if obj.discount_type == Coupon.DiscountType.PERCENTAGE:
             return f"{obj.percent_off.normalize():f} %"
         return format_money(obj.amount_off, obj.currency)
 
-    @admin.display(description="Uses", ordering="uses")
+    @admin.display(description=_("Uses"), ordering="uses")
     def uses_display(self, obj):
         return f"{obj.uses} / {obj.max_uses or '∞'}"
 
-    @admin.display(description="Statistics")
+    @admin.display(description=_("Statistics"))
     def statistics(self, obj):
         """Confirmed (paid) uses per currency, what they granted and the revenue they brought, and
         the share of the shop's paid checkouts that used the code."""
         if obj.pk is None:
             return "—"
         stats = selectors.usage_stats(coupon=obj)
+        share = stats["checkout_share"]
+        summary = gettext(
+            "%(confirmed)s confirmed, %(reserved)s reserved (not paid yet), %(released)s released. "
+            "Used in %(share)s of the shop's paid checkouts."
+        ) % {
+            "confirmed": stats["confirmed"],
+            "reserved": stats["reserved"],
+            "released": stats["released"],
+            "share": "—" if share is None else f"{share} %",
+        }
+        headings = [gettext("Currency"), gettext("Paid uses"), gettext("Discount granted"), gettext("Revenue with it")]
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -189,12 +273,9 @@ class CouponAdmin(admin.ModelAdmin):
                 for row in stats["by_currency"]
             ),
         )
-        share = stats["checkout_share"]
         return format_html(
-            "<p>{} confirmed, {} reserved (not paid yet), {} released. Used in {} of the shop's paid checkouts.</p>"
-            "<table><thead><tr><th>Currency</th><th>Paid uses</th><th>Discount granted</th><th>Revenue with it</th></tr></thead>"
-            "<tbody>{}</tbody></table>",
-            stats["confirmed"], stats["reserved"], stats["released"], "—" if share is None else f"{share} %", rows,
+            "<p>{}</p><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            summary, *headings, rows,
         )  # fmt: skip
 
     # The terms that decide how much money a coupon takes off (audited on every change).
@@ -216,7 +297,7 @@ class CouponAdmin(admin.ModelAdmin):
                 after=after,
             )
 
-    @admin.action(description="Deactivate the selected coupons")
+    @admin.action(description=_("Deactivate the selected coupons"))
     def deactivate(self, request, queryset):
         for coupon in queryset:
             was_active = coupon.is_active
@@ -228,9 +309,11 @@ class CouponAdmin(admin.ModelAdmin):
                 before={"is_active": was_active},
                 after={"is_active": False},
             )
-        self.message_user(request, f"{queryset.count()} coupon(s) deactivated.", messages.SUCCESS)
+        count = queryset.count()
+        message = ngettext("%(count)d coupon deactivated.", "%(count)d coupons deactivated.", count) % {"count": count}
+        self.message_user(request, message, messages.SUCCESS)
 
-    @admin.action(description="Export the usages of the selected coupons (CSV)")
+    @admin.action(description=_("Export the usages of the selected coupons (CSV)"))
     def export_usages(self, request, queryset):
         usages = CouponUsage.objects.filter(coupon__in=queryset).order_by("coupon__code", "reserved_at", "id")
         return usages_csv(usages, f"coupon-usages-{timezone.now():%Y%m%d-%H%M}.csv")
@@ -260,13 +343,18 @@ class CouponAdmin(admin.ModelAdmin):
                         after=audit.snapshot(coupon, self.AUDITED_FIELDS),
                     )
                 prefix = coupons[0].code.rsplit("-", 1)[0]
-                self.message_user(request, f"{len(coupons)} single-use codes created ({prefix}-…).", messages.SUCCESS)
+                message = ngettext(
+                    "%(count)d single-use code created (%(prefix)s-…).",
+                    "%(count)d single-use codes created (%(prefix)s-…).",
+                    len(coupons),
+                ) % {"count": len(coupons), "prefix": prefix}
+                self.message_user(request, message, messages.SUCCESS)
                 return redirect(f"{reverse('admin:coupons_coupon_changelist')}?q={prefix}-")
         context = {
             **self.admin_site.each_context(request),
             "form": form,
             "opts": self.model._meta,
-            "title": "Campaign: create single-use codes",
+            "title": gettext("Campaign: create single-use codes"),
         }
         return render(request, "coupons/admin/campaign.html", context)
 
@@ -276,27 +364,35 @@ class CampaignForm(forms.Form):
 
     PREFIX_MAX = CODE_MAX_LENGTH - 9  # room for "-" and the 8 random characters
 
-    prefix = forms.CharField(max_length=PREFIX_MAX, validators=[CODE_VALIDATOR], help_text="Codes look like PREFIX-7KQ2MZP4")
-    count = forms.IntegerField(min_value=1, max_value=services.CAMPAIGN_MAX_CODES)
-    name = forms.CharField(max_length=120)
-    discount_type = forms.ChoiceField(choices=Coupon.DiscountType.choices)
-    percent_off = forms.DecimalField(required=False, max_digits=5, decimal_places=2, help_text="For a percentage")
-    amount_off = forms.DecimalField(required=False, decimal_places=2, help_text="For a fixed amount, in major units")
-    currency = forms.ChoiceField(required=False, choices=[("", "—"), *[(c, c) for c in settings.SUPPORTED_CURRENCIES]])
-    valid_from = forms.DateTimeField(initial=timezone.now)
-    valid_to = forms.DateTimeField(required=False)
-    eligibility = forms.ChoiceField(choices=Coupon.Eligibility.choices)
-    duration = forms.ChoiceField(choices=Coupon.Duration.choices, help_text="For subscriptions")
-    duration_months = forms.IntegerField(required=False, min_value=1, max_value=120)
-    minimum_amount = forms.DecimalField(required=False, decimal_places=2, min_value=0, help_text="Major units")
-    minimum_currency = forms.ChoiceField(required=False, choices=[("", "—"), *[(c, c) for c in settings.SUPPORTED_CURRENCIES]])
+    prefix = forms.CharField(
+        label=_("Prefix"), max_length=PREFIX_MAX, validators=[CODE_VALIDATOR], help_text=_("Codes look like PREFIX-7KQ2MZP4")
+    )
+    count = forms.IntegerField(label=_("Number of codes"), min_value=1, max_value=services.CAMPAIGN_MAX_CODES)
+    name = forms.CharField(label=_("Name"), max_length=120)
+    discount_type = forms.ChoiceField(label=_("Discount type"), choices=Coupon.DiscountType.choices)
+    percent_off = forms.DecimalField(
+        label=_("Percent off"), required=False, max_digits=5, decimal_places=2, help_text=_("For a percentage")
+    )
+    amount_off = forms.DecimalField(
+        label=_("Amount off"), required=False, decimal_places=2, help_text=_("For a fixed amount, in the currency's units")
+    )
+    currency = forms.ChoiceField(label=_("Currency"), required=False, choices=[("", "—"), *CURRENCIES])
+    valid_from = forms.DateTimeField(label=_("Valid from"), initial=timezone.now)
+    valid_to = forms.DateTimeField(label=_("Valid to"), required=False)
+    eligibility = forms.ChoiceField(label=_("Eligibility"), choices=Coupon.Eligibility.choices)
+    duration = forms.ChoiceField(label=_("Duration"), choices=Coupon.Duration.choices, help_text=_("For subscriptions"))
+    duration_months = forms.IntegerField(label=_("Duration (months)"), required=False, min_value=1, max_value=120)
+    minimum_amount = forms.DecimalField(
+        label=_("Minimum amount"), required=False, decimal_places=2, min_value=0, help_text=_("In the currency's units")
+    )
+    minimum_currency = forms.ChoiceField(label=_("Currency of the minimum"), required=False, choices=[("", "—"), *CURRENCIES])
 
     def clean(self):
         data = super().clean()
         if bool(data.get("minimum_amount")) != bool(data.get("minimum_currency")):
-            self.add_error("minimum_currency", "Give both the minimum and its currency, or neither.")
+            self.add_error("minimum_currency", _("Give both the minimum and its currency, or neither."))
         if data.get("amount_off") is not None and not data.get("currency"):
-            self.add_error("currency", "A fixed discount needs the currency of its amount.")
+            self.add_error("currency", _("A fixed discount needs the currency of its amount."))
         return data
 
     def service_arguments(self):
@@ -337,7 +433,7 @@ class CampaignForm(forms.Form):
 
 
 @admin.register(CouponUsage)
-class CouponUsageAdmin(admin.ModelAdmin):
+class CouponUsageAdmin(UsageAmountsMixin, admin.ModelAdmin):
     """Read-only ledger: reservations are confirmed or released by the order's payment or cancellation."""
 
     list_display = [
@@ -346,10 +442,9 @@ class CouponUsageAdmin(admin.ModelAdmin):
         "target_type",
         "target_id",
         "status",
-        "original_amount",
-        "discount",
-        "final_amount",
-        "currency",
+        "original_display",
+        "usage_discount_display",
+        "final_display",
         "reserved_at",
     ]
     list_filter = ["status", "target_type", "currency"]
@@ -367,6 +462,6 @@ class CouponUsageAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Export the selected usages (CSV)")
+    @admin.action(description=_("Export the selected usages (CSV)"))
     def export_csv(self, request, queryset):
         return usages_csv(queryset.order_by("reserved_at", "id"), f"coupon-usages-{timezone.now():%Y%m%d-%H%M}.csv")

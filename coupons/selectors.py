@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext as _
 
 from billing.models import Invoice
 from billing.selectors import invoices_for, invoices_for_source
@@ -37,7 +38,7 @@ def coupon_by_code(code):
     """Case-insensitive: codes are stored upper-case."""
     coupon = Coupon.objects.filter(code=normalize_code(code)).first()
     if coupon is None:
-        raise NotFound(f"No coupon with the code “{normalize_code(code)}”.", code="unknown")
+        raise NotFound(_("No coupon with the code “%(code)s”.") % {"code": normalize_code(code)}, code="unknown")
     return coupon
 
 

@@ -14,8 +14,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.errors import Conflict, Unprocessable, ValidationFailed
+from core.formats import format_datetime
 from core.money import check_currency, format_money
 from coupons import selectors
 from coupons.models import USAGE_MACHINE, Coupon, CouponMinimum, CouponUsage
@@ -63,68 +66,99 @@ def _check_input(amount, currency):
     check_currency(currency)
     if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
         raise ValidationFailed(
-            "The amount must be a whole number of minor units, zero or more.",
+            _("The amount must be a whole number of minor units, zero or more."),
             code="invalid_amount",
-            fields={"amount": ["Enter a whole number of minor units (cents for EUR, francs for XOF)."]},
+            fields={"amount": [_("Enter a whole number of minor units (cents for EUR, francs for XOF).")]},
         )
 
 
 def _money(amount, currency, organization):
-    return format_money(amount, currency, organization.locale if organization else "en")
+    """In the language of the page or app that asked (the request's)."""
+    return format_money(amount, currency)
 
 
 def _check(coupon, *, organization, amount, currency, product_refs, category_refs, plan_code, now):
     """Raise Refused with the first reason `coupon` does not apply; return the discount otherwise."""
     code = coupon.code
     if not coupon.is_active:
-        raise Refused("inactive", f"The code {code} is no longer active. Remove it or use another code.")
+        raise Refused("inactive", _("The code %(code)s is no longer active. Remove it or use another code.") % {"code": code})
     if coupon.valid_from > now:
-        raise Refused("not_yet_valid", f"The code {code} starts on {coupon.valid_from:%Y-%m-%d %H:%M} UTC: use it from then.")
+        start = format_datetime(coupon.valid_from)
+        message = _("The code %(code)s starts on %(date)s: use it from then.") % {"code": code, "date": start}
+        raise Refused("not_yet_valid", message)
     if coupon.valid_to and coupon.valid_to <= now:
-        raise Refused(
-            "expired", f"The code {code} expired on {coupon.valid_to:%Y-%m-%d %H:%M} UTC. Remove it or use another code."
-        )
+        end = format_datetime(coupon.valid_to)
+        message = _("The code %(code)s expired on %(date)s. Remove it or use another code.") % {"code": code, "date": end}
+        raise Refused("expired", message)
     minimums = {m.currency: m.amount for m in coupon.minimums.all()}
     if coupon.discount_type == Coupon.DiscountType.FIXED_AMOUNT and coupon.currency != currency:
         raise Refused(
             "currency_mismatch",
-            f"The code {code} takes {_money(coupon.amount_off, coupon.currency, organization)} off purchases in "
-            f"{coupon.currency} only; this one is in {currency}. Use a code for {currency} purchases.",
+            _(
+                "The code %(code)s takes %(discount)s off purchases in %(coupon_currency)s only; this one is in "
+                "%(currency)s. Use a code for %(currency)s purchases."
+            )
+            % {
+                "code": code,
+                "discount": _money(coupon.amount_off, coupon.currency, organization),
+                "coupon_currency": coupon.currency,
+                "currency": currency,
+            },
         )
     if minimums and currency not in minimums:
         raise Refused(
             "currency_mismatch",
-            f"The code {code} applies to purchases in {', '.join(sorted(minimums))} only; this one is in {currency}. "
-            f"Use a code for {currency} purchases.",
+            _(
+                "The code %(code)s applies to purchases in %(currencies)s only; this one is in %(currency)s. "
+                "Use a code for %(currency)s purchases."
+            )
+            % {"code": code, "currencies": ", ".join(sorted(minimums)), "currency": currency},
         )
     _check_applicable(coupon, product_refs=product_refs, category_refs=category_refs, plan_code=plan_code)
     minimum = minimums.get(currency, 0)
     if amount < minimum:
         raise Refused(
             "below_minimum",
-            f"The code {code} needs a purchase of at least {_money(minimum, currency, organization)}: "
-            f"add {_money(minimum - amount, currency, organization)} more.",
+            _("The code %(code)s needs a purchase of at least %(minimum)s: add %(missing)s more.")
+            % {
+                "code": code,
+                "minimum": _money(minimum, currency, organization),
+                "missing": _money(minimum - amount, currency, organization),
+            },
         )
     if coupon.eligibility != Coupon.Eligibility.ALL:
         has_paid = organization is not None and selectors.organization_has_paid(organization=organization)
         if coupon.eligibility == Coupon.Eligibility.NEW_CUSTOMERS and has_paid:
-            raise Refused("not_eligible", f"The code {code} is for new customers only (before their first payment).")
+            raise Refused(
+                "not_eligible", _("The code %(code)s is for new customers only (before their first payment).") % {"code": code}
+            )
         if coupon.eligibility == Coupon.Eligibility.EXISTING_CUSTOMERS and not has_paid:
             raise Refused(
-                "not_eligible", f"The code {code} is for existing customers: it works once you have paid a first invoice."
+                "not_eligible",
+                _("The code %(code)s is for existing customers: it works once you have paid a first invoice.") % {"code": code},
             )
     if coupon.first_payment_only and organization is not None:
         kind = "subscription" if plan_code else "order"
         if selectors.organization_has_paid(organization=organization, source_type=kind):
-            raise Refused("first_payment_only", f"The code {code} applies to a first {kind} only, and you have already paid one.")
+            if kind == "subscription":
+                message = _("The code %(code)s applies to a first subscription only, and you have already paid one.")
+            else:
+                message = _("The code %(code)s applies to a first order only, and you have already paid one.")
+            raise Refused("first_payment_only", message % {"code": code})
     if coupon.max_uses and coupon.uses >= coupon.max_uses:
-        raise Refused("used_up", f"The code {code} has been used as many times as allowed. Remove it or use another code.")
+        message = _("The code %(code)s has been used as many times as allowed. Remove it or use another code.")
+        raise Refused("used_up", message % {"code": code})
     if coupon.max_uses_per_organization and organization is not None:
         used = selectors.live_usages_count(coupon=coupon, organization=organization)
         if used >= coupon.max_uses_per_organization:
             raise Refused(
                 "used_up_for_organization",
-                f"Your organization has already used the code {code} {used} time(s), the most allowed. Use another code.",
+                ngettext(
+                    "Your organization has already used the code %(code)s %(count)d time, the most allowed. Use another code.",
+                    "Your organization has already used the code %(code)s %(count)d times, the most allowed. Use another code.",
+                    used,
+                )
+                % {"code": code, "count": used},
             )
     return selectors.discount_for(terms=selectors.terms_of(coupon), amount=amount, currency=currency)
 
@@ -139,16 +173,21 @@ def _check_applicable(coupon, *, product_refs, category_refs, plan_code):
         if plan_code in plans or not (plans or products or categories):
             return
         raise Refused(
-            "not_applicable", f"The code {coupon.code} does not apply to the {plan_code} plan. Choose another plan or code."
+            "not_applicable",
+            _("The code %(code)s does not apply to the %(plan)s plan. Choose another plan or code.")
+            % {"code": coupon.code, "plan": plan_code},
         )
     if not (plans or products or categories) or products & set(product_refs) or categories & set(category_refs):
         return
     if products or categories:
         raise Refused(
             "not_applicable",
-            f"The code {coupon.code} does not apply to the items in your cart. Add an eligible item or use another code.",
+            _("The code %(code)s does not apply to the items in your cart. Add an eligible item or use another code.")
+            % {"code": coupon.code},
         )
-    raise Refused("not_applicable", f"The code {coupon.code} is for subscriptions only. Use it when choosing a plan.")
+    raise Refused(
+        "not_applicable", _("The code %(code)s is for subscriptions only. Use it when choosing a plan.") % {"code": coupon.code}
+    )
 
 
 def _load(code, *, lock=False):
@@ -156,7 +195,7 @@ def _load(code, *, lock=False):
     queryset = Coupon.objects.select_for_update() if lock else Coupon.objects.all()
     coupon = queryset.filter(code=code).prefetch_related("minimums", "plans", "products", "categories").first()
     if coupon is None:
-        raise Refused("unknown", f"The code {code} does not exist. Check its spelling.")
+        raise Refused("unknown", _("The code %(code)s does not exist. Check its spelling.") % {"code": code})
     return coupon
 
 
@@ -181,7 +220,8 @@ def validate(*, code, organization, amount, currency, product_refs=(), category_
         )
     except Refused as refusal:
         return CouponCheck(False, normalized, refusal.reason, refusal.message, 0, amount)
-    message = f"The code {coupon.code} takes {_money(discount, currency, organization)} off."
+    discount_text = _money(discount, currency, organization)
+    message = _("The code %(code)s takes %(discount)s off.") % {"code": coupon.code, "discount": discount_text}
     return CouponCheck(True, coupon.code, "", message, discount, amount - discount)
 
 
@@ -194,7 +234,9 @@ def reserve(
     Raises Unprocessable whose code is the refusal reason."""
     _check_input(amount, currency)
     if target_type not in TARGET_TYPES:
-        raise ValidationFailed(f"target_type must be one of {', '.join(TARGET_TYPES)}.", code="invalid_target")
+        raise ValidationFailed(
+            _("target_type must be one of %(choices)s.") % {"choices": ", ".join(TARGET_TYPES)}, code="invalid_target"
+        )
     try:
         coupon = _load(code, lock=True)
         discount = _check(
@@ -211,7 +253,8 @@ def reserve(
         raise Unprocessable(refusal.message, code=refusal.reason, fields={"code": [refusal.message]}) from None
     # Conditional increment as well as the lock: the counter can never pass max_uses.
     if not Coupon.objects.filter(Q(max_uses=0) | Q(uses__lt=F("max_uses")), pk=coupon.pk).update(uses=F("uses") + 1):
-        raise Unprocessable(f"The code {coupon.code} has been used as many times as allowed.", code="used_up")
+        message = _("The code %(code)s has been used as many times as allowed.") % {"code": coupon.code}
+        raise Unprocessable(message, code="used_up")
     try:
         with transaction.atomic():
             usage = CouponUsage.objects.create(
@@ -226,7 +269,11 @@ def reserve(
                 currency=currency,
             )
     except IntegrityError:
-        raise Conflict(f"This {target_type} already has a coupon.", code="coupon_already_applied") from None
+        if target_type == "subscription":
+            message = _("This subscription already has a coupon.")
+        else:
+            message = _("This order already has a coupon.")
+        raise Conflict(message, code="coupon_already_applied") from None
     logger.info(
         "coupon_reserved coupon=%s org=%s target=%s:%s discount=%s %s",
         coupon.code, organization.pk, target_type, target_id, discount, currency,
@@ -289,11 +336,14 @@ def _clean_minimums(minimums):
         check_currency(currency)
         if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
             raise ValidationFailed(
-                "A minimum purchase must be a positive whole number of minor units.",
-                fields={"minimums": [f"{currency}: enter a positive amount in minor units."]},
+                _("A minimum purchase must be a positive whole number of minor units."),
+                fields={"minimums": [_("%(currency)s: enter a positive amount in minor units.") % {"currency": currency}]},
             )
         if currency in cleaned:
-            raise ValidationFailed(f"Two minimums for {currency}: keep one.", fields={"minimums": [f"{currency} given twice."]})
+            raise ValidationFailed(
+                _("Two minimums for %(currency)s: keep one.") % {"currency": currency},
+                fields={"minimums": [_("%(currency)s given twice.") % {"currency": currency}]},
+            )
         cleaned[currency] = amount
     return cleaned
 
@@ -309,7 +359,7 @@ def _save(coupon, *, minimums, relations):
             coupon.save()
     except IntegrityError:  # the same code created at the same moment by someone else
         raise ValidationFailed(
-            f"The code {coupon.code} already exists.", fields={"code": ["This code already exists."]}
+            _("The code %(code)s already exists.") % {"code": coupon.code}, fields={"code": [_("This code already exists.")]}
         ) from None
     for name, values in relations.items():
         if values is not None:
@@ -335,7 +385,9 @@ def update_coupon(*, coupon, minimums=None, plans=None, products=None, categorie
     """Change a coupon; relations and minimums are replaced only when given."""
     coupon = Coupon.objects.select_for_update().get(pk=coupon.pk)
     if "code" in fields and selectors.normalize_code(fields["code"]) != coupon.code and coupon.usages.exists():
-        raise Conflict("This coupon has been used: its code cannot change. Create a new coupon instead.", code="coupon_used")
+        raise Conflict(
+            _("This coupon has been used: its code cannot change. Create a new coupon instead."), code="coupon_used"
+        )
     for name, value in fields.items():
         setattr(coupon, name, value)
     coupon = _save(coupon, minimums=minimums, relations={"plans": plans, "products": products, "categories": categories})
@@ -349,7 +401,8 @@ def delete_coupon(*, coupon):
     coupon = Coupon.objects.select_for_update().get(pk=coupon.pk)
     if coupon.usages.exists():
         raise Conflict(
-            f"The code {coupon.code} has been used, so its history must stay: deactivate it instead.", code="coupon_used"
+            _("The code %(code)s has been used, so its history must stay: deactivate it instead.") % {"code": coupon.code},
+            code="coupon_used",
         )
     logger.info("coupon_deleted coupon=%s", coupon.code)
     coupon.delete()
@@ -368,13 +421,15 @@ def create_campaign(*, prefix, count, minimums=(), **fields):
     prefix = selectors.normalize_code(prefix)
     if not 1 <= count <= CAMPAIGN_MAX_CODES:
         raise ValidationFailed(
-            f"Create from 1 to {CAMPAIGN_MAX_CODES} codes at a time.", fields={"count": [f"1 to {CAMPAIGN_MAX_CODES}."]}
+            _("Create from 1 to %(max)s codes at a time.") % {"max": CAMPAIGN_MAX_CODES},
+            fields={"count": [_("1 to %(max)s.") % {"max": CAMPAIGN_MAX_CODES}]},
         )
     fields = {**fields, "max_uses": 1, "max_uses_per_organization": 1}
     codes = set()
     while len(codes) < count:
         wanted = {
-            f"{prefix}-{''.join(secrets.choice(CAMPAIGN_SUFFIX_ALPHABET) for _ in range(8))}" for _ in range(count - len(codes))
+            f"{prefix}-{''.join(secrets.choice(CAMPAIGN_SUFFIX_ALPHABET) for _char in range(8))}"
+            for _code in range(count - len(codes))
         }
         codes |= wanted - set(Coupon.objects.filter(code__in=wanted).values_list("code", flat=True))
     codes = sorted(codes)

@@ -1,4 +1,5 @@
 import csv
+import html
 import io
 
 import pytest
@@ -42,7 +43,7 @@ def test_change_page_shows_usages_and_statistics(admin_client, organization):
     services.confirm(target_type="order", target_id="1")
     coupon = Coupon.objects.get(code="VIP20")
 
-    page = admin_client.get(f"{CHANGELIST}{coupon.pk}/change/").content.decode()
+    page = html.unescape(admin_client.get(f"{CHANGELIST}{coupon.pk}/change/").content.decode())
 
     assert "1 confirmed, 1 reserved" in page
     assert "€20.00" in page and "€80.00" in page  # discount granted and revenue of the paid order
@@ -53,7 +54,7 @@ def test_change_page_shows_usages_and_statistics(admin_client, organization):
     for status in ("fulfilled", "paid", "refunded", "paid", "pending"):  # 4 paid checkouts, 1 with the code
         Order.objects.create(organization=organization, status=status, currency="EUR", billing_name="x",
                              billing_email="x@example.test", payment_method="card")
-    page = admin_client.get(f"{CHANGELIST}{coupon.pk}/change/").content.decode()
+    page = html.unescape(admin_client.get(f"{CHANGELIST}{coupon.pk}/change/").content.decode())
     assert "Used in 25.0 % of the shop's paid checkouts" in page
     assert page.count(organization.name) >= 2  # both usages in the read-only inline
 
@@ -68,7 +69,7 @@ def test_csv_export_of_usages(admin_client, organization):
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert [(r["coupon"], r["target_id"], r["discount"], r["final_amount"]) for r in rows] == [
-        ("PROMO5", "2", "500", "9500"), ("VIP20", "1", "2000", "8000"),
+        ("PROMO5", "2", "5.00", "95.00"), ("VIP20", "1", "20.00", "80.00"),  # in euros, as staff read them
     ]  # fmt: skip
 
 
@@ -153,3 +154,21 @@ def test_admin_saves_codes_upper_case_and_refuses_bad_terms(admin_client):
     assert refused.status_code == 200 and "percent_off" in refused.context["adminform"].form.errors
     assert admin_client.post(f"{CHANGELIST}add/", {**base, "code": "autumn", "percent_off": "15"}).status_code == 302
     assert Coupon.objects.filter(code="AUTUMN").exists()
+
+
+def test_staff_type_and_read_coupon_amounts_in_major_units(admin_client):
+    base = {
+        "name": "Twenty off", "discount_type": "fixed_amount", "currency": "EUR", "valid_from_0": "2026-01-01",
+        "valid_from_1": "00:00:00", "max_uses": 0, "max_uses_per_organization": 0, "eligibility": "all",
+        "duration": "once", "is_active": "on", "usages-TOTAL_FORMS": 0, "usages-INITIAL_FORMS": 0,
+        "minimums-TOTAL_FORMS": 1, "minimums-INITIAL_FORMS": 0, "minimums-0-currency": "EUR", "minimums-0-amount": "50.00",
+    }  # fmt: skip
+    refused = admin_client.post(f"{CHANGELIST}add/", {**base, "code": "TWENTY", "amount_off": "20.005"})
+    assert refused.status_code == 200 and not Coupon.objects.filter(code="TWENTY").exists()  # 3 decimals: refused, not rounded
+    response = admin_client.post(f"{CHANGELIST}add/", {**base, "code": "TWENTY", "amount_off": "20.00"})
+    assert response.status_code == 302
+    coupon = Coupon.objects.get(code="TWENTY")
+    assert (coupon.amount_off, coupon.minimums.get().amount) == (2000, 5000)  # stored in cents
+    page = admin_client.get(f"{CHANGELIST}{coupon.pk}/change/").content.decode()
+    assert 'name="amount_off" value="20.00"' in page and 'value="50.00"' in page
+    assert 'value="2000"' not in page and 'value="5000"' not in page
