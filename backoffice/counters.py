@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 
 def live_counters(user):
@@ -11,22 +12,22 @@ def live_counters(user):
         from billing.analytics import overdue_invoices
 
         url = reverse("backoffice:report", args=["overdue"])
-        counters.append(("Overdue invoices", overdue_invoices(today=today).count(), url))
+        counters.append((_("Overdue invoices"), overdue_invoices(today=today).count(), url))
     if user.has_perm("billing.view_subscription"):
         from billing.analytics import status_counts
 
         counts = status_counts()
         url = reverse("admin:billing_subscription_changelist")
-        counters.append(("Past-due subscriptions", counts["past_due"], url + "?status__exact=past_due"))
-        counters.append(("Suspended subscriptions", counts["suspended"], url + "?status__exact=suspended"))
+        counters.append((_("Past-due subscriptions"), counts["past_due"], url + "?status__exact=past_due"))
+        counters.append((_("Suspended subscriptions"), counts["suspended"], url + "?status__exact=suspended"))
     if user.has_perm("support.view_ticket"):
         from support.models import ACTIVE_STATUSES, Ticket
 
         url = reverse("admin:support_ticket_changelist")
-        counters.append(("Open tickets", Ticket.objects.filter(status__in=ACTIVE_STATUSES).count(), url))
+        counters.append((_("Open tickets"), Ticket.objects.filter(status__in=ACTIVE_STATUSES).count(), url))
     if user.has_perm("generation.view_generationjob"):
         from generation.models import GenerationJob
 
         url = reverse("admin:generation_generationjob_changelist")
-        counters.append(("Jobs running", GenerationJob.objects.filter(status__in=("queued", "running")).count(), url))
+        counters.append((_("Jobs running"), GenerationJob.objects.filter(status__in=("queued", "running")).count(), url))
     return counters

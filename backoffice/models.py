@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class MrrSnapshot(models.Model):
@@ -7,14 +8,18 @@ class MrrSnapshot(models.Model):
     billing keeps no history of plan changes, so the back office records one on every change of a
     subscription."""
 
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
-    month = models.DateField(help_text="First day of the month")
-    currency = models.CharField(max_length=3)
-    mrr = models.BigIntegerField(help_text="Minor units per month")
-    updated_at = models.DateTimeField(auto_now=True)
+    organization = models.ForeignKey(
+        "accounts.Organization", verbose_name=_("organization"), on_delete=models.CASCADE, related_name="+"
+    )
+    month = models.DateField(_("month"), help_text=_("First day of the month"))
+    currency = models.CharField(_("currency"), max_length=3)
+    mrr = models.BigIntegerField(_("MRR"), help_text=_("Minor units per month"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["-month", "organization_id"]
+        verbose_name = _("MRR snapshot")
+        verbose_name_plural = _("MRR snapshots")
         constraints = [
             models.UniqueConstraint(fields=["organization", "month"], name="mrrsnapshot_one_per_month"),
             models.CheckConstraint(condition=models.Q(mrr__gte=0), name="mrrsnapshot_mrr_positive"),
@@ -39,4 +44,4 @@ class Report(models.Model):
         ]
 
     def __str__(self):
-        return "Back-office reports"
+        return str(_("Back-office reports"))

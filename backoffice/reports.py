@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from backoffice import cache, metrics, sources
 from billing import analytics
@@ -114,8 +115,18 @@ def _cash_figures(start, end, currency):
 def movement_table(figures):
     table = Table(
         "movement",
-        "MRR movement",
-        ["Month", "Currency", "New", "Expansion", "Contraction", "Churned", "Reactivation", "Net", "MRR at end"],
+        _("MRR movement"),
+        [
+            _("Month"),
+            _("Currency"),
+            _("New"),
+            _("Expansion"),
+            _("Contraction"),
+            _("Churned"),
+            _("Reactivation"),
+            _("Net"),
+            _("MRR at end"),
+        ],
     )
     for code, months in figures["movement"].items():
         for m in months:
@@ -130,7 +141,9 @@ def movement_table(figures):
 
 
 def collected_table(figures):
-    table = Table("collected", "Revenue collected", ["Month", "Currency", "Paid invoices", "Credit notes", "Collected"])
+    table = Table(
+        "collected", _("Revenue collected"), [_("Month"), _("Currency"), _("Paid invoices"), _("Credit notes"), _("Collected")]
+    )
     for code, months in figures["collected"].items():
         for month, paid, credited, net in months:
             table.rows.append([f"{month:%Y-%m}", code, Money(paid, code), Money(credited, code), Money(net, code)])
@@ -141,8 +154,14 @@ def receivables_table(figures):
     labels = ["not_due", *(label for label, _, _ in analytics.AGE_BUCKETS)]
     table = Table(
         "receivables",
-        "Outstanding and overdue by age",
-        ["Currency", "Invoices", "Outstanding", "Not yet due", *(f"{label} days" for label in labels[1:])],
+        _("Outstanding and overdue by age"),
+        [
+            _("Currency"),
+            _("Invoices"),
+            _("Outstanding"),
+            _("Not yet due"),
+            *(_("%(range)s days") % {"range": label} for label in labels[1:]),
+        ],
     )
     for code, row in figures["receivables"].items():
         table.rows.append(
@@ -163,8 +182,18 @@ def overdue_tables(*, start=None, end=None, currency=""):
     today = timezone.localdate()
     table = Table(
         "overdue",
-        "Overdue invoices",
-        ["Invoice", "Organization", "Due date", "Days overdue", "Age", "Total", "Amount due", "Payment attempts", "Dunning step"],
+        _("Overdue invoices"),
+        [
+            _("Invoice"),
+            _("Organization"),
+            _("Due date"),
+            _("Days overdue"),
+            _("Age"),
+            _("Total"),
+            _("Amount due"),
+            _("Payment attempts"),
+            _("Dunning step"),
+        ],
     )
     invoices = list(analytics.overdue_invoices(today=today, currency=currency))
     steps = dunning_steps_reached(invoice_ids=[invoice.pk for invoice in invoices])
@@ -180,7 +209,7 @@ def overdue_tables(*, start=None, end=None, currency=""):
                 Money(invoice.total, invoice.currency),
                 Money(invoice.amount_due_now, invoice.currency),
                 invoice.payment_attempts,
-                steps.get(invoice.pk, "none yet"),
+                steps.get(invoice.pk, _("none yet")),
             ]
         )
         table.links.append(
@@ -195,7 +224,7 @@ def overdue_tables(*, start=None, end=None, currency=""):
 
 def coupon_tables(*, start, end, currency=""):
     rows = sources.coupon_performance(start=start, end=end, currency=currency)
-    columns = ["Code", "Name", "Currency", "Uses", "Discount granted", "Revenue with the coupon"]
+    columns = [_("Code"), _("Name"), _("Currency"), _("Uses"), _("Discount granted"), _("Revenue with the coupon")]
 
     def line(row):
         code = row["currency"]
@@ -210,18 +239,18 @@ def coupon_tables(*, start, end, currency=""):
 
     top = Table(
         "top10",
-        "Top 10 coupons by revenue",
+        _("Top 10 coupons by revenue"),
         columns,
         [line(r) for r in sorted(rows, key=lambda r: (-r["revenue"], r["coupon__code"]))[:10]],
     )
-    return [top, Table("coupons", "All coupons used in the period", columns, [line(r) for r in rows])]
+    return [top, Table("coupons", _("All coupons used in the period"), columns, [line(r) for r in rows])]
 
 
 def generation_tables(*, start, end, currency=""):
     jobs = Table(
         "jobs",
-        "Jobs and credits by kind and provider",
-        ["Kind", "Provider", "Jobs", "Succeeded", "Credits charged", "Provider cost (USD)"],
+        _("Jobs and credits by kind and provider"),
+        [_("Kind"), _("Provider"), _("Jobs"), _("Succeeded"), _("Credits charged"), _("Provider cost (USD)")],
     )
     for row in sources.generation_by_kind_and_provider(start=start, end=end):
         jobs.rows.append(
@@ -235,7 +264,7 @@ def generation_tables(*, start, end, currency=""):
             ]
         )
     revenue = Table(
-        "revenue", "Revenue from orders (credit packs and services) against provider cost", ["Currency", "Orders paid"]
+        "revenue", _("Revenue from orders (credit packs and services) against provider cost"), [_("Currency"), _("Orders paid")]
     )
     for code, sources_paid in _only(analytics.revenue_by_source(start=start, end=end), currency).items():
         revenue.rows.append([code, Money(sources_paid.get("order", 0), code)])
@@ -248,23 +277,23 @@ def support_tables(*, start, end, currency=""):
     stats = support_selectors.ticket_stats(date_from=start, date_to=end)
     overview = Table(
         "overview",
-        "Tickets",
-        ["Figure", "Value"],
+        _("Tickets"),
+        [_("Figure"), _("Value")],
         [
-            ["Tickets created", stats["total"]],
-            ["First response, average (hours)", _hours(stats["first_response_seconds"]["average"])],
-            ["Resolution, average (hours)", _hours(stats["resolution_seconds"]["average"])],
-            ["First response within SLA (%)", stats["sla"]["first_response_met_percent"]],
-            ["Resolution within SLA (%)", stats["sla"]["resolution_met_percent"]],
-            ["Satisfaction (1-5)", stats["satisfaction"]["average"]],
-            *([f"Status: {key}", value] for key, value in stats["by_status"].items()),
-            *([f"Priority: {key}", value] for key, value in stats["by_priority"].items()),
+            [_("Tickets created"), stats["total"]],
+            [_("First response, average (hours)"), _hours(stats["first_response_seconds"]["average"])],
+            [_("Resolution, average (hours)"), _hours(stats["resolution_seconds"]["average"])],
+            [_("First response within SLA (%)"), stats["sla"]["first_response_met_percent"]],
+            [_("Resolution within SLA (%)"), stats["sla"]["resolution_met_percent"]],
+            [_("Satisfaction (1-5)"), stats["satisfaction"]["average"]],
+            *([_("Status: %(status)s") % {"status": key}, value] for key, value in stats["by_status"].items()),
+            *([_("Priority: %(priority)s") % {"priority": key}, value] for key, value in stats["by_priority"].items()),
         ],
     )
     agents = Table(
         "agents",
-        "Per agent",
-        ["Agent", "Assigned", "Resolved", "First response (hours)", "SLA met (%)"],
+        _("Per agent"),
+        [_("Agent"), _("Assigned"), _("Resolved"), _("First response (hours)"), _("SLA met (%)")],
         [
             [
                 a["name"],
@@ -284,11 +313,11 @@ def _hours(seconds):
 
 
 def usage_tables(*, start, end, currency=""):
-    consumers = Table("consumers", "Top consumers", ["Metric", "Rank", "Organization", "Total"])
+    consumers = Table("consumers", _("Top consumers"), [_("Metric"), _("Rank"), _("Organization"), _("Total")])
     for metric, ranked in sources.top_consumers(start=start, end=end).items():
         for rank, (name, total) in enumerate(ranked, start=1):
             consumers.rows.append([metric, rank, name, total])
-    addons = Table("addons", "Add-on revenue (paid add-on invoices)", ["Currency", "Revenue"])
+    addons = Table("addons", _("Add-on revenue (paid add-on invoices)"), [_("Currency"), _("Revenue")])
     for code, per_source in _only(analytics.revenue_by_source(start=start, end=end), currency).items():
         addons.rows.append([code, Money(per_source.get("addon", 0), code)])
     return [consumers, addons]

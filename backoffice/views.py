@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from backoffice import reports
 from backoffice.forms import RangeForm
@@ -13,7 +14,7 @@ PAGE_SIZE = 50
 
 
 def _denied(request, what):
-    context = {**admin.site.each_context(request), "title": "Not allowed", "what": what}
+    context = {**admin.site.each_context(request), "title": _("Not allowed"), "what": what}
     return render(request, "backoffice/denied.html", context, status=403)
 
 
@@ -27,9 +28,9 @@ def _allowed_reports(user):
 
 def dashboard(request):
     if not request.user.has_perm("backoffice.view_revenue"):
-        return _denied(request, "the revenue dashboard")
+        return _denied(request, _("the revenue dashboard"))
     form, period = RangeForm.read(request.GET)
-    context = _base(request, "Revenue", form)
+    context = _base(request, _("Revenue"), form)
     if period is None:
         return render(request, "backoffice/dashboard.html", context, status=400)
     start, end, currency = period
@@ -39,12 +40,23 @@ def dashboard(request):
     if export == "pdf":
         return reports.pdf_response(
             template="backoffice/pdf.html",
-            context={"title": "Revenue", "start": start, "end": end, "tables": tables, "figures": figures},
+            context={"title": _("Revenue"), "start": start, "end": end, "tables": tables, "figures": figures},
             filename=f"revenue-{start}-{end}",
         )
     if export:
         return _csv(tables, export, f"revenue-{start}-{end}")
     context.update(figures=figures, pages=_pages(request, tables), start=start, end=end, charts=_chart_data(figures))
+    context["chart_labels"] = {
+        "movement": _("MRR movement"),
+        "collected": _("Revenue collected"),
+        "new": _("New"),
+        "expansion": _("Expansion"),
+        "reactivation": _("Reactivation"),
+        "contraction": _("Contraction"),
+        "churned": _("Churned"),
+        "mrr": _("MRR"),
+        "net": _("Collected"),
+    }
     return render(request, "backoffice/dashboard.html", context)
 
 
@@ -61,7 +73,7 @@ def _csv(tables, name, filename):
     for table in tables:
         if table.name == name:
             return table.csv_response(filename)
-    raise Http404("No such table.")
+    raise Http404(_("No such table."))
 
 
 def _chart_data(figures):
@@ -88,10 +100,11 @@ def _chart_data(figures):
 
 def report(request, name):
     if name not in reports.REPORTS:
-        raise Http404("No such report.")
+        raise Http404(_("No such report."))
     title, permission, build = reports.REPORTS[name]
     if not request.user.has_perm(permission):
-        what = f"the {title.lower()} report" + (" export" if request.GET.get("export") else "")
+        template = _("the export of the %(report)s report") if request.GET.get("export") else _("the %(report)s report")
+        what = template % {"report": str(title).lower()}
         return _denied(request, what)
     form, period = RangeForm.read(request.GET)
     context = _base(request, title, form)
