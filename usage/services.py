@@ -287,7 +287,7 @@ def _check_flushed_alerts(totals):
         if _alerted(metric, floors.get(metric)) and _due_levels(metric, used, floors[metric], now)
     }
     due = {}
-    for chunk in _chunks(sorted({org_id for org_id, _ in near}), _UPSERT_ROWS):
+    for chunk in _chunks(sorted({org_id for org_id, _metric in near}), _UPSERT_ROWS):
         all_limits = selectors.limits_many(organization_ids=chunk)
         for (org_id, metric), used in near.items():
             limit = all_limits.get(org_id, {}).get(metric)
