@@ -10,6 +10,7 @@ import time
 import httpx
 import pytest
 import respx
+from django.utils import translation
 
 from billing import payments, selectors, services
 from billing.models import BalanceEntry, PaymentDiscrepancy, Refund, WebhookEvent
@@ -217,9 +218,9 @@ def test_a_refused_refund_changes_no_money(organization, run_on_commit, monkeypa
 
 def test_a_refund_above_what_was_paid_changes_nothing(organization, run_on_commit):
     inv, payment = _paid(organization, run_on_commit)
-    with pytest.raises(ValidationFailed) as refused:
+    with pytest.raises(ValidationFailed) as refused, translation.override("en"):
         payments.refund_payment(payment=payment, amount=inv.total + 1)
-    assert "12.00" in refused.value.message  # in major units, never "1200"
+    assert "€12.00" in refused.value.message  # in major units, never "1200"
     assert not Refund.objects.exists()
 
 
