@@ -2,6 +2,7 @@
 
 import contextvars
 import logging
+import re
 
 from django.utils.functional import empty
 
@@ -23,6 +24,21 @@ class ContextFilter(logging.Filter):
         record.request_id = ctx.get("request_id", "-")
         record.user_id = _resolved_pk(getattr(request, "user", None))
         record.org_id = _resolved_pk(getattr(request, "organization", None))
+        return True
+
+
+_SECRET_PARAMETERS = re.compile(r"([?&](?:token|access|refresh)=)[^&\s\"']+")
+
+
+class RedactSecretsFilter(logging.Filter):
+    """Tokens never reach a log line. Mobile apps that cannot set headers open the notification
+    socket with `?token=<access>`, and uvicorn's access and WebSocket lines print the full path."""
+
+    def filter(self, record):
+        message = record.getMessage()
+        redacted = _SECRET_PARAMETERS.sub(r"\1[redacted]", message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
         return True
 
 

@@ -355,13 +355,17 @@ LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"context": {"()": "core.logging.ContextFilter"}},
+    "filters": {"context": {"()": "core.logging.ContextFilter"}, "redact": {"()": "core.logging.RedactSecretsFilter"}},
     "formatters": {"kv": {"()": "core.logging.KeyValueFormatter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "kv", "filters": ["context"]}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "kv", "filters": ["context", "redact"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         "celery": {"level": "INFO"},
+        # uvicorn's own handlers print paths as they came (query strings included): ours redact.
+        "uvicorn": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "uvicorn.error": {"level": "INFO"},
+        "uvicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

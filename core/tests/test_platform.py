@@ -150,3 +150,23 @@ def test_production_uses_the_servers_it_is_given(monkeypatch):
     assert production["STORAGES"]["staticfiles"]["BACKEND"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
     assert production["SESSION_COOKIE_SECURE"] and production["SECURE_SSL_REDIRECT"]
     assert production["ADMIN_2FA_EXEMPT_EMAILS"] == []
+
+
+def test_tokens_in_query_strings_never_reach_a_log_line():
+    import io
+    import logging
+    import logging.config
+
+    stream = io.StringIO()
+    config = {**settings.LOGGING, "handlers": {"console": {**settings.LOGGING["handlers"]["console"], "stream": stream}}}
+    logging.config.dictConfig(config)
+    try:
+        # What uvicorn prints when a mobile app opens its socket, and an access line.
+        client = "10.0.0.7:5123"
+        logging.getLogger("uvicorn.error").info('%s - "WebSocket %s" [accepted]', client, "/ws/notifications/?token=eyJ.a.b")
+        logging.getLogger("uvicorn.access").info('%s - "%s %s HTTP/%s" %d', client, "GET", "/x/?a=1&refresh=abc.def", "1.1", 200)
+    finally:
+        logging.config.dictConfig(settings.LOGGING)
+    output = stream.getvalue()
+    assert "eyJ.a.b" not in output and "abc.def" not in output
+    assert "/ws/notifications/?token=[redacted]" in output and "/x/?a=1&refresh=[redacted]" in output

@@ -54,15 +54,6 @@ async def test_anonymous_and_forged_token_sockets_are_refused():
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_a_socket_from_a_foreign_origin_is_refused():
-    user = await sync_to_async(UserFactory)()
-    ws = await socket_for(user)
-    ws.scope["headers"] = [(b"origin", b"http://evil.example")]
-    connected, _ = await ws.connect()
-    assert not connected
-
-
-@pytest.mark.django_db(transaction=True)
 async def test_the_browser_session_cookie_authenticates_the_socket(client):
     user = await sync_to_async(UserFactory)()
     await sync_to_async(client.force_login)(user)

@@ -47,9 +47,24 @@
     });
   });
 
+  // After a "hello" (the socket opened or reopened), jobs shown as active are fetched again: their
+  // events while no socket was open are not replayed. A finished job's detail page reloads.
+  function resync() {
+    document.querySelectorAll("[data-job][data-active]").forEach(function (card) {
+      if (!window.htmx) return;
+      htmx.ajax("GET", card.dataset.cardUrl, { target: card, swap: "outerHTML" }).then(function () {
+        var fresh = document.querySelector('[data-job="' + card.dataset.job + '"]');
+        if (fresh && !fresh.hasAttribute("data-active") && document.querySelector("[data-reload-on-finish]")) {
+          window.location.reload();
+        }
+      });
+    });
+  }
+
   // Live updates: the notification socket re-emits every message as a "webox:event".
   document.addEventListener("webox:event", function (event) {
     var data = event.detail || {};
+    if (data.type === "hello") resync();
     if (data.type !== "generation.job") return;
     refreshCard(data.job);
     // Detail and chat pages show files, costs and replies that only exist once the job ends.
