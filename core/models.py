@@ -54,3 +54,25 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.actor_email or 'system'} {self.action} {self.target_repr}"
+
+
+class ProcessHeartbeat(models.Model):
+    """A Celery worker or beat process saying it is alive (core.heartbeats). One row per process
+    run: `key` is new each time the process starts."""
+
+    class Kind(models.TextChoices):
+        WORKER = "worker", "Celery worker"
+        BEAT = "beat", "Celery beat"
+
+    key = models.CharField(max_length=32, primary_key=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    hostname = models.CharField(max_length=200)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "seen_at"])]
+
+    def __str__(self):
+        return f"{self.kind} {self.hostname} (pid {self.pid})"

@@ -10,8 +10,10 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from core import heartbeats
 from core.broker import filesystem_broker_folders
 from core.errors import DomainError
 
@@ -78,19 +80,45 @@ def _check_storage():
     default_storage.delete(name)
 
 
-CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_broker, "storage": _check_storage}
+def _check_heartbeat(kind):
+    def check():
+        if heartbeats.alive_keys(kind):
+            return
+        seen = heartbeats.last_seen(kind)
+        if seen is None:
+            raise RuntimeError(f"no {kind} has ever reported")
+        raise RuntimeError(f"no heartbeat for {int((timezone.now() - seen).total_seconds())} s")
+
+    return check
 
 
-def healthz(request):
+# What this web server needs to answer requests (the load balancer's /readyz), then the processes
+# that do the work out of sight (/healthz, for monitoring: all of them).
+SERVING_CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_broker, "storage": _check_storage}
+PLATFORM_CHECKS = {**SERVING_CHECKS, "worker": _check_heartbeat("worker"), "beat": _check_heartbeat("beat")}
+
+
+def _report(checks):
     """200 with each component's state when all are up; 503 naming the ones that are down."""
     components, down = {}, []
-    for name, check in CHECKS.items():
+    for name, check in checks.items():
         try:
             check()
             components[name] = "ok"
         except Exception as exc:  # any failure of a dependency means "down", whatever its type
             logger.warning("health_check_failed component=%s error=%s", name, exc)
-            components[name] = f"down: {exc.__class__.__name__}"
+            components[name] = f"down: {exc}" if name in ("worker", "beat") else f"down: {exc.__class__.__name__}"
             down.append(name)
     status = 503 if down else 200
     return JsonResponse({"status": "down" if down else "ok", "down": down, "components": components}, status=status)
+
+
+def healthz(request):
+    """The whole platform: this server's dependencies, and a live Celery worker and beat."""
+    return _report(PLATFORM_CHECKS)
+
+
+def readyz(request):
+    """This web server can answer requests: for load balancers (a dead worker is no reason to
+    take every web server out of rotation)."""
+    return _report(SERVING_CHECKS)

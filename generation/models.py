@@ -155,6 +155,10 @@ class GenerationJob(models.Model):
     queued_at = models.DateTimeField(_("queued"))
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     heartbeat_at = models.DateTimeField(_("heartbeat"), null=True, blank=True, help_text=_("Last sign of life from the worker."))
+    worker = models.CharField(
+        _("worker"), max_length=32, blank=True,
+        help_text=_("The worker process running it (core.heartbeats), from when it picked it up."),
+    )
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

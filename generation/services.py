@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy, ngettext_lazy
 from accounts.models import Organization
 from accounts.selectors import language_for
 from core.errors import InvalidTransition, NotFound, QuotaExceeded, ValidationFailed
+from core.heartbeats import alive_keys, current_worker_key
 from core.i18n import lazy_text
 from generation import artifacts, providers, selectors
 from generation import params as job_params
@@ -268,6 +269,8 @@ def execute_job(*, job_id):
     if job is None or job.status != JobStatus.RUNNING:
         logger.info("job_skipped job=%s status=%s", job_id, job.status if job else "missing")
         return
+    # From here the job is this worker's: if the worker dies, the sweeper knows at once.
+    GenerationJob.objects.filter(pk=job.pk).update(worker=current_worker_key(), heartbeat_at=timezone.now())
     # What the provider says about the job (a refusal, an outage) is for its owner: in their language.
     with translation.override(language_for(job.user, job.organization)):
         _execute(job)
@@ -446,10 +449,14 @@ def _revoke(task_id):
 
 
 def fail_stale_jobs(*, now=None):
-    """Fail (and refund) running jobs whose worker went silent for longer than the kind's time
-    limit allows, then start waiting jobs wherever a slot is free. Returns counts."""
+    """Fail (and refund) running jobs whose worker died (its heartbeat stopped, core.heartbeats:
+    within a minute) or went silent for longer than the kind's time limit allows, then start
+    waiting jobs wherever a slot is free. Returns counts.
+
+    A job not yet picked up by a worker (no `worker`) is waiting in the queue, not lost: only the
+    time limit applies to it."""
     now = now or timezone.now()
-    stale = Q()
+    stale = ~Q(worker="") & ~Q(worker__in=alive_keys("worker"))
     for kind, seconds in TIME_LIMITS.items():
         cutoff = now - timedelta(seconds=seconds + STALE_GRACE_SECONDS)
         stale |= Q(kind=kind, heartbeat_at__lt=cutoff)

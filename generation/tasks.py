@@ -1,6 +1,7 @@
 """Celery tasks: thin wrappers over services, safe to run twice."""
 
 from celery import shared_task
+from celery.signals import worker_ready
 
 from core.tasks_log import record_run
 from generation import services
@@ -16,3 +17,10 @@ def run_job(job_id):
 def fail_stale_jobs():
     with record_run("generation.fail_stale_jobs") as counts:
         counts.update(services.fail_stale_jobs())
+
+
+@worker_ready.connect
+def sweep_after_start(**kwargs):
+    """A worker that starts again (after a crash) retired its previous run: the jobs that run held
+    are failed and refunded now, not at the next sweep."""
+    fail_stale_jobs.delay()

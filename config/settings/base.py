@@ -329,7 +329,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULER = "core.beat:Scheduler"  # django-celery-beat's, with a heartbeat
+# Workers and beat write a heartbeat this often; three missed ones mean the process is down.
+HEARTBEAT_SECONDS = env.int("HEARTBEAT_SECONDS", default=10)
 CELERY_TIMEZONE = PLATFORM_TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 

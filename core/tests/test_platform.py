@@ -170,3 +170,25 @@ def test_tokens_in_query_strings_never_reach_a_log_line():
     output = stream.getvalue()
     assert "eyJ.a.b" not in output and "abc.def" not in output
     assert "/ws/notifications/?token=[redacted]" in output and "/x/?a=1&refresh=[redacted]" in output
+
+
+def test_the_procfile_and_supervisord_start_the_same_scripts():
+    """Both name web, worker and beat, through the same executable scripts in bin/."""
+    import configparser
+
+    root = settings.BASE_DIR
+    procfile = dict(
+        line.split(":", 1) for line in (root / "Procfile").read_text().splitlines() if line and not line.startswith("#")
+    )
+    procfile = {name: command.strip() for name, command in procfile.items()}
+    supervisord = configparser.RawConfigParser()
+    supervisord.read(root / "deploy" / "supervisord.conf")
+    programs = {
+        section.removeprefix("program:"): supervisord[section]["command"].replace("%(here)s/../", "")
+        for section in supervisord.sections()
+        if section.startswith("program:")
+    }
+    assert procfile == programs == {"web": "bin/web", "worker": "bin/worker", "beat": "bin/beat"}
+    for script in procfile.values():
+        assert os.access(root / script, os.X_OK), script
+    assert all(supervisord[f"program:{name}"]["autorestart"] == "true" for name in programs)

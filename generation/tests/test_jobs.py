@@ -208,6 +208,28 @@ def test_sweeper_fails_jobs_left_running_by_a_dead_worker(funded, user, no_dispa
     assert balance(funded) == 10 - 1
 
 
+def test_jobs_of_a_worker_whose_heartbeat_stopped_are_failed_and_refunded_within_minutes(funded, user, no_dispatch, plan_limits):
+    """The worker running a job is killed: a minute later (no heartbeat) the sweeper fails the job
+    and refunds it, instead of waiting out the kind's time limit. A job still waiting in the
+    queue (no worker picked it up yet) and a job of a live worker are left alone."""
+    from core import heartbeats
+
+    plan_limits["concurrent_jobs"] = 3
+    dead, alive, queued = submit(funded, user), submit(funded, user, prompt="B"), submit(funded, user, prompt="C")
+    for job, key in ((dead, "dead-worker"), (alive, "live-worker")):
+        heartbeats.beat(key=key, kind="worker", hostname=key, started_at=timezone.now())
+        GenerationJob.objects.filter(pk=job.pk).update(worker=key)
+    assert services.fail_stale_jobs()["failed"] == 0
+    with time_machine.travel(timezone.now() + heartbeats.stale_after() + timedelta(seconds=5)):
+        heartbeats.beat(key="live-worker", kind="worker", hostname="live-worker", started_at=timezone.now())
+        assert services.fail_stale_jobs()["failed"] == 1
+    for job in (dead, alive, queued):
+        job.refresh_from_db()
+    assert (dead.status, dead.error_code) == (JobStatus.FAILED, "worker_lost")
+    assert alive.status == queued.status == JobStatus.RUNNING
+    assert balance(funded) == 10 - 2
+
+
 @requires_postgres
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_submissions_never_take_the_balance_below_zero(organization, user, no_dispatch, plan_limits):

@@ -1,17 +1,22 @@
 """Start the whole platform in one terminal: the ASGI server (HTTP + WebSocket), a Celery worker
-and Celery beat. Ctrl-C or SIGTERM stops all three; if one dies, the others are stopped too."""
+and Celery beat. A process that exits is started again on its own (the others keep running), as
+a supervisor would in production; Ctrl-C or SIGTERM stops all three."""
 
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections import deque
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from core.broker import prepare_filesystem_broker
 from core.management.commands.seed_demo import DEMO_LOGINS
+
+# A process that keeps dying is broken, not unlucky: give up after this many exits in a minute.
+MAX_RESTARTS_PER_MINUTE = 5
 
 
 class Command(BaseCommand):
@@ -38,6 +43,7 @@ class Command(BaseCommand):
             for email, password, role in DEMO_LOGINS:
                 self.stdout.write(f"  {email} / {password}  ({role})")
         self.stdout.write("Press Ctrl-C to stop the web server, the worker and beat.\n")
+        self.stdout.flush()
 
         stopping = False
 
@@ -47,20 +53,34 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        while not stopping and all(p.poll() is None for p in processes.values()):
+        exits = {name: deque() for name in commands}
+        broken = None
+        while not stopping and broken is None:
             time.sleep(0.5)
-        dead = [name for name, p in processes.items() if p.poll() is not None]
-        if dead and not stopping:
-            self.stderr.write(f"{', '.join(dead)} stopped unexpectedly; stopping the others.")
-        for p in processes.values():
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
+            for name, process in processes.items():
+                if stopping or process.poll() is None:
+                    continue
+                now = time.monotonic()
+                recent = exits[name]
+                recent.append(now)
+                while recent and recent[0] < now - 60:
+                    recent.popleft()
+                if len(recent) > MAX_RESTARTS_PER_MINUTE:
+                    broken = name
+                    break
+                self.stderr.write(f"{name} exited (code {process.returncode}); starting it again.")
+                processes[name] = subprocess.Popen(commands[name])
+        if broken:
+            self.stderr.write(f"{broken} keeps exiting ({MAX_RESTARTS_PER_MINUTE} times in a minute); stopping the others.")
+        for process in processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + 15
-        for p in processes.values():
+        for process in processes.values():
             try:
-                p.wait(timeout=max(0.1, deadline - time.monotonic()))
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                p.kill()
+                process.kill()
         self.stdout.write("Stopped.")
-        if dead and not stopping:
+        if broken:
             sys.exit(1)
