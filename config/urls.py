@@ -3,9 +3,10 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.decorators.cache import cache_control
 from django.views.i18n import JavaScriptCatalog
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from catalog import views as catalog_views
+from core import media
 from core import views as core_views
 
 api_v1 = [
@@ -36,13 +37,11 @@ urlpatterns = [
     path("backoffice/", include("backoffice.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # Swagger UI from drf-spectacular-sidecar's static files (no CDN); its script is a file, not inline.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
+    # Public uploads only (product images); private files go through their download views.
+    path("media/<path:path>", media.public_media, name="public-media"),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler403 = "core.errors_views.permission_denied"
 handler404 = "core.errors_views.page_not_found"
