@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from celery import bootsteps
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
 logger = logging.getLogger("webox.heartbeats")
@@ -69,7 +69,8 @@ def _quietly(write):
     except Exception as exc:  # noqa: BLE001 - any failure only means this beat is missed
         logger.warning("heartbeat_failed error=%s", exc)
     finally:
-        close_old_connections()
+        if not connection.in_atomic_block:  # a timer thread's connection: drop it if broken or old
+            close_old_connections()
 
 
 class WorkerHeartbeat(bootsteps.StartStopStep):
