@@ -1,3 +1,4 @@
+from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
@@ -118,8 +119,9 @@ class MeView(generics.RetrieveUpdateAPIView):
         return UserSerializer if self.request.method == "PATCH" else MeSerializer
 
     def get_object(self):
+        # get_user_model(), not type(request.user): with session auth the user is a lazy proxy.
         return (
-            type(self.request.user)
+            get_user_model()
             .objects.prefetch_related(Prefetch("memberships", Membership.objects.select_related("organization")))
             .get(pk=self.request.user.pk)
         )

@@ -110,3 +110,11 @@ def test_owner_invites_by_email(auth_api, organization, run_on_commit):
     bad = auth_api.post(f"/api/v1/organizations/{organization.pk}/invitations/", {"email": "nope", "role": "king"})
     assert bad.status_code == 400 and set(bad.json()["error"]["fields"]) == {"email", "role"}
     assert Membership.objects.filter(organization=organization).count() == 1
+
+
+@pytest.mark.django_db
+def test_me_answers_a_browser_session_as_it_answers_a_token(client_user, user):
+    """The browser calls the API with its session cookie (the user is then a lazy proxy)."""
+    response = client_user.get("/api/v1/me/")
+    assert response.status_code == 200
+    assert response.json()["email"] == user.email
