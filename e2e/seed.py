@@ -1,0 +1,28 @@
+"""What the production set needs before the journey: the plans and the shop's products (the same
+as make run's demo catalogue) and one support agent (E2E_AGENT_EMAIL / E2E_AGENT_PASSWORD).
+No demo customer: the journey signs its customer up."""
+
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth.models import Group  # noqa: E402
+from django.db import transaction  # noqa: E402
+
+from accounts.models import User  # noqa: E402
+from billing import demo as billing_demo  # noqa: E402
+from catalog import demo as catalog_demo  # noqa: E402
+from support.models import AGENTS_GROUP  # noqa: E402
+
+with transaction.atomic():
+    billing_demo.seed(print)
+    catalog_demo.seed(print)
+    email, password = os.environ["E2E_AGENT_EMAIL"], os.environ["E2E_AGENT_PASSWORD"]
+    agent = User.objects.create_user(email=email, password=password, is_staff=True)
+    agent.groups.add(Group.objects.get(name=AGENTS_GROUP))
