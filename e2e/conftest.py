@@ -20,7 +20,7 @@ import httpx
 import pytest
 import websockets
 
-from e2e.platform import PROFILES
+from e2e.processes import PROFILES, wait_for
 
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "e2e-" + uuid.uuid4().hex
@@ -125,8 +125,6 @@ def idle_socket(platform, api):
     assert response.status_code == 201, response.text
     token = token_for(api, email, PASSWORD)
     socket = Socket(platform.base.replace("http", "ws", 1) + "/ws/notifications/", token)
-    from e2e.platform import wait_for
-
     wait_for(lambda: socket.of_type("hello") or socket.closed, 30, "the idle socket never opened")
     assert socket.closed is None, socket.closed
     socket.email, socket.access = email, token

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from e2e.conftest import PASSWORD, Socket, bearer, token_for
-from e2e.platform import wait_for
+from e2e.processes import wait_for
 
 pytestmark = pytest.mark.e2e
 

@@ -233,7 +233,7 @@ PROFILES = {"embedded": Embedded, "production": Production}
 
 
 def main():
-    """`python e2e/platform.py production`: start a set and keep it up (for trying things by hand)."""
+    """`python -m e2e.processes production`: start a set and keep it up (for trying things by hand)."""
     process_set = PROFILES[sys.argv[1]]()
     process_set.start()
     print(f"{process_set.profile} set on {process_set.base}; logs in {process_set.log_path}; Ctrl-C stops it")
