@@ -29,6 +29,7 @@ class BillingConfig(AppConfig):
             kinds.register(kind, email=True, template=f"billing/emails/{kind}")
         entitlements.register(selectors.suspension_reason)
         handlers.register_invoice_paid_handler("subscription", subscriptions.subscription_invoice_paid)
+        handlers.register_invoice_voided_handler("subscription", subscriptions.subscription_invoice_voided)
         for source in Invoice.Source.values:
             handlers.register_invoice_paid_handler(source, dunning.reactivate_if_settled)
         sandbox.deliver_webhooks_with(webhooks.deliver_sandbox_webhook)

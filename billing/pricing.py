@@ -97,14 +97,17 @@ def platform_today():
     return timezone.now().astimezone(ZoneInfo(settings.PLATFORM_TIME_ZONE)).date()
 
 
-def add_interval(moment, interval):
-    return moment + (relativedelta(months=1) if interval == Interval.MONTH else relativedelta(years=1))
+def add_interval(moment, interval, anchor_day=None):
+    """One month or year after `moment`, on `anchor_day` when given (clamped to the month's last
+    day, as Stripe's billing anchor: from 28 Feb with anchor 30, the 30th of March)."""
+    step = relativedelta(months=1) if interval == Interval.MONTH else relativedelta(years=1)
+    return moment + step + (relativedelta(day=anchor_day) if anchor_day else relativedelta())
 
 
-def period_from(organization, start, plan):
+def period_from(organization, start, plan, anchor_day=None):
     """(end, num, den) of the period starting at `start`: a whole interval (num == den), or with
     calendar billing one cut at the 1st of the month, priced num/den of a whole one."""
-    end = add_interval(start, plan.interval)
+    end = add_interval(start, plan.interval, anchor_day)
     if not selectors.calendar_billing(organization=organization):
         return end, 1, 1
     local = end.astimezone(ZoneInfo(settings.PLATFORM_TIME_ZONE))

@@ -9,10 +9,12 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing import payments, services
 from billing.emails import trial_message
 from billing.models import Invoice, PaymentMethod, Subscription
+from core.errors import DomainError
 from notifications.services import notify
 
 
@@ -30,6 +32,32 @@ def restart_after_trial(*, subscription, user=None):
     return subscription, invoice
 
 
+def change_plan(*, subscription, plan, user=None):
+    """services.change_plan, then the invoice it issued (an upgrade, a trial ended early) charged
+    at once to the default payment method; the new plan starts when it is paid. Returns
+    (subscription, invoice or None)."""
+    subscription, invoice = services.change_plan(subscription=subscription, plan=plan, user=user)
+    if invoice is not None and invoice.status == Invoice.Status.OPEN:
+        payments.charge_default_method(invoice=invoice)
+    subscription.refresh_from_db()
+    if invoice is not None:
+        invoice.refresh_from_db()
+    return subscription, invoice
+
+
+def _lapse_pending_upgrade(subscription_id, counts):
+    """An upgrade still unpaid when its period ends lapses: its invoice is voided, so paying it
+    later cannot start the plan for a period it did not price (a payment in flight keeps it)."""
+    pending = Invoice.objects.filter(pending_upgrade_of=subscription_id, status=Invoice.Status.OPEN).first()
+    if pending is None:
+        return
+    try:
+        services.void_invoice(invoice=pending, reason=_("Upgrade not paid before the end of the period"))
+    except DomainError:
+        return
+    counts["upgrades_lapsed"] += 1
+
+
 def renew_due_subscriptions(*, now=None, counts=None):
     """Renew every paid subscription whose period has ended (trials end in the trial task): each
     in its own transaction, so a crash keeps the ones done and the next run takes the rest; a
@@ -41,6 +69,7 @@ def renew_due_subscriptions(*, now=None, counts=None):
         status__in=[Subscription.Status.ACTIVE, Subscription.Status.PAST_DUE], current_period_end__lte=now
     ).order_by("pk")
     for pk, before in due.values_list("pk", "current_period_end"):
+        _lapse_pending_upgrade(pk, counts)
         try:
             subscription = services.renew_subscription(subscription=Subscription(pk=pk), now=now)
         except IntegrityError:

@@ -31,10 +31,15 @@ def plans_for_sale(*, currency=None):
 
 def live_subscription(*, organization):
     return (
-        Subscription.objects.select_related("plan", "scheduled_plan")
+        Subscription.objects.select_related("plan", "scheduled_plan", "pending_plan", "pending_invoice")
         .filter(organization=organization, status__in=Subscription.LIVE)
         .first()
     )
+
+
+def trial_used(*, organization):
+    """Whether the organization has had its one free trial (it subscribes without one then)."""
+    return Subscription.objects.filter(organization=organization, trial_end__isnull=False).exists()
 
 
 def next_invoice_at(*, organization):

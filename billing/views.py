@@ -20,6 +20,7 @@ from billing.models import Payment, PaymentMethod
 from billing.pricing import vat_breakdown
 from billing.providers.sandbox import documented_cards
 from core.errors import DomainError, ValidationFailed
+from core.formats import format_date
 from core.money import format_money
 from core.views import domain_errors_to_messages, organization_required
 
@@ -58,6 +59,7 @@ def pricing(request):
             "yearly": [p for p in plans if p.interval == "year"],
             "currency": currency,
             "subscription": subscription,
+            "trial_used": bool(org) and selectors.trial_used(organization=org),
         },
     )
 
@@ -94,6 +96,7 @@ def subscription(request):
             "subscription": current,
             "pending_charges": selectors.pending_charges_for(organization=org),
             "plans": plans,
+            "trial_used": selectors.trial_used(organization=org),
             "history": selectors.subscriptions_for(organization=org)[:10],
             "calendar_billing": selectors.calendar_billing(organization=org),
         },
@@ -138,22 +141,64 @@ def subscribe(request):
     return redirect("billing:subscription")
 
 
+def _subscription_to_change(request):
+    _require_manager(request)
+    current = selectors.live_subscription(organization=request.organization)
+    if current is None:
+        raise ValidationFailed(_("Choose a plan on the pricing page first."), code="no_subscription")
+    return current
+
+
+@organization_required
+@domain_errors_to_messages
+def change_plan_preview(request):
+    """What a plan change does, with the invoice it issues, before the customer confirms it."""
+    current = _subscription_to_change(request)
+    form = PlanChoiceForm(request.GET)
+    if not form.is_valid():
+        raise ValidationFailed(_first_error(form))
+    change = services.preview_plan_change(subscription=current, plan=form.cleaned_data["plan"])
+    return render(request, "billing/change_plan.html", {"change": change, "subscription": current})
+
+
 @require_POST
 @organization_required
 @domain_errors_to_messages
 def change_plan(request):
-    _require_manager(request)
-    data = _plan_from(request)
-    current = selectors.live_subscription(organization=request.organization)
-    if current is None:
-        raise ValidationFailed("Choose a plan on the pricing page first.", code="no_subscription")
-    current = services.change_plan(subscription=current, plan=data["plan"], user=request.user)
+    current = _subscription_to_change(request)
+    plan = _plan_from(request)["plan"]
+    current, invoice = recurring.change_plan(subscription=current, plan=plan, user=request.user)
     if current.scheduled_plan_id:
-        messages.success(request, f"You will move to {data['plan'].name} at the end of the current period.")
+        messages.success(
+            request,
+            _("You will move to %(plan)s on %(date)s. You can keep your current plan until then.")
+            % {"plan": plan.name, "date": format_date(current.current_period_end)},
+        )
+    elif current.pending_invoice_id:
+        if invoice.payments.filter(status__in=Payment.IN_FLIGHT).exists():
+            messages.info(
+                request,
+                _("Your payment of invoice %(number)s is being confirmed: %(plan)s starts as soon as it is.")
+                % {"number": invoice.number, "plan": plan.name},
+            )
+            return redirect(selectors.invoice_url(invoice))
+        messages.info(
+            request,
+            _("Pay invoice %(number)s to start the %(plan)s plan.") % {"number": invoice.number, "plan": plan.name},
+        )
+        return redirect(selectors.pay_url(invoice))
     else:
-        invoice = current.invoices.filter(created_at__gte=current.updated_at).order_by("-id").first()
-        due = f" Invoice {invoice.number} is ready in your invoices." if invoice else ""
-        messages.success(request, f"You are now on the {data['plan'].name} plan.{due}")
+        messages.success(request, _("You are now on the %(plan)s plan.") % {"plan": plan.name})
+    return redirect("billing:subscription")
+
+
+@require_POST
+@organization_required
+@domain_errors_to_messages
+def undo_plan_change(request):
+    current = _subscription_to_change(request)
+    services.undo_plan_change(subscription=current, user=request.user)
+    messages.success(request, _("You keep your %(plan)s plan.") % {"plan": current.plan.name})
     return redirect("billing:subscription")
 
 

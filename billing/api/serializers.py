@@ -35,6 +35,9 @@ class PlanSerializer(serializers.ModelSerializer):
 class SubscriptionSerializer(serializers.ModelSerializer):
     plan = PlanSerializer(read_only=True)
     scheduled_plan = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    pending_plan = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text="An upgrade waiting for `pending_invoice` to be paid"
+    )
     suspended_at_trial_end = serializers.BooleanField(
         read_only=True, help_text="The trial ended without a payment method: POST .../restart/ to continue"
     )
@@ -52,6 +55,8 @@ class SubscriptionSerializer(serializers.ModelSerializer):
             "cancel_at_period_end",
             "suspended_at_trial_end",
             "scheduled_plan",
+            "pending_plan",
+            "pending_invoice",
             "coupon_code",
             "coupon_cycles_remaining",
             "canceled_at",
@@ -62,6 +67,46 @@ class SubscriptionSerializer(serializers.ModelSerializer):
 
 class PlanChoiceSerializer(serializers.Serializer):
     plan = serializers.SlugRelatedField(slug_field="code", queryset=Plan.objects.filter(is_active=True))
+
+
+class PlanChangeLineSerializer(serializers.Serializer):
+    description = serializers.CharField()
+    quantity = serializers.IntegerField()
+    unit_amount = serializers.IntegerField(help_text="Minor units, tax excluded; negative for unused time credited")
+    discount_amount = serializers.IntegerField()
+    vat_rate = serializers.DecimalField(max_digits=5, decimal_places=2)
+    net_amount = serializers.IntegerField()
+    vat_amount = serializers.IntegerField()
+    total_amount = serializers.IntegerField()
+
+
+class PlanChangePreviewSerializer(serializers.Serializer):
+    """What POST .../change-plan/ would do, amounts in minor units of `currency`."""
+
+    plan = serializers.CharField(source="plan.code", help_text="The plan moved to")
+    kind = serializers.ChoiceField(
+        choices=["upgrade", "downgrade", "trial_upgrade", "trial_switch"],
+        help_text="upgrade: invoiced now, the plan changes once it is paid; downgrade: at the period's end; "
+        "trial_upgrade: the trial ends and the first period is invoiced now; trial_switch: the plan changes now, "
+        "nothing is invoiced",
+    )
+    currency = serializers.CharField(source="subscription.currency")
+    effective_at = serializers.DateTimeField(help_text="When the new plan takes over (an upgrade: once paid)")
+    period_start = serializers.DateTimeField()
+    period_end = serializers.DateTimeField()
+    lines = PlanChangeLineSerializer(many=True, source="priced_lines", help_text="The invoice issued now (empty: none)")
+    subtotal = serializers.IntegerField(source="amounts.subtotal")
+    discount_total = serializers.IntegerField(source="amounts.discount_total")
+    net_total = serializers.IntegerField(source="amounts.net_total")
+    vat_total = serializers.IntegerField(source="amounts.vat_total")
+    total = serializers.IntegerField(source="amounts.total")
+    credit = serializers.IntegerField(help_text="Unused time of the current plan, tax excluded, from what was billed for it")
+    credit_note_total = serializers.IntegerField(
+        help_text="Unused time above the invoice's cost, credited tax included by a credit note (to the balance)"
+    )
+    from_balance = serializers.IntegerField(help_text="What the customer balance pays of the invoice")
+    amount_due = serializers.IntegerField(help_text="What is charged to the payment method")
+    balance_left = serializers.IntegerField(help_text="What the credit note leaves on the balance")
 
 
 class SubscribeSerializer(PlanChoiceSerializer):

@@ -78,14 +78,38 @@ class SubscriptionViewSet(OrganizationScopedMixin, mixins.ListModelMixin, mixins
         return serializer.validated_data
 
     @extend_schema(
+        parameters=[OpenApiParameter("plan", str, required=True, description="The code of the plan to move to")],
+        responses=s.PlanChangePreviewSerializer,
+        description="What POST change-plan/ would do, with the invoice it would issue; changes nothing.",
+    )
+    @action(detail=True, methods=["get"], url_path="change-plan/preview")
+    def change_plan_preview(self, request, pk=None):
+        serializer = s.PlanChoiceSerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        change = services.preview_plan_change(subscription=self.get_object(), plan=serializer.validated_data["plan"])
+        return Response(s.PlanChangePreviewSerializer(change).data)
+
+    @extend_schema(
         request=s.PlanChoiceSerializer,
         responses=s.SubscriptionSerializer,
-        description="A dearer plan starts now (prorated invoice); a cheaper one at the end of the period.",
+        description="A dearer plan is invoiced now (the unused time of the current one credited), charged to the "
+        "default payment method, and starts once paid (`pending_plan` until then); a cheaper one at the end of "
+        "the period. See change-plan/preview/ first.",
     )
     @action(detail=True, methods=["post"], url_path="change-plan")
     def change_plan(self, request, pk=None):
         plan = self._valid(s.PlanChoiceSerializer)["plan"]
-        return self._respond(services.change_plan(subscription=self.get_object(), plan=plan, user=request.user))
+        subscription, _invoice = recurring.change_plan(subscription=self.get_object(), plan=plan, user=request.user)
+        return self._respond(subscription)
+
+    @extend_schema(
+        request=None,
+        responses=s.SubscriptionSerializer,
+        description="Undo a downgrade scheduled for the period's end, or an upgrade whose invoice is unpaid (voided).",
+    )
+    @action(detail=True, methods=["post"], url_path="undo-plan-change")
+    def undo_plan_change(self, request, pk=None):
+        return self._respond(services.undo_plan_change(subscription=self.get_object(), user=request.user))
 
     @extend_schema(request=s.CancelSerializer, responses=s.SubscriptionSerializer)
     @action(detail=True, methods=["post"])

@@ -29,6 +29,14 @@ class Subscription(models.Model):
     cancel_at_period_end = models.BooleanField(default=False)
     # A downgrade waits for the end of the period: the plan that takes over then.
     scheduled_plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # An upgrade waits for its invoice: the plan it moves to once that invoice is paid.
+    pending_plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    pending_invoice = models.ForeignKey(
+        "billing.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="pending_upgrade_of"
+    )
+    # The day of the month periods end on (30: 30 Jan, 28 Feb, 30 Mar), so a short month does not
+    # pull every later renewal back.
+    billing_anchor_day = models.PositiveSmallIntegerField(null=True, blank=True)
     # The coupon applied (coupons are their own feature) and how many billing cycles it still covers.
     coupon_code = models.CharField(max_length=50, blank=True)
     coupon_cycles_remaining = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty = forever")

@@ -6,7 +6,7 @@
 - balance: the customer balance's ledger, credited and applied to invoices
 - delivery: invoice and credit-note PDFs and their emails and notifications
 - charges: charges waiting for the next subscription invoice
-- subscriptions: subscribe, change plan, cancel, resume, suspend, reactivate, renew one period
+- subscriptions: subscribe, preview and change plan (and undo it), cancel, resume, suspend, reactivate, renew one period
 
 Prices and periods are computed in billing.pricing, handlers registered in billing.handlers,
 batch renewals and trial ends run in billing.recurring. This package re-exports the functions
@@ -44,12 +44,14 @@ from billing.services.subscriptions import (
     first_paid_period,
     first_period_invoice,
     mark_past_due,
+    preview_plan_change,
     reactivate_subscription,
     renew_subscription,
     resume_subscription,
     set_calendar_billing,
     subscribe,
     suspend_subscription,
+    undo_plan_change,
 )
 
 __all__ = [
@@ -69,6 +71,7 @@ __all__ = [
     "mark_uncollectible",
     "period_label",
     "platform_today",
+    "preview_plan_change",
     "reactivate_subscription",
     "record_capture",
     "record_payment_failure",
@@ -86,6 +89,7 @@ __all__ = [
     "store_invoice_pdf",
     "subscribe",
     "suspend_subscription",
+    "undo_plan_change",
     "vat_rate_for",
     "void_invoice",
 ]

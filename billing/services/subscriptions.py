@@ -5,15 +5,16 @@ billing.recurring's job, never theirs.
 """
 
 import logging
-from dataclasses import replace
-from datetime import timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing import pricing, selectors
-from billing.models import SUBSCRIPTION_MACHINE, BillingSettings, Invoice, PendingCharge, Subscription
-from billing.services import invoices
+from billing.models import SUBSCRIPTION_MACHINE, BillingSettings, Invoice, InvoiceLine, PendingCharge, Subscription
+from billing.services import credit_notes, invoices
 from billing.services.charges import pending_charges
 from core.errors import Conflict, InvalidTransition, ValidationFailed
 from core.money import prorate
@@ -39,13 +40,11 @@ def _discountable(spec):
 
 
 def _with_coupon(subscription, lines):
-    """The plan lines (not add-ons) discounted by the subscription's coupon while it has cycles left; each
-    discounted invoice uses one cycle (None = forever)."""
-    if not _coupon_applies(subscription):
+    """The plan lines (not add-ons) discounted by the subscription's coupon while it has cycles
+    left. Returns (lines, discounted); writes nothing."""
+    if not _coupon_applies(subscription) or not any(_discountable(spec) for spec in lines):
         return lines, False
     terms = coupon_selectors.subscription_terms(code=subscription.coupon_code)
-    if not any(_discountable(spec) for spec in lines):
-        return lines, False
     discounted = [
         replace(
             spec,
@@ -57,15 +56,22 @@ def _with_coupon(subscription, lines):
         else spec
         for spec in lines
     ]
-    if subscription.coupon_cycles_remaining is not None:
-        subscription.coupon_cycles_remaining -= 1
-        Subscription.objects.filter(pk=subscription.pk).update(coupon_cycles_remaining=subscription.coupon_cycles_remaining)
     return discounted, True
 
 
-def _bill(subscription, lines, user=None, period_start=None, charges=()):
-    """The subscription's invoice for `lines` plus the pending `charges`, which it marks billed."""
+def _spend_cycle(subscription):
+    """A discounted period invoice uses one of the coupon's cycles (None = forever)."""
+    if subscription.coupon_cycles_remaining is not None:
+        subscription.coupon_cycles_remaining -= 1
+        Subscription.objects.filter(pk=subscription.pk).update(coupon_cycles_remaining=subscription.coupon_cycles_remaining)
+
+
+def _bill(subscription, lines, user=None, period_start=None, charges=(), spend_cycle=True):
+    """The subscription's invoice for `lines` plus the pending `charges`, which it marks billed.
+    An upgrade's invoice is discounted like the period it falls in without using a cycle."""
     lines, discounted = _with_coupon(subscription, lines)
+    if discounted and spend_cycle:
+        _spend_cycle(subscription)
     invoice = invoices.create_invoice(
         period_start=period_start,
         organization=subscription.organization,
@@ -105,7 +111,7 @@ def subscribe(*, organization, plan, trial=False, user=None, coupon_code=""):
     if trial:
         if not plan.trial_days:
             raise ValidationFailed(f"The {plan.name} plan has no trial.", code="no_trial")
-        if Subscription.objects.filter(organization=organization, trial_end__isnull=False).exists():
+        if selectors.trial_used(organization=organization):
             raise ValidationFailed("This organization has already had a trial.", code="trial_used")
     end, num, den = (now + timedelta(days=plan.trial_days), 1, 1) if trial else pricing.period_from(organization, now, plan)
     try:
@@ -118,6 +124,7 @@ def subscribe(*, organization, plan, trial=False, user=None, coupon_code=""):
                 current_period_start=now,
                 current_period_end=end,
                 trial_end=end if trial else None,
+                billing_anchor_day=end.day if trial else now.day,
             )
     except IntegrityError:
         raise Conflict("This organization already has a subscription.", code="subscription_exists") from None
@@ -147,75 +154,227 @@ def _attach_coupon(subscription, code, price, user):
     subscription.save(update_fields=["coupon_code", "coupon_cycles_remaining", "updated_at"])
 
 
-@transaction.atomic
-def change_plan(*, subscription, plan, user=None):
-    """A dearer plan starts now, prorated on one invoice; a cheaper one waits for the period's end.
+@dataclass(frozen=True)
+class PlanChange:
+    """What moving to `plan` does, computed once for the preview and for the change itself.
 
-    In a trial, a dearer plan ends the trial: its first period starts and is invoiced now (there is
-    nothing paid to credit); a cheaper one just replaces the plan for the rest of the trial."""
-    subscription = _lock_subscription(subscription)
+    kind: "upgrade" (invoiced now; the plan changes once that invoice is paid), "downgrade" (at
+    the period's end, nothing invoiced now), "trial_upgrade" (the trial ends and the first period
+    is invoiced now) or "trial_switch" (the plan changes for the rest of the trial).
+    `lines` are the invoice's (discounted as it will be); `credit` is the unused time of the
+    current plan, from what was billed for it (after its discount and credit notes); when it is
+    above what the new plan costs, it is not put on the invoice but credited (tax included) by a
+    credit note on `credit_invoice`, to the customer balance that then pays the invoice."""
+
+    subscription: Subscription
+    plan: object
+    kind: str
+    effective_at: datetime
+    period_start: datetime
+    period_end: datetime
+    lines: list = field(default_factory=list)
+    credit: int = 0
+    credit_invoice: Invoice | None = None
+    credit_lines: list = field(default_factory=list)
+
+    @property
+    def priced_lines(self):
+        return [pricing.price_line(spec) for spec in self.lines]
+
+    @property
+    def amounts(self):
+        return pricing.totals(self.priced_lines)
+
+    @property
+    def credit_note_total(self):
+        return sum(pricing.price_line(spec)["total_amount"] for spec in self.credit_lines)
+
+    @property
+    def from_balance(self):
+        """What the customer balance will pay of the invoice (the credit note's share of money
+        already paid included)."""
+        credited = self.credit_note_total if self.credit_invoice and self.credit_invoice.status == Invoice.Status.PAID else 0
+        available = selectors.balance_for(organization=self.subscription.organization, currency=self.subscription.currency)
+        return min(self.amounts["total"], available + credited) if self.lines else 0
+
+    @property
+    def balance_left(self):
+        """What the credit note leaves on the balance once the invoice is paid from it."""
+        credited = self.credit_note_total if self.credit_invoice and self.credit_invoice.status == Invoice.Status.PAID else 0
+        return max(credited - self.amounts["total"], 0) if self.lines else credited
+
+    @property
+    def amount_due(self):
+        return self.amounts["total"] - self.from_balance if self.lines else 0
+
+
+def _check_changeable(subscription, plan):
     if subscription.status not in (Subscription.Status.TRIALING, Subscription.Status.ACTIVE):
         raise InvalidTransition(
-            "Only an active or trialing subscription can change plan: settle what is due first.",
+            _("Only an active or trialing subscription can change plan: settle what is due first."),
             code="subscription_not_changeable",
         )
     if plan.pk == subscription.plan_id:
-        raise ValidationFailed("This is already your plan.", code="same_plan")
-    currency = subscription.currency
-    new_yearly, old_yearly = pricing.yearly_price(plan, currency), pricing.yearly_price(subscription.plan, currency)
-    if subscription.status == Subscription.Status.TRIALING and new_yearly > old_yearly:
-        _end_trial_on(subscription, plan, user)
-    elif subscription.status == Subscription.Status.TRIALING:
+        raise ValidationFailed(_("This is already your plan."), code="same_plan", fields={"plan": [_("Your current plan.")]})
+    if subscription.pending_invoice_id:
+        raise Conflict(
+            _("An upgrade is waiting for its invoice to be paid: pay it or cancel that change first."),
+            code="plan_change_pending",
+        )
+
+
+def _billed_for_current_plan(subscription):
+    """(net amount billed for the current plan in this period after its discount and credit
+    notes, the moment that amount covers from, the invoice), from the latest such plan line on
+    an open or paid invoice; (0, None, None) when nothing was billed (a free plan, a trial)."""
+    line = (
+        InvoiceLine.objects.filter(
+            invoice__subscription=subscription,
+            invoice__status__in=[Invoice.Status.OPEN, Invoice.Status.PAID],
+            invoice__created_at__gte=subscription.current_period_start,
+            product_ref=f"plan:{subscription.plan.code}",
+            net_amount__gt=0,
+        )
+        .select_related("invoice")
+        .order_by("-invoice__created_at", "-invoice_id")
+        .first()
+    )
+    if line is None:
+        return 0, None, None
+    invoice = line.invoice
+    billed = prorate(line.net_amount, invoice.total - invoice.amount_credited, invoice.total)
+    return billed, max(invoice.period_start or invoice.created_at, subscription.current_period_start), invoice
+
+
+def preview_plan_change(*, subscription, plan, now=None):
+    """The PlanChange moving `subscription` to `plan` would make (writes nothing). Refused as
+    change_plan refuses it: the same plan, a subscription that cannot change, a plan not sold in
+    its currency, an upgrade already waiting for its payment."""
+    _check_changeable(subscription, plan)
+    now = now or timezone.now()
+    currency, old_plan = subscription.currency, subscription.plan
+    new_yearly, old_yearly = pricing.yearly_price(plan, currency), pricing.yearly_price(old_plan, currency)
+    start, end = subscription.current_period_start, subscription.current_period_end
+    if subscription.status == Subscription.Status.TRIALING:
+        if new_yearly <= old_yearly:
+            return PlanChange(subscription, plan, "trial_switch", now, start, end)
+        new_end, num, den = pricing.period_from(subscription.organization, now, plan)
+        price = prorate(pricing.plan_price(plan, currency), num, den)
+        lines, _discounted = _with_coupon(subscription, [pricing.plan_line(subscription, plan, price, now, new_end)])
+        return PlanChange(subscription, plan, "trial_upgrade", now, now, new_end, lines if price else [])
+    if new_yearly <= old_yearly:
+        return PlanChange(subscription, plan, "downgrade", end, end, pricing.add_interval(end, plan.interval))
+    new_price = pricing.plan_price(plan, currency)
+    billed, covered_from, billed_on = _billed_for_current_plan(subscription)
+    remaining = max(int((end - now).total_seconds()), 0)
+    credit = prorate(billed, remaining, int((end - covered_from).total_seconds())) if billed else 0
+    if old_plan.interval == plan.interval and billed:
+        period_start, period_end = now, end
+        charge = prorate(new_price, remaining, int((end - start).total_seconds()))
+        kind = "remaining"
+    else:
+        period_start, period_end = now, pricing.add_interval(now, plan.interval)
+        charge, kind = new_price, ""
+    lines, _discounted = _with_coupon(subscription, [pricing.plan_line(subscription, plan, charge, now, period_end, kind=kind)])
+    change = PlanChange(subscription, plan, "upgrade", now, period_start, period_end, lines, credit, billed_on)
+    unused = pricing.plan_line(subscription, old_plan, credit, now, end, kind="unused")
+    if credit and credit <= sum(spec.unit_amount - spec.discount_amount for spec in lines):
+        return replace(change, lines=[replace(unused, unit_amount=-credit), *lines])
+    if credit:
+        # More unused time than the new plan costs: a credit note on the invoice that billed it
+        # (its paid part goes to the balance, which then pays the upgrade), never a negative invoice.
+        return replace(change, credit_lines=[unused])
+    return change
+
+
+@transaction.atomic
+def change_plan(*, subscription, plan, user=None):
+    """Move to `plan` as preview_plan_change says. A dearer plan is invoiced now (the unused time
+    of the current one credited) and starts once that invoice is paid (at once when the balance
+    or a credit pays it); a cheaper one waits for the period's end and can be undone until then.
+    In a trial, a dearer plan ends the trial: its first period starts and is invoiced now; a
+    cheaper one just replaces the plan for the rest of the trial. Returns (subscription, the
+    invoice issued or None); charging it is billing.recurring's job."""
+    subscription = _lock_subscription(subscription)
+    change = preview_plan_change(subscription=subscription, plan=plan)
+    invoice = None
+    if change.kind == "trial_upgrade":
+        invoice = _end_trial_on(subscription, change, user)
+    elif change.kind == "trial_switch":
         subscription.plan, subscription.scheduled_plan = plan, None
         subscription.save(update_fields=["plan", "scheduled_plan", "updated_at"])
-    elif new_yearly > old_yearly:
-        _upgrade_now(subscription, plan, user)
-    else:
+    elif change.kind == "downgrade":
         subscription.scheduled_plan = plan
         subscription.save(update_fields=["scheduled_plan", "updated_at"])
-    logger.info(
-        "plan_changed subscription=%s to=%s scheduled=%s", subscription.pk, plan.code, bool(subscription.scheduled_plan_id)
-    )
-    return subscription
+    else:
+        invoice = _upgrade(subscription, change, user)
+    logger.info("plan_change subscription=%s to=%s kind=%s", subscription.pk, plan.code, change.kind)
+    return subscription, invoice
 
 
-def _end_trial_on(subscription, plan, user):
-    now = timezone.now()
-    end, num, den = pricing.period_from(subscription.organization, now, plan)
+def _end_trial_on(subscription, change, user):
+    now = change.effective_at
     SUBSCRIPTION_MACHINE.advance(
         subscription,
         Subscription.Status.ACTIVE,
-        plan=plan,
+        plan=change.plan,
         scheduled_plan=None,
         trial_end=now,
         current_period_start=now,
-        current_period_end=end,
+        current_period_end=change.period_end,
+        billing_anchor_day=now.day,
     )
-    price = prorate(pricing.plan_price(plan, subscription.currency), num, den)
-    if price:
-        _bill(subscription, [pricing.plan_line(subscription, plan, price, now, end)], user=user, period_start=now)
+    if not change.lines:
+        return None
+    return _bill(subscription, [replace(spec, discount_amount=0) for spec in change.lines], user=user, period_start=now)
 
 
-def _upgrade_now(subscription, plan, user):
-    now = timezone.now()
-    old_plan, currency = subscription.plan, subscription.currency
-    old_price, new_price = pricing.plan_price(old_plan, currency), pricing.plan_price(plan, currency)
-    same_interval = old_plan.interval == plan.interval and old_price > 0
-    start, end = subscription.current_period_start, subscription.current_period_end
-    credit, charge = pricing.proration(
-        old_price=old_price, new_price=new_price, start=start, end=end, now=now, same_interval=same_interval
-    )
-    new_end = end if same_interval else pricing.add_interval(now, plan.interval)
-    lines = []
-    if credit:
-        lines.append(pricing.plan_line(subscription, old_plan, -credit, now, end, kind="unused"))
-    lines.append(pricing.plan_line(subscription, plan, charge, now, new_end, kind="remaining" if same_interval else ""))
+def _upgrade(subscription, change, user):
+    if change.credit_lines:
+        credit_notes.issue_credit_note(
+            invoice=change.credit_invoice, lines=change.credit_lines, reason=_("Unused time before a plan change"), user=user
+        )
+    new_period = change.period_start if change.period_end != subscription.current_period_end else None
+    lines = [replace(spec, discount_amount=0) for spec in change.lines]
+    invoice = _bill(subscription, lines, user=user, period_start=new_period, spend_cycle=False)
+    if invoice.status == Invoice.Status.PAID:
+        _apply_upgrade(subscription, change.plan, invoice)
+    else:
+        subscription.pending_plan, subscription.pending_invoice = change.plan, invoice
+        subscription.save(update_fields=["pending_plan", "pending_invoice", "updated_at"])
+    return invoice
+
+
+def _apply_upgrade(subscription, plan, invoice):
+    """The paid upgrade takes effect: the new plan, and a new period when its invoice started one."""
     subscription.plan, subscription.scheduled_plan = plan, None
-    subscription.cancel_at_period_end = False
-    if not same_interval:
-        subscription.current_period_start, subscription.current_period_end = now, new_end
+    subscription.pending_plan = subscription.pending_invoice = None
+    subscription.cancel_at_period_end, subscription.canceled_at = False, None
+    if invoice.period_start is not None:
+        subscription.current_period_start = invoice.period_start
+        subscription.current_period_end = pricing.add_interval(invoice.period_start, plan.interval)
+        subscription.billing_anchor_day = invoice.period_start.day
     subscription.save()
-    _bill(subscription, lines, user=user)
+    logger.info("plan_upgraded subscription=%s plan=%s invoice=%s", subscription.pk, plan.code, invoice.number)
+
+
+def undo_plan_change(*, subscription, user=None):
+    """Undo what a plan change left waiting: a downgrade scheduled for the period's end, or an
+    upgrade whose invoice is not paid yet (that invoice is voided; a payment in progress must be
+    canceled first)."""
+    subscription = Subscription.objects.select_related("pending_invoice").get(pk=subscription.pk)
+    if subscription.pending_invoice_id:
+        # The invoice's lock first (its paid and voided handlers then lock the subscription).
+        credit_notes.void_invoice(invoice=subscription.pending_invoice, reason=_("Plan change canceled"), user=user)
+        return _lock_subscription(subscription)
+    with transaction.atomic():
+        subscription = _lock_subscription(subscription)
+        if not subscription.scheduled_plan_id:
+            raise InvalidTransition(_("There is no plan change to undo."), code="no_plan_change")
+        subscription.scheduled_plan = None
+        subscription.save(update_fields=["scheduled_plan", "updated_at"])
+    logger.info("plan_change_undone subscription=%s", subscription.pk)
+    return subscription
 
 
 @transaction.atomic
@@ -316,7 +475,7 @@ def _bill_first_period(subscription, user):
     if price:
         line = pricing.plan_line(subscription, plan, price, now, end)
         invoice = _bill(subscription, [line], user=user, period_start=now, charges=pending_charges(subscription))
-    return {"current_period_start": now, "current_period_end": end}, invoice
+    return {"current_period_start": now, "current_period_end": end, "billing_anchor_day": now.day}, invoice
 
 
 def first_paid_period(*, subscription, invoice):
@@ -327,7 +486,11 @@ def first_paid_period(*, subscription, invoice):
     if invoice.period_start <= subscription.trial_end:
         return None
     end, _, _ = pricing.period_from(subscription.organization, invoice.period_start, subscription.plan)
-    return {"current_period_start": invoice.period_start, "current_period_end": end}
+    return {
+        "current_period_start": invoice.period_start,
+        "current_period_end": end,
+        "billing_anchor_day": invoice.period_start.day,
+    }
 
 
 @transaction.atomic
@@ -365,10 +528,14 @@ def renew_subscription(*, subscription, now=None):
         SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.EXPIRED, ended_at=end)
         _bill_final_charges(subscription, end)
         return subscription
-    new_end, num, den = pricing.period_from(subscription.organization, end, plan)
+    # The anchor day keeps periods on the day they started (a trial's paid periods on its end's);
+    # calendar billing has its own (the 1st).
+    anchor = subscription.billing_anchor_day if subscription.status != Subscription.Status.TRIALING else None
+    anchor = None if selectors.calendar_billing(organization=subscription.organization) else anchor or end.day
+    new_end, num, den = pricing.period_from(subscription.organization, end, plan, anchor)
     price = prorate(price, num, den)
     status = Subscription.Status.ACTIVE if subscription.status == Subscription.Status.TRIALING else subscription.status
-    subscription.plan, subscription.scheduled_plan = plan, None
+    subscription.plan, subscription.scheduled_plan, subscription.billing_anchor_day = plan, None, anchor
     subscription.current_period_start, subscription.current_period_end = end, new_end
     if status != subscription.status:
         SUBSCRIPTION_MACHINE.advance(subscription, status, save=False)
@@ -382,7 +549,18 @@ def renew_subscription(*, subscription, now=None):
 
 
 def subscription_invoice_paid(invoice):
-    """A paid subscription invoice makes its coupon use final (a no-op after the first)."""
+    """A paid subscription invoice makes its coupon use final (a no-op after the first) and, when
+    it is an upgrade's, the new plan start."""
     subscription = invoice.subscription
     if subscription and subscription.coupon_code:
         coupon_services.confirm(target_type="subscription", target_id=subscription.pk)
+    if subscription and subscription.pending_invoice_id == invoice.pk:
+        subscription = _lock_subscription(subscription)
+        if subscription.pending_invoice_id == invoice.pk:
+            _apply_upgrade(subscription, subscription.pending_plan, invoice)
+
+
+def subscription_invoice_voided(invoice):
+    """A voided upgrade invoice drops the change it was waiting for."""
+    waiting = Subscription.objects.filter(pending_invoice=invoice)
+    waiting.update(pending_plan=None, pending_invoice=None, updated_at=timezone.now())

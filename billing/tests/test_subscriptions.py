@@ -88,22 +88,26 @@ def test_upgrade_in_the_middle_of_a_month_prorates_on_one_invoice(organization, 
     with at(2026, 11, 1):
         sub = services.subscribe(organization=organization, plan=plans["pro"])
     with at(2026, 11, 16):  # 15 of 30 days left
-        sub = services.change_plan(subscription=sub, plan=plans["business"])
-    assert sub.plan == plans["business"] and sub.current_period_end == datetime(2026, 12, 1, tzinfo=UTC)
-    upgrade = sub.invoices.order_by("-id").first()
+        sub, upgrade = services.change_plan(subscription=sub, plan=plans["business"])
+    # The new plan waits for its invoice to be paid.
+    assert (sub.plan, sub.pending_plan, sub.pending_invoice) == (plans["pro"], plans["business"], upgrade)
     assert [(ln.unit_amount, ln.description.split(" (")[0]) for ln in upgrade.lines.all()] == [
         (-950, "Unused time on Pro"),
         (2450, "Remaining time on Business"),
     ]
     assert (upgrade.net_total, upgrade.vat_total, upgrade.total) == (1500, 300, 1800)
+    with at(2026, 11, 17):
+        services.mark_invoice_paid(invoice=upgrade, amount=1800, reference="pay_upgrade")
+    sub.refresh_from_db()
+    assert (sub.plan, sub.pending_plan) == (plans["business"], None)
+    assert sub.current_period_end == datetime(2026, 12, 1, tzinfo=UTC)
 
 
 def test_upgrade_in_the_middle_of_a_year(organization, plans):
     with at(2026, 1, 1):
         sub = services.subscribe(organization=organization, plan=plans["pro_year"])
     with at(2026, 7, 2, 12):  # 182.5 of 365 days left
-        sub = services.change_plan(subscription=sub, plan=plans["business_year"])
-    upgrade = sub.invoices.order_by("-id").first()
+        sub, upgrade = services.change_plan(subscription=sub, plan=plans["business_year"])
     # credit 19000 × 182.5/365 = 9500; charge 49000 × 182.5/365 = 24500
     assert [ln.unit_amount for ln in upgrade.lines.all()] == [-9500, 24500]
     assert upgrade.total == 18000
@@ -113,18 +117,23 @@ def test_upgrade_to_another_interval_starts_a_new_period(organization, plans):
     with at(2026, 11, 1):
         sub = services.subscribe(organization=organization, plan=plans["pro"])
     with at(2026, 11, 11):  # 20 of 30 days unused
-        sub = services.change_plan(subscription=sub, plan=plans["business_year"])
+        sub, upgrade = services.change_plan(subscription=sub, plan=plans["business_year"])
+    assert [ln.unit_amount for ln in upgrade.lines.all()] == [-1267, 49000]
+    assert sub.current_period_start == datetime(2026, 11, 1, tzinfo=UTC)  # until it is paid
+    with at(2026, 11, 12):
+        services.mark_invoice_paid(invoice=upgrade, amount=upgrade.total, reference="pay_upgrade")
+    sub.refresh_from_db()
+    assert sub.plan == plans["business_year"]
     assert sub.current_period_start == datetime(2026, 11, 11, tzinfo=UTC)
     assert sub.current_period_end == datetime(2027, 11, 11, tzinfo=UTC)
-    assert [ln.unit_amount for ln in sub.invoices.order_by("-id").first().lines.all()] == [-1267, 49000]
 
 
 def test_downgrade_waits_for_the_end_of_the_period(organization, plans):
     with at(2026, 11, 1):
         sub = services.subscribe(organization=organization, plan=plans["business"])
     with at(2026, 11, 10):
-        sub = services.change_plan(subscription=sub, plan=plans["pro"])
-    assert sub.plan == plans["business"] and sub.scheduled_plan == plans["pro"]
+        sub, invoice = services.change_plan(subscription=sub, plan=plans["pro"])
+    assert sub.plan == plans["business"] and sub.scheduled_plan == plans["pro"] and invoice is None
     assert sub.invoices.count() == 1
     with at(2026, 12, 1, 1):
         recurring.renew_due_subscriptions()
@@ -183,7 +192,7 @@ def test_upgrade_during_a_trial_starts_the_paid_period(organization, plans):
     with at(2026, 11, 1):
         sub = services.subscribe(organization=organization, plan=plans["pro"], trial=True)
     with at(2026, 11, 5):
-        sub = services.change_plan(subscription=sub, plan=plans["business"])
+        sub, _invoice = services.change_plan(subscription=sub, plan=plans["business"])
     assert sub.status == "active" and sub.trial_end == datetime(2026, 11, 5, tzinfo=UTC)
     assert sub.current_period_end == datetime(2026, 12, 5, tzinfo=UTC)
     assert [ln.unit_amount for ln in sub.invoices.get().lines.all()] == [4900]
@@ -192,7 +201,7 @@ def test_upgrade_during_a_trial_starts_the_paid_period(organization, plans):
 def test_cheaper_plan_during_a_trial_keeps_the_trial(organization, plans):
     with at(2026, 11, 1):
         sub = services.subscribe(organization=organization, plan=plans["business"], trial=True)
-        sub = services.change_plan(subscription=sub, plan=plans["pro"])
+        sub, _invoice = services.change_plan(subscription=sub, plan=plans["pro"])
     assert sub.status == "trialing" and sub.plan == plans["pro"] and not Invoice.objects.exists()
 
 
