@@ -12,6 +12,7 @@ A script starts with:
 import contextlib
 import os
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -42,6 +43,32 @@ def throwaway_database():
         yield name
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+@contextlib.contextmanager
+def production_set(*, settings_module=None):
+    """The production process set of the end-to-end suite (bin/supervise: uvicorn with 2 workers,
+    Celery worker and beat, DEBUG off, PostgreSQL, a private Redis; see e2e/processes.py), started
+    for the run and removed after it, with Django set up in this process on the same environment."""
+    from e2e.processes import Production
+
+    process_set = Production()
+    if settings_module:
+        process_set.env["DJANGO_SETTINGS_MODULE"] = settings_module
+    try:
+        process_set.start()
+        os.environ.update(process_set.env)
+        import django
+
+        django.setup()
+        yield process_set
+    finally:
+        if "django" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
+        process_set.stop()
+        process_set.cleanup()
 
 
 def _cpu_model():

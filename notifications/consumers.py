@@ -3,7 +3,21 @@ import asyncio
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from notifications.services import unread_count, user_group
+from accounts.models import Membership
+from accounts.selectors import language_for
+from notifications.live import EVERYONE, organization_group, user_group
+from notifications.services import unread_count
+
+
+@database_sync_to_async
+def socket_state(user):
+    """({group: language its notices are read in}, unread count) for a user's socket, in one hop:
+    their own group, everyone's, and each organization they are an active member of."""
+    memberships = Membership.objects.filter(user=user).select_related("organization")
+    groups = {user_group(user.pk): None, EVERYONE: language_for(user)}
+    for membership in memberships:
+        groups[organization_group(membership.organization_id)] = language_for(user, membership.organization)
+    return groups, unread_count(user)
 
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
@@ -12,6 +26,10 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     The first message, "hello", carries the unread count. Events sent while a client had no socket
     open are not replayed, so a page that shows live state reloads it on every hello: the first,
     and the one after each reconnection.
+
+    Notices for an organization or for everyone arrive as one message to the whole audience with
+    their text in each language; the socket shows its user's and counts them into the unread count
+    it keeps (set by hello and by every push that carries the count).
     """
 
     async def connect(self):
@@ -19,24 +37,48 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=4401)
             return
-        self.group = user_group(user.pk)
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        self.rejoining = asyncio.ensure_future(self._stay_in_group())
+        self.groups_joined, self.unread = await socket_state(user)
+        await self._join()
+        self.rejoining = asyncio.ensure_future(self._stay_in_groups())
         await self.accept()
-        await self.send_json({"type": "hello", "unread": await database_sync_to_async(unread_count)(user)})
+        await self.send_json({"type": "hello", "unread": self.unread})
 
-    async def _stay_in_group(self):
+    async def _join(self):
+        await asyncio.gather(*(self.channel_layer.group_add(group, self.channel_name) for group in self.groups_joined))
+
+    async def _stay_in_groups(self):
         """Channel layers drop a group's members after `group_expiry` (a day by default): a socket
         left open longer would silently stop receiving events, so it joins again well before."""
         every = getattr(self.channel_layer, "group_expiry", 86400) / 2
         while True:
             await asyncio.sleep(every)
-            await self.channel_layer.group_add(self.group, self.channel_name)
+            await self._join()
 
     async def disconnect(self, code):
-        if hasattr(self, "group"):
+        if hasattr(self, "groups_joined"):
             self.rejoining.cancel()
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            await asyncio.gather(
+                *(self.channel_layer.group_discard(group, self.channel_name) for group in self.groups_joined)
+            )
 
     async def push(self, event):
-        await self.send_json(event["payload"])
+        payload = event["payload"]
+        if isinstance(payload.get("unread"), int):
+            self.unread = payload["unread"]
+        await self.send_json(payload)
+
+    async def audience(self, event):
+        texts = event["texts"]
+        text = texts.get(self.groups_joined.get(event["audience"])) or next(iter(texts.values()))
+        self.unread += 1
+        await self.send_json(
+            {
+                "type": "notification",
+                "kind": event["kind"],
+                "title": text["title"],
+                "body": text["body"],
+                "link": event["link"],
+                "created_at": event["created_at"],
+                "unread": self.unread,
+            }
+        )

@@ -6,9 +6,8 @@ surrounding transaction commits, so nobody is told about something that was roll
 """
 
 import logging
+from itertools import islice
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -16,22 +15,13 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from accounts.models import Organization
+from accounts.models import Organization, User
 from accounts.selectors import language_for
-from notifications import kinds
+from notifications import kinds, live
+from notifications.live import EVERYONE, organization_group, user_group
 from notifications.models import EmailLog, Notification
 
 logger = logging.getLogger("webox.notifications")
-
-
-def user_group(user_id):
-    return f"user_{user_id}"
-
-
-def _recipients(user_or_org):
-    if isinstance(user_or_org, Organization):
-        return list(user_or_org.members.filter(is_active=True)), user_or_org
-    return [user_or_org], None
 
 
 def notify(user_or_org, kind, *, title, body="", link="", context=None, attachments=(), related=None, organization=None):
@@ -42,23 +32,33 @@ def notify(user_or_org, kind, *, title, body="", link="", context=None, attachme
     `title` and `body` are read in each user's language (accounts.selectors.language_for): pass
     them as `core.i18n.lazy_text(gettext_lazy("…"), **values)` or `gettext_lazy("…")`.
     `attachments` are dicts {"filename", "path" (storage name), "mimetype"}.
+
+    A user's socket gets the notification with its id and their unread count. An organization's
+    members get one group send to the organization (see `_to_audience`).
     """
     spec = kinds.get(kind)
-    users, org = _recipients(user_or_org)
-    org = org or organization
-    created = []
-    for user in users:
-        language = language_for(user, org)
-        with translation.override(language):
-            user_title, user_body = str(title), str(body)
-        note = Notification.objects.create(
-            recipient=user, organization=org, kind=kind, title=user_title[:200], body=user_body, link=link
-        )
-        created.append(note)
+    if isinstance(user_or_org, Organization):
+        org = user_or_org
+        users = list(org.members.filter(is_active=True))
+        languages = {user.pk: language_for(user, org) for user in users}
+    else:
+        org, users = organization, [user_or_org]
+        languages = {user_or_org.pk: language_for(user_or_org, org)}
+    texts = _texts(title, body, set(languages.values()))
+    created = Notification.objects.bulk_create(
+        [_row(user.pk, org, kind, texts[languages[user.pk]], link) for user in users]
+    )
+    if isinstance(user_or_org, Organization):
+        _to_audience(organization_group(org.pk), created, kind, texts, link)
+    else:
+        note = created[0]
         transaction.on_commit(
-            lambda note=note: _push(note.recipient_id, {**note.as_payload(), "unread": unread_count(note.recipient)})
+            lambda: _push(note.recipient_id, {**note.as_payload(), "unread": unread_count(note.recipient)})
         )
-        if spec.email_template:
+    if spec.email_template:
+        for user in users:
+            language = languages[user.pk]
+            user_title, user_body = texts[language]
             send_email(
                 to=user.email,
                 template=spec.email_template,
@@ -72,21 +72,81 @@ def notify(user_or_org, kind, *, title, body="", link="", context=None, attachme
     return created
 
 
+BROADCAST_BATCH = 5000
+
+
+@transaction.atomic
+def broadcast(*, title, body="", link="", organization=None):
+    """A staff notice to one organization's members, or to every active user: rows bulk-inserted
+    in each user's language, then one group send to the audience. Returns how many were written."""
+    if organization is not None:
+        return len(notify(organization, "broadcast", title=title, body=body, link=link))
+    users = User.objects.filter(is_active=True).select_related("default_organization").order_by("pk")
+    users = users.only("pk", "locale", "default_organization__locale")
+    texts, written, created = {}, 0, []
+    each = users.iterator(chunk_size=BROADCAST_BATCH)
+    for chunk in iter(lambda: list(islice(each, BROADCAST_BATCH)), []):
+        rows = []
+        for user in chunk:
+            language = language_for(user)
+            if language not in texts:
+                texts.update(_texts(title, body, {language}))
+            rows.append(_row(user.pk, None, "broadcast", texts[language], link))
+        created = Notification.objects.bulk_create(rows)
+        written += len(created)
+    _to_audience(EVERYONE, created, "broadcast", texts, link)
+    logger.info("broadcast recipients=%s", written)
+    return written
+
+
+def _texts(title, body, languages):
+    """{language: (title, body)}: the lazy texts read once per language, not once per recipient."""
+    texts = {}
+    for language in languages:
+        with translation.override(language):
+            texts[language] = (str(title), str(body))
+    return texts
+
+
+def _row(user_id, org, kind, text, link):
+    return Notification(recipient_id=user_id, organization=org, kind=kind, title=text[0][:200], body=text[1], link=link)
+
+
+def _to_audience(group, created, kind, texts, link):
+    """One group send, after commit, carrying the text in every language the rows were written in;
+    each socket shows the one its user reads (consumers.NotificationConsumer.audience)."""
+    if not created:
+        return
+    message = {
+        "type": "audience",
+        "audience": group,
+        "kind": kind,
+        "texts": {language: {"title": t, "body": b} for language, (t, b) in texts.items()},
+        "link": link,
+        "created_at": created[-1].created_at.isoformat(),
+    }
+    transaction.on_commit(lambda: _send(group, message))
+
+
 def push_event(user_or_org, event, data):
     """A live-only message (not stored): {"type": event, ...data} to the users' open sockets."""
-    users, _ = _recipients(user_or_org)
+    if isinstance(user_or_org, Organization):
+        users = list(user_or_org.members.filter(is_active=True))
+    else:
+        users = [user_or_org]
     for user in users:
         transaction.on_commit(lambda uid=user.pk: _push(uid, {"type": event, **data}))
 
 
 def _push(user_id, payload):
-    layer = get_channel_layer()
-    if layer is None:
-        return
+    _send(user_group(user_id), {"type": "push", "payload": payload})
+
+
+def _send(group, message):
     try:
-        async_to_sync(layer.group_send)(user_group(user_id), {"type": "push", "payload": payload})
+        live.group_send(group, message)
     except Exception:  # a live push is best effort: the notification is stored either way
-        logger.exception("push_failed user=%s", user_id)
+        logger.exception("push_failed group=%s", group)
 
 
 def unread_count(user):
@@ -95,11 +155,20 @@ def unread_count(user):
 
 def mark_read(*, user, notification_id):
     updated = Notification.objects.filter(recipient=user, pk=notification_id, read_at__isnull=True).update(read_at=timezone.now())
+    _push_unread(user, updated)
     return updated
 
 
 def mark_all_read(*, user):
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+    updated = Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+    _push_unread(user, updated)
+    return updated
+
+
+def _push_unread(user, changed):
+    """Open sockets keep a running unread count (audience notices add one): tell them it fell."""
+    if changed:
+        transaction.on_commit(lambda: _push(user.pk, {"type": "unread", "unread": unread_count(user)}))
 
 
 def absolute(link):

@@ -43,11 +43,8 @@ def deliver_email(self, log_id):
 @shared_task
 def broadcast(title, body="", link="", organization_id=None):
     """Staff broadcast to all active users, or to one organization's members."""
-    from accounts.models import Organization, User
-    from notifications.services import notify
+    from accounts.models import Organization
+    from notifications.services import broadcast
 
-    if organization_id:
-        notify(Organization.objects.get(pk=organization_id), "broadcast", title=title, body=body, link=link)
-        return
-    for user in User.objects.filter(is_active=True).iterator():
-        notify(user, "broadcast", title=title, body=body, link=link)
+    organization = Organization.objects.get(pk=organization_id) if organization_id else None
+    broadcast(title=title, body=body, link=link, organization=organization)

@@ -143,6 +143,23 @@ def redis_cache(url):
     }
 
 
+def redis_channel_layer(url):
+    """channels_redis keeps the messages of all the sockets of one web process in one Redis key
+    and refuses (a send) or drops (a group send, logged) what exceeds its `capacity`: at the
+    default 100, a burst of pushes to many users lost a quarter of them. The capacity now covers a
+    process's worth of sockets with a burst each; `expiry` is how long a message waits for a
+    process that stopped reading (a minute), and a broadcast is one message per process anyway."""
+    return {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {
+            "hosts": [{"address": url, **redis_options()}],
+            "prefix": CACHE_KEY_PREFIX,
+            "capacity": env.int("CHANNEL_LAYER_CAPACITY", default=20000),
+            "expiry": 60,
+        },
+    }
+
+
 def embedded_cache(folder):
     """diskcache's Django backend: SQLite files that every process of the machine shares, with
     atomic increments across processes (the usage counters and rate limits rely on them)."""
@@ -162,12 +179,7 @@ def use_data_stores(settings, *, database_url, redis_url):
     settings["CELERY_BROKER_URL"] = env("CELERY_BROKER_URL", default=redis_url or "filesystem://")
     if redis_url:
         settings["CACHES"] = {"default": redis_cache(redis_url)}
-        settings["CHANNEL_LAYERS"] = {
-            "default": {
-                "BACKEND": "channels_redis.core.RedisChannelLayer",
-                "CONFIG": {"hosts": [{"address": redis_url, **redis_options()}], "prefix": CACHE_KEY_PREFIX},
-            }
-        }
+        settings["CHANNEL_LAYERS"] = {"default": redis_channel_layer(redis_url)}
     else:
         settings["CACHES"] = {"default": embedded_cache(var / "cache")}
         settings["DATABASES"]["channels"] = database(f"sqlite:///{var / 'channels.sqlite3'}")
@@ -370,6 +382,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         "celery": {"level": "INFO"},
+        "channels_redis": {"level": "INFO"},  # says how many sockets a group send dropped (over capacity)
         # uvicorn's own handlers print paths as they came (query strings included): ours redact.
         "uvicorn": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "uvicorn.error": {"level": "INFO"},
