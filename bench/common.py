@@ -12,6 +12,7 @@ A script starts with:
 import contextlib
 import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -52,7 +53,21 @@ def production_set(*, settings_module=None):
     for the run and removed after it, with Django set up in this process on the same environment."""
     from e2e.processes import Production
 
-    process_set = Production()
+    class Bare(Production):
+        """The set as the end-to-end suite starts it, without its journey's seed (a benchmark adds
+        its own rows)."""
+
+        def start(self):
+            self.start_redis()
+            pg = ["-h", "127.0.0.1", "-U", "postgres"]
+            subprocess.run(["dropdb", *pg, "--if-exists", self.database], check=True, capture_output=True)
+            subprocess.run(["createdb", *pg, self.database], check=True)
+            for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"], ["compilemessages"]):
+                self.manage(*command)
+            self.start_group(["bin/supervise"])
+            self.wait_healthy()
+
+    process_set = Bare()
     if settings_module:
         process_set.env["DJANGO_SETTINGS_MODULE"] = settings_module
     try:
