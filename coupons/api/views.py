@@ -9,10 +9,10 @@ from rest_framework import generics, status
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.permissions import AllowAny, IsAdminUser
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.selectors import resolve_organization
+from core.api.throttling import ScopedRateThrottle
 from coupons import selectors, services
 from coupons.api import serializers
 from coupons.models import Coupon, CouponUsage
