@@ -142,11 +142,13 @@ def movement_table(figures):
 
 def collected_table(figures):
     table = Table(
-        "collected", _("Revenue collected"), [_("Month"), _("Currency"), _("Paid invoices"), _("Credit notes"), _("Collected")]
+        "collected",
+        _("Revenue collected"),
+        [_("Month"), _("Currency"), _("Payments received"), _("Refunds paid out"), _("Collected")],
     )
     for code, months in figures["collected"].items():
-        for month, paid, credited, net in months:
-            table.rows.append([f"{month:%Y-%m}", code, Money(paid, code), Money(credited, code), Money(net, code)])
+        for month, received, refunded, net in months:
+            table.rows.append([f"{month:%Y-%m}", code, Money(received, code), Money(refunded, code), Money(net, code)])
     return table
 
 

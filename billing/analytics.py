@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, NullIf, TruncMonth
 from django.utils import timezone
 
-from billing.models import CreditNote, Interval, Invoice, PlanPrice, Subscription
+from billing.models import CreditNote, Interval, Invoice, Payment, PlanPrice, Refund, Subscription
 from core.errors import NotFound
 from core.money import prorate
 from coupons import selectors as coupon_selectors
@@ -238,27 +238,43 @@ def churn_rates(movements):
 
 
 def collected_by_month(*, start, end):
-    """{currency: [(month, paid, credited, net)]}: invoices paid in the month (by paid_at) minus
-    credit notes issued in the month; start and end are dates, inclusive."""
-    paid = (
-        Invoice.objects.filter(
-            status=Invoice.Status.PAID, paid_at__gte=_moment(start), paid_at__lt=_moment(end + timedelta(days=1))
-        )
+    """{currency: [(month, received, refunded, net)]}: the cash that moved in each month. Received:
+    what providers captured (in the currency they captured it) and payments staff recorded by hand
+    (a bank transfer: what the invoice still asked then). Refunded: the refunds providers paid
+    out. Credit notes that returned no money (a voided invoice, a note credited to the customer
+    balance) and invoices paid from the balance move no cash and change nothing here. Start and
+    end are dates, inclusive."""
+    window = {"gte": _moment(start), "lt": _moment(end + timedelta(days=1))}
+    captured = (
+        Payment.objects.filter(status__in=Payment.SETTLED, completed_at__gte=window["gte"], completed_at__lt=window["lt"])
+        .annotate(month=TruncMonth("completed_at"), cash_currency=Coalesce(NullIf("currency_received", Value("")), "currency"))
+        .values_list("cash_currency", "month")
+        .annotate(amount=Sum(Coalesce("amount_received", "amount")))
+    )
+    credited_before_payment = (
+        CreditNote.objects.filter(invoice=OuterRef("pk"), created_at__lt=OuterRef("paid_at"))
+        .values("invoice")
+        .annotate(amount=Sum("total"))
+        .values("amount")
+    )
+    by_hand = (
+        Invoice.objects.filter(status=Invoice.Status.PAID, paid_at__gte=window["gte"], paid_at__lt=window["lt"])
+        .exclude(payments__status__in=Payment.SETTLED)
         .annotate(month=TruncMonth("paid_at"))
         .values_list("currency", "month")
-        .annotate(amount=Sum("total"))
+        .annotate(amount=Sum(F("total") - F("balance_applied") - Coalesce(Subquery(credited_before_payment), Value(0))))
     )
-    credited = (
-        CreditNote.objects.filter(issue_date__gte=start, issue_date__lte=end)
-        .annotate(month=TruncMonth("issue_date"))
-        .values_list("currency", "month")
-        .annotate(amount=Sum("total"))
+    refunded = (
+        Refund.objects.filter(status=Refund.Status.SUCCEEDED, completed_at__gte=window["gte"], completed_at__lt=window["lt"])
+        .annotate(month=TruncMonth("completed_at"), cash_currency=Coalesce(NullIf("currency", Value("")), "payment__currency"))
+        .values_list("cash_currency", "month")
+        .annotate(amount=Sum("amount"))
     )
     sums = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    for currency, month, amount in paid:
-        sums[currency][_as_date(month)][0] += amount
-    for currency, month, amount in credited:
-        sums[currency][_as_date(month)][1] += amount
+    for rows, column in ((captured, 0), (by_hand, 0), (refunded, 1)):
+        for currency, month, amount in rows:
+            if amount:
+                sums[currency][_as_date(month)][column] += amount
     months = list(months_between(start, end))
     return {
         currency: [(month, *per_month[month], per_month[month][0] - per_month[month][1]) for month in months]
