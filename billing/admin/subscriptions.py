@@ -1,6 +1,7 @@
 """Subscriptions (statuses change only through actions that call billing.services) and billing settings."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from billing import services
 from billing.admin.actions import SUBSCRIPTION_AUDIT, run_action
@@ -15,29 +16,21 @@ class SubscriptionAdmin(admin.ModelAdmin):
     list_display = ["organization", "plan", "status", "current_period_end", "trial_end", "cancel_at_period_end", "created_at"]
     list_filter = ["status", "plan", "cancel_at_period_end", "currency"]
     search_fields = ["organization__name", "organization__slug", "plan__code", "coupon_code"]
-    autocomplete_fields = ["organization", "plan", "scheduled_plan"]
     date_hierarchy = "created_at"
     list_select_related = ["organization", "plan"]
-    readonly_fields = [
-        "status",
-        "currency",
-        "current_period_start",
-        "current_period_end",
-        "trial_end",
-        "cancel_at_period_end",
-        "canceled_at",
-        "ended_at",
-        "suspended_at",
-        "created_at",
-        "updated_at",
-    ]
-    actions = ["cancel_now", "cancel_at_period_end", "suspend", "reactivate", "extend_trial_7_days"]
+    actions = ["cancel_now", "cancel_at_period_end", "suspend", "reactivate", "extend_trial_7_days", "undo_plan_change"]
 
     def has_add_permission(self, request):
         return False  # subscriptions start through subscribe(), which invoices them
 
+    def has_delete_permission(self, request, obj=None):
+        # Its invoices, coupon use and trial are history: a subscription ends (cancel), never vanishes.
+        return False
+
     def get_readonly_fields(self, request, obj=None):
-        return [*self.readonly_fields, "organization", "plan"]
+        # Plan, coupon, cycles and periods change only through the services (the actions below, the
+        # customer's plan change), which invoice and credit what the change means.
+        return [field.name for field in self.model._meta.fields]
 
     @admin.action(description="Cancel now")
     def cancel_now(self, request, queryset):
@@ -97,6 +90,18 @@ class SubscriptionAdmin(admin.ModelAdmin):
             lambda s: services.extend_trial(subscription=s, days=7),
             "trial_extended",
             SUBSCRIPTION_AUDIT,
+        )
+
+    @admin.action(description=_("Undo the plan change (scheduled downgrade or unpaid upgrade)"))
+    def undo_plan_change(self, request, queryset):
+        run_action(
+            self,
+            request,
+            queryset,
+            _("Plan change undone"),
+            lambda s: services.undo_plan_change(subscription=s, user=request.user),
+            "subscription_plan_change_undone",
+            [*SUBSCRIPTION_AUDIT, "scheduled_plan_id", "pending_plan_id"],
         )
 
 

@@ -42,3 +42,29 @@ def test_voiding_an_invoice_is_audited_and_a_refused_action_is_not(admin_client,
     admin_client.post(url, {"action": "void", "_selected_action": [invoice.pk]})  # already void: refused
     assert AuditEntry.objects.filter(action="invoice_voided").count() == 1
     assert Invoice.objects.get(pk=invoice.pk).status == "void"
+
+
+def test_staff_cannot_set_a_subscriptions_plan_coupon_or_cycles_nor_delete_it(admin_client, organization):
+    subscription = _subscription(organization)
+    cheaper = PlanFactory(code="cheaper", prices={"EUR": 100})
+    url = reverse("admin:billing_subscription_change", args=[subscription.pk])
+    page = admin_client.get(url).content.decode()
+    assert 'name="coupon_code"' not in page and 'name="scheduled_plan"' not in page and 'name="plan"' not in page
+    admin_client.post(url, {"coupon_code": "FREE100", "coupon_cycles_remaining": "99", "scheduled_plan": cheaper.pk})
+    subscription.refresh_from_db()
+    assert (subscription.coupon_code, subscription.coupon_cycles_remaining, subscription.scheduled_plan) == ("", None, None)
+    delete = reverse("admin:billing_subscription_delete", args=[subscription.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    changelist = reverse("admin:billing_subscription_changelist")
+    admin_client.post(changelist, {"action": "delete_selected", "_selected_action": [subscription.pk], "post": "yes"})
+    assert Subscription.objects.filter(pk=subscription.pk).exists()
+
+
+def test_staff_undo_a_scheduled_downgrade_through_the_service(admin_client, organization):
+    subscription = services.subscribe(organization=organization, plan=PlanFactory(code="dear", prices={"EUR": 4900}))
+    services.change_plan(subscription=subscription, plan=PlanFactory(code="cheap", prices={"EUR": 900}))
+    changelist = reverse("admin:billing_subscription_changelist")
+    admin_client.post(changelist, {"action": "undo_plan_change", "_selected_action": [subscription.pk]})
+    assert Subscription.objects.get(pk=subscription.pk).scheduled_plan is None
+    entry = AuditEntry.objects.get(action="subscription_plan_change_undone")
+    assert entry.before["scheduled_plan_id"] and entry.after["scheduled_plan_id"] is None
