@@ -9,6 +9,15 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
+# Apps above accounts (the back office) add live counters to the admin index: source(user) ->
+# [(label, value, url)], each shown only to a role that may see its list.
+_index_counters = []
+
+
+def register_index_counters(source):
+    if source not in _index_counters:
+        _index_counters.append(source)
+
 
 class WeBoxAdminSite(admin.AdminSite):
     """Django Admin that opens only for active staff who passed a TOTP check this session."""
@@ -74,6 +83,5 @@ class WeBoxAdminSite(admin.AdminSite):
         return grouped
 
     def index(self, request, extra_context=None):
-        from backoffice.counters import live_counters
-
-        return super().index(request, {"counters": live_counters(request.user), **(extra_context or {})})
+        counters = [counter for source in _index_counters for counter in source(request.user)]
+        return super().index(request, {"counters": counters, **(extra_context or {})})

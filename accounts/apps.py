@@ -7,6 +7,12 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and organizations"
     default = True
 
+    def ready(self):
+        from accounts.selectors import resolve_organization
+        from core.api.views import register_organization_resolver
+
+        register_organization_resolver(resolve_organization)
+
 
 class WeBoxAdminConfig(admin_apps.AdminConfig):
     default = False

@@ -7,6 +7,8 @@ class BackofficeConfig(AppConfig):
     verbose_name = _("Back office reports")
 
     def ready(self):
-        from backoffice import signals
+        from accounts.admin_site import register_index_counters
+        from backoffice import counters, signals
 
         signals.connect()
+        register_index_counters(counters.live_counters)

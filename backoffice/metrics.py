@@ -29,9 +29,7 @@ def record_mrr(*, organization_ids, month=None):
 
 def record_all(*, month=None):
     """Every organization that has or had revenue (used by the benchmark and after a data import)."""
-    from billing.models import Subscription
-
-    with_subscriptions = set(Subscription.objects.values_list("organization_id", flat=True))
+    with_subscriptions = analytics.subscribed_organization_ids()
     with_history = set(MrrSnapshot.objects.values_list("organization_id", flat=True))
     return record_mrr(organization_ids=sorted(with_subscriptions | with_history), month=month)
 

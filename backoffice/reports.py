@@ -12,10 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from backoffice import cache, metrics, sources
+from backoffice import cache, metrics
 from billing import analytics
 from billing.selectors import dunning_steps_reached
 from core.money import format_money, to_decimal
+from coupons.selectors import coupon_performance
+from generation.selectors import jobs_by_kind_and_provider
+from support import selectors as support_selectors
+from usage.selectors import top_consumers
 
 
 @dataclass(frozen=True)
@@ -225,7 +229,7 @@ def overdue_tables(*, start=None, end=None, currency=""):
 
 
 def coupon_tables(*, start, end, currency=""):
-    rows = sources.coupon_performance(start=start, end=end, currency=currency)
+    rows = coupon_performance(start=start, end=end, currency=currency)
     columns = [_("Code"), _("Name"), _("Currency"), _("Uses"), _("Discount granted"), _("Revenue with the coupon")]
 
     def line(row):
@@ -254,7 +258,7 @@ def generation_tables(*, start, end, currency=""):
         _("Jobs and credits by kind and provider"),
         [_("Kind"), _("Provider"), _("Jobs"), _("Succeeded"), _("Credits charged"), _("Provider cost (USD)")],
     )
-    for row in sources.generation_by_kind_and_provider(start=start, end=end):
+    for row in jobs_by_kind_and_provider(start=start, end=end):
         jobs.rows.append(
             [
                 row["kind"],
@@ -274,8 +278,6 @@ def generation_tables(*, start, end, currency=""):
 
 
 def support_tables(*, start, end, currency=""):
-    from support import selectors as support_selectors
-
     stats = support_selectors.ticket_stats(date_from=start, date_to=end)
     overview = Table(
         "overview",
@@ -316,7 +318,7 @@ def _hours(seconds):
 
 def usage_tables(*, start, end, currency=""):
     consumers = Table("consumers", _("Top consumers"), [_("Metric"), _("Rank"), _("Organization"), _("Total")])
-    for metric, ranked in sources.top_consumers(start=start, end=end).items():
+    for metric, ranked in top_consumers(start=start, end=end).items():
         for rank, (name, total) in enumerate(ranked, start=1):
             consumers.rows.append([metric, rank, name, total])
     addons = Table("addons", _("Add-on revenue (paid add-on invoices)"), [_("Currency"), _("Revenue")])

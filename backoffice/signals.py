@@ -6,6 +6,8 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from backoffice import cache, metrics
+from billing.models import CreditNote, Invoice, Payment, PlanPrice, Refund, Subscription
+from coupons.models import Coupon
 
 
 def _bump_later(*families):
@@ -37,9 +39,6 @@ def _invoice_changed(sender, instance, **kwargs):
 
 
 def connect():
-    from billing.models import CreditNote, Invoice, Payment, PlanPrice, Refund, Subscription
-    from coupons.models import Coupon
-
     post_save.connect(_invoice_changed, sender=Invoice, dispatch_uid="backoffice-invoice")
     post_delete.connect(_money_changed, sender=Invoice, dispatch_uid="backoffice-invoice-deleted")
     for model in (Payment, CreditNote, Refund):

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from backoffice import reports
 from backoffice.forms import RangeForm
+from core.money import to_decimal
 
 PAGE_SIZE = 50
 
@@ -78,8 +79,6 @@ def _csv(tables, name, filename):
 
 def _chart_data(figures):
     """Per currency: month labels, the movement bars and the collected line (major units)."""
-    from core.money import to_decimal
-
     data = {}
     for code, months in figures["movement"].items():
         data.setdefault(code, {})["movement"] = {

@@ -100,6 +100,11 @@ def arpu(*, mrr, customers):
     return {currency: prorate(amount, 1, customers[currency]) for currency, amount in mrr.items() if customers.get(currency)}
 
 
+def subscribed_organization_ids():
+    """Every organization that has or had a subscription."""
+    return set(Subscription.objects.values_list("organization_id", flat=True))
+
+
 def status_counts():
     counted = dict(Subscription.objects.filter(status__in=Subscription.LIVE).values_list("status").annotate(n=Count("id")))
     return {status: counted.get(status, 0) for status in Subscription.LIVE}

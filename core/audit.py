@@ -17,9 +17,8 @@ def _plain(values):
 def record(*, actor, action, target, before=None, after=None, organization=None):
     """Write one entry. `target` is a model instance; `before`/`after` dicts of the values that changed."""
     if organization is None and target is not None:
-        from accounts.models import Organization
-
-        if isinstance(target, Organization):
+        # The organization model is the one the entry points to (core does not import accounts).
+        if isinstance(target, AuditEntry._meta.get_field("organization").related_model):
             organization = target
         elif getattr(target, "organization_id", None):
             organization = target.organization

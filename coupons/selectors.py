@@ -100,6 +100,20 @@ def live_usages_count(*, coupon, organization):
     )
 
 
+def coupon_performance(*, start, end, currency=""):
+    """Staff-wide: confirmed coupon uses of the period per coupon and currency: uses, discount, revenue."""
+    usages = CouponUsage.objects.filter(
+        status=CouponUsage.Status.CONFIRMED, confirmed_at__date__gte=start, confirmed_at__date__lte=end
+    )
+    if currency:
+        usages = usages.filter(currency=currency)
+    return list(
+        usages.values("coupon__code", "coupon__name", "currency")
+        .annotate(uses=Count("id"), discount=Sum("discount"), revenue=Sum("final_amount"))
+        .order_by("-uses", "-revenue", "coupon__code")
+    )
+
+
 def usages_of(*, coupon):
     return coupon.usages.select_related("organization", "user", "invoice").order_by("-reserved_at", "-id")
 

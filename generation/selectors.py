@@ -1,7 +1,7 @@
 """Reads of generation data, always scoped to an organization."""
 
 from django.core.cache import cache
-from django.db.models import Prefetch, Sum
+from django.db.models import Count, Prefetch, Q, Sum
 from django.utils.translation import gettext as _
 
 from core.errors import NotFound
@@ -75,3 +75,25 @@ def credit_price(*, kind, provider, model):
 def credit_prices():
     """{(kind, provider, model): credits per unit} of every active price."""
     return {(p.kind, p.provider, p.model): p.credits for p in CreditPrice.objects.filter(is_active=True)}
+
+
+# --- staff-wide reads (the back office) ---------------------------------------------------------
+
+
+def active_job_count():
+    return GenerationJob.objects.filter(status__in=("queued", "running")).count()
+
+
+def jobs_by_kind_and_provider(*, start, end):
+    """Jobs submitted between two dates: count, succeeded, credits charged, provider cost (USD micros)."""
+    return list(
+        GenerationJob.objects.filter(created_at__date__gte=start, created_at__date__lte=end)
+        .values("kind", "provider")
+        .annotate(
+            jobs=Count("id"),
+            succeeded=Count("id", filter=Q(status="succeeded")),
+            credits=Sum("credits_charged"),
+            cost_micros=Sum("provider_cost_micros"),
+        )
+        .order_by("kind", "provider")
+    )

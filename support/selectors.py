@@ -152,6 +152,11 @@ def _resolution_seconds(row):
     return _seconds(row["resolved_at"] - row["created_at"]) - row["paused_seconds"]
 
 
+def active_ticket_count():
+    """Staff-wide: tickets still open (the admin index counter)."""
+    return Ticket.objects.filter(status__in=ACTIVE_STATUSES).count()
+
+
 def ticket_stats(*, date_from, date_to, now=None):
     """Statistics over the tickets created between two dates (inclusive, platform time zone),
     from the lifecycle times stored on each ticket.

@@ -343,3 +343,19 @@ def offers(*, organization):
 def addons_raising(*, organization, metric):
     """Codes of the add-ons this organization could buy to raise `metric` (told with quota errors)."""
     return [o.addon_type.code for o in offers(organization=organization) if o.available and o.addon_type.metric == metric]
+
+
+def top_consumers(*, start, end, limit=10):
+    """Staff-wide: {metric: [(organization name, total)]}, the biggest users of each counted metric over the period."""
+    rows = (
+        UsageRecord.objects.filter(metric__in=COUNTER_METRICS, month__gte=start.replace(day=1), month__lte=end)
+        .values("metric", "organization__name")
+        .annotate(total=Sum("value"))
+        .order_by("metric", "-total")
+    )
+    result = {}
+    for row in rows:
+        ranked = result.setdefault(row["metric"], [])
+        if len(ranked) < limit:
+            ranked.append((row["organization__name"], row["total"]))
+    return result

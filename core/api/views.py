@@ -1,7 +1,14 @@
 from django.utils.functional import cached_property
 
-from accounts.selectors import resolve_organization
 from core.errors import NotFound
+
+# core sits below accounts: accounts plugs in how a request names its organization (AccountsConfig.ready).
+_resolvers = []
+
+
+def register_organization_resolver(resolver):
+    """resolver(request, user) -> Organization | None; the last registered one answers."""
+    _resolvers.append(resolver)
 
 
 class OrganizationScopedMixin:
@@ -15,7 +22,7 @@ class OrganizationScopedMixin:
 
     @cached_property
     def organization(self):
-        org = resolve_organization(self.request, self.request.user)
+        org = _resolvers[-1](self.request, self.request.user)
         if org is None:
             raise NotFound("You do not belong to any organization.", code="organization_not_found")
         return org
