@@ -7,7 +7,7 @@ from django.utils.translation import ngettext
 
 from core import audit
 from core.errors import DomainError
-from generation import conf, providers, services
+from generation import conf, providers, selectors, services
 from generation.models import Artifact, Conversation, ConversationMessage, CreditEntry, CreditPrice, GenerationJob
 
 
@@ -140,9 +140,7 @@ class CreditEntryAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        from generation.selectors import credit_balance
-
-        balance = credit_balance(organization=obj.organization)
+        balance = selectors.credit_balance(organization=obj.organization)
         entry = services.adjust_credits(
             organization=obj.organization, amount=obj.amount, note=obj.note or _("by %(email)s") % {"email": request.user.email}
         )

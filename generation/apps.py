@@ -5,7 +5,10 @@ class GenerationConfig(AppConfig):
     name = "generation"
 
     def ready(self):
+        from generation.services import grant_credits
         from notifications import kinds
+        from usage.services import register_delivery
 
         kinds.register("generation_completed")
         kinds.register("generation_failed")
+        register_delivery("generation_credits", grant_credits)  # credits add-ons land on the ledger

@@ -10,14 +10,14 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image
 
+from usage.selectors import storage_prefix
+
 logger = logging.getLogger("webox.generation")
 
 THUMBNAIL_SIZE = (320, 320)
 
 
 def folder(job):
-    from usage.selectors import storage_prefix
-
     return f"{storage_prefix(job.organization)}generation/{job.pk}/"
 
 

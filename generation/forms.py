@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from generation import params as limits
 from generation import providers, selectors
-from generation.models import Kind, price_per_unit
+from generation.models import JobStatus, Kind, price_per_unit
 
 ASPECT_CHOICES = [(a, a) for a in limits.ASPECTS]
 
@@ -121,7 +121,5 @@ class GalleryFilter(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False)
 
     def __init__(self, *args, **kwargs):
-        from generation.models import JobStatus
-
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("All statuses")), *JobStatus.choices]

@@ -14,6 +14,7 @@ import logging
 import math
 from datetime import timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
@@ -21,9 +22,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
+from kombu.exceptions import OperationalError
 
+from accounts.entitlements import require_entitled
 from accounts.models import Organization
 from accounts.selectors import language_for
+from config.celery import app as celery_app
 from core.errors import InvalidTransition, NotFound, QuotaExceeded, ValidationFailed
 from core.heartbeats import alive_keys, current_worker_key
 from core.i18n import lazy_text
@@ -40,6 +44,9 @@ from generation.models import (
     JobStatus,
     Kind,
 )
+from notifications.services import notify, push_event
+from usage import selectors as usage_selectors
+from usage import services as usage_services
 
 logger = logging.getLogger("webox.generation")
 
@@ -135,17 +142,14 @@ def _chat_messages(organization, params, prompt):
 
 def submit_job(*, organization, user, kind, provider, model, prompt, params, prepaid=False):
     """Validate, reserve the credits (unless `prepaid` by an order) and queue a job."""
-    from accounts.entitlements import require_entitled
-    from usage.selectors import limit_for
-    from usage.services import check_quota
 
     require_entitled(organization)
     prompt, params = job_params.validate(kind, prompt, params)
     impl = providers.choosable(provider)
     impl.validate(kind, model, params)
     memory = job_params.memory_mb(kind, params)
-    check_quota(organization=organization, metric="memory_mb", amount=memory)
-    if limit_for(organization=organization, metric="concurrent_jobs") == 0:
+    usage_services.check_quota(organization=organization, metric="memory_mb", amount=memory)
+    if usage_selectors.limit_for(organization=organization, metric="concurrent_jobs") == 0:
         raise QuotaExceeded(_("Your plan does not include generation jobs. Upgrade it to generate."))
     per_unit, units = (
         (0, 0) if prepaid else price_in_credits(kind=kind, provider=provider, model=model, prompt=prompt, params=params)
@@ -209,11 +213,9 @@ def _running_count(organization):
 @transaction.atomic
 def start_waiting_jobs(*, organization):
     """Start queued jobs, oldest first, while the organization has free slots; returns them."""
-    from usage.selectors import limit_for
-    from usage.services import set_gauge
 
     _lock_account(organization)
-    limit = limit_for(organization=organization, metric="concurrent_jobs")
+    limit = usage_selectors.limit_for(organization=organization, metric="concurrent_jobs")
     running = _running_count(organization)
     waiting = GenerationJob.objects.filter(organization=organization, status=JobStatus.QUEUED).order_by("queued_at", "id")
     if limit is not None:
@@ -225,15 +227,13 @@ def start_waiting_jobs(*, organization):
         transaction.on_commit(lambda job=job: _dispatch(job))
         _push_status(job)
         started.append(job)
-    set_gauge(organization=organization, metric="concurrent_jobs", value=running + len(started))
+    usage_services.set_gauge(organization=organization, metric="concurrent_jobs", value=running + len(started))
     return started
 
 
 def _dispatch(job):
     """Queue the job's task (after commit). A broker that is down fails the job at once, with
     its refund, rather than leaving it for the sweeper."""
-    from kombu.exceptions import OperationalError
-
     from generation.tasks import run_job
 
     limit = TIME_LIMITS[job.kind]
@@ -277,8 +277,6 @@ def execute_job(*, job_id):
 
 
 def _execute(job):
-    from celery.exceptions import SoftTimeLimitExceeded
-
     impl = providers.get(job.provider)
     try:
         result = impl.run(job, lambda percent: report_progress(job=job, percent=percent))
@@ -309,8 +307,6 @@ def _execute(job):
 @transaction.atomic
 def complete_job(*, job, result, saved, cost_micros):
     """running → succeeded: keep the artifacts, charge what was used, release the rest."""
-    from notifications.services import notify
-    from usage.services import adjust_storage, check_quota, record
 
     job = GenerationJob.objects.select_for_update(of=("self",)).select_related("organization", "user").get(pk=job.pk)
     if job.status != JobStatus.RUNNING:
@@ -319,7 +315,7 @@ def complete_job(*, job, result, saved, cost_micros):
     organization = job.organization
     size = sum(f["size_bytes"] + f.get("thumbnail_size_bytes", 0) for f in saved)
     try:
-        check_quota(organization=organization, metric="storage_bytes", amount=size)
+        usage_services.check_quota(organization=organization, metric="storage_bytes", amount=size)
     except QuotaExceeded as exc:
         artifacts.delete(saved)
         return fail_job(job=job, code="quota_exceeded", message=exc.message)
@@ -353,9 +349,9 @@ def complete_job(*, job, result, saved, cost_micros):
         )
         Conversation.objects.filter(pk=job.conversation_id).update(updated_at=timezone.now())
     if charged:
-        record(organization=organization, metric="generation_credits", amount=charged)
+        usage_services.record(organization=organization, metric="generation_credits", amount=charged)
     if size:
-        adjust_storage(organization=organization, delta_bytes=size)
+        usage_services.adjust_storage(organization=organization, delta_bytes=size)
     _push_status(job)
     notify(
         job.user or organization,
@@ -376,7 +372,6 @@ def complete_job(*, job, result, saved, cost_micros):
 @transaction.atomic
 def fail_job(*, job, code, message):
     """queued/running → failed, with the reserved credits refunded."""
-    from notifications.services import notify
 
     job = GenerationJob.objects.select_for_update(of=("self",)).select_related("organization", "user").get(pk=job.pk)
     if not job.is_active:
@@ -437,10 +432,8 @@ def cancel_job(*, organization, pk):
 def _revoke(task_id):
     """Stop the worker's task if the broker can reach it; otherwise its next progress report
     sees the cancel and stops (report_progress raises JobCanceled)."""
-    from config.celery import app
-
     try:
-        app.control.revoke(task_id, terminate=True, signal="SIGTERM")
+        celery_app.control.revoke(task_id, terminate=True, signal="SIGTERM")
     except Exception as exc:  # the broker may not support remote control (filesystem transport)
         logger.info("revoke_unavailable task=%s error=%s", task_id, exc)
 
@@ -485,6 +478,4 @@ def job_event(job):
 
 
 def _push_status(job):
-    from notifications.services import push_event
-
     push_event(job.user or job.organization, "generation.job", job_event(job))

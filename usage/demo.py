@@ -2,6 +2,7 @@
 with a paid Storage add-on, Bob (Free) well inside his. Idempotent."""
 
 from accounts.models import Organization
+from billing.services import mark_invoice_paid
 from usage import selectors, services
 from usage.models import AddonPurchase, Metric, UsageRecord
 
@@ -44,8 +45,6 @@ def seed(log):
                 UsageRecord.objects.get_or_create(organization=org, metric=metric, month=month, defaults={"value": amount})
     alice = Organization.objects.filter(slug="alice-studio").first()
     if alice is not None and not AddonPurchase.objects.filter(organization=alice).exists():
-        from billing.services import mark_invoice_paid
-
         owner = alice.owners().first()
         _, invoice = services.purchase_addon(organization=alice, code="storage", quantity=1, user=owner)
         mark_invoice_paid(invoice=invoice, amount=invoice.amount_due, reference=f"demo-addon-{invoice.pk}")

@@ -10,6 +10,8 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from billing import selectors as billing_selectors
+from core.errors import NotFound
 from usage import conf
 from usage.counters import counter_key, store
 from usage.models import (
@@ -67,30 +69,22 @@ def is_hard(metric):
 
 
 def plan_limits(*, organization):
-    from billing.selectors import plan_limits as billing_plan_limits
-
-    return billing_plan_limits(organization=organization)
+    return billing_selectors.plan_limits(organization=organization)
 
 
 def plan_limits_many(*, organization_ids):
-    from billing.selectors import plan_limits_many as billing_plan_limits_many
-
-    return billing_plan_limits_many(organization_ids=organization_ids)
+    return billing_selectors.plan_limits_many(organization_ids=organization_ids)
 
 
 def lowest_plan_limits():
     """{metric: the lowest limit any plan sets}: no organization's limit is below it."""
-    from billing.selectors import lowest_plan_limits as billing_lowest_plan_limits
-
-    return billing_lowest_plan_limits()
+    return billing_selectors.lowest_plan_limits()
 
 
 def plan_keys(*, organization):
     """The tier and code of the organization's live plan ({"free"} without one): an add-on's
     allowed_plans may name either."""
-    from billing.selectors import current_plan
-
-    plan = current_plan(organization=organization)
+    plan = billing_selectors.current_plan(organization=organization)
     return {plan.tier, plan.code} if plan is not None else {"free"}
 
 
@@ -300,8 +294,6 @@ def purchases_for(*, organization):
 
 
 def purchase_for(*, organization, pk):
-    from core.errors import NotFound
-
     purchase = purchases_for(organization=organization).filter(pk=pk).first()
     if purchase is None:
         raise NotFound(_("No such add-on."))

@@ -14,9 +14,14 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from accounts.entitlements import require_entitled, suspension_reason
 from accounts.models import Organization
+from accounts.selectors import membership
+from billing import selectors as billing_selectors
+from billing import services as billing_services
 from core.errors import Conflict, Forbidden, QuotaExceeded, ValidationFailed
 from core.i18n import lazy_text
+from notifications.services import notify
 from usage import conf, selectors
 from usage.counters import counter_key, parse_key, store
 from usage.models import (
@@ -353,8 +358,6 @@ def _new_alert(organization, metric, month, level, used, limit):
 
 
 def _notify_alert(organization, alert, pct):
-    from notifications.services import notify
-
     label = Metric(alert.metric).label
     used, limit = _format_lazy(alert.metric, alert.used), _format_lazy(alert.metric, alert.limit)
     if alert.level == UsageAlert.Level.PROJECTION:
@@ -399,8 +402,6 @@ def _quantity(value):
 
 def _require_manager(organization, user):
     """Owners and admins buy and cancel add-ons (they spend the organization's money)."""
-    from accounts.selectors import membership
-
     if user is None:
         return
     member = membership(user, organization)
@@ -409,25 +410,21 @@ def _require_manager(organization, user):
 
 
 def _addon_line(purchase, *, period=""):
-    from billing.services import LineSpec, vat_rate_for
-
     kind = purchase.addon_type
     with translation.override(purchase.organization.locale):  # invoices speak the organization's language
         days = ngettext("%(days)s day", "%(days)s days", kind.period_days) % {"days": kind.period_days}
         description = f"{kind.label()}, {period or days}"
-    return LineSpec(
+    return billing_services.LineSpec(
         description=description,
         quantity=purchase.quantity,
         unit_amount=purchase.unit_amount,
-        vat_rate=vat_rate_for(purchase.organization),
+        vat_rate=billing_services.vat_rate_for(purchase.organization),
         product_ref=f"addon:{kind.code}",
     )
 
 
 def _invoice(purchase, user=None):
-    from billing.services import create_invoice
-
-    invoice = create_invoice(
+    invoice = billing_services.create_invoice(
         organization=purchase.organization, lines=[_addon_line(purchase)], source_type="addon", source_id=purchase.pk, user=user
     )
     purchase.invoice_id = invoice.pk
@@ -440,8 +437,6 @@ def purchase_addon(*, organization, code, quantity, user=None, renew=True):
     """Buy `quantity` units of an add-on: a pending purchase and its invoice, to pay at
     billing.selectors.pay_url(invoice); it becomes active when the invoice is paid.
     Returns (purchase, invoice)."""
-    from accounts.entitlements import require_entitled
-
     _require_manager(organization, user)
     require_entitled(organization)
     quantity = _quantity(quantity)
@@ -520,13 +515,21 @@ def addon_invoice_paid(invoice):
     logger.info("addon_activated purchase=%s org=%s until=%s", purchase.pk, purchase.organization_id, purchase.expires_at)
 
 
-def _deliver(purchase, *, ref):
-    """Credits add-ons also put the credits on generation's ledger, once per paid period (`ref`)."""
-    if purchase.addon_type.metric != Metric.GENERATION_CREDITS:
-        return
-    from generation.services import grant_credits
+# What an active add-on hands over besides its raised limit, per metric, once per paid period:
+# deliver(*, organization, amount, reason, order_ref). Generation registers its credits ledger for
+# `generation_credits` (GenerationConfig.ready), so usage never imports generation.
+_deliveries = {}
 
-    grant_credits(
+
+def register_delivery(metric, deliver):
+    _deliveries[metric] = deliver
+
+
+def _deliver(purchase, *, ref):
+    deliver = _deliveries.get(purchase.addon_type.metric)
+    if deliver is None:
+        return
+    deliver(
         organization=purchase.organization,
         amount=purchase.raises_by,
         reason=f"Add-on {purchase.addon_type.name}",
@@ -558,11 +561,8 @@ def cancel_addon(*, organization, pk, user=None):
         purchase.renew, purchase.canceled_at = False, timezone.now()
         purchase.save(update_fields=["renew", "canceled_at", "updated_at"])
     elif purchase.status == AddonPurchase.Status.PENDING:
-        from billing.selectors import invoice_for
-        from billing.services import void_invoice
-
-        void_invoice(
-            invoice=invoice_for(organization=organization, pk=purchase.invoice_id),
+        billing_services.void_invoice(
+            invoice=billing_selectors.invoice_for(organization=organization, pk=purchase.invoice_id),
             reason="Add-on canceled before payment",
             user=user,
         )
@@ -589,8 +589,6 @@ _label_lazy = lazy(lambda purchase: purchase.addon_type.label(), str)
 
 
 def _notify_addon(purchase, kind, title):
-    from notifications.services import notify
-
     limit = selectors.limit_for(organization=purchase.organization, metric=purchase.addon_type.metric)
     shown = gettext_lazy("unlimited") if limit is None else _format_lazy(purchase.addon_type.metric, limit)
     metric = Metric(purchase.addon_type.metric).label
@@ -602,8 +600,6 @@ def end_addon_periods(*, now=None):
     """The 05:00 run: each active add-on whose period has ended is renewed (a new period; `_renew`
     says where it is billed) when renewal is on and the organization is in good standing, else expired.
     Idempotent: a renewed add-on's period no longer ends before `now`. Returns the counts."""
-    from accounts.entitlements import suspension_reason
-
     now = now or timezone.now()
     counts = {"renewed": 0, "expired": 0}
     due = AddonPurchase.objects.filter(status=AddonPurchase.Status.ACTIVE, expires_at__lte=now).values_list("pk", flat=True)
@@ -630,21 +626,18 @@ def _renew(purchase):
     """Extend by one period at today's price (staff may have changed it). The period is added to
     the subscription's next invoice when that invoice comes within it; otherwise (no renewing
     subscription, or a yearly one) it is billed on an invoice of its own."""
-    from billing.selectors import next_invoice_at
-    from billing.services import add_pending_charge, period_label
-
     price = AddonPrice.objects.filter(addon_type=purchase.addon_type, currency=purchase.currency).first()
     start = purchase.expires_at
     purchase.period_start, purchase.expires_at = start, start + timedelta(days=purchase.addon_type.period_days)
     purchase.unit_amount = price.unit_amount if price else purchase.unit_amount
     purchase.save(update_fields=["period_start", "expires_at", "unit_amount", "updated_at"])
-    next_invoice = next_invoice_at(organization=purchase.organization)
+    next_invoice = billing_selectors.next_invoice_at(organization=purchase.organization)
     if next_invoice is None or next_invoice > purchase.expires_at:
         invoice = _invoice(purchase)
         logger.info("addon_renewed purchase=%s until=%s invoice=%s", purchase.pk, purchase.expires_at, invoice.pk)
         return
-    period = period_label(purchase.period_start, purchase.expires_at, purchase.organization.locale)
-    add_pending_charge(
+    period = billing_services.period_label(purchase.period_start, purchase.expires_at, purchase.organization.locale)
+    billing_services.add_pending_charge(
         organization=purchase.organization,
         line=_addon_line(purchase, period=period),
         source_type="addon",
@@ -660,9 +653,7 @@ def _charge_key(purchase):
 
 def _charged_purchases(invoice):
     """(charge, locked purchase) for each add-on renewal a subscription invoice picked up."""
-    from billing.selectors import charges_billed_on
-
-    charges = list(charges_billed_on(invoice=invoice).filter(source_type="addon").order_by("pk"))
+    charges = list(billing_selectors.charges_billed_on(invoice=invoice).filter(source_type="addon").order_by("pk"))
     locked = AddonPurchase.objects.select_for_update().select_related("addon_type", "organization")
     purchases = locked.in_bulk([int(charge.source_id) for charge in charges])
     return [(charge, purchases[int(charge.source_id)]) for charge in charges if int(charge.source_id) in purchases]

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from billing.selectors import invoice_for, pay_url
 from core.errors import NotFound, ValidationFailed
 from core.formats import format_date, format_month
 from core.views import domain_errors_to_messages, organization_required
@@ -65,8 +66,6 @@ def purchase(request):
     if not form.is_valid():
         field, errors = next(iter(form.errors.items()))
         raise ValidationFailed(f"{form.fields[field].label}: {errors[0]}")
-    from billing.selectors import pay_url
-
     _purchase, invoice = services.purchase_addon(organization=request.organization, user=request.user, **form.cleaned_data)
     messages.success(request, _("Your add-on is reserved: pay its invoice to activate it."))
     return redirect(pay_url(invoice))
@@ -83,8 +82,6 @@ def _purchase_or_404(request, pk):
 @domain_errors_to_messages
 def pay(request, pk):
     """A pending add-on's invoice, on billing's payment page."""
-    from billing.selectors import invoice_for, pay_url
-
     purchase = _purchase_or_404(request, pk)
     if purchase.invoice_id is None:
         raise ValidationFailed(_("This add-on has no invoice to pay."))
