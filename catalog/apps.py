@@ -12,8 +12,9 @@ class CatalogConfig(AppConfig):
             register_invoice_refunded_handler,
             register_invoice_voided_handler,
         )
-        from catalog import signals
+        from catalog import selectors, signals
         from catalog.services import handle_invoice_paid, handle_invoice_refunded, handle_invoice_voided
+        from coupons.selectors import register_checkout_count
         from notifications import kinds
 
         register_invoice_paid_handler("order", handle_invoice_paid)
@@ -23,6 +24,7 @@ class CatalogConfig(AppConfig):
         kinds.register("order_canceled")
         user_logged_in.connect(merge_cart_at_login, dispatch_uid="catalog.merge_cart_at_login")
         signals.connect()
+        register_checkout_count(selectors.paid_checkout_count)
 
 
 def merge_cart_at_login(sender, request, user, **kwargs):

@@ -11,6 +11,7 @@ from catalog.models import PRICE_COLUMNS, Cart, CartItem, Category, Order, Produ
 from catalog.pricing import PricedLine, Totals, allocate_discount
 from core.errors import NotFound
 from core.money import check_currency
+from coupons import services as coupon_services
 
 SESSION_CURRENCY = "shop_currency"
 
@@ -152,11 +153,9 @@ def coupon_refs(lines):
 
 
 def check_coupon(*, code, lines, currency, organization):
-    from coupons.services import validate
-
     products, categories = coupon_refs(lines)
     amount = sum(line.subtotal for line in lines)
-    return validate(
+    return coupon_services.validate(
         code=code, organization=organization, amount=amount, currency=currency, product_refs=products, category_refs=categories
     )
 

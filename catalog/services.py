@@ -14,10 +14,16 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from billing import selectors as billing_selectors
+from billing import services as billing_services
+from billing.payments import refund_invoice
 from catalog import cache, conf, selectors
 from catalog.models import ORDER_MACHINE, Cart, CartItem, Order, OrderLine, Product
 from core.errors import Conflict, DomainError, InvalidTransition, NotFound, Unprocessable, ValidationFailed
 from core.money import check_currency
+from coupons import services as coupon_services
+from generation import services as generation_services
+from notifications.services import notify
 
 logger = logging.getLogger("webox.catalog")
 
@@ -234,8 +240,6 @@ def checkout(*, cart, organization, user, billing, payment_method, expected_tota
     client sends the total it showed, must match the server's (a stale or tampered total is
     refused). Returns the order; its invoice is billing's.
     """
-    from billing import services as billing_services
-
     if payment_method not in Order.PaymentMethod.values:
         raise ValidationFailed(
             "Choose a payment method.", code="invalid_payment_method", fields={"payment_method": ["Unknown payment method."]}
@@ -322,10 +326,8 @@ def checkout(*, cart, organization, user, billing, payment_method, expected_tota
 def _reserve_coupon(order, totals, user):
     """Hold one use of the order's promo code (race-safe in the coupons app); the discount it
     grants must be the one the lines were priced with."""
-    from coupons.services import reserve
-
     products, categories = selectors.coupon_refs(totals.lines)
-    usage = reserve(
+    usage = coupon_services.reserve(
         code=order.coupon_code, organization=order.organization, user=user, amount=totals.subtotal, currency=order.currency,
         target_type="order", target_id=order.pk, product_refs=products, category_refs=categories,
     )  # fmt: skip
@@ -364,11 +366,9 @@ def remove_coupon(*, cart):
 
 @transaction.atomic
 def mark_paid(*, order):
-    from coupons.services import confirm
-
     ORDER_MACHINE.advance(order, Order.Status.PAID, paid_at=timezone.now())
     if order.coupon_code:
-        confirm(target_type="order", target_id=order.pk)
+        coupon_services.confirm(target_type="order", target_id=order.pk)
     for line in order.lines.all():
         Product.objects.filter(pk=line.product_id).update(popularity=F("popularity") + line.quantity)
     cache.changed()  # the shop's order
@@ -378,8 +378,6 @@ def mark_paid(*, order):
 @transaction.atomic
 def fulfil(*, order, invoice=None):
     """Deliver a paid order: credits to the balance, downloads opened, generation jobs started."""
-    from generation import services as generation_services
-
     ORDER_MACHINE.check(order.status, Order.Status.FULFILLED)
     lines = list(order.lines.select_related("product"))
     credits = sum(line.product.credits * line.quantity for line in lines if line.kind == Product.Kind.CREDITS)
@@ -414,8 +412,6 @@ def fulfil(*, order, invoice=None):
 
 
 def _confirm(order, invoice):
-    from notifications.services import notify
-
     attachments = []
     # Billing renders the PDF in a task after the invoice is finalized: attached when already there.
     if invoice is not None and invoice.pdf_file:
@@ -436,13 +432,11 @@ def _confirm(order, invoice):
 @transaction.atomic
 def cancel_order(*, order, reason=""):
     """Cancel an unpaid order and give back its limited units and its promo code's use."""
-    from coupons.services import release
-
     order = Order.objects.select_for_update().get(pk=order.pk)
     ORDER_MACHINE.advance(order, Order.Status.CANCELED, canceled_at=timezone.now())
     _release_stock(order)
     if order.coupon_code:
-        release(target_type="order", target_id=order.pk)
+        coupon_services.release(target_type="order", target_id=order.pk)
     logger.info("order_canceled order=%s reason=%s", order.number, reason)
     return order
 
@@ -450,8 +444,6 @@ def cancel_order(*, order, reason=""):
 def expire_pending_orders(*, now=None):
     """Cancel orders left unpaid for CATALOG_PENDING_ORDER_HOURS: their invoices are voided and
     their limited units and promo codes go back on sale. Returns how many were canceled."""
-    from notifications.services import notify
-
     cutoff = (now or timezone.now()) - timedelta(hours=conf.pending_order_hours())
     canceled = 0
     for order in Order.objects.filter(status=Order.Status.PENDING, created_at__lt=cutoff).select_related("organization", "user"):
@@ -520,13 +512,11 @@ def try_fulfil(*, order, invoice=None):
 def request_cancel(*, order, reason, user=None):
     """A customer or staff cancels an unpaid order: billing voids its invoice, and the voided
     handler below cancels the order, so the invoice can no longer be paid for nothing."""
-    from billing.selectors import invoice_for
-    from billing.services import void_invoice
-
     ORDER_MACHINE.check(order.status, Order.Status.CANCELED)
     if order.invoice_id is None:
         return cancel_order(order=order, reason=reason)
-    void_invoice(invoice=invoice_for(organization=order.organization, pk=order.invoice_id), reason=reason, user=user)
+    invoice = billing_selectors.invoice_for(organization=order.organization, pk=order.invoice_id)
+    billing_services.void_invoice(invoice=invoice, reason=reason, user=user)
     order.refresh_from_db()
     return order
 
@@ -534,12 +524,9 @@ def request_cancel(*, order, reason, user=None):
 def refund_order_payment(*, order, amount=None, user=None):
     """Give the money back through the payment provider; billing issues the credit note and its
     refunded handler records the refund on the order."""
-    from billing.payments import refund_invoice
-    from billing.selectors import invoices_for_source
-
     if order.status not in (Order.Status.PAID, Order.Status.FULFILLED, Order.Status.REFUNDED):
         raise InvalidTransition(f"Order {order.number} is {order.get_status_display().lower()}: nothing was paid.")
-    invoice = invoices_for_source(source_type="order", source_id=order.pk).filter(status="paid").first()
+    invoice = billing_selectors.invoices_for_source(source_type="order", source_id=order.pk).filter(status="paid").first()
     if invoice is None:
         raise InvalidTransition(f"Order {order.number} has no paid invoice to refund.")
     refund_invoice(invoice=invoice, amount=amount, reason=f"Refund of order {order.number}", user=user)

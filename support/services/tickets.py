@@ -2,16 +2,16 @@
 ticket), priorities, assignment, status transitions (one function each, all through `_move`),
 ratings, canned replies and the auto-close of resolved tickets."""
 
-import importlib
 import logging
 
-from django.apps import apps
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.utils import timezone
 
 from billing import selectors as billing_selectors
+from catalog import selectors as catalog_selectors
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from generation import selectors as generation_selectors
 from notifications.services import notify
 from support import conf
 from support.models import (
@@ -44,10 +44,11 @@ from support.services.sla import SLA_FIELDS, schedule_sla
 logger = logging.getLogger("webox.support")
 
 MAX_BODY_LENGTH = 20_000
+# How a ticket finds the object it refers to: each app's public selector, scoped to the organization.
 RELATED_SELECTORS = {
-    "order": ("catalog.selectors", "order_for"),
-    "invoice": ("billing.selectors", "invoice_for"),
-    "generation_job": ("generation.selectors", "job_for"),
+    "order": catalog_selectors.order_for,
+    "invoice": billing_selectors.invoice_for,
+    "generation_job": generation_selectors.job_for,
 }
 PRIORITY_FLOOR_TIERS = {"pro", "business"}  # seed 003: these plans get at least `high`
 
@@ -103,13 +104,10 @@ def resolve_related(*, organization, kind, pk):
         raise unknown
     try:
         pk = int(pk)
-        apps.get_model(RELATED_MODELS[kind])
-        module_name, function_name = RELATED_SELECTORS[kind]
-        selector = getattr(importlib.import_module(module_name), function_name)
-    except (TypeError, ValueError, LookupError, ImportError, AttributeError):
+    except (TypeError, ValueError):
         raise unknown from None
     try:
-        obj = selector(organization=organization, pk=pk)
+        obj = RELATED_SELECTORS[kind](organization=organization, pk=pk)
     except (NotFound, ObjectDoesNotExist):
         raise unknown from None
     if getattr(obj, "organization_id", None) != organization.pk:
