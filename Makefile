@@ -44,14 +44,17 @@ seed: migrate
 run: seed
 	$(LOCAL) PORT=$(PORT) $(PY) manage.py run_all --port $(PORT)
 
-# Browser tests run in a pytest process of their own (see conftest.py).
+# Browser tests run in a pytest process of their own (see conftest.py). The app boundaries
+# (.importlinter, docs/architecture.md) are checked first: under a second, and a broken one stops CI.
 test: install-dev
+	$(VENV)/bin/lint-imports --no-cache
 	bin/install-system-deps
 	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 	$(PY) -m pytest -m browser $(PYTEST_ARGS)
 
 lint: install-dev
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 clean:
 	rm -rf var
