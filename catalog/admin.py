@@ -1,13 +1,12 @@
 """Staff screens for the shop. Orders are read-only records: their state changes only through the
 actions below, which call the services (cancel releases stock, refund records the amount)."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count
 
 from catalog import services
 from catalog.models import Cart, CartItem, Category, Order, OrderLine, Product, ProductPrice
-from core import audit
-from core.errors import DomainError
+from core.admin_mixins import run_service_action
 
 AUDITED_FIELDS = ["status", "refunded_amount"]
 
@@ -134,21 +133,10 @@ class OrderAdmin(admin.ModelAdmin):
 
     def _apply(self, request, queryset, action, verb, audit_action=None):
         """Run a service on each order; money-changing actions go to the audit log."""
-        done = 0
-        for order in queryset:
-            before = audit.snapshot(order, AUDITED_FIELDS)
-            try:
-                action(order)
-                done += 1
-            except DomainError as exc:
-                self.message_user(request, f"{order}: {exc.message}", messages.ERROR)
-                continue
-            if audit_action:
-                order.refresh_from_db()
-                audit.record(actor=request.user, action=audit_action, target=order, before=before,
-                             after=audit.snapshot(order, AUDITED_FIELDS))
-        if done:
-            self.message_user(request, f"{done} order(s) {verb}.", messages.SUCCESS)
+        run_service_action(
+            self, request, queryset, action, done_message=lambda done: f"{done} order(s) {verb}.",
+            audit_action=audit_action, audit_fields=AUDITED_FIELDS,
+        )
 
     @admin.action(description="Cancel (unpaid orders: voids the invoice, releases limited units)")
     def cancel(self, request, queryset):

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from core.admin_mixins import ReadOnlyAdminMixin
 from core.models import AuditEntry, TaskRun
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the log is evidence, nobody edits or deletes it from the back office."""
 
     list_display = ["created_at", "actor_email", "action", "target_type", "target_repr", "organization"]
@@ -14,14 +15,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in AuditEntry._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TaskRun)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from core import audit
+from core.admin_mixins import ReadOnlyAdminMixin
 from core.errors import DomainError, ValidationFailed
 from core.money import format_money, to_decimal, to_minor
 from coupons import selectors, services
@@ -433,7 +434,7 @@ class CampaignForm(forms.Form):
 
 
 @admin.register(CouponUsage)
-class CouponUsageAdmin(UsageAmountsMixin, admin.ModelAdmin):
+class CouponUsageAdmin(UsageAmountsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only ledger: reservations are confirmed or released by the order's payment or cancellation."""
 
     list_display = [
@@ -452,15 +453,6 @@ class CouponUsageAdmin(UsageAmountsMixin, admin.ModelAdmin):
     date_hierarchy = "reserved_at"
     list_select_related = ["coupon", "organization"]
     actions = ["export_csv"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Export the selected usages (CSV)"))
     def export_csv(self, request, queryset):

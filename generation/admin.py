@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core import audit
+from core.admin_mixins import run_service_action
 from core.errors import DomainError
 from generation import conf, providers, selectors, services
 from generation.models import Artifact, Conversation, ConversationMessage, CreditEntry, CreditPrice, GenerationJob
@@ -67,24 +68,15 @@ class GenerationJobAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Cancel the selected jobs and refund their credits"))
     def cancel_jobs(self, request, queryset):
-        done = 0
-        for job in queryset.select_related("organization"):
-            try:
-                canceled = services.cancel_job(organization=job.organization, pk=job.pk)
-                done += 1
-            except DomainError as exc:
-                message = _("Job #%(number)s: %(error)s") % {"number": job.pk, "error": exc.message}
-                self.message_user(request, message, messages.WARNING)
-            else:
-                audit.record(
-                    actor=request.user,
-                    action="generation_job_canceled",
-                    target=job,
-                    before={"status": job.status, "credits_reserved": job.credits_reserved},
-                    after={"status": canceled.status, "credits_charged": canceled.credits_charged},
-                )
-        message = ngettext("%(count)d job canceled and refunded.", "%(count)d jobs canceled and refunded.", done)
-        self.message_user(request, message % {"count": done})
+        run_service_action(
+            self, request, queryset.select_related("organization"),
+            lambda job: services.cancel_job(organization=job.organization, pk=job.pk),
+            done_message=lambda done: ngettext(
+                "%(count)d job canceled and refunded.", "%(count)d jobs canceled and refunded.", done
+            ) % {"count": done},
+            audit_action="generation_job_canceled", audit_fields=("status", "credits_reserved", "credits_charged"),
+            describe=lambda job: _("Job #%(number)s") % {"number": job.pk}, refused_level=messages.WARNING,
+        )
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.providers_view)

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from core.errors import DomainError
+from core.admin_mixins import run_service_action
 from support import services
 from support.models import CannedReply, ContactRequest, Priority, SLAEvent, SLAPolicy, Status, Ticket, TicketMessage
 from support.selectors import breached_condition
@@ -72,14 +72,10 @@ class BreachedFilter(admin.SimpleListFilter):
 
 
 def _run(modeladmin, request, tickets, label, call):
-    done = 0
-    for ticket in tickets:
-        try:
-            call(ticket)
-            done += 1
-        except DomainError as exc:
-            modeladmin.message_user(request, f"{ticket.number}: {exc.message}", messages.WARNING)
-    modeladmin.message_user(request, f"{done} ticket(s) {label}.", messages.SUCCESS)
+    run_service_action(
+        modeladmin, request, tickets, call, done_message=lambda done: f"{done} ticket(s) {label}.",
+        describe=lambda ticket: ticket.number, refused_level=messages.WARNING,
+    )
 
 
 @admin.register(Ticket)

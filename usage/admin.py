@@ -5,21 +5,13 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core import audit
-from core.errors import DomainError
+from core.admin_mixins import ReadOnlyAdminMixin, run_service_action
 from usage import services
 from usage.models import AddonPrice, AddonPurchase, AddonType, UsageAlert, UsageFlush, UsageRecord
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    pass
 
 
 @admin.register(UsageRecord)
@@ -131,24 +123,11 @@ class AddonPurchaseAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Stop renewal (or cancel if unpaid)"))
     def stop_renewal(self, request, queryset):
-        done = 0
-        for purchase in queryset:
-            before = audit.snapshot(purchase, ("status", "renew"))
-            try:
-                services.cancel_addon(organization=purchase.organization, pk=purchase.pk)
-                done += 1
-            except DomainError as exc:
-                messages.warning(request, f"{purchase}: {exc.message}")
-            else:
-                purchase.refresh_from_db()
-                audit.record(
-                    actor=request.user,
-                    action="addon_renewal_stopped",
-                    target=purchase,
-                    before=before,
-                    after=audit.snapshot(purchase, ("status", "renew")),
-                )
-        messages.success(request, ngettext("%(count)d add-on changed.", "%(count)d add-ons changed.", done) % {"count": done})
+        run_service_action(
+            self, request, queryset, lambda purchase: services.cancel_addon(organization=purchase.organization, pk=purchase.pk),
+            done_message=lambda done: ngettext("%(count)d add-on changed.", "%(count)d add-ons changed.", done) % {"count": done},
+            audit_action="addon_renewal_stopped", audit_fields=("status", "renew"), refused_level=messages.WARNING,
+        )
 
     @admin.action(description=_("Renew or expire add-ons whose period has ended (the 05:00 run, now)"))
     def end_due_periods(self, request, queryset):

@@ -15,6 +15,7 @@ from billing.models import (
     DunningStep,
     Invoice,
 )
+from core.admin_mixins import ReadOnlyAdminMixin
 from core.errors import DomainError
 from core.models import TaskRun
 
@@ -121,7 +122,7 @@ def _last_runs(task_run, per_task=5):
 
 
 @admin.register(DunningEvent)
-class DunningEventAdmin(admin.ModelAdmin):
+class DunningEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """What dunning did: a record, read-only."""
 
     list_display = ["invoice", "offset_days", "action", "outcome", "run_date", "done_at"]
@@ -130,11 +131,3 @@ class DunningEventAdmin(admin.ModelAdmin):
     date_hierarchy = "occurred_at"
     list_select_related = ["invoice"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
