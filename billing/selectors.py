@@ -70,13 +70,6 @@ def subscriptions_for(*, organization):
     return Subscription.objects.filter(organization=organization).select_related("plan", "scheduled_plan")
 
 
-def subscription_for(*, organization, pk):
-    subscription = subscriptions_for(organization=organization).filter(pk=pk).first()
-    if subscription is None:
-        raise NotFound("No such subscription.")
-    return subscription
-
-
 def invoices_for(*, organization):
     return Invoice.objects.filter(organization=organization).exclude(status=Invoice.Status.DRAFT)
 

@@ -64,10 +64,6 @@ def conversation_for(*, organization, pk):
         raise NotFound(_("No such conversation.")) from None
 
 
-def credit_entries_for(*, organization):
-    return CreditEntry.objects.filter(organization=organization).select_related("job")
-
-
 def credit_price(*, kind, provider, model):
     return CreditPrice.objects.filter(kind=kind, provider=provider, model=model, is_active=True).first()
 

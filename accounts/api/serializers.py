@@ -48,11 +48,6 @@ class RegisterSerializer(serializers.Serializer):
         return value
 
 
-class TokenPairSerializer(serializers.Serializer):
-    access = serializers.CharField(read_only=True)
-    refresh = serializers.CharField(read_only=True)
-
-
 class RegisteredSerializer(serializers.Serializer):
     user = UserSerializer()
     access = serializers.CharField()
