@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.money import CURRENCIES
+
 # Each language named in itself, as language pickers do.
 LOCALES = [("fr", "Français"), ("en", "English")]
 TIME_ZONES = sorted((tz, tz) for tz in zoneinfo.available_timezones() if "/" in tz and not tz.startswith("Etc/"))
@@ -131,7 +133,7 @@ class Organization(models.Model):
         verbose_name = _("organization")
         verbose_name_plural = _("organizations")
         constraints = [
-            models.CheckConstraint(condition=models.Q(currency__in=["EUR", "XOF"]), name="organization_currency_supported"),
+            models.CheckConstraint(condition=models.Q(currency__in=CURRENCIES), name="organization_currency_supported"),
         ]
 
     def __str__(self):

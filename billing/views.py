@@ -21,7 +21,7 @@ from billing.pricing import vat_breakdown
 from billing.providers.sandbox import documented_cards
 from core.errors import DomainError, ValidationFailed
 from core.formats import format_date
-from core.money import format_money
+from core.money import CURRENCIES, format_money
 from core.views import domain_errors_to_messages, organization_required
 
 
@@ -46,7 +46,7 @@ def _first_error(form):
 
 def pricing(request):
     org = request.organization if request.user.is_authenticated and request.organization else None
-    currency = org.currency if org else (request.GET.get("currency") if request.GET.get("currency") in ("EUR", "XOF") else "EUR")
+    currency = org.currency if org else (request.GET.get("currency") if request.GET.get("currency") in CURRENCIES else "EUR")
     plans = list(selectors.plans_for_sale(currency=currency))
     for plan in plans:
         plan.display_price = plan.price_in(currency)

@@ -14,9 +14,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from core.money import CURRENCIES as CURRENCY_CODES
+from core.money import CURRENCY_CHOICES
 from core.state import StateMachine
 
-CURRENCIES = [("EUR", "EUR"), ("XOF", "XOF")]
+CURRENCIES = CURRENCY_CHOICES
 # Each currency's price is also a column of Product, kept equal to ProductPrice by database
 # triggers (migration 0007), so that lists filter and sort on an indexed column.
 PRICE_COLUMNS = {"EUR": "price_eur", "XOF": "price_xof"}
@@ -139,7 +141,7 @@ class ProductPrice(models.Model):
         ordering = ["currency"]
         constraints = [
             models.UniqueConstraint(fields=["product", "currency"], name="product_price_one_per_currency"),
-            models.CheckConstraint(condition=Q(currency__in=["EUR", "XOF"]), name="product_price_currency_supported"),
+            models.CheckConstraint(condition=Q(currency__in=CURRENCY_CODES), name="product_price_currency_supported"),
         ]
 
     def __str__(self):
@@ -254,7 +256,7 @@ class Order(models.Model):
             models.CheckConstraint(
                 condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=models.F("total")), name="order_refund_within_total"
             ),
-            models.CheckConstraint(condition=Q(currency__in=["EUR", "XOF"]), name="order_currency_supported"),
+            models.CheckConstraint(condition=Q(currency__in=CURRENCY_CODES), name="order_currency_supported"),
         ]
 
     def __str__(self):

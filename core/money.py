@@ -13,15 +13,20 @@ from django.conf import settings
 from core.errors import ValidationFailed
 from core.formats import babel_locale
 
+# The currencies WeBox sells in (settings.SUPPORTED_CURRENCIES): every model field, constraint,
+# filter and schema enum takes its list from here.
+CURRENCIES = list(settings.SUPPORTED_CURRENCIES)
+CURRENCY_CHOICES = [(code, code) for code in CURRENCIES]
+
 
 def exponent(currency):
     return get_currency_precision(currency)
 
 
 def check_currency(currency):
-    if currency not in settings.SUPPORTED_CURRENCIES:
+    if currency not in CURRENCIES:
         raise ValidationFailed(
-            f"Unsupported currency “{currency}”. Use one of: {', '.join(settings.SUPPORTED_CURRENCIES)}.",
+            f"Unsupported currency “{currency}”. Use one of: {', '.join(CURRENCIES)}.",
             code="unsupported_currency",
             fields={"currency": ["Unsupported currency."]},
         )

@@ -18,9 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.money import CURRENCIES as CURRENCY_CODES
+from core.money import CURRENCY_CHOICES
 from core.state import StateMachine
 
-CURRENCIES = [(c, c) for c in settings.SUPPORTED_CURRENCIES]
+CURRENCIES = CURRENCY_CHOICES
 CODE_MAX_LENGTH = 50
 CODE_VALIDATOR = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_-]*$", _("Use letters, digits, “-” and “_” only, starting with a letter or digit.")
@@ -108,7 +110,7 @@ class Coupon(models.Model):
                         discount_type="fixed_amount",
                         amount_off__gt=0,
                         percent_off__isnull=True,
-                        currency__in=settings.SUPPORTED_CURRENCIES,
+                        currency__in=CURRENCY_CODES,
                     )
                 ),
                 name="coupon_discount_consistent",

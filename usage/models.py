@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from core.money import CURRENCY_CHOICES
 from core.state import StateMachine
 
 GB = 1024**3
@@ -147,7 +148,7 @@ class AddonPrice(models.Model):
     """The price of one unit for one period, in one currency (minor units)."""
 
     addon_type = models.ForeignKey(AddonType, verbose_name=_("add-on type"), on_delete=models.CASCADE, related_name="prices")
-    currency = models.CharField(_("currency"), max_length=3, choices=[("EUR", "EUR"), ("XOF", "XOF")])
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
     unit_amount = models.PositiveBigIntegerField(
         _("unit amount"), help_text=_("Minor units per unit and period (EUR cents, XOF francs).")
     )

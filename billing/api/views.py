@@ -14,11 +14,12 @@ from billing.api import serializers as s
 from billing.models import BalanceEntry, CreditNote, Invoice, Payment, PaymentMethod, Plan, Subscription
 from core.api.views import OrganizationScopedMixin
 from core.errors import Forbidden, NotFound
+from core.money import CURRENCY_CHOICES
 
 
 class PlanFilter(django_filters.FilterSet):
     currency = django_filters.ChoiceFilter(
-        field_name="prices__currency", choices=[("EUR", "EUR"), ("XOF", "XOF")], label="Sold in this currency"
+        field_name="prices__currency", choices=CURRENCY_CHOICES, label="Sold in this currency"
     )
 
     class Meta:

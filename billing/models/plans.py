@@ -3,7 +3,7 @@
 from django.db import models
 from django.db.models import Q
 
-CURRENCIES = [("EUR", "EUR"), ("XOF", "XOF")]
+from core.money import CURRENCY_CHOICES as CURRENCIES
 
 
 class Tier(models.TextChoices):

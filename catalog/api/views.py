@@ -17,9 +17,10 @@ from catalog.api import serializers
 from catalog.filters import ProductFilter
 from catalog.models import Cart, Category, Order
 from core.api.views import OrganizationScopedMixin
+from core.money import CURRENCIES
 
 CURRENCY_PARAM = OpenApiParameter(
-    "currency", OpenApiTypes.STR, enum=["EUR", "XOF"],
+    "currency", OpenApiTypes.STR, enum=CURRENCIES,
     description="Prices in this currency (visitors only; a signed-in user always sees their organization's).",
 )  # fmt: skip
 

@@ -285,7 +285,7 @@ SPECTACULAR_SETTINGS = {
     # Choice sets that share a field name across apps get names of their own in the schema.
     "ENUM_NAME_OVERRIDES": {
         "CurrencyEnum": "accounts.models.Organization.Currency",
-        "CurrencyCodeEnum": [("EUR", "EUR"), ("XOF", "XOF")],
+        "CurrencyCodeEnum": "core.money.CURRENCY_CHOICES",
         "InvoiceStatusEnum": "billing.models.invoicing.Invoice.Status",
         "TicketStatusEnum": "support.models.Status",
         "SupportPriorityEnum": "support.models.Priority",
