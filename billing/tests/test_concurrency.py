@@ -3,37 +3,22 @@
 import threading
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from billing import services
 from billing.models import Invoice
 from billing.tests.factories import invoice
 from conftest import requires_postgres
+from core.tests.concurrency import failures, run_together
 
 pytestmark = [requires_postgres, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def test_twenty_concurrent_finalizations_get_gapless_numbers(organization):
     drafts = [invoice(organization, finalize=False) for _ in range(20)]
-    barrier = threading.Barrier(20)
-    errors = []
+    outcomes = run_together([lambda draft=draft: services.finalize_invoice(invoice=draft) for draft in drafts])
 
-    def finalize(draft):
-        try:
-            barrier.wait()
-            services.finalize_invoice(invoice=draft)
-        except Exception as exc:  # collected and asserted below: a thread's exception is otherwise lost
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=finalize, args=(draft,)) for draft in drafts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
+    assert failures(outcomes) == []
     sequences = sorted(Invoice.objects.values_list("sequence", flat=True))
     assert sequences == list(range(1, 21))
     numbers = set(Invoice.objects.values_list("number", flat=True))
@@ -41,24 +26,10 @@ def test_twenty_concurrent_finalizations_get_gapless_numbers(organization):
 
 
 def _in_threads(count, work):
-    barrier = threading.Barrier(count)
-    results, errors = [], []
-
-    def run():
-        try:
-            barrier.wait()
-            results.append(work())
-        except Exception as exc:  # collected and asserted by the caller
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
+    """`work` run `count` times at once: (what the calls returned, what they raised)."""
+    outcomes = run_together([work] * count)
+    errors = failures(outcomes)
+    return [outcome for outcome in outcomes if not isinstance(outcome, Exception)], errors
 
 
 def test_same_idempotency_key_twice_at_once_makes_one_payment(organization):

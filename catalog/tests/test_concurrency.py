@@ -1,9 +1,7 @@
 """The last units of a limited offer, bought at the same time from several connections."""
 
-import threading
 
 import pytest
-from django.db import connection
 
 from accounts.tests.factories import MembershipFactory
 from catalog import services
@@ -11,6 +9,7 @@ from catalog.models import Cart, CartItem, Order
 from catalog.tests.factories import ProductFactory
 from conftest import requires_postgres
 from core.errors import DomainError
+from core.tests.concurrency import failures, run_together
 from coupons.models import Coupon
 from coupons.tests.factories import CouponFactory
 
@@ -29,28 +28,17 @@ def buyers(product, each, coupon_code=""):
 
 def checkout_together(carts):
     """Every cart checks out at the same moment, each from its own connection; the outcomes."""
-    start = threading.Barrier(len(carts))
-    outcomes = []
 
     def buy(cart):
-        try:
-            start.wait()
-            services.checkout(
-                cart=cart, organization=cart.organization, user=cart.user, payment_method="card",
-                billing={"billing_name": "Buyer", "billing_email": cart.user.email},
-            )  # fmt: skip
-            outcomes.append("ok")
-        except DomainError as exc:
-            outcomes.append(exc.code)
-        finally:
-            connection.close()
+        services.checkout(
+            cart=cart, organization=cart.organization, user=cart.user, payment_method="card",
+            billing={"billing_name": "Buyer", "billing_email": cart.user.email},
+        )  # fmt: skip
+        return "ok"
 
-    threads = [threading.Thread(target=buy, args=(cart,)) for cart in carts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
+    outcomes = run_together([lambda cart=cart: buy(cart) for cart in carts])
+    assert not [o for o in failures(outcomes) if not isinstance(o, DomainError)]
+    return [outcome.code if isinstance(outcome, DomainError) else outcome for outcome in outcomes]
 
 
 @requires_postgres

@@ -1,12 +1,11 @@
 """Real concurrent connections on PostgreSQL: 50 checkouts race for the last uses of a code."""
 
-import threading
 
 import pytest
-from django.db import connection
 
 from conftest import requires_postgres
 from core.errors import Unprocessable
+from core.tests.concurrency import failures, run_together
 from coupons import services
 from coupons.models import Coupon, CouponUsage
 from coupons.tests.factories import CouponFactory
@@ -18,29 +17,16 @@ CHECKOUTS = 50
 
 def race(code, organization, user):
     """50 threads, each on its own connection, reserve `code` for their own order at once."""
-    barrier = threading.Barrier(CHECKOUTS)
-    refusals, errors = [], []
 
     def checkout(order_id):
-        try:
-            barrier.wait()
-            services.reserve(
-                code=code, organization=organization, user=user, amount=10000, currency="EUR",
-                target_type="order", target_id=order_id,
-            )  # fmt: skip
-        except Unprocessable as refusal:
-            refusals.append(refusal.code)
-        except Exception as exc:  # collected and asserted below: a thread's exception is otherwise lost
-            errors.append(exc)
-        finally:
-            connection.close()
+        services.reserve(
+            code=code, organization=organization, user=user, amount=10000, currency="EUR",
+            target_type="order", target_id=order_id,
+        )  # fmt: skip
 
-    threads = [threading.Thread(target=checkout, args=(str(n),)) for n in range(CHECKOUTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    outcomes = run_together([lambda n=n: checkout(str(n)) for n in range(CHECKOUTS)])
+    refusals = [outcome.code for outcome in outcomes if isinstance(outcome, Unprocessable)]
+    assert [outcome for outcome in failures(outcomes) if not isinstance(outcome, Unprocessable)] == []
     return refusals
 
 

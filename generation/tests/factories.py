@@ -2,6 +2,7 @@ import factory
 from django.utils import timezone
 
 from accounts.tests.factories import OrganizationFactory
+from generation import services
 from generation.models import CreditPrice, GenerationJob
 
 
@@ -29,3 +30,14 @@ class GenerationJobFactory(factory.django.DjangoModelFactory):
     prompt = "A lighthouse at dusk"
     parameters = factory.LazyFunction(lambda: {"width": 256, "height": 256, "count": 1})
     queued_at = factory.LazyFunction(timezone.now)
+
+
+def submit_offline_job(organization, user, *, params=None, **overrides):
+    """A job submitted through the service as a customer would: a small image from the offline
+    provider, unless `overrides` name another kind, model, prompt or `prepaid`; `params` are the
+    job's own (a 128 x 128 image by default)."""
+    arguments = {"kind": "image", "provider": "offline", "model": "offline-canvas", "prompt": "A red fox"}
+    arguments.update(overrides)
+    return services.submit_job(
+        organization=organization, user=user, params=params or {"width": 128, "height": 128, "count": 1}, **arguments
+    )

@@ -6,6 +6,7 @@ from django.urls import reverse
 from accounts.tests.factories import UserFactory, confirmed_totp, totp_code
 from generation import selectors, services
 from generation.models import CreditEntry, GenerationJob, JobStatus
+from generation.tests.factories import submit_offline_job
 
 IMAGE = {"width": 128, "height": 96, "count": 1}
 
@@ -26,9 +27,7 @@ def funded(organization):
 
 
 def test_job_list_shows_cost_against_credits_charged(admin_client, funded, user, no_dispatch):
-    job = services.submit_job(
-        organization=funded, user=user, kind="image", provider="offline", model="offline-canvas", prompt="A fox", params=IMAGE
-    )
+    job = submit_offline_job(funded, user, params=IMAGE)
     GenerationJob.objects.filter(pk=job.pk).update(status=JobStatus.SUCCEEDED, credits_charged=1, provider_cost_micros=4_000)
     response = admin_client.get(reverse("admin:generation_generationjob_changelist") + "?kind__exact=image")
     page = response.content.decode()
@@ -38,9 +37,7 @@ def test_job_list_shows_cost_against_credits_charged(admin_client, funded, user,
 
 
 def test_cancel_action_refunds_through_the_service(admin_client, funded, user, no_dispatch):
-    job = services.submit_job(
-        organization=funded, user=user, kind="image", provider="offline", model="offline-canvas", prompt="A fox", params=IMAGE
-    )
+    job = submit_offline_job(funded, user, params=IMAGE)
     admin_client.post(
         reverse("admin:generation_generationjob_changelist"), {"action": "cancel_jobs", "_selected_action": [job.pk]}
     )
@@ -57,9 +54,7 @@ def test_staff_adjustment_goes_through_the_ledger_and_never_below_zero(admin_cli
 
 
 def test_admin_pages_render(admin_client, funded, user, no_dispatch):
-    job = services.submit_job(
-        organization=funded, user=user, kind="image", provider="offline", model="offline-canvas", prompt="A fox", params=IMAGE
-    )
+    job = submit_offline_job(funded, user, params=IMAGE)
     for name, args in [
         ("admin:generation_generationjob_change", [job.pk]),
         ("admin:generation_creditprice_changelist", []),

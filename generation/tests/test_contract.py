@@ -7,19 +7,16 @@ from PIL import Image
 from core.errors import AccountSuspended, NotFound, QuotaExceeded
 from generation import selectors, services
 from generation.models import CreditEntry, JobStatus
+from generation.tests.factories import submit_offline_job
 
 IMAGE = {"width": 256, "height": 192, "count": 1}
 
 
 def submit_fox(organization, user, **extra):
     """One small offline image job, the call every contract test makes."""
-    return services.submit_job(
-        organization=organization,
-        user=user,
-        kind="image",
-        provider="offline",
-        model="offline-canvas",
-        prompt="A red fox",
+    return submit_offline_job(
+        organization,
+        user,
         params=IMAGE,
         **extra,
     )

@@ -1,27 +1,21 @@
 """Job life cycle: reservations, refunds, the concurrency limit, waiting jobs and the sweeper."""
 
-import threading
 from datetime import timedelta
 
 import pytest
 import respx
 import time_machine
-from django.db import connection
 from django.utils import timezone
 
 from conftest import requires_postgres
 from core.errors import InvalidTransition, NotFound, QuotaExceeded
+from core.tests.concurrency import failures, run_together
 from generation import selectors, services
 from generation.models import CreditEntry, GenerationJob, JobStatus
+from generation.tests.factories import submit_offline_job
 from notifications.models import Notification
 
-IMAGE = {"width": 128, "height": 128, "count": 1}
-
-
-def submit(organization, user, **overrides):
-    arguments = {"kind": "image", "provider": "offline", "model": "offline-canvas", "prompt": "A red fox", "params": IMAGE}
-    arguments.update(overrides)
-    return services.submit_job(organization=organization, user=user, **arguments)
+submit = submit_offline_job
 
 
 def balance(organization):
@@ -236,25 +230,9 @@ def test_twenty_concurrent_submissions_never_take_the_balance_below_zero(organiz
     """Real connections, one per thread, all submitting at once against 7 credits."""
     plan_limits["concurrent_jobs"] = None
     services.grant_credits(organization=organization, amount=7, reason="gift")
-    barrier = threading.Barrier(20)
-    outcomes = []
-
-    def worker(index):
-        try:
-            barrier.wait()
-            submit(organization, user, prompt=f"Fox {index}")
-            outcomes.append("ok")
-        except QuotaExceeded:
-            outcomes.append("refused")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert outcomes.count("ok") == 7 and outcomes.count("refused") == 13
+    outcomes = run_together([lambda i=i: submit(organization, user, prompt=f"Fox {i}") for i in range(20)])
+    refused = [outcome for outcome in failures(outcomes) if isinstance(outcome, QuotaExceeded)]
+    assert len(refused) == len(failures(outcomes)) == 13
     assert selectors.ledger_sum(organization=organization) == 0
     assert GenerationJob.objects.filter(organization=organization).count() == 7
 

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from generation import services
 from generation.models import Conversation, GenerationJob, JobStatus
+from generation.tests.factories import submit_offline_job
 
 IMAGE = {"width": 128, "height": 96, "count": 1}
 
@@ -16,9 +17,7 @@ def funded(organization):
 
 
 def make_job(organization, user, **overrides):
-    arguments = {"kind": "image", "provider": "offline", "model": "offline-canvas", "prompt": "A red fox", "params": IMAGE}
-    arguments.update(overrides)
-    job = services.submit_job(organization=organization, user=user, **arguments)
+    job = submit_offline_job(organization, user, **{"params": IMAGE, **overrides})
     services.execute_job(job_id=job.pk)
     job.refresh_from_db()
     return job
@@ -83,9 +82,7 @@ def test_job_detail_shows_parameters_cost_timings_and_files(client_user, funded,
 
 
 def test_cancel_from_the_page_refunds(client_user, funded, user, no_dispatch):
-    job = services.submit_job(
-        organization=funded, user=user, kind="image", provider="offline", model="offline-canvas", prompt="A fox", params=IMAGE
-    )
+    job = submit_offline_job(funded, user, params=IMAGE)
     response = client_user.post(reverse("generation:cancel", args=[job.pk]))
     assert response.status_code == 302
     job.refresh_from_db()

@@ -7,6 +7,7 @@ from billing import services as billing
 from core.errors import QuotaExceeded
 from generation import services as generation
 from generation.models import GenerationJob, JobStatus
+from generation.tests.factories import submit_offline_job
 from usage import services
 from usage.tests.conftest import GB, PLANS
 
@@ -22,15 +23,7 @@ def pro(organization, plans, monkeypatch):
 
 
 def submit(org, user, **params):
-    return generation.submit_job(
-        organization=org,
-        user=user,
-        kind="image",
-        provider="offline",
-        model="offline-canvas",
-        prompt="A red fox",
-        params={"width": 128, "height": 128, "count": 1, **params},
-    )
+    return submit_offline_job(org, user, params={"width": 128, "height": 128, "count": 1, **params})
 
 
 def buy(org, code):
