@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from core.admin_mixins import ReadOnlyAdminMixin
-from core.models import AuditEntry, TaskRun
+from core.models import AuditEntry, StateTransition, TaskRun
 
 
 @admin.register(AuditEntry)
@@ -29,3 +29,15 @@ class TaskRunAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(StateTransition)
+class StateTransitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The moves of orders, invoices, subscriptions, payments, tickets and jobs: read-only evidence."""
+
+    list_display = ["created_at", "content_type", "object_id", "source", "target", "actor_email"]
+    list_filter = ["content_type", "target"]
+    list_select_related = ["content_type"]
+    search_fields = ["=object_id", "actor_email"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in StateTransition._meta.fields]

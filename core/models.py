@@ -1,4 +1,6 @@
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class TaskRun(models.Model):
@@ -76,3 +78,28 @@ class ProcessHeartbeat(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.hostname} (pid {self.pid})"
+
+
+class StateTransition(models.Model):
+    """One move of a state machine (core.state.StateMachine.advance): which row went from which
+    state to which, when, and who did it (the request's user; empty for tasks and commands)."""
+
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE, related_name="+")
+    object_id = models.CharField(_("object id"), max_length=64)
+    field = models.CharField(_("state field"), max_length=40, default="status")
+    source = models.CharField(_("from state"), max_length=40)
+    target = models.CharField(_("to state"), max_length=40)
+    actor = models.ForeignKey(
+        "accounts.User", verbose_name=_("moved by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_email = models.EmailField(_("moved by (email)"), blank=True, help_text=_("Kept when the user is deleted"))
+    created_at = models.DateTimeField(_("moved at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("state transition")
+        verbose_name_plural = _("state transitions")
+        indexes = [models.Index(fields=["content_type", "object_id", "created_at"], name="transition_row_idx")]
+
+    def __str__(self):
+        return f"{self.content_type.model} {self.object_id}: {self.source} → {self.target}"
