@@ -31,8 +31,7 @@ def presented_token(scope):
     return tokens[0] if tokens else None
 
 
-@database_sync_to_async
-def user_for_token(raw):
+def _user_for_token(raw):
     from rest_framework_simplejwt.authentication import JWTAuthentication
     from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 
@@ -41,6 +40,11 @@ def user_for_token(raw):
         return auth.get_user(auth.get_validated_token(raw))
     except (InvalidToken, TokenError, AuthenticationFailed):
         return AnonymousUser()
+
+
+# In any thread, not the process's one thread for sync work: sockets connecting at once wait on
+# PostgreSQL side by side (see consumers.in_any_thread).
+user_for_token = database_sync_to_async(_user_for_token, thread_sensitive=False)
 
 
 def allowed_origins():

@@ -9,14 +9,21 @@ from notifications.live import EVERYONE, organization_group, user_group
 from notifications.services import unread_count
 
 
-@database_sync_to_async
+def in_any_thread(fn):
+    """Database work of a socket, in any thread of the pool (not one thread for every socket of the
+    process): a thousand sockets connecting at once wait on PostgreSQL side by side."""
+    return database_sync_to_async(fn, thread_sensitive=False)
+
+
 def socket_state(user):
-    """({group: language its notices are read in}, unread count) for a user's socket, in one hop:
-    their own group, everyone's, and each organization they are an active member of."""
-    memberships = Membership.objects.filter(user=user).select_related("organization")
-    groups = {user_group(user.pk): None, EVERYONE: language_for(user)}
-    for membership in memberships:
-        groups[organization_group(membership.organization_id)] = language_for(user, membership.organization)
+    """({group: language its notices are read in}, unread count) for a user's socket, in two
+    queries: their own group, everyone's, and each organization they are a member of."""
+    memberships = list(Membership.objects.filter(user=user).select_related("organization"))
+    organizations = {membership.organization_id: membership.organization for membership in memberships}
+    everyone = language_for(user, organizations.get(user.default_organization_id))
+    groups = {user_group(user.pk): None, EVERYONE: everyone}
+    for organization in organizations.values():
+        groups[organization_group(organization.pk)] = language_for(user, organization)
     return groups, unread_count(user)
 
 
@@ -37,7 +44,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=4401)
             return
-        self.groups_joined, self.unread = await socket_state(user)
+        self.groups_joined, self.unread = await in_any_thread(socket_state)(user)
         await self._join()
         self.rejoining = asyncio.ensure_future(self._stay_in_groups())
         await self.accept()

@@ -17,7 +17,7 @@ import threading
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from channels_redis.core import RedisChannelLayer
+from channels_redis.core import RedisChannelLayer  # and notifications.layers' subclass
 
 EVERYONE = "everyone"
 SEND_TIMEOUT = 10  # seconds: a Redis that does not answer fails the push instead of hanging the caller

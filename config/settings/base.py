@@ -124,6 +124,12 @@ def database(url, **extra):
     config.update(ATOMIC_REQUESTS=False, CONN_MAX_AGE=env.int("CONN_MAX_AGE", default=0), **extra)
     if config["ENGINE"].endswith("sqlite3"):
         config["OPTIONS"] = {**config.get("OPTIONS", {}), **SQLITE_OPTIONS}
+    pool_size = env.int("DATABASE_POOL_SIZE", default=0)
+    if pool_size and config["ENGINE"].endswith("postgresql"):
+        # A new PostgreSQL connection per request or socket costs more than most pages' queries:
+        # the web processes (bin/web) keep a pool; a connection is checked before each reuse.
+        config["OPTIONS"] = {**config.get("OPTIONS", {}), "pool": {"min_size": 1, "max_size": pool_size, "timeout": 10}}
+        config.update(CONN_MAX_AGE=0, CONN_HEALTH_CHECKS=True)
     return config
 
 
@@ -150,7 +156,7 @@ def redis_channel_layer(url):
     process's worth of sockets with a burst each; `expiry` is how long a message waits for a
     process that stopped reading (a minute), and a broadcast is one message per process anyway."""
     return {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "notifications.layers.RedisChannelLayer",
         "CONFIG": {
             "hosts": [{"address": url, **redis_options()}],
             "prefix": CACHE_KEY_PREFIX,

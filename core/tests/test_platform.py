@@ -145,7 +145,7 @@ def test_production_uses_the_servers_it_is_given(monkeypatch):
     production = runpy.run_module("config.settings.production")
     assert production["DATABASES"]["default"]["ENGINE"].endswith("postgresql")
     assert production["CACHES"]["default"]["BACKEND"] == "django_redis.cache.RedisCache"
-    assert production["CHANNEL_LAYERS"]["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert production["CHANNEL_LAYERS"]["default"]["BACKEND"] == "notifications.layers.RedisChannelLayer"
     assert production["CELERY_BROKER_URL"] == "redis://127.0.0.1:6379/0"
     assert production["STORAGES"]["staticfiles"]["BACKEND"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
     assert production["SESSION_COOKIE_SECURE"] and production["SECURE_SSL_REDIRECT"]
