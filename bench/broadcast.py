@@ -70,7 +70,9 @@ async def connect_all(url, tokens, sockets):
     import websockets
 
     async def one(token):
-        ws = await websockets.connect(url, additional_headers={"Authorization": f"Bearer {token}"}, max_queue=None)
+        ws = await websockets.connect(
+            url, additional_headers={"Authorization": f"Bearer {token}"}, max_queue=None, open_timeout=120
+        )
         hello = json.loads(await ws.recv())
         assert hello["type"] == "hello", hello
         return ws

@@ -47,10 +47,11 @@ def throwaway_database():
 
 
 @contextlib.contextmanager
-def production_set(*, settings_module=None):
+def production_set(*, settings_module=None, env=None):
     """The production process set of the end-to-end suite (bin/supervise: uvicorn with 2 workers,
     Celery worker and beat, DEBUG off, PostgreSQL, a private Redis; see e2e/processes.py), started
-    for the run and removed after it, with Django set up in this process on the same environment."""
+    for the run and removed after it, with Django set up in this process on the same environment.
+    `settings_module` replaces the production profile's; `env` adds to the set's environment."""
     from e2e.processes import Production
 
     class Bare(Production):
@@ -70,6 +71,7 @@ def production_set(*, settings_module=None):
     process_set = Bare()
     if settings_module:
         process_set.env["DJANGO_SETTINGS_MODULE"] = settings_module
+    process_set.env.update(env or {})
     try:
         process_set.start()
         os.environ.update(process_set.env)
