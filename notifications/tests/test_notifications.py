@@ -166,3 +166,13 @@ def test_each_member_reads_the_notification_and_its_email_in_their_own_language(
     emails = {log.recipient: (log.locale, log.subject, log.body_text) for log in EmailLog.objects.all()}
     assert emails[french.email][:2] == ("fr", "Nouvelle facture F-1") and "Bienvenue" in emails[french.email][2]
     assert emails[english.email][0] == "en" and "Welcome to" in emails[english.email][2]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [3, 30])
+def test_the_notification_pages_stay_within_eight_queries(client_user, auth_api, user, count, django_assert_max_num_queries):
+    Notification.objects.bulk_create([Notification(recipient=user, kind="test_plain", title=f"N{n}") for n in range(count)])
+    with django_assert_max_num_queries(8):  # session, user, organizations, unread count, banner, count, page
+        assert client_user.get("/notifications/").status_code == 200
+    with django_assert_max_num_queries(4):  # user, organizations, count, page
+        assert auth_api.get("/api/v1/notifications/").json()["count"] == count
