@@ -3,13 +3,16 @@
 from datetime import timedelta
 from decimal import Decimal
 
+from django.utils.translation import gettext_noop
+
 from accounts.models import Organization
 from billing import payments, services
 from billing.models import DEFAULT_STEPS, DunningPolicy, DunningStep, Plan, PlanPrice
 
 GB = 1024**3
 PLANS = [
-    # code, name, tier, interval, trial days, EUR, XOF, limits, features
+    # code, name, tier, interval, trial days, EUR, XOF, limits, features (what the limits do not already
+    # say; pages show a feature in French when the catalogue has it, see plan_limits.html)
     (
         "free",
         "Free",
@@ -26,7 +29,7 @@ PLANS = [
             "memory_mb": 512,
             "support_priority": "low",
         },
-        ["Offline generation provider", "Community support"],
+        [gettext_noop("Offline generation provider"), gettext_noop("Community support")],
     ),
     (
         "pro-monthly",
@@ -44,7 +47,7 @@ PLANS = [
             "memory_mb": 2048,
             "support_priority": "high",
         },
-        ["Every AI provider", "Paid add-ons (RAM, traffic, storage)", "Priority support"],
+        [gettext_noop("Every AI provider"), gettext_noop("Paid add-ons (RAM, traffic, storage)")],
     ),
     (
         "pro-yearly",
@@ -62,7 +65,11 @@ PLANS = [
             "memory_mb": 2048,
             "support_priority": "high",
         },
-        ["Two months free", "Every AI provider", "Paid add-ons (RAM, traffic, storage)", "Priority support"],
+        [
+            gettext_noop("Two months free"),
+            gettext_noop("Every AI provider"),
+            gettext_noop("Paid add-ons (RAM, traffic, storage)"),
+        ],
     ),
     (
         "business-monthly",
@@ -80,7 +87,7 @@ PLANS = [
             "memory_mb": 8192,
             "support_priority": "urgent",
         },
-        ["Unlimited traffic", "Ten jobs at a time", "Urgent support with a 4-hour response"],
+        [gettext_noop("Urgent support with a 4-hour response")],
     ),
 ]
 

@@ -17,26 +17,27 @@ from accounts.selectors import membership
 from billing import conf, payments, providers, recurring, selectors, services
 from billing.forms import CancelForm, InvoiceFilterForm, PayForm, PaymentMethodForm, PlanChoiceForm, SubscribeForm
 from billing.models import Payment, PaymentMethod
+from billing.models.payments import MOBILE_MONEY_CURRENCIES
 from billing.pricing import vat_breakdown
 from billing.providers.sandbox import documented_cards
 from core.errors import DomainError, ValidationFailed
 from core.formats import format_date
-from core.money import CURRENCIES, format_money
+from core.money import format_money, shown_currency
 from core.views import domain_errors_to_messages, organization_required
 
 
 def _require_manager(request):
     member = membership(request.user, request.organization)
     if not (member and member.can_manage):
-        raise PermissionDenied("Only owners and admins manage the subscription.")
+        raise PermissionDenied(_("Only owners and admins manage the subscription."))
 
 
-def _managed_subscription(request, verb):
+def _managed_subscription(request):
     """The live subscription an owner or admin acts on; without one, a clear message."""
     _require_manager(request)
     current = selectors.live_subscription(organization=request.organization)
     if current is None:
-        raise ValidationFailed(f"There is no subscription to {verb}.", code="no_subscription")
+        raise ValidationFailed(_("You have no subscription yet."), code="no_subscription")
     return current
 
 
@@ -46,7 +47,7 @@ def _first_error(form):
 
 def pricing(request):
     org = request.organization if request.user.is_authenticated and request.organization else None
-    currency = org.currency if org else (request.GET.get("currency") if request.GET.get("currency") in CURRENCIES else "EUR")
+    currency = shown_currency(request, org)  # a visitor sees the currency they chose in the shop
     plans = list(selectors.plans_for_sale(currency=currency))
     for plan in plans:
         plan.display_price = plan.price_in(currency)
@@ -112,7 +113,9 @@ def billing_settings(request):
     services.set_calendar_billing(organization=request.organization, enabled=enabled)
     messages.success(
         request,
-        "Monthly plans are now billed on the 1st of the month." if enabled else "Plans are billed on their anniversary date.",
+        _("Monthly plans are now billed on the 1st of the month.")
+        if enabled
+        else _("Plans are billed on their anniversary date."),
     )
     return redirect("billing:subscription")
 
@@ -137,7 +140,7 @@ def subscribe(request):
         user=request.user,
         coupon_code=data["coupon_code"],
     )
-    messages.success(request, f"You are now on the {data['plan'].name} plan.")
+    messages.success(request, _("You are now on the %(plan)s plan.") % {"plan": data["plan"]})
     return redirect("billing:subscription")
 
 
@@ -206,12 +209,19 @@ def undo_plan_change(request):
 @organization_required
 @domain_errors_to_messages
 def cancel(request):
-    current = _managed_subscription(request, "cancel")
+    current = _managed_subscription(request)
     form = CancelForm(request.POST)
     if not form.is_valid():
         raise ValidationFailed(_first_error(form))
-    services.cancel_subscription(subscription=current, at_period_end=form.cleaned_data["when"] == "period_end")
-    messages.success(request, "Your subscription is canceled.")
+    at_period_end = form.cleaned_data["when"] == "period_end"
+    current = services.cancel_subscription(subscription=current, at_period_end=at_period_end)
+    if at_period_end:
+        text = _("Your subscription ends on %(date)s; until then nothing changes.") % {
+            "date": format_date(current.current_period_end)
+        }
+    else:
+        text = _("Your subscription has ended.")
+    messages.success(request, text)
     return redirect("billing:subscription")
 
 
@@ -220,17 +230,22 @@ def cancel(request):
 @domain_errors_to_messages
 def restart(request):
     """A trial suspended at its end starts its first paid period (see recurring.restart_after_trial)."""
-    current = _managed_subscription(request, "start")
+    current = _managed_subscription(request)
     current, invoice = recurring.restart_after_trial(subscription=current, user=request.user)
     if current.status == current.Status.ACTIVE:
-        messages.success(request, f"Welcome back: your {current.plan.name} subscription is active.")
+        messages.success(request, _("Welcome back: your %(plan)s subscription is active.") % {"plan": current.plan})
         return redirect("billing:subscription")
     if invoice.payments.filter(status__in=Payment.IN_FLIGHT).exists():
         messages.info(
-            request, f"Your payment of invoice {invoice.number} is being confirmed: your subscription starts as soon as it is."
+            request,
+            _("Your payment of invoice %(number)s is being confirmed: your subscription starts as soon as it is.")
+            % {"number": invoice.number},
         )
         return redirect(selectors.invoice_url(invoice))
-    messages.info(request, f"Pay invoice {invoice.number} to start your {current.plan.name} subscription.")
+    messages.info(
+        request,
+        _("Pay invoice %(number)s to start your %(plan)s subscription.") % {"number": invoice.number, "plan": current.plan},
+    )
     return redirect(selectors.pay_url(invoice))
 
 
@@ -238,9 +253,9 @@ def restart(request):
 @organization_required
 @domain_errors_to_messages
 def resume(request):
-    current = _managed_subscription(request, "resume")
+    current = _managed_subscription(request)
     services.resume_subscription(subscription=current)
-    messages.success(request, "Your subscription will continue.")
+    messages.success(request, _("Your subscription will continue."))
     return redirect("billing:subscription")
 
 
@@ -303,9 +318,9 @@ def invoice_detail(request, pk):
     )
 
 
-def _pdf_response(document, kind):
+def _pdf_response(document):
     if not document.pdf_file or not default_storage.exists(document.pdf_file):
-        raise Http404(f"The PDF of this {kind} is being prepared: try again in a minute.")
+        raise Http404(_("The PDF is being prepared: try again in a minute."))
     return FileResponse(
         default_storage.open(document.pdf_file, "rb"), content_type="application/pdf", filename=f"{document.number}.pdf"
     )
@@ -313,12 +328,12 @@ def _pdf_response(document, kind):
 
 @organization_required
 def invoice_pdf(request, pk):
-    return _pdf_response(_own(selectors.invoice_for, request, pk), "invoice")
+    return _pdf_response(_own(selectors.invoice_for, request, pk))
 
 
 @organization_required
 def credit_note_pdf(request, pk):
-    return _pdf_response(_own(selectors.credit_note_for, request, pk), "credit note")
+    return _pdf_response(_own(selectors.credit_note_for, request, pk))
 
 
 # --- Payments ------------------------------------------------------------------------------------
@@ -337,7 +352,8 @@ def invoice_pay(request, pk):
     invoice = _own(selectors.invoice_for, request, pk)
     org = request.organization
     methods = list(PaymentMethod.objects.filter(organization=org))
-    form = PayForm(request.POST or None, providers=providers.enabled(), methods=methods)
+    offered = _providers_for(invoice.currency)
+    form = PayForm(request.POST or None, providers=offered, methods=methods)
     if request.method == "POST":
         if not form.is_valid():
             raise ValidationFailed(_first_error(form))
@@ -363,13 +379,32 @@ def invoice_pay(request, pk):
             "invoice": invoice,
             "form": form,
             "methods": methods,
-            "providers": providers.enabled(),
+            "providers": offered,
+            "mobile_money": invoice.currency in MOBILE_MONEY_CURRENCIES,
             "test_cards": documented_cards(),
             "idempotency_key": uuid.uuid4().hex,
             "stripe_key": _stripe_key(),
             "in_flight": invoice.payments.filter(status__in=Payment.IN_FLIGHT).first(),
         },
     )
+
+
+def _providers_for(currency):
+    """The providers that can take this currency: mobile money only where it runs (XOF)."""
+    return [p for p in providers.enabled() if p.name != "mobile_money" or currency in MOBILE_MONEY_CURRENCIES]
+
+
+def _source_link(invoice):
+    """Where the paid thing lives, for the page that says the payment succeeded."""
+    links = {
+        "order": (lambda: reverse("catalog:order_detail", args=[invoice.source_id]), _("See the order")),
+        "subscription": (lambda: reverse("billing:subscription"), _("See the subscription")),
+        "addon": (lambda: reverse("usage:dashboard"), _("See your add-ons")),
+    }
+    if invoice.source_type not in links or not invoice.source_id:
+        return {}
+    url, label = links[invoice.source_type]
+    return {"source_url": url(), "source_label": label}
 
 
 def _stripe_key():
@@ -389,7 +424,7 @@ def payment_list(request):
 def payment_detail(request, pk):
     payment = _own(selectors.payment_for, request, pk)
     template = "billing/partials/payment_status.html" if request.htmx else "billing/payment_detail.html"
-    return render(request, template, {"payment": payment, "invoice": payment.invoice})
+    return render(request, template, {"payment": payment, "invoice": payment.invoice, **_source_link(payment.invoice)})
 
 
 @require_POST
@@ -397,7 +432,7 @@ def payment_detail(request, pk):
 @domain_errors_to_messages
 def payment_cancel(request, pk):
     payment = payments.cancel_payment(payment=_own(selectors.payment_for, request, pk))
-    messages.success(request, "The payment is canceled." if payment.status == "canceled" else "Cancellation requested.")
+    messages.success(request, _("The payment is canceled.") if payment.status == "canceled" else _("Cancellation requested."))
     return redirect("billing:payment_detail", pk=payment.pk)
 
 
@@ -426,7 +461,7 @@ def payment_methods(request):
         method = payments.add_payment_method(
             organization=org, provider=form.cleaned_data["provider"], details=_provider_details(form.cleaned_data)
         )
-        messages.success(request, f"{method.label} saved.")
+        messages.success(request, _("%(method)s saved.") % {"method": method.label})
         return redirect("billing:payment_methods")
     return render(
         request,
@@ -436,6 +471,7 @@ def payment_methods(request):
             "form": form,
             "test_cards": documented_cards(),
             "sandbox": any(p.test_mode for p in providers.enabled()),
+            "mobile_money": org.currency in MOBILE_MONEY_CURRENCIES,
         },
     )
 
@@ -448,8 +484,8 @@ def payment_method_action(request, pk, action):
     method = _own(selectors.method_for, request, pk)
     if action == "default":
         payments.set_default_payment_method(method=method)
-        messages.success(request, f"{method.label} is now the default.")
+        messages.success(request, _("%(method)s is now the default.") % {"method": method.label})
     else:
         payments.remove_payment_method(method=method)
-        messages.success(request, f"{method.label} removed.")
+        messages.success(request, _("%(method)s removed.") % {"method": method.label})
     return redirect("billing:payment_methods")

@@ -2,7 +2,6 @@
 
 import unicodedata
 
-from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import Case, F, FloatField, Func, Q, Value, When
@@ -10,25 +9,13 @@ from django.db.models import Case, F, FloatField, Func, Q, Value, When
 from catalog.models import PRICE_COLUMNS, Cart, CartItem, Category, Order, Product
 from catalog.pricing import PricedLine, Totals, allocate_discount
 from core.errors import NotFound
-from core.money import check_currency
+from core.money import check_currency, shown_currency
 from coupons import services as coupon_services
-
-SESSION_CURRENCY = "shop_currency"
 
 
 def shop_currency(request, organization=None):
-    """The currency prices are shown and charged in: the organization's once signed in; for
-    visitors, a valid `?currency=` (remembered in the session), else the first supported one."""
-    if organization:
-        return organization.currency
-    wanted = request.GET.get("currency", "").upper()
-    session = getattr(request, "session", None)
-    if wanted in settings.SUPPORTED_CURRENCIES:
-        if session is not None:
-            session[SESSION_CURRENCY] = wanted
-        return wanted
-    remembered = session.get(SESSION_CURRENCY) if session is not None else None
-    return remembered if remembered in settings.SUPPORTED_CURRENCIES else settings.SUPPORTED_CURRENCIES[0]
+    """The currency the shop shows and charges in (core.money.shown_currency: the pricing page agrees)."""
+    return shown_currency(request, organization)
 
 
 def price_column(currency):

@@ -17,6 +17,23 @@ from core.formats import babel_locale
 # filter and schema enum takes its list from here.
 CURRENCIES = list(settings.SUPPORTED_CURRENCIES)
 CURRENCY_CHOICES = [(code, code) for code in CURRENCIES]
+SESSION_CURRENCY = "shop_currency"
+
+
+def shown_currency(request, organization=None):
+    """The currency prices are shown and charged in, on every page (shop, pricing): the
+    organization's once signed in; for visitors, a valid `?currency=` (remembered in the session),
+    else the one they chose before, else the first supported one."""
+    if organization:
+        return organization.currency
+    wanted = request.GET.get("currency", "").upper()
+    session = getattr(request, "session", None)
+    if wanted in CURRENCIES:
+        if session is not None:
+            session[SESSION_CURRENCY] = wanted
+        return wanted
+    remembered = session.get(SESSION_CURRENCY) if session is not None else None
+    return remembered if remembered in CURRENCIES else CURRENCIES[0]
 
 
 def exponent(currency):

@@ -121,7 +121,7 @@ class InvoiceAdmin(admin.ModelAdmin):
     def pdf_view(self, request, pk):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        return views._pdf_response(get_object_or_404(Invoice, pk=pk), "invoice")
+        return views._pdf_response(get_object_or_404(Invoice, pk=pk))
 
     def credit_note_view(self, request, pk):
         if not self.has_view_permission(request) or not request.user.has_perm("billing.add_creditnote"):

@@ -5,15 +5,16 @@ run twice or late never takes a step twice and never skips one."""
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from billing.models.invoicing import Invoice
 
 
 class DunningAction(models.TextChoices):
-    FRIENDLY_REMINDER = "friendly_reminder", "Friendly reminder"
-    URGENT_REMINDER = "urgent_reminder", "Urgent reminder"
-    SUSPENSION_WARNING = "suspension_warning", "Suspension warning"
-    SUSPEND = "suspend", "Suspension"
+    FRIENDLY_REMINDER = "friendly_reminder", _("Friendly reminder")
+    URGENT_REMINDER = "urgent_reminder", _("Urgent reminder")
+    SUSPENSION_WARNING = "suspension_warning", _("Suspension warning")
+    SUSPEND = "suspend", _("Suspension")
 
 
 # The default policy, written by the migration and by demo data.
@@ -73,10 +74,10 @@ class DunningStep(models.Model):
 
 class DunningEvent(models.Model):
     class Outcome(models.TextChoices):
-        PENDING = "pending", "Queued"
-        SENT = "sent", "Reminder sent"
-        SUSPENDED = "suspended", "Subscription suspended"
-        SKIPPED = "skipped", "Nothing to suspend"
+        PENDING = "pending", _("Queued")
+        SENT = "sent", _("Reminder sent")
+        SUSPENDED = "suspended", _("Subscription suspended")
+        SKIPPED = "skipped", _("Nothing to suspend")
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="dunning_events")
     step = models.ForeignKey(DunningStep, on_delete=models.PROTECT, related_name="events")

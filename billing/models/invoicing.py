@@ -6,6 +6,9 @@ transitions in its module; billing.services holds one function per transition.
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from billing.models.plans import CURRENCIES
 from billing.models.subscriptions import Subscription
@@ -27,17 +30,17 @@ class InvoiceQuerySet(models.QuerySet):
 
 class Invoice(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        OPEN = "open", "Open"
-        PAID = "paid", "Paid"
-        VOID = "void", "Void"
-        UNCOLLECTIBLE = "uncollectible", "Uncollectible"
+        DRAFT = "draft", pgettext_lazy("invoice status", "Draft")
+        OPEN = "open", pgettext_lazy("invoice status", "Open")
+        PAID = "paid", pgettext_lazy("invoice status", "Paid")
+        VOID = "void", pgettext_lazy("invoice status", "Void")
+        UNCOLLECTIBLE = "uncollectible", pgettext_lazy("invoice status", "Uncollectible")
 
     class Source(models.TextChoices):
-        ORDER = "order", "Order"
-        SUBSCRIPTION = "subscription", "Subscription"
-        ADDON = "addon", "Add-on"
-        MANUAL = "manual", "Manual"
+        ORDER = "order", _("Order")
+        SUBSCRIPTION = "subscription", _("Subscription")
+        ADDON = "addon", _("Add-on")
+        MANUAL = "manual", _("Manual")
 
     # What may still change once the invoice is finalized: its payment life, never its content.
     MUTABLE_AFTER_FINALIZATION = frozenset(
@@ -179,6 +182,11 @@ class Invoice(models.Model):
         if self.status in (Invoice.Status.OPEN, Invoice.Status.UNCOLLECTIBLE):
             return max(self.total - self.amount_paid - self.amount_credited, 0)
         return 0
+
+    @property
+    def is_overdue(self):
+        """Still asking for money after its due date (in the active time zone: the customer's)."""
+        return bool(self.amount_due) and self.due_date is not None and self.due_date < timezone.localdate()
 
     @property
     def amount_paid_by_payment(self):

@@ -16,18 +16,19 @@ from core.state import StateMachine
 
 
 class Provider(models.TextChoices):
-    SANDBOX = "sandbox", "Sandbox (test mode)"
-    STRIPE = "stripe", "Stripe"
-    MOBILE_MONEY = "mobile_money", "Mobile money"
+    SANDBOX = "sandbox", _("Sandbox (test mode)")
+    STRIPE = "stripe", _("Stripe")
+    MOBILE_MONEY = "mobile_money", _("Mobile money")
 
 
 class MethodKind(models.TextChoices):
-    CARD = "card", "Card"
-    MOBILE_MONEY = "mobile_money", "Mobile money"
-    SANDBOX = "sandbox", "Sandbox test card"
+    CARD = "card", _("Card")
+    MOBILE_MONEY = "mobile_money", _("Mobile money")
+    SANDBOX = "sandbox", _("Sandbox test card")
 
 
 MOBILE_OPERATORS = {"orange": "Orange Money", "wave": "Wave", "mtn": "MTN MoMo"}
+MOBILE_MONEY_CURRENCIES = ("XOF",)  # what mobile money can be paid in (the providers check it too)
 
 
 class PaymentMethod(models.Model):
@@ -72,13 +73,13 @@ class PaymentMethod(models.Model):
 
 class Payment(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        PROCESSING = "processing", "Processing"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
-        CANCELED = "canceled", "Canceled"
-        REFUNDED = "refunded", "Refunded"
-        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+        PENDING = "pending", pgettext_lazy("payment status", "Pending")
+        PROCESSING = "processing", pgettext_lazy("payment status", "Processing")
+        SUCCEEDED = "succeeded", pgettext_lazy("payment status", "Succeeded")
+        FAILED = "failed", pgettext_lazy("payment status", "Failed")
+        CANCELED = "canceled", pgettext_lazy("payment status", "Canceled")
+        REFUNDED = "refunded", pgettext_lazy("payment status", "Refunded")
+        PARTIALLY_REFUNDED = "partially_refunded", pgettext_lazy("payment status", "Partially refunded")
 
     IN_FLIGHT = (Status.PENDING, Status.PROCESSING)
     SETTLED = (Status.SUCCEEDED, Status.REFUNDED, Status.PARTIALLY_REFUNDED)

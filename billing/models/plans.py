@@ -2,26 +2,28 @@
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.money import CURRENCY_CHOICES as CURRENCIES
 
 
 class Tier(models.TextChoices):
-    FREE = "free", "Free"
-    PRO = "pro", "Pro"
-    BUSINESS = "business", "Business"
+    FREE = "free", _("Free")
+    PRO = "pro", _("Pro")
+    BUSINESS = "business", _("Business")
 
 
 class Interval(models.TextChoices):
-    MONTH = "month", "Monthly"
-    YEAR = "year", "Yearly"
+    MONTH = "month", pgettext_lazy("plan interval", "Monthly")
+    YEAR = "year", pgettext_lazy("plan interval", "Yearly")
 
 
 class SupportPriority(models.TextChoices):
-    LOW = "low", "Low"
-    NORMAL = "normal", "Normal"
-    HIGH = "high", "High"
-    URGENT = "urgent", "Urgent"
+    LOW = "low", pgettext_lazy("support priority", "Low")
+    NORMAL = "normal", pgettext_lazy("support priority", "Normal")
+    HIGH = "high", pgettext_lazy("support priority", "High")
+    URGENT = "urgent", pgettext_lazy("support priority", "Urgent")
 
 
 class Plan(models.Model):

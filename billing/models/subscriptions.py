@@ -3,6 +3,7 @@ each organization's billing settings."""
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import pgettext_lazy
 
 from billing.models.plans import CURRENCIES, Plan
 from core.state import StateMachine
@@ -10,12 +11,12 @@ from core.state import StateMachine
 
 class Subscription(models.Model):
     class Status(models.TextChoices):
-        TRIALING = "trialing", "Trialing"
-        ACTIVE = "active", "Active"
-        PAST_DUE = "past_due", "Past due"
-        SUSPENDED = "suspended", "Suspended"
-        CANCELED = "canceled", "Canceled"
-        EXPIRED = "expired", "Expired"
+        TRIALING = "trialing", pgettext_lazy("subscription status", "Trialing")
+        ACTIVE = "active", pgettext_lazy("subscription status", "Active")
+        PAST_DUE = "past_due", pgettext_lazy("subscription status", "Past due")
+        SUSPENDED = "suspended", pgettext_lazy("subscription status", "Suspended")
+        CANCELED = "canceled", pgettext_lazy("subscription status", "Canceled")
+        EXPIRED = "expired", pgettext_lazy("subscription status", "Expired")
 
     LIVE = (Status.TRIALING, Status.ACTIVE, Status.PAST_DUE, Status.SUSPENDED)
 

@@ -37,12 +37,12 @@ TEST_CARDS = {
     "4000000000009979": ("failed", "stolen_card", "The card was reported stolen."),
 }
 OUTCOME_LABELS = {
-    "4242424242424242": "Succeeds",
-    "4000000000000002": "Declined by the bank",
-    "4000000000009995": "Fails: insufficient funds",
-    "4000002760003184": "Asks for a second confirmation step",
-    "4000000000009987": "Fails: card reported lost (no automatic retry)",
-    "4000000000009979": "Fails: card reported stolen (no automatic retry)",
+    "4242424242424242": gettext_lazy("Succeeds"),
+    "4000000000000002": gettext_lazy("Declined by the bank"),
+    "4000000000009995": gettext_lazy("Fails: insufficient funds"),
+    "4000002760003184": gettext_lazy("Asks for a second confirmation step"),
+    "4000000000009987": gettext_lazy("Fails: card reported lost (no automatic retry)"),
+    "4000000000009979": gettext_lazy("Fails: card reported stolen (no automatic retry)"),
 }
 
 

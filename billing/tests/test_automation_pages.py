@@ -7,6 +7,7 @@ import time_machine
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import translation
 
 from billing import dunning, services, tasks
 from billing.context_processors import billing_banner
@@ -91,7 +92,8 @@ def test_banner_points_to_overdue_invoices_when_suspended(organization, user):
         for event in DunningEvent.objects.order_by("pk"):
             dunning.perform_event(event_id=event.pk)
         context = billing_banner(request)
-    html = render_to_string("billing/partials/banner.html", context)
+    with translation.override("en"):
+        html = render_to_string("billing/partials/banner.html", context)
     assert "Your account is suspended: 1 overdue invoice." in html
     assert 'href="/billing/invoices/?status=open"' in html or "?status=open" in html
 

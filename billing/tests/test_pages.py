@@ -20,7 +20,14 @@ def test_pricing_is_public_and_in_the_chosen_currency(client, pro):
     response = client.get(reverse("billing:pricing") + "?currency=XOF")
     body = response.content.decode()
     assert response.status_code == 200 and "Pro" in body and "Priority queue" in body and "Pro yearly" not in body
-    assert "€19.00" in client.get(reverse("billing:pricing")).content.decode()
+    assert "F\u202fCFA\u00a012,000" in body
+    assert "€19.00" in client.get(reverse("billing:pricing") + "?currency=EUR").content.decode()
+
+
+def test_pricing_shows_the_currency_a_visitor_chose_in_the_shop(client, pro):
+    client.get(reverse("catalog:catalog") + "?currency=XOF")
+    body = client.get(reverse("billing:pricing")).content.decode()
+    assert "F\u202fCFA\u00a012,000" in body and "€19.00" not in body
 
 
 def test_subscribe_with_trial_in_the_browser(client_user, organization, pro):
@@ -38,7 +45,7 @@ def test_browser_errors_are_messages_and_change_nothing(client_user, organizatio
     response = client_user.post(reverse("billing:subscribe"), {"plan": eur_only.code}, follow=True)
     assert "not sold in XOF" in response.content.decode()
     response = client_user.post(reverse("billing:resume"), follow=True)
-    assert "no subscription to resume" in response.content.decode()
+    assert "You have no subscription yet." in response.content.decode()
     assert not Subscription.objects.exists()
 
 

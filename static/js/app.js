@@ -1,5 +1,6 @@
 // WeBox page behaviour: the live notification socket, the header bell and toasts, the menu toggle,
-// selects that submit their form on change (data-autosubmit).
+// selects that submit their form on change (data-autosubmit), forms that ask first (data-confirm,
+// the question already translated by the template).
 // Pages that want live events listen for the DOM event "webox:event" (detail = the message).
 (function () {
   "use strict";
@@ -61,5 +62,9 @@
         document.getElementById("nav-links").classList.toggle("open", !open);
       });
     }
+  });
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("form[data-confirm]");
+    if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
   });
 })();
