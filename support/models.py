@@ -10,6 +10,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.state import StateMachine
 from support import conf
@@ -23,19 +25,19 @@ LEADS_GROUP = "Support leads"
 
 
 class Category(models.TextChoices):
-    GENERAL = "general", "General"
-    TECHNICAL = "technical", "Technical"
-    BILLING = "billing", "Billing"
-    FEATURE_REQUEST = "feature_request", "Feature request"
-    BUG_REPORT = "bug_report", "Bug report"
-    OTHER = "other", "Other"
+    GENERAL = "general", _("General")
+    TECHNICAL = "technical", _("Technical")
+    BILLING = "billing", _("Billing")
+    FEATURE_REQUEST = "feature_request", _("Feature request")
+    BUG_REPORT = "bug_report", _("Bug report")
+    OTHER = "other", _("Other")
 
 
 class Priority(models.TextChoices):
-    LOW = "low", "Low"
-    NORMAL = "normal", "Normal"
-    HIGH = "high", "High"
-    URGENT = "urgent", "Urgent"
+    LOW = "low", pgettext_lazy("ticket priority", "Low")
+    NORMAL = "normal", pgettext_lazy("ticket priority", "Normal")
+    HIGH = "high", pgettext_lazy("ticket priority", "High")
+    URGENT = "urgent", pgettext_lazy("ticket priority", "Urgent")
 
 
 PRIORITY_RANK = {p: rank for rank, p in enumerate(Priority.values)}
@@ -50,11 +52,11 @@ CUSTOMER_PRIORITIES = [Priority.LOW, Priority.NORMAL, Priority.HIGH]
 
 
 class Status(models.TextChoices):
-    OPEN = "open", "Open"
-    IN_PROGRESS = "in_progress", "In progress"
-    WAITING = "waiting", "Waiting on customer"
-    RESOLVED = "resolved", "Resolved"
-    CLOSED = "closed", "Closed"
+    OPEN = "open", pgettext_lazy("ticket status", "Open")
+    IN_PROGRESS = "in_progress", pgettext_lazy("ticket status", "In progress")
+    WAITING = "waiting", pgettext_lazy("ticket status", "Waiting on customer")
+    RESOLVED = "resolved", pgettext_lazy("ticket status", "Resolved")
+    CLOSED = "closed", pgettext_lazy("ticket status", "Closed")
 
 
 ACTIVE_STATUSES = [Status.OPEN, Status.IN_PROGRESS, Status.WAITING]
@@ -164,9 +166,9 @@ class Ticket(models.Model):
 
 class TicketMessage(models.Model):
     class AuthorType(models.TextChoices):
-        CUSTOMER = "customer", "Customer"
-        AGENT = "agent", "Agent"
-        SYSTEM = "system", "System"
+        CUSTOMER = "customer", _("Customer")
+        AGENT = "agent", _("Agent")
+        SYSTEM = "system", _("System")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -247,12 +249,12 @@ class SLAEvent(models.Model):
     """One warning or breach of one target of one ticket: the unique row keeps the check idempotent."""
 
     class Target(models.TextChoices):
-        FIRST_RESPONSE = "first_response", "First response"
-        RESOLUTION = "resolution", "Resolution"
+        FIRST_RESPONSE = "first_response", pgettext_lazy("sla target", "First response")
+        RESOLUTION = "resolution", pgettext_lazy("sla target", "Resolution")
 
     class Level(models.TextChoices):
-        WARNING = "warning", "Warning (80%)"
-        BREACH = "breach", "Breach"
+        WARNING = "warning", pgettext_lazy("sla level", "Warning (80%)")
+        BREACH = "breach", pgettext_lazy("sla level", "Breach")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_events")
     target = models.CharField(max_length=20, choices=Target.choices)
@@ -289,10 +291,10 @@ class ContactRequest(models.Model):
     """A message from the public contact form, kept for triage (and as the trace of a ticket made from it)."""
 
     class Status(models.TextChoices):
-        NEW = "new", "New"
-        TICKET_CREATED = "ticket_created", "Ticket created"
-        HANDLED = "handled", "Handled"
-        SPAM = "spam", "Spam"
+        NEW = "new", pgettext_lazy("contact request status", "New")
+        TICKET_CREATED = "ticket_created", pgettext_lazy("contact request status", "Ticket created")
+        HANDLED = "handled", pgettext_lazy("contact request status", "Handled")
+        SPAM = "spam", pgettext_lazy("contact request status", "Spam")
 
     name = models.CharField(max_length=120)
     email = models.EmailField()

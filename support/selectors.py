@@ -10,17 +10,19 @@ from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.errors import NotFound
 from support.models import ACTIVE_STATUSES, Category, ContactRequest, Priority, Status, Ticket, TicketAttachment, TicketMessage
 
 QUEUE_VIEWS = {
-    "active": "All active",
-    "unassigned": "Unassigned",
-    "mine": "Mine",
-    "breached": "SLA breached",
-    "waiting": "Waiting on customer",
-    "all": "All tickets",
+    "active": _("All active"),
+    "unassigned": _("Unassigned"),
+    "mine": _("Mine"),
+    "breached": _("SLA breached"),
+    "waiting": pgettext_lazy("ticket status", "Waiting on customer"),
+    "all": _("All tickets"),
 }
 
 

@@ -13,6 +13,8 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError, NotFound
@@ -30,7 +32,7 @@ from support.forms import (
     TicketForm,
     agent_choices,
 )
-from support.models import CannedReply, Status, Ticket
+from support.models import CannedReply, Category, Priority, Status, Ticket
 from support.selectors import QUEUE_VIEWS
 
 PAGE_SIZE = 20
@@ -66,14 +68,14 @@ def _customer_ticket(request, number):
     try:
         return selectors.ticket_for(organization=request.organization, number=number)
     except NotFound:
-        raise Http404("No such ticket.") from None
+        raise Http404(_("No such ticket.")) from None
 
 
 def _agent_ticket(pk):
     try:
         return selectors.agent_ticket(pk=pk)
     except NotFound:
-        raise Http404("No such ticket.") from None
+        raise Http404(_("No such ticket.")) from None
 
 
 # --- customers ---------------------------------------------------------------------------------
@@ -111,7 +113,10 @@ def ticket_new(request):
     follow_up = request.GET.get("follow_up") or request.POST.get("follow_up")
     if follow_up:
         follow_up_of = _customer_ticket(request, follow_up)
-    initial = {"subject": f"Follow-up of {follow_up_of.number}: {follow_up_of.subject}"[:200]} if follow_up_of else {}
+    initial = {}
+    if follow_up_of:
+        subject = _("Follow-up of %(number)s: %(subject)s") % {"number": follow_up_of.number, "subject": follow_up_of.subject}
+        initial = {"subject": subject[:200]}
     form = TicketForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -131,7 +136,9 @@ def ticket_new(request):
         except DomainError as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, f"Ticket {ticket.number} is open. We will answer you by email and here.")
+            messages.success(
+                request, _("Ticket %(number)s is open. We will answer you by email and here.") % {"number": ticket.number}
+            )
             return redirect("support:ticket_detail", number=ticket.number)
     return render(request, "support/ticket_new.html", {"form": form, "follow_up_of": follow_up_of})
 
@@ -168,12 +175,12 @@ def ticket_reply(request, number):
     ticket = _customer_ticket(request, number)
     form = ReplyForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Your reply is empty.")
+        messages.error(request, _("Your reply is empty."))
     else:
         services.customer_reply(
             ticket=ticket, user=request.user, body=form.cleaned_data["body"], attachments=request.FILES.getlist("attachments")
         )
-        messages.success(request, "Reply sent.")
+        messages.success(request, _("Reply sent."))
     return redirect("support:ticket_detail", number=ticket.number)
 
 
@@ -194,10 +201,10 @@ def ticket_rate(request, number):
     ticket = _customer_ticket(request, number)
     form = RatingForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a rating from 1 to 5.")
+        messages.error(request, _("Choose a rating from 1 to 5."))
     else:
         services.rate(ticket=ticket, user=request.user, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"])
-        messages.success(request, "Thank you for your rating.")
+        messages.success(request, _("Thank you for your rating."))
     return redirect("support:ticket_detail", number=ticket.number)
 
 
@@ -206,7 +213,7 @@ def attachment_download(request, pk):
     try:
         attachment = selectors.attachment_for(user=request.user, organization=request.organization or None, pk=pk)
     except NotFound:
-        raise Http404("No such file.") from None
+        raise Http404(_("No such file.")) from None
     return FileResponse(
         attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
     )
@@ -237,7 +244,7 @@ def contact(request):
     if request.method == "POST":
         address = _client_address(request)
         if not _contact_allowed(address):
-            form.add_error(None, "Too many messages from your address. Please try again in a few minutes.")
+            form.add_error(None, _("Too many messages from your address. Please try again in a few minutes."))
         elif form.is_valid():
             data = form.cleaned_data
             try:
@@ -252,7 +259,7 @@ def contact(request):
             except DomainError as exc:
                 _form_errors(form, exc)
             else:
-                messages.success(request, "Thank you: your message is on its way. We sent you a confirmation by email.")
+                messages.success(request, _("Thank you: your message is on its way. We sent you a confirmation by email."))
                 return redirect("support:contact")
     return render(request, "support/contact.html", {"form": form})
 
@@ -296,16 +303,20 @@ def bulk_action(request):
     ids = [int(pk) for pk in request.POST.getlist("tickets") if pk.isdigit()]
     tickets = list(Ticket.objects.filter(pk__in=ids).select_related("assignee"))
     if not tickets:
-        messages.error(request, "Select at least one ticket.")
+        messages.error(request, _("Select at least one ticket."))
     elif request.POST.get("action") == "assign":
         assignee = get_user_model().objects.filter(pk=request.POST.get("assignee") or 0).first()
         done = services.bulk_assign(tickets=tickets, assignee=assignee, by=request.user)
-        messages.success(request, f"{done} ticket(s) assigned to {assignee.full_name}.")
+        messages.success(
+            request,
+            ngettext("%(count)d ticket assigned to %(name)s.", "%(count)d tickets assigned to %(name)s.", done)
+            % {"count": done, "name": assignee.full_name},
+        )
     elif request.POST.get("action") == "close":
         done = services.bulk_close(tickets=tickets, by=request.user)
-        messages.success(request, f"{done} ticket(s) closed.")
+        messages.success(request, ngettext("%(count)d ticket closed.", "%(count)d tickets closed.", done) % {"count": done})
     else:
-        messages.error(request, "Choose an action.")
+        messages.error(request, _("Choose an action."))
     return redirect(request.POST.get("next") if str(request.POST.get("next", "")).startswith("/support/") else "support:queue")
 
 
@@ -353,7 +364,7 @@ def agent_reply(request, pk):
     ticket = _agent_ticket(pk)
     form = AgentReplyForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "The reply is empty.")
+        messages.error(request, _("The reply is empty."))
     else:
         data = form.cleaned_data
         services.agent_reply(
@@ -364,7 +375,7 @@ def agent_reply(request, pk):
             ask_customer=data["ask_customer"],
             attachments=request.FILES.getlist("attachments"),
         )
-        messages.success(request, "Internal note added." if data["internal"] else "Reply sent to the customer.")
+        messages.success(request, _("Internal note added.") if data["internal"] else _("Reply sent to the customer."))
     return redirect("support:agent_ticket", pk=ticket.pk)
 
 
@@ -375,11 +386,11 @@ def agent_assign(request, pk):
     ticket = _agent_ticket(pk)
     form = AssignForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose an agent.")
+        messages.error(request, _("Choose an agent."))
     else:
         assignee = get_user_model().objects.get(pk=form.cleaned_data["assignee"])
         services.assign(ticket=ticket, assignee=assignee, by=request.user)
-        messages.success(request, f"Assigned to {assignee.full_name}.")
+        messages.success(request, _("Assigned to %(name)s.") % {"name": assignee.full_name})
     return redirect("support:agent_ticket", pk=ticket.pk)
 
 
@@ -390,10 +401,10 @@ def agent_priority(request, pk):
     ticket = _agent_ticket(pk)
     form = PriorityForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a priority.")
+        messages.error(request, _("Choose a priority."))
     else:
         services.set_priority(ticket=ticket, agent=request.user, priority=form.cleaned_data["priority"])
-        messages.success(request, "Priority updated; the SLA due times follow it.")
+        messages.success(request, _("Priority updated; the SLA due times follow it."))
     return redirect("support:agent_ticket", pk=ticket.pk)
 
 
@@ -406,8 +417,14 @@ def agent_transition(request, pk, action):
         services.resolve(ticket=ticket, agent=request.user)
     else:
         services.close(ticket=ticket, by=request.user)
-    messages.success(request, f"{ticket.number} is {'resolved' if action == 'resolve' else 'closed'}.")
+    text = _("%(number)s is resolved.") if action == "resolve" else _("%(number)s is closed.")
+    messages.success(request, text % {"number": ticket.number})
     return redirect("support:agent_ticket", pk=ticket.pk)
+
+
+def _labelled(counts, choices):
+    """{"open": 3} as {"Ouvert": 3}: what each value reads as in the active language."""
+    return {choices(key).label if key in choices.values else key: count for key, count in counts.items()}
 
 
 @staff_required
@@ -418,8 +435,8 @@ def stats(request):
     if form.is_valid():
         result = selectors.ticket_stats(date_from=form.cleaned_data["date_from"], date_to=form.cleaned_data["date_to"])
         breakdowns = [
-            ("By status", result["by_status"]),
-            ("By category", result["by_category"]),
-            ("By priority", result["by_priority"]),
+            (_("By status"), _labelled(result["by_status"], Status)),
+            (_("By category"), _labelled(result["by_category"], Category)),
+            (_("By priority"), _labelled(result["by_priority"], Priority)),
         ]
     return render(request, "support/agent/stats.html", {"form": form, "stats": result, "breakdowns": breakdowns})

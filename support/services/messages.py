@@ -2,8 +2,11 @@
 (checked against the organization's storage, counted after commit), and the system lines that
 record each change."""
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 
+from core.i18n import lazy_text
 from support import attachments as attachment_checks
 from support.models import TicketAttachment, TicketMessage
 from support.rendering import render_markdown
@@ -42,8 +45,12 @@ def add_message(ticket, *, author, author_type, body, internal=False, uploads=()
     return message
 
 
-def system_message(ticket, text, *, internal=False):
-    return add_message(ticket, author=None, author_type=TicketMessage.AuthorType.SYSTEM, body=text, internal=internal)
+def system_message(ticket, text, *, internal=False, **params):
+    """A line of the conversation, written once in the organization's language: `text` is a
+    gettext_lazy message and `params` its values (choice labels stay lazy until then)."""
+    with translation.override(ticket.organization.locale or settings.LANGUAGE_CODE):
+        body = str(lazy_text(text, **params))
+    return add_message(ticket, author=None, author_type=TicketMessage.AuthorType.SYSTEM, body=body, internal=internal)
 
 
 def checked_uploads(organization, attachments):

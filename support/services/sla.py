@@ -7,9 +7,11 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
+from core.i18n import lazy_text
 from notifications.services import notify
-from support.models import DEFAULT_SLA_MINUTES, LEADS_GROUP, SLAEvent, SLAPolicy, Status, Ticket
+from support.models import DEFAULT_SLA_MINUTES, LEADS_GROUP, Priority, SLAEvent, SLAPolicy, Status, Ticket
 from support.services.notifications import agent_link, users_in
 
 
@@ -76,16 +78,31 @@ def check_sla(*, now=None):
     return counts
 
 
+_SLA_WARNING = {
+    SLAEvent.Target.FIRST_RESPONSE: gettext_lazy("SLA warning: %(number)s is at 80%% of its first response target"),
+    SLAEvent.Target.RESOLUTION: gettext_lazy("SLA warning: %(number)s is at 80%% of its resolution target"),
+}
+_SLA_BREACHED = {
+    SLAEvent.Target.FIRST_RESPONSE: gettext_lazy("SLA breached: %(number)s missed its first response target"),
+    SLAEvent.Target.RESOLUTION: gettext_lazy("SLA breached: %(number)s missed its resolution target"),
+}
+
+
 def _alert(ticket, target, level):
     recipients = {user.pk: user for user in users_in(LEADS_GROUP)}
     if ticket.assignee_id and ticket.assignee.is_active:
         recipients[ticket.assignee_id] = ticket.assignee
-    label = SLAEvent.Target(target).label.lower()
     due = ticket.first_response_due_at if target == SLAEvent.Target.FIRST_RESPONSE else ticket.resolution_due_at
+    # Read later, each in its recipient's language (notify() renders lazy texts per reader).
     if level == SLAEvent.Level.BREACH:
-        title = f"SLA breached: {ticket.number} missed its {label} target"
+        title = lazy_text(_SLA_BREACHED[target], number=ticket.number)
     else:
-        title = f"SLA warning: {ticket.number} is at 80% of its {label} target"
-    body = f"{ticket.subject} ({ticket.get_priority_display()}), due {due:%Y-%m-%d %H:%M} UTC."
+        title = lazy_text(_SLA_WARNING[target], number=ticket.number)
+    body = lazy_text(
+        gettext_lazy("%(subject)s (%(priority)s), due %(due)s UTC."),
+        subject=ticket.subject,
+        priority=Priority(ticket.priority).label,
+        due=f"{due:%Y-%m-%d %H:%M}",
+    )
     for user in recipients.values():
         notify(user, f"support_sla_{level}", title=title, body=body, link=agent_link(ticket), context={"ticket": ticket})

@@ -7,6 +7,7 @@ import logging
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from billing import selectors as billing_selectors
 from catalog import selectors as catalog_selectors
@@ -148,8 +149,11 @@ def _move(ticket, target, *, by=None, announce_to=None, **changes):
         **{name: getattr(ticket, name) for name in SLA_FIELDS},
         **changes,
     )
-    who = f" by {by.full_name}" if by else ""
-    system_message(ticket, f"Status changed from {Status(source).label} to {Status(target).label}{who}.")
+    labels = {"source": Status(source).label, "target": Status(target).label}
+    if by:
+        system_message(ticket, _("Status changed from %(source)s to %(target)s by %(name)s."), name=by.full_name, **labels)
+    else:
+        system_message(ticket, _("Status changed from %(source)s to %(target)s."), **labels)
     if announce_to:
         tell_status(ticket, side=announce_to, source=source)
     logger.info("ticket_status ticket=%s from=%s to=%s", ticket.number, source, target)
@@ -223,7 +227,7 @@ def create_ticket(
     ticket.save(update_fields=["number", *SLA_FIELDS])
     message = add_message(ticket, author=requester, author_type=TicketMessage.AuthorType.CUSTOMER, body=body, uploads=checked)
     if follow_up_of is not None:
-        system_message(ticket, f"Follow-up of {follow_up_of.number}.")
+        system_message(ticket, _("Follow-up of %(number)s."), number=follow_up_of.number)
 
     if requester is not None:
         threaded_email(
@@ -273,8 +277,11 @@ def _set_priority(ticket, priority, *, by):
     ticket.priority = priority
     schedule_sla(ticket)
     ticket.save(update_fields=["priority", *SLA_FIELDS, "updated_at"])
-    who = f" by {by.full_name}" if by else ""
-    system_message(ticket, f"Priority changed from {Priority(previous).label} to {Priority(priority).label}{who}.")
+    labels = {"source": Priority(previous).label, "target": Priority(priority).label}
+    if by:
+        system_message(ticket, _("Priority changed from %(source)s to %(target)s by %(name)s."), name=by.full_name, **labels)
+    else:
+        system_message(ticket, _("Priority changed from %(source)s to %(target)s."), **labels)
 
 
 @transaction.atomic
@@ -339,8 +346,10 @@ def agent_reply(*, ticket, agent, body, internal=False, ask_customer=False, atta
 def _assign(ticket, assignee, *, by):
     ticket.assignee = assignee
     ticket.save(update_fields=["assignee", "updated_at"])
-    who = f" by {by.full_name}" if by else ""
-    system_message(ticket, f"Assigned to {assignee.full_name}{who}.", internal=True)
+    if by:
+        system_message(ticket, _("Assigned to %(name)s by %(by)s."), name=assignee.full_name, by=by.full_name, internal=True)
+    else:
+        system_message(ticket, _("Assigned to %(name)s."), name=assignee.full_name, internal=True)
     if by is None or assignee.pk != by.pk:
         notify(
             assignee,
@@ -404,7 +413,7 @@ def rate(*, ticket, user, rating, comment=""):
         raise Conflict("A ticket can be rated once it is resolved.", code="not_resolved")
     ticket.satisfaction_rating, ticket.satisfaction_comment, ticket.rated_at = rating, comment, timezone.now()
     ticket.save(update_fields=["satisfaction_rating", "satisfaction_comment", "rated_at", "updated_at"])
-    system_message(ticket, f"{user.full_name} rated this ticket {rating}/5.", internal=True)
+    system_message(ticket, _("%(name)s rated this ticket %(rating)s/5."), name=user.full_name, rating=rating, internal=True)
     return ticket
 
 

@@ -34,7 +34,7 @@ def test_not_on_the_customer_pages(conversation, client_user, agent_client):
     assert "SECRET-NOTE" not in client_user.get("/support/?q=refund").content.decode()
     # The agents do see it, marked as internal.
     agent_page = agent_client.get(f"/support/agent/tickets/{conversation.pk}/").content.decode()
-    assert "SECRET-NOTE" in agent_page and "Internal note" in agent_page
+    assert "SECRET-NOTE" in agent_page and 'class="tag-internal"' in agent_page
 
 
 def test_not_in_the_api(conversation, auth_api):
