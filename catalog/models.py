@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.money import CURRENCIES as CURRENCY_CODES
 from core.money import CURRENCY_CHOICES
@@ -55,9 +57,9 @@ class Category(models.Model):
 
 class Product(models.Model):
     class Kind(models.TextChoices):
-        CREDITS = "credits", "Credit pack"
-        DIGITAL = "digital", "Digital download"
-        SERVICE = "service", "Generation service"
+        CREDITS = "credits", _("Credit pack")
+        DIGITAL = "digital", _("Digital download")
+        SERVICE = "service", _("Generation service")
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
@@ -206,16 +208,16 @@ ORDER_MACHINE = StateMachine(
 
 class Order(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending payment"
-        PAID = "paid", "Paid"
-        FULFILLED = "fulfilled", "Fulfilled"
-        CANCELED = "canceled", "Canceled"
-        REFUNDED = "refunded", "Refunded"
+        PENDING = "pending", pgettext_lazy("order status", "Pending payment")
+        PAID = "paid", pgettext_lazy("order status", "Paid")
+        FULFILLED = "fulfilled", pgettext_lazy("order status", "Fulfilled")
+        CANCELED = "canceled", pgettext_lazy("order status", "Canceled")
+        REFUNDED = "refunded", pgettext_lazy("order status", "Refunded")
 
     class PaymentMethod(models.TextChoices):
         # What the customer prefers; billing's payment page takes the payment itself.
-        CARD = "card", "Card"
-        MOBILE_MONEY = "mobile_money", "Mobile money"
+        CARD = "card", _("Card")
+        MOBILE_MONEY = "mobile_money", _("Mobile money")
 
     organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="orders")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="orders")

@@ -8,6 +8,7 @@ from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from billing.selectors import invoice_for, pay_url
@@ -155,7 +156,7 @@ def coupon_remove(request):
 @require_POST
 def cart_clear(request):
     services.clear_cart(cart=_cart(request))
-    messages.success(request, "Your cart is empty.")
+    messages.success(request, _("Your cart is empty."))
     return redirect("catalog:cart")
 
 
@@ -163,11 +164,13 @@ def cart_clear(request):
 
 
 class CheckoutForm(forms.Form):
-    billing_name = forms.CharField(max_length=200)
-    billing_email = forms.EmailField()
-    billing_address = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    vat_number = forms.CharField(label="VAT number", max_length=30, required=False)
-    payment_method = forms.ChoiceField(choices=Order.PaymentMethod.choices, widget=forms.RadioSelect, initial="card")
+    billing_name = forms.CharField(label=_("Billing name"), max_length=200)
+    billing_email = forms.EmailField(label=_("Billing email"))
+    billing_address = forms.CharField(label=_("Billing address"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    vat_number = forms.CharField(label=_("VAT number (optional)"), max_length=30, required=False)
+    payment_method = forms.ChoiceField(
+        label=_("Payment method"), choices=Order.PaymentMethod.choices, widget=forms.RadioSelect, initial="card"
+    )
     # The total the customer saw: if prices changed meanwhile, the order is not placed.
     expected_total = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
@@ -178,7 +181,7 @@ def checkout(request):
     cart = _cart(request)
     totals, unavailable = selectors.cart_totals(cart=cart, currency=organization.currency, organization=organization)
     if not totals.lines and not unavailable:
-        messages.info(request, "Your cart is empty: add something first.")
+        messages.info(request, _("Your cart is empty: add something first."))
         return redirect("catalog:catalog")
     form = CheckoutForm(
         request.POST or None, initial={**services.billing_defaults(organization, request.user), "expected_total": totals.total}
@@ -197,7 +200,7 @@ def checkout(request):
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect("catalog:checkout")
-        messages.success(request, f"Order {order.number} is placed: pay its invoice to receive it.")
+        messages.success(request, _("Order %(number)s is placed: pay its invoice to receive it.") % {"number": order.number})
         return redirect(pay_url(invoice_for(organization=organization, pk=order.invoice_id)))
     return render(
         request,
@@ -243,8 +246,8 @@ def order_detail(request, pk):
 @organization_required
 @domain_errors_to_messages
 def order_cancel(request, pk):
-    order = services.request_cancel(order=_order(request, pk), reason="Canceled by the customer", user=request.user)
-    messages.success(request, f"Order {order.number} is canceled.")
+    order = services.request_cancel(order=_order(request, pk), reason=_("Canceled by the customer"), user=request.user)
+    messages.success(request, _("Order %(number)s is canceled.") % {"number": order.number})
     return redirect("catalog:order_detail", pk=order.pk)
 
 
@@ -254,6 +257,6 @@ def download(request, pk, line_id):
     order = _order(request, pk)
     line = next((line for line in order.lines.all() if line.pk == line_id and line.kind == Product.Kind.DIGITAL), None)
     if line is None or not order.is_downloadable or not line.product.download:
-        raise Http404("No download here.")
+        raise Http404(_("No download here."))
     name = line.product.download.name
     return FileResponse(default_storage.open(name), as_attachment=True, filename=name.rsplit("/", 1)[-1])
