@@ -24,6 +24,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from accounts import selectors, services
+from accounts.dashboard import where_i_stand
 from accounts.forms import (
     EmailAuthenticationForm,
     InvitedSignupForm,
@@ -283,7 +284,9 @@ def two_factor_disable(request):
 
 @organization_required
 def dashboard(request):
-    return render(request, "accounts/dashboard.html", {"membership": selectors.membership(request.user, request.organization)})
+    context = {"membership": selectors.membership(request.user, request.organization)}
+    context.update(where_i_stand(organization=request.organization))
+    return render(request, "accounts/dashboard.html", context)
 
 
 def _managed_organization(request):

@@ -10,8 +10,10 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from core import heartbeats
 from core.broker import filesystem_broker_folders
@@ -20,14 +22,32 @@ from core.errors import DomainError
 logger = logging.getLogger("webox.health")
 
 
+def staff_home(user):
+    """Where a staff member's work is: the admin for superusers, the back office for finance,
+    the agent queue for support agents; None for anyone else."""
+    if not (user.is_active and user.is_staff):
+        return None
+    if user.is_superuser:
+        return reverse("admin:index")
+    if user.has_perm("backoffice.view_revenue"):
+        return reverse("backoffice:dashboard")
+    if user.has_perm("support.view_ticket"):
+        return reverse("support:queue")
+    return reverse("admin:index")
+
+
 def organization_required(view):
-    """Login required, and `request.organization` set (every signed-up user has one)."""
+    """Login required, and `request.organization` set (every signed-up customer has one; staff
+    outside any organization are sent to their own work instead)."""
 
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.organization:
-            messages.error(request, "You do not belong to any organization yet.")
+            home = staff_home(request.user)
+            if home:
+                return redirect(home)
+            messages.error(request, _("You do not belong to any organization yet."))
             return redirect("accounts:profile")
         return view(request, *args, **kwargs)
 

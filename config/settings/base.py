@@ -101,6 +101,7 @@ TEMPLATES = [
                 "accounts.context_processors.organization",
                 "notifications.context_processors.unread",
                 "billing.context_processors.billing_banner",
+                "catalog.context_processors.cart",
             ],
         },
     },

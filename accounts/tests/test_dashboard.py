@@ -1,0 +1,82 @@
+"""The dashboard answers "where do I stand"; staff land on their own work (issue 18)."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.tests.factories import UserFactory
+from billing import services as billing_services
+from billing.tests.factories import PlanFactory, invoice
+from generation import services as generation_services
+from support.tests.factories import open_ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_dashboard_shows_plan_credits_usage_invoices_jobs_and_tickets(client_user, organization, user):
+    pro = PlanFactory(code="pro", name="Pro", prices={"EUR": 1900}, generation_credits=1000)
+    billing_services.subscribe(organization=organization, plan=pro)
+    generation_services.grant_credits(organization=organization, amount=250, reason="grant")
+    with time_machine.travel(timezone.now() - timedelta(days=60)):
+        late = invoice(organization)
+    open_ticket(organization=organization, requester=user, subject="The export does not start")
+    body = client_user.get(reverse("accounts:dashboard")).content.decode()
+    assert "Pro (monthly)" in body and "Renews on" in body
+    assert "Your plan includes 1000 credits per period." in body
+    assert "data-credits-available>" in body
+    assert 'data-metric="storage_bytes"' in body and 'data-metric="generation_credits"' in body
+    assert late.number in body and "Overdue since" in body and reverse("billing:invoice_pay", args=[late.pk]) in body
+    assert "The export does not start" in body
+
+
+def test_the_dashboard_in_french(client_user, user):
+    user.locale = "fr"
+    user.save()
+    body = client_user.get(reverse("accounts:dashboard")).content.decode()
+    assert "Consommation du mois" in body and "Tâches récentes" in body and "Factures à payer" not in body
+    assert "Usage this month" not in body and "Recent jobs" not in body
+
+
+@pytest.mark.parametrize(
+    ("groups", "superuser", "landing"),
+    [
+        ((), True, "/admin/"),
+        (("Finance",), False, "/backoffice/"),
+        (("Support agents",), False, "/support/agent/"),
+    ],
+)
+def test_staff_without_an_organization_land_on_their_work(client, groups, superuser, landing):
+    staff = UserFactory(email="staff-landing@example.test", is_staff=True, is_superuser=superuser)
+    for name in groups:
+        staff.groups.add(Group.objects.get(name=name))
+    client.force_login(staff)
+    response = client.get(reverse("accounts:dashboard"))
+    assert response.status_code == 302 and response["Location"].startswith(landing)
+
+
+def test_a_customer_without_an_organization_is_told_so(client):
+    client.force_login(UserFactory(email="lonely@example.test"))
+    response = client.get(reverse("accounts:dashboard"), follow=True)
+    assert "You do not belong to any organization yet." in response.content.decode()
+
+
+def test_staff_outside_any_organization_see_no_workspace_links(client):
+    staff = UserFactory(email="staff-nav@example.test", is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    body = client.get(reverse("billing:pricing")).content.decode()
+    assert reverse("generation:studio") not in body and reverse("catalog:cart") not in body
+    assert 'href="/admin/"' in body
+
+
+def test_visitors_see_the_cart_and_its_count_in_the_header(client):
+    from catalog.tests.factories import ProductFactory
+
+    product = ProductFactory(slug="pack-test")
+    client.post(reverse("catalog:cart_add"), {"product": product.slug, "quantity": 2})
+    body = client.get(reverse("billing:pricing")).content.decode()
+    assert 'class="cart-link"' in body and "data-cart-count>2<" in body
+
