@@ -6,9 +6,10 @@ import io
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from catalog.models import Category, Product, ProductPrice
+from core.fonts import image_font
 
 STANDARD, BOOKS = Decimal("20.00"), Decimal("5.50")  # French VAT: standard rate, and books (ebooks included)
 
@@ -147,7 +148,7 @@ DESCRIPTIONS = {
 
 
 def _font(size):
-    return ImageFont.load_default(size=size)
+    return image_font(size)
 
 
 def _picture(title, colour, size=(800, 600)):

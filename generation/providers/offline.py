@@ -21,8 +21,9 @@ from pathlib import Path
 import imageio_ffmpeg
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
+from core.fonts import image_font
 from generation.providers.base import Capability, ModelPrice, OutputFile, PriceTable, Provider, ProviderError, Result
 
 logger = logging.getLogger("webox.generation.offline")
@@ -43,10 +44,7 @@ def _rng(prompt, salt=""):
 
 
 def _font(size):
-    try:
-        return ImageFont.truetype("DejaVuSans.ttf", size)
-    except OSError:
-        return ImageFont.load_default(size)
+    return image_font(size)
 
 
 def _palette(rng):
