@@ -1,0 +1,53 @@
+"""Pages a customer trips on, measured in Chromium at phone and desktop widths (issue 18): nothing
+wider than the window, the checkout's columns stacked on a phone, overdue invoices in red."""
+
+import pytest
+
+from catalog import services as catalog_services
+from catalog.models import Cart
+from catalog.tests.factories import ProductFactory
+from core.tests.browser import DESKTOP, PHONE, log_in, overflow, style
+from support.tests.factories import open_ticket
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+LONG_WORD = "a" * 4000
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1366px"])
+def test_a_long_word_in_a_ticket_message_stays_inside_the_page(page, user, organization, viewport):
+    ticket = open_ticket(organization=organization, requester=user, subject=LONG_WORD[:150], body=LONG_WORD)
+    page.set_viewport_size(viewport)
+    log_in(page, user.email, next_url=f"/support/tickets/{ticket.number}/")
+    wide = page.evaluate("""[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > innerWidth + 1).map(e => e.tagName + '.' + e.className).slice(0, 8)""")
+    assert overflow(page) == 0, wide
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1366px"])
+def test_checkout_fits_and_stacks_its_columns_on_a_phone(page, user, organization, viewport):
+    ProductFactory(name="Pack Découverte 100 crédits", slug="pack-decouverte")
+    cart = Cart.objects.create(organization=organization, user=user)
+    catalog_services.add_item(cart=cart, product_slug="pack-decouverte", quantity=1, currency="EUR")
+    page.set_viewport_size(viewport)
+    log_in(page, user.email, next_url="/shop/checkout/")
+    assert overflow(page) == 0
+    review, details = (page.locator(".checkout-layout > section").nth(i).bounding_box() for i in (0, 1))
+    if viewport is PHONE:
+        assert details["y"] >= review["y"] + review["height"]  # one under the other
+    else:
+        assert details["y"] == review["y"] and details["x"] > review["x"]  # side by side
+
+
+def test_an_overdue_invoice_is_red_on_the_billing_page(page, user, organization):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from billing.tests.factories import invoice
+
+    with time_machine.travel(timezone.now() - timedelta(days=60), tick=False):
+        invoice(organization)
+    log_in(page, user.email, next_url="/billing/invoices/")
+    assert style(page, "span.status.overdue", "color") == "rgb(165, 14, 14)"
+    assert overflow(page) == 0
