@@ -6,7 +6,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from accounts.models import Organization
 from billing import dunning, services
 from billing.admin.actions import INVOICE_AUDIT, run_action
 from billing.models import (
@@ -87,10 +90,10 @@ class DunningPolicyAdmin(admin.ModelAdmin):
         invoices = dunning.overdue_invoices(bucket=bucket)
         context = {
             **self.admin_site.each_context(request),
-            "title": "Billing automation",
+            "title": _("Billing automation"),
             "opts": self.model._meta,
             "runs": _last_runs(TaskRun),
-            "preview": dunning.preview(limit=50),
+            "preview": _with_organizations(dunning.preview(limit=50)),
             "buckets": dunning.overdue_by_age(),
             "age": bucket,
             "page": Paginator(invoices, 50).get_page(request.GET.get("page")),
@@ -99,9 +102,17 @@ class DunningPolicyAdmin(admin.ModelAdmin):
 
     def _act(self, request):
         actions = {
-            "send_next": ("Next reminder sent", lambda i: dunning.send_next_step_now(invoice=i), None),
-            "suspend": ("Suspended", lambda i: dunning.suspend_now(invoice=i), "subscription_suspended"),
-            "uncollectible": ("Marked uncollectible", lambda i: services.mark_uncollectible(invoice=i), "invoice_uncollectible"),
+            "send_next": (_("Next reminder sent"), lambda i: dunning.send_next_step_now(invoice=i), None),
+            "suspend": (
+                pgettext_lazy("subscription", "Suspended"),
+                lambda i: dunning.suspend_now(invoice=i),
+                "subscription_suspended",
+            ),
+            "uncollectible": (
+                _("Marked uncollectible"),
+                lambda i: services.mark_uncollectible(invoice=i),
+                "invoice_uncollectible",
+            ),
         }
         action = actions.get(request.POST.get("action"))
         invoice = Invoice.objects.filter(pk=request.POST.get("invoice") or 0).first()
@@ -109,6 +120,14 @@ class DunningPolicyAdmin(admin.ModelAdmin):
             raise PermissionDenied
         label, service, audit_action = action
         run_action(self, request, [invoice], label, service, audit_action, INVOICE_AUDIT)
+
+
+def _with_organizations(preview):
+    """The dry run's rows with each invoice's organization (the preview loads only its id)."""
+    names = dict(
+        Organization.objects.filter(pk__in={invoice.organization_id for invoice, _step in preview}).values_list("pk", "name")
+    )
+    return [(invoice, step, names.get(invoice.organization_id, "")) for invoice, step in preview]
 
 
 def _last_runs(task_run, per_task=5):

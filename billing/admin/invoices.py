@@ -7,6 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from billing import services, views
 from billing.admin.actions import INVOICE_AUDIT, run_action
@@ -54,7 +56,7 @@ class DunningEventInline(admin.TabularInline):
 
 
 class CreditNoteForm(forms.Form):
-    amount = forms.DecimalField(min_value=0, help_text="Tax included, in major units (e.g. 12.50 EUR or 5000 XOF)")
+    amount = forms.DecimalField(min_value=0, help_text=_("Tax included, in major units (e.g. 12.50 EUR or 5000 XOF)"))
     reason = forms.CharField(max_length=300)
 
 
@@ -95,27 +97,29 @@ class InvoiceAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    @admin.display(description="Total")
+    @admin.display(description=_("Total"))
     def total_display(self, obj):
         return format_money(obj.total, obj.currency)
 
-    @admin.display(description="Due")
+    @admin.display(description=pgettext_lazy("amount", "Due"))
     def amount_due_display(self, obj):
         return format_money(obj.amount_due, obj.currency)
 
-    @admin.display(description="Source")
+    @admin.display(description=_("Source"))
     def source(self, obj):
         return f"{obj.source_type}:{obj.source_id}"
 
     @admin.display(description="PDF")
     def pdf_link(self, obj):
         if not obj.pdf_file:
-            return "not rendered yet"
+            return _("not rendered yet")
         credit = reverse("admin:billing_invoice_credit_note", args=[obj.pk])
         return format_html(
-            '<a href="{}">Download</a> · <a href="{}">Issue a credit note</a>',
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
             reverse("admin:billing_invoice_pdf", args=[obj.pk]),
+            _("Download"),
             credit,
+            _("Issue a credit note"),
         )
 
     def pdf_view(self, request, pk):
@@ -146,7 +150,7 @@ class InvoiceAdmin(admin.ModelAdmin):
                     before={"amount_credited": credited_before},
                     after={"amount_credited": invoice.amount_credited, "credit_note": note.number, "amount": note.total},
                 )
-                self.message_user(request, f"Credit note {note.number} issued.", messages.SUCCESS)
+                self.message_user(request, _("Credit note %(number)s issued.") % {"number": note.number}, messages.SUCCESS)
                 return redirect("admin:billing_invoice_change", invoice.pk)
         context = {
             **self.admin_site.each_context(request),
@@ -154,50 +158,58 @@ class InvoiceAdmin(admin.ModelAdmin):
             "invoice": invoice,
             "opts": self.model._meta,
             "creditable": format_money(invoice.creditable, invoice.currency),
-            "title": f"Credit note for {invoice}",
+            "title": _("Credit note for %(invoice)s") % {"invoice": invoice},
         }
         return render(request, "billing/admin/credit_note_form.html", context)
 
-    @admin.action(description="Finalize (number, PDF, email)")
+    @admin.action(description=_("Finalize (number, PDF, email)"))
     def finalize(self, request, queryset):
-        run_action(self, request, queryset, "Finalized", lambda i: services.finalize_invoice(invoice=i))
+        run_action(self, request, queryset, _("Finalized"), lambda i: services.finalize_invoice(invoice=i))
 
-    @admin.action(description="Void (credits what remains)")
+    @admin.action(description=_("Void (credits what remains)"))
     def void(self, request, queryset):
+        if request.POST.get("confirmed") != "yes":  # voiding cannot be undone: ask first
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Void these invoices?"),
+                "opts": self.model._meta,
+                "invoices": queryset,
+            }
+            return render(request, "billing/admin/void_confirm.html", context)
         run_action(
             self,
             request,
             queryset,
-            "Voided",
-            lambda i: services.void_invoice(invoice=i, reason="Voided by staff", user=request.user),
+            _("Voided"),
+            lambda i: services.void_invoice(invoice=i, reason=gettext("Voided by staff"), user=request.user),
             "invoice_voided",
             INVOICE_AUDIT,
         )
 
-    @admin.action(description="Mark uncollectible")
+    @admin.action(description=_("Mark uncollectible"))
     def mark_uncollectible(self, request, queryset):
         run_action(
             self,
             request,
             queryset,
-            "Marked uncollectible",
+            _("Marked uncollectible"),
             lambda i: services.mark_uncollectible(invoice=i),
             "invoice_uncollectible",
             INVOICE_AUDIT,
         )
 
-    @admin.action(description="Resend the invoice email")
+    @admin.action(description=_("Resend the invoice email"))
     def resend(self, request, queryset):
-        run_action(self, request, queryset, "Sent again", lambda i: services.resend_invoice(invoice=i))
+        run_action(self, request, queryset, _("Sent again"), lambda i: services.resend_invoice(invoice=i))
 
-    @admin.action(description="Issue a credit note for all that remains")
+    @admin.action(description=_("Issue a credit note for all that remains"))
     def credit_remaining(self, request, queryset):
         run_action(
             self,
             request,
             queryset,
-            "Credited",
-            lambda i: services.issue_credit_note(invoice=i, reason="Credited by staff", user=request.user),
+            _("Credited"),
+            lambda i: services.issue_credit_note(invoice=i, reason=gettext("Credited by staff"), user=request.user),
             "credit_note_issued",
             INVOICE_AUDIT,
         )

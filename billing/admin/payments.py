@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from billing import payments
 from billing.models import (
@@ -46,9 +47,12 @@ class WebhookEventInline(NoAddOrDeleteMixin, admin.TabularInline):
 
 class RefundForm(forms.Form):
     amount = forms.DecimalField(
-        min_value=0, help_text="In major units (e.g. 12.50 EUR or 5000 XOF); all that remains if empty", required=False
+        min_value=0,
+        label=_("Amount"),
+        help_text=_("In major units (e.g. 12.50 EUR or 5000 XOF); all that remains if empty"),
+        required=False,
     )
-    reason = forms.CharField(max_length=300, initial="Refund")
+    reason = forms.CharField(label=_("Reason"), max_length=300, initial=_("Refund"))
 
 
 @admin.register(Payment)
@@ -83,18 +87,18 @@ class PaymentAdmin(NoAddOrDeleteMixin, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    @admin.display(description="Amount")
+    @admin.display(description=_("Amount"))
     def amount_display(self, obj):
         return format_money(obj.amount, obj.currency)
 
-    @admin.display(description="Refund")
+    @admin.display(description=_("Refund"))
     def refund_link(self, obj):
         if not obj.refundable:
             return "nothing to refund"
         return format_html(
-            '<a href="{}">Refund (up to {})</a>',
+            '<a href="{}">{}</a>',
             reverse("admin:billing_payment_refund", args=[obj.pk]),
-            format_money(obj.refundable, obj.currency),
+            _("Refund (up to %(amount)s)") % {"amount": format_money(obj.refundable, obj.currency)},
         )
 
     def refund_view(self, request, pk):
@@ -125,7 +129,8 @@ class PaymentAdmin(NoAddOrDeleteMixin, admin.ModelAdmin):
                 )
                 self.message_user(
                     request,
-                    f"Refunded {format_money(refund.amount, payment.currency)}: credit note {refund.credit_note.number}.",
+                    _("Refunded %(amount)s: credit note %(number)s.")
+                    % {"amount": format_money(refund.amount, payment.currency), "number": refund.credit_note.number},
                     messages.SUCCESS,
                 )
                 return redirect("admin:billing_payment_change", payment.pk)
@@ -135,7 +140,7 @@ class PaymentAdmin(NoAddOrDeleteMixin, admin.ModelAdmin):
             "payment": payment,
             "opts": self.model._meta,
             "refundable": format_money(payment.refundable, payment.currency),
-            "title": f"Refund {payment}",
+            "title": _("Refund %(payment)s") % {"payment": payment},
         }
         return render(request, "billing/admin/refund_form.html", context)
 

@@ -1,6 +1,7 @@
 """Plans and their prices."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from billing.models import (
     Plan,
@@ -24,6 +25,6 @@ class PlanAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("prices")
 
-    @admin.display(description="Prices (excl. VAT)")
+    @admin.display(description=_("Prices (excl. VAT)"))
     def prices_display(self, obj):
         return ", ".join(format_money(p.amount, p.currency) for p in obj.prices.all())

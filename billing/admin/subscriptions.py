@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from billing import services
 from billing.admin.actions import SUBSCRIPTION_AUDIT, run_action
@@ -32,61 +33,61 @@ class SubscriptionAdmin(admin.ModelAdmin):
         # customer's plan change), which invoice and credit what the change means.
         return [field.name for field in self.model._meta.fields]
 
-    @admin.action(description="Cancel now")
+    @admin.action(description=_("Cancel now"))
     def cancel_now(self, request, queryset):
         run_action(
             self,
             request,
             queryset,
-            "Canceled",
+            pgettext_lazy("subscription", "Canceled"),
             lambda s: services.cancel_subscription(subscription=s, at_period_end=False),
             "subscription_canceled",
             SUBSCRIPTION_AUDIT,
         )
 
-    @admin.action(description="Cancel at the end of the period")
+    @admin.action(description=_("Cancel at the end of the period"))
     def cancel_at_period_end(self, request, queryset):
         run_action(
             self,
             request,
             queryset,
-            "Set to end",
+            _("Set to end"),
             lambda s: services.cancel_subscription(subscription=s),
             "subscription_cancel_scheduled",
             SUBSCRIPTION_AUDIT,
         )
 
-    @admin.action(description="Suspend")
+    @admin.action(description=_("Suspend"))
     def suspend(self, request, queryset):
         run_action(
             self,
             request,
             queryset,
-            "Suspended",
+            pgettext_lazy("subscription", "Suspended"),
             lambda s: services.suspend_subscription(subscription=s),
             "subscription_suspended",
             SUBSCRIPTION_AUDIT,
         )
 
-    @admin.action(description="Reactivate")
+    @admin.action(description=_("Reactivate"))
     def reactivate(self, request, queryset):
         run_action(
             self,
             request,
             queryset,
-            "Reactivated",
+            _("Reactivated"),
             lambda s: services.reactivate_subscription(subscription=s),
             "subscription_reactivated",
             SUBSCRIPTION_AUDIT,
         )
 
-    @admin.action(description="Extend the trial by 7 days")
+    @admin.action(description=_("Extend the trial by 7 days"))
     def extend_trial_7_days(self, request, queryset):
         run_action(
             self,
             request,
             queryset,
-            "Trial extended",
+            _("Trial extended"),
             lambda s: services.extend_trial(subscription=s, days=7),
             "trial_extended",
             SUBSCRIPTION_AUDIT,

@@ -36,10 +36,13 @@ def test_voiding_an_invoice_is_audited_and_a_refused_action_is_not(admin_client,
         source_id=0,
     )
     url = reverse("admin:billing_invoice_changelist")
-    admin_client.post(url, {"action": "void", "_selected_action": [invoice.pk]})
+    asked = admin_client.post(url, {"action": "void", "_selected_action": [invoice.pk]})
+    assert "Void these invoices?" in asked.content.decode() and 'name="confirmed" value="yes"' in asked.content.decode()
+    assert Invoice.objects.get(pk=invoice.pk).status == "open"  # nothing happens before the confirmation
+    admin_client.post(url, {"action": "void", "_selected_action": [invoice.pk], "confirmed": "yes"})
     entry = AuditEntry.objects.get(action="invoice_voided")
     assert entry.before["status"] == "open" and entry.after["status"] == "void"
-    admin_client.post(url, {"action": "void", "_selected_action": [invoice.pk]})  # already void: refused
+    admin_client.post(url, {"action": "void", "_selected_action": [invoice.pk], "confirmed": "yes"})  # already void: refused
     assert AuditEntry.objects.filter(action="invoice_voided").count() == 1
     assert Invoice.objects.get(pk=invoice.pk).status == "void"
 

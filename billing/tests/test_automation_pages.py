@@ -37,7 +37,7 @@ def test_dashboard_shows_runs_preview_and_ages_and_acts(admin_client, overdue, r
         page = client.get(url).content.decode()
         assert "billing.dunning" in page and "friendly_reminder: 1" in page
         assert "D+7 Urgent reminder" in page  # the dry run of the next step
-        assert overdue.number in page
+        assert overdue.number in page and f"<td>{overdue.organization.name}</td>" in page  # its name, not its id
         with run_on_commit(execute=True):
             response = client.post(url, {"invoice": overdue.pk, "action": "send_next"}, follow=True)
     assert "Next reminder sent" in response.content.decode()

@@ -124,7 +124,7 @@ def test_admin_pages_and_actions(admin_client_2fa, organization, pro):
     assert "At most" in response.content.decode()
     client.post(f"/admin/billing/invoice/{inv.pk}/credit-note/", {"amount": "2.80", "reason": "Goodwill"})
     assert inv.credit_notes.get().total == 280
-    client.post("/admin/billing/invoice/", {"action": "void", "_selected_action": [inv.pk]})
+    client.post("/admin/billing/invoice/", {"action": "void", "_selected_action": [inv.pk], "confirmed": "yes"})
     inv.refresh_from_db()
     assert inv.status == "void" and inv.amount_credited == inv.total
 
