@@ -6,6 +6,10 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
 
     def ready(self):
+        from accounts import dashboard
+        from billing import selectors as dashboard_selectors
+
+        dashboard.register(dashboard_selectors.dashboard_panel)
         from accounts import entitlements
         from billing import dunning, handlers, selectors
         from billing.models import Invoice

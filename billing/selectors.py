@@ -203,3 +203,15 @@ def balances_for(*, organization):
 def balance_entries_for(*, organization):
     """The balance's ledger, newest first, with the documents each entry comes from."""
     return BalanceEntry.objects.filter(organization=organization).select_related("invoice", "credit_note", "payment")
+
+
+def dashboard_panel(*, organization):
+    """The customer dashboard's plan, renewal and invoices to pay (accounts.dashboard)."""
+    return {
+        "subscription": live_subscription(organization=organization),
+        "next_invoice_at": next_invoice_at(organization=organization),
+        "credits_included": plan_limits(organization=organization)["generation_credits"],
+        "invoices_to_pay": list(
+            invoices_for(organization=organization).filter(status=Invoice.Status.OPEN).order_by("due_date")[:5]
+        ),
+    }

@@ -5,6 +5,10 @@ class GenerationConfig(AppConfig):
     name = "generation"
 
     def ready(self):
+        from accounts import dashboard
+        from generation import selectors as dashboard_selectors
+
+        dashboard.register(dashboard_selectors.dashboard_panel)
         from generation.services import grant_credits
         from notifications import kinds
         from usage.services import register_delivery

@@ -93,3 +93,11 @@ def jobs_by_kind_and_provider(*, start, end):
         )
         .order_by("kind", "provider")
     )
+
+
+def dashboard_panel(*, organization):
+    """The customer dashboard's credits and recent jobs (accounts.dashboard)."""
+    return {
+        "credits_available": credit_balance(organization=organization),
+        "jobs": list(jobs_for(organization=organization).order_by("-created_at")[:5]),
+    }

@@ -6,6 +6,10 @@ class SupportConfig(AppConfig):
     verbose_name = "Support desk"
 
     def ready(self):
+        from accounts import dashboard
+        from support import selectors as dashboard_selectors
+
+        dashboard.register(dashboard_selectors.dashboard_panel)
         from notifications.kinds import register
 
         # Reply and status emails are sent by support itself (threaded with Message-Id headers),

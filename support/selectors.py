@@ -243,3 +243,8 @@ def ticket_stats(*, date_from, date_to, now=None):
     for key, field in (("by_status", "status"), ("by_category", "category"), ("by_priority", "priority")):
         counts[key].update(Counter(r[field] for r in rows))
     return {"date_from": date_from, "date_to": date_to, "total": len(rows), **counts, **block(rows), "agents": agents}
+
+
+def dashboard_panel(*, organization):
+    """The customer dashboard's recent tickets (accounts.dashboard)."""
+    return {"tickets": list(tickets_for(organization=organization).order_by("-updated_at")[:5])}

@@ -7,6 +7,10 @@ class UsageConfig(AppConfig):
     verbose_name = _("Usage and add-ons")
 
     def ready(self):
+        from accounts import dashboard
+        from usage import selectors as dashboard_selectors
+
+        dashboard.register(dashboard_selectors.dashboard_panel)
         from billing.services import register_invoice_paid_handler, register_invoice_voided_handler
         from notifications.kinds import register
         from usage import services

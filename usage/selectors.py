@@ -351,3 +351,11 @@ def top_consumers(*, start, end, limit=10):
         if len(ranked) < limit:
             ranked.append((row["organization__name"], row["total"]))
     return result
+
+
+def dashboard_panel(*, organization):
+    """The customer dashboard's usage against limits (accounts.dashboard)."""
+    return {
+        "usage": [row for row in usage_summary(organization=organization) if row.metric != Metric.MEMORY_MB],
+        "credits_used_this_month": current_usage(organization=organization, metric=Metric.GENERATION_CREDITS),
+    }
