@@ -33,7 +33,8 @@ def test_warning_at_80_percent_then_breach_for_each_target(organization, user, a
         mail.outbox.clear()
         with run_on_commit(execute=True):
             assert services.check_sla() == {"first_response_warning": 1}
-        assert alerts(agent) == alerts(lead) == [f"SLA warning: {ticket.number} is at 80% of its first response target"]
+        # Staff with no language of their own read the platform's, French.
+        assert alerts(agent) == alerts(lead) == [f"Alerte SLA : {ticket.number} a atteint 80 % de son délai de première réponse"]
         assert sorted(m.to[0] for m in mail.outbox) == sorted([agent.email, lead.email])
         assert services.check_sla() == {}  # idempotent
 
