@@ -37,6 +37,21 @@ def live_subscription(*, organization):
     )
 
 
+def coupon_discounts(*, codes=None, start=None, end=None, currency=""):
+    """{(coupon code, currency): (discount, revenue)}: what the paid invoices that carried a coupon
+    actually took off and their revenue tax excluded (every discounted invoice of a subscription,
+    not only its first), paid between the dates `start` and `end` when given."""
+    invoices = Invoice.objects.filter(status=Invoice.Status.PAID).exclude(coupon_code="")
+    if codes is not None:
+        invoices = invoices.filter(coupon_code__in=codes)
+    if start is not None:
+        invoices = invoices.filter(paid_at__date__gte=start, paid_at__date__lte=end)
+    if currency:
+        invoices = invoices.filter(currency=currency)
+    rows = invoices.values_list("coupon_code", "currency").annotate(discount=Sum("discount_total"), revenue=Sum("net_total"))
+    return {(code, money_currency): (discount, revenue) for code, money_currency, discount, revenue in rows}
+
+
 def trial_used(*, organization):
     """Whether the organization has had its one free trial (it subscribes without one then)."""
     return Subscription.objects.filter(organization=organization, trial_end__isnull=False).exists()

@@ -36,17 +36,19 @@ class PricedLine:
         return self.taxable + self.vat_amount
 
 
-def allocate_discount(discount, lines):
-    """Spread a cart-wide discount over the lines in proportion to their amounts (largest
-    remainders get the leftover minor units), so the lines' discounts add up exactly."""
-    gross = sum(line.subtotal for line in lines)
+def allocate_discount(discount, lines, eligible=None):
+    """Spread a discount over the `eligible` lines (a predicate; every line by default) in
+    proportion to their amounts (largest remainders get the leftover minor units), so the lines'
+    discounts add up exactly; the other lines get none."""
+    chosen = [i for i, line in enumerate(lines) if eligible is None or eligible(line)]
+    gross = sum(lines[i].subtotal for i in chosen)
     if not discount or not gross:
         return list(lines)
-    shares = [discount * line.subtotal // gross for line in lines]
-    by_remainder = sorted(range(len(lines)), key=lambda i: discount * lines[i].subtotal % gross, reverse=True)
-    for i in by_remainder[: discount - sum(shares)]:
+    shares = {i: discount * lines[i].subtotal // gross for i in chosen}
+    by_remainder = sorted(chosen, key=lambda i: discount * lines[i].subtotal % gross, reverse=True)
+    for i in by_remainder[: discount - sum(shares.values())]:
         shares[i] += 1
-    return [replace(line, discount_amount=share) for line, share in zip(lines, shares, strict=True)]
+    return [replace(line, discount_amount=shares[i]) if i in shares else line for i, line in enumerate(lines)]
 
 
 @dataclass(frozen=True)

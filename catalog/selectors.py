@@ -10,6 +10,7 @@ from catalog.models import PRICE_COLUMNS, Cart, CartItem, Category, Order, Produ
 from catalog.pricing import PricedLine, Totals, allocate_discount
 from core.errors import NotFound
 from core.money import check_currency, shown_currency
+from coupons import selectors as coupon_selectors
 from coupons import services as coupon_services
 
 
@@ -126,25 +127,44 @@ def cart_totals(*, cart, currency, organization):
     if cart.coupon_code and lines:
         coupon = check_coupon(code=cart.coupon_code, lines=lines, currency=currency, organization=organization)
         if coupon.valid:
-            lines = allocate_discount(coupon.discount, lines)
+            lines = allocate_discount(coupon.discount, lines, eligible=coupon_covers(cart.coupon_code))
     return Totals(currency=currency, lines=lines, coupon=coupon), unavailable
+
+
+def _categories_of(product):
+    """A product's category slug and its parent's: a coupon for a category covers its sub-categories."""
+    category = product.category
+    return {category.slug, category.parent.slug} if category.parent_id else {category.slug}
 
 
 def coupon_refs(lines):
     """What a promo code may be limited to: the cart's product slugs and category slugs (a
     sub-category's parent included)."""
     products = sorted({line.product.slug for line in lines})
-    categories = {line.product.category.slug for line in lines}
-    categories |= {line.product.category.parent.slug for line in lines if line.product.category.parent_id}
+    categories = set().union(*(_categories_of(line.product) for line in lines))
     return products, sorted(categories)
+
+
+def coupon_covers(code):
+    """A predicate on cart lines: whether the promo code discounts the line's product."""
+    scope = coupon_selectors.scope_of(code=code)
+    return lambda line: scope.covers(product_ref=line.product.slug, category_refs=_categories_of(line.product))
+
+
+def coupon_base(code, lines):
+    """The amount a promo code discounts: the lines it covers (all lines when it covers none, so
+    that validation refuses it with its reason)."""
+    covers = coupon_covers(code)
+    covered = [line for line in lines if covers(line)] or lines
+    return sum(line.subtotal for line in covered)
 
 
 def check_coupon(*, code, lines, currency, organization):
     products, categories = coupon_refs(lines)
-    amount = sum(line.subtotal for line in lines)
     return coupon_services.validate(
-        code=code, organization=organization, amount=amount, currency=currency, product_refs=products, category_refs=categories
-    )
+        code=code, organization=organization, amount=coupon_base(code, lines), currency=currency,
+        product_refs=products, category_refs=categories,
+    )  # fmt: skip
 
 
 def user_cart(*, organization, user):

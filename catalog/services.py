@@ -328,7 +328,8 @@ def _reserve_coupon(order, totals, user):
     grants must be the one the lines were priced with."""
     products, categories = selectors.coupon_refs(totals.lines)
     usage = coupon_services.reserve(
-        code=order.coupon_code, organization=order.organization, user=user, amount=totals.subtotal, currency=order.currency,
+        code=order.coupon_code, organization=order.organization, user=user, currency=order.currency,
+        amount=selectors.coupon_base(order.coupon_code, totals.lines),
         target_type="order", target_id=order.pk, product_refs=products, category_refs=categories,
     )  # fmt: skip
     if usage.discount != totals.discount:

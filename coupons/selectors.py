@@ -4,11 +4,11 @@ read of billing's invoices (customer history), and staff lists and statistics.""
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from billing.models import Invoice
-from billing.selectors import invoices_for, invoices_for_source
+from billing.selectors import coupon_discounts, invoices_for, invoices_for_source
 from core.errors import NotFound
 from core.money import percent_of
 from coupons.models import Coupon, CouponUsage
@@ -21,13 +21,42 @@ class CouponTerms:
     value: Decimal | int  # a percent (Decimal) or an amount in minor units of `currency`
     currency: str  # "" for percentages
     duration: str  # once | repeating | forever
-    duration_months: int | None  # for repeating: how many monthly invoices get the discount
+    duration_months: int | None  # for repeating: how many months of invoices get the discount, whatever the interval
 
-    @property
-    def invoice_count(self):
-        """How many invoices of a subscription get the discount, the first included: 1 for once,
-        N for repeating, None for forever (what billing counts down on the subscription)."""
-        return {"once": 1, "repeating": self.duration_months}.get(self.duration)
+    def invoice_count(self, interval="month"):
+        """How many invoices of a subscription billed every `interval` ("month" or "year") get the
+        discount, the first included: 1 for once, None for forever, and for repeating the periods
+        that start within `duration_months` of the first (3 months: 3 monthly invoices, 1 yearly
+        one; 13 months: 2 yearly ones). What billing counts down on the subscription."""
+        if self.duration != "repeating":
+            return {"once": 1}.get(self.duration)
+        months_per_period = 12 if interval == "year" else 1
+        return -(-self.duration_months // months_per_period)
+
+
+@dataclass(frozen=True)
+class CouponScope:
+    """The items a coupon discounts: its products and categories (none of either: every item)."""
+
+    products: frozenset = frozenset()
+    categories: frozenset = frozenset()
+
+    def covers(self, *, product_ref, category_refs):
+        if not (self.products or self.categories):
+            return True
+        return product_ref in self.products or bool(self.categories & set(category_refs))
+
+
+def scope_of(*, code):
+    """What `code` may discount in a cart (an unknown code covers everything: validation then
+    refuses it with its reason)."""
+    coupon = Coupon.objects.filter(code=normalize_code(code)).prefetch_related("products", "categories").first()
+    if coupon is None:
+        return CouponScope()
+    return CouponScope(
+        frozenset(product.slug for product in coupon.products.all()),
+        frozenset(category.slug for category in coupon.categories.all()),
+    )
 
 
 def normalize_code(code):
@@ -101,17 +130,24 @@ def live_usages_count(*, coupon, organization):
 
 
 def coupon_performance(*, start, end, currency=""):
-    """Staff-wide: confirmed coupon uses of the period per coupon and currency: uses, discount, revenue."""
+    """Staff-wide, per coupon and currency over the period: the uses confirmed in it, and the
+    discount the invoices paid in it actually gave with the coupon and their revenue (tax
+    excluded), a subscription's later discounted renewals included."""
     usages = CouponUsage.objects.filter(
         status=CouponUsage.Status.CONFIRMED, confirmed_at__date__gte=start, confirmed_at__date__lte=end
     )
     if currency:
         usages = usages.filter(currency=currency)
-    return list(
-        usages.values("coupon__code", "coupon__name", "currency")
-        .annotate(uses=Count("id"), discount=Sum("discount"), revenue=Sum("final_amount"))
-        .order_by("-uses", "-revenue", "coupon__code")
-    )
+    uses = {(code, money): n for code, money, n in usages.values_list("coupon__code", "currency").annotate(n=Count("id"))}
+    given = coupon_discounts(start=start, end=end, currency=currency)
+    codes = {code for code, _money in uses.keys() | given.keys()}
+    names = dict(Coupon.objects.filter(code__in=codes).values_list("code", "name"))
+    rows = [
+        {"coupon__code": code, "coupon__name": names.get(code, ""), "currency": money, "uses": uses.get((code, money), 0),
+         "discount": given.get((code, money), (0, 0))[0], "revenue": given.get((code, money), (0, 0))[1]}
+        for code, money in uses.keys() | given.keys()
+    ]  # fmt: skip
+    return sorted(rows, key=lambda row: (-row["uses"], -row["revenue"], row["coupon__code"], row["currency"]))
 
 
 def usages_of(*, coupon):
@@ -119,15 +155,17 @@ def usages_of(*, coupon):
 
 
 def usage_stats(*, coupon):
-    """Per currency: confirmed uses, discount granted and revenue (final amounts) of the orders and
-    subscriptions paid with the coupon; plus the reserved and released counts."""
+    """Per currency: confirmed uses, and the discount actually given and the revenue (tax excluded)
+    of the paid invoices that carried the coupon (a subscription's later discounted invoices
+    included); plus the reserved and released counts."""
     confirmed = Q(status=CouponUsage.Status.CONFIRMED)
-    by_currency = (
-        coupon.usages.filter(confirmed)
-        .values("currency")
-        .annotate(uses=Count("id"), discount=Sum("discount"), revenue=Sum("final_amount"))
-        .order_by("currency")
-    )
+    uses = dict(coupon.usages.filter(confirmed).values_list("currency").annotate(uses=Count("id")))
+    given = {currency: amounts for (_code, currency), amounts in coupon_discounts(codes=[coupon.code]).items()}
+    by_currency = [
+        {"currency": currency, "uses": uses.get(currency, 0), "discount": given.get(currency, (0, 0))[0],
+         "revenue": given.get(currency, (0, 0))[1]}
+        for currency in sorted(set(uses) | set(given))
+    ]  # fmt: skip
     counts = coupon.usages.aggregate(
         reserved=Count("id", filter=Q(status=CouponUsage.Status.RESERVED)),
         confirmed=Count("id", filter=confirmed),

@@ -167,10 +167,9 @@ def test_coupon_report_counts_confirmed_uses_per_currency(admin_client, organiza
         )  # fmt: skip
     response = admin_client.get(reverse("backoffice:report", args=["coupons"]), {"export": "coupons"})
     rows = [line.split(",") for line in response.content.decode().splitlines()[1:]]
-    assert [(r[0], r[2], r[3], r[4], r[5]) for r in rows] == [
-        ("SPRING", "EUR", "2", "15.00", "135.00"),
-        ("SPRING", "XOF", "1", "2000", "18000"),
-    ]
+    # Uses are counted per currency (a released one is not a use); no invoice was paid here, so no
+    # discount was given yet (see the next test).
+    assert [(r[0], r[2], r[3], r[4]) for r in rows] == [("SPRING", "EUR", "2", "0.00"), ("SPRING", "XOF", "1", "0")]
 
 
 def test_overdue_report_queries_do_not_grow(admin_client, django_assert_max_num_queries):
@@ -183,3 +182,28 @@ def test_overdue_report_queries_do_not_grow(admin_client, django_assert_max_num_
         overdue_invoice(days)
     with django_assert_max_num_queries(12):
         assert admin_client.get(url).status_code == 200
+
+
+def test_coupon_report_shows_the_discount_every_paid_invoice_gave(admin_client, organization):
+    """A 3-month coupon on a 19 € plan gives 3.80 € on each of three invoices: 11.40 € in all."""
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    from billing.tests.factories import PlanFactory
+    from coupons.tests.factories import CouponFactory
+
+    with time_machine.travel(datetime(2026, 6, 1, 9, tzinfo=UTC), tick=False):
+        CouponFactory(code="THREE", percent_off="20.00", duration="repeating", duration_months=3)
+        subscription = services.subscribe(organization=organization, plan=PlanFactory(prices={"EUR": 1900}), coupon_code="THREE")
+    for month in (6, 7, 8, 9):
+        with time_machine.travel(datetime(2026, month, 1, 10, tzinfo=UTC), tick=False):
+            services.renew_subscription(subscription=subscription)
+            due = Invoice.objects.get(subscription=subscription, status="open")
+            services.mark_invoice_paid(invoice=due, amount=due.amount_due, reference=f"transfer-{month}")
+    query = {"export": "coupons", "start": "2026-06-01", "end": "2026-09-30"}
+    rows = [
+        line.split(",")
+        for line in admin_client.get(reverse("backoffice:report", args=["coupons"]), query).content.decode().splitlines()[1:]
+    ]
+    assert [(r[0], r[2], r[3], r[4], r[5]) for r in rows] == [("THREE", "EUR", "1", "11.40", "45.60")]

@@ -150,7 +150,7 @@ def _attach_coupon(subscription, code, price, user):
         plan_code=subscription.plan.code,
     )
     terms = coupon_selectors.subscription_terms(code=usage.coupon.code)
-    subscription.coupon_code, subscription.coupon_cycles_remaining = terms.code, terms.invoice_count
+    subscription.coupon_code, subscription.coupon_cycles_remaining = terms.code, terms.invoice_count(subscription.plan.interval)
     subscription.save(update_fields=["coupon_code", "coupon_cycles_remaining", "updated_at"])
 
 

@@ -107,3 +107,15 @@ def test_the_coupon_discounts_the_plan_not_the_charges_added_to_the_renewal(orga
     renewal = _plan_invoices(subscription)[-1]
     assert [(ln.product_ref, ln.discount_amount) for ln in renewal.lines.all()] == [("plan:pro-a", 1000), ("", 0)]
     assert renewal.net_total == 1000 + 100
+
+
+def test_a_three_month_coupon_covers_three_monthly_invoices_or_one_yearly(organization, other_organization, user):
+    CouponFactory(code="QUARTER", percent_off="50.00", duration="repeating", duration_months=3)
+    monthly = PlanFactory(code="pro-m", prices={"EUR": 2000, "XOF": 12000})
+    yearly = PlanFactory(code="pro-y", interval="year", prices={"EUR": 20000, "XOF": 120000})
+    by_month = services.subscribe(organization=organization, plan=monthly, user=user, coupon_code="QUARTER")
+    _renew_months(by_month, 4)
+    assert [inv.discount_total for inv in _plan_invoices(by_month)] == [1000, 1000, 1000, 0, 0]
+    by_year = services.subscribe(organization=other_organization, plan=yearly, coupon_code="QUARTER")
+    _renew_months(by_year, 2)  # two yearly renewals
+    assert [inv.discount_total for inv in _plan_invoices(by_year)] == [60000, 0, 0]

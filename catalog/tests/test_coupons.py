@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import Invoice
-from catalog import services
+from catalog import selectors, services
 from catalog.models import Cart, Order
 from catalog.tests.factories import ProductFactory
 from catalog.tests.test_checkout import BILLING, fill, pay
@@ -127,3 +127,46 @@ def test_the_cart_page_shows_a_refusal_as_a_message(client):
     client.post(reverse("catalog:cart_add"), {"product": "pack", "quantity": "1"})
     page = client.post(reverse("catalog:coupon_apply"), {"code": "NOPE"}, follow=True)
     assert "The code NOPE does not exist" in page.content.decode()
+
+
+def test_a_scoped_coupon_discounts_only_its_items_on_a_mixed_cart(client, other_user, other_organization):
+    """50 % meant for a 4,000 F item takes 2,000 F off, not half of the whole cart."""
+    from catalog.tests.factories import CategoryFactory
+
+    images = CategoryFactory(slug="images")
+    ProductFactory(slug="portrait", xof=4000, category=CategoryFactory(slug="portraits", parent=images))
+    ProductFactory(slug="studio-pack", xof=327000)
+    coupon = CouponFactory(code="HALFIMAGE", percent_off=Decimal("50.00"))
+    coupon.categories.add(images)
+    client.force_login(other_user)
+    client.post(reverse("catalog:cart_add"), {"product": "portrait", "quantity": "1"})
+    client.post(reverse("catalog:cart_add"), {"product": "studio-pack", "quantity": "1"})
+    client.post(reverse("catalog:coupon_apply"), {"code": "HALFIMAGE"})
+    totals = client.get(reverse("catalog:cart")).context["totals"]
+    assert {line.product.slug: line.discount_amount for line in totals.lines} == {"portrait": 2000, "studio-pack": 0}
+    assert (totals.subtotal, totals.discount) == (331000, 2000)
+    cart = Cart.objects.get(user=other_user)
+    order = services.checkout(
+        cart=cart, organization=other_organization, user=other_user, billing=BILLING,
+        payment_method="card",
+    )  # fmt: skip
+    assert Invoice.objects.get(pk=order.invoice_id).discount_total == 2000
+    assert CouponUsage.objects.get(coupon=coupon).discount == 2000
+
+
+def test_a_scoped_coupon_on_a_cart_without_its_items_says_why(client, other_user):
+    ProductFactory(slug="studio-pack", xof=327000)
+    coupon = CouponFactory(code="ONLYPORTRAIT", percent_off=Decimal("50.00"))
+    coupon.products.add(ProductFactory(slug="portrait", xof=4000))
+    client.force_login(other_user)
+    client.post(reverse("catalog:cart_add"), {"product": "studio-pack", "quantity": "1"})
+    client.post(reverse("catalog:coupon_apply"), {"code": "ONLYPORTRAIT"})
+    cart = Cart.objects.get()
+    assert cart.coupon_code == ""
+    check = selectors.check_coupon(
+        code="ONLYPORTRAIT",
+        lines=selectors.cart_totals(cart=cart, currency="XOF", organization=None)[0].lines,
+        currency="XOF",
+        organization=None,
+    )
+    assert (check.valid, check.reason) == (False, "not_applicable")

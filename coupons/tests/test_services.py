@@ -156,7 +156,7 @@ def test_terms_and_discount_for_once_repeating_forever():
         """Billing's side: it stores terms.invoice_count on the subscription and counts it down
         on each monthly invoice (None = forever)."""
         terms = selectors.subscription_terms(code=code.lower())
-        remaining, discounts = terms.invoice_count, []
+        remaining, discounts = terms.invoice_count(), []
         for _ in range(months):
             covered = remaining is None or remaining > 0
             discounts.append(selectors.discount_for(terms=terms, amount=1900, currency="EUR") if covered else 0)
