@@ -20,6 +20,13 @@ PERIODIC_TASKS = [
         description="Retries failed invoice payments with the default method (+1, +3, +6 days by default).",
     ),
     Periodic(
+        name="billing: payment status poller",
+        task="billing.tasks.poll_pending_payments",
+        every_seconds=120,
+        description="Asks the providers where payments in flight for two minutes stand (mobile money waiting for the "
+        "phone, lost callbacks): their status is the truth.",
+    ),
+    Periodic(
         name="billing: trials",
         task="billing.tasks.process_trials",
         crontab={"minute": "0", "hour": "3"},

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from celery import shared_task
 from django.conf import settings
 
-from billing import dunning, recurring, retries
+from billing import dunning, payments, recurring, retries
 from billing.dunning import perform_dunning_event
 from billing.payments.webhooks import deliver_sandbox_webhook, process_webhook_event
 from billing.services.delivery import render_credit_note_pdf, render_invoice_documents
@@ -44,6 +44,13 @@ def process_trials(date=None):
         recurring.process_trials(now=_end_of(date), counts=counts)
 
 
+@shared_task
+def poll_pending_payments():
+    """Every two minutes: ask the providers where the payments still in flight stand."""
+    with record_run("billing.payment_poller") as counts:
+        payments.poll_pending_payments(counts=counts)
+
+
 def _day(date):
     return Date.fromisoformat(date) if date else None
 
@@ -64,6 +71,7 @@ __all__ = [
     "BY_NAME",
     "deliver_sandbox_webhook",
     "perform_dunning_event",
+    "poll_pending_payments",
     "process_trials",
     "process_webhook_event",
     "render_credit_note_pdf",

@@ -9,6 +9,8 @@ once); a failed one is recorded on the invoice for the retry and dunning schedul
 import hashlib
 import json
 import logging
+from collections import Counter
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -372,6 +374,31 @@ def poll_payment(*, payment):
         amount=result.amount,
         currency=result.currency,
     )
+
+
+POLL_AFTER = timedelta(minutes=2)
+POLL_BATCH = 200
+
+
+def poll_pending_payments(*, now=None, counts=None):
+    """The status poller: every payment still in flight POLL_AFTER after it started (a mobile-money
+    payment waiting for the customer's phone, a callback lost or late) is asked of its provider,
+    whose status is the truth. Each on its own: a provider that cannot answer leaves the others
+    polled and its payment for the next run. Returns the counts of what each became."""
+    now = now or timezone.now()
+    counts = Counter() if counts is None else counts
+    waiting = Payment.objects.filter(
+        status__in=Payment.IN_FLIGHT, provider_reference__isnull=False, created_at__lte=now - POLL_AFTER
+    ).order_by("created_at", "pk")[:POLL_BATCH]
+    for payment in waiting:
+        try:
+            payment = poll_payment(payment=payment)
+        except DomainError as exc:
+            logger.warning("payment_poll_failed payment=%s code=%s", payment.pk, exc.code)
+            counts["unanswered"] += 1
+            continue
+        counts["still_in_flight" if payment.status in Payment.IN_FLIGHT else payment.status] += 1
+    return counts
 
 
 # --- Refunds: a pending row committed, then the provider, then the outcome ----------------------
