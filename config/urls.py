@@ -1,10 +1,13 @@
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemaps_views
 from django.urls import include, path
-from django.views.decorators.cache import cache_control
+from django.views.decorators.cache import cache_control, cache_page
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from blog.sitemaps import ArticleSitemap, BlogCategorySitemap
 from catalog import views as catalog_views
+from catalog.sitemaps import CategorySitemap, ProductSitemap
 from core import media
 from core import views as core_views
 
@@ -17,7 +20,14 @@ api_v1 = [
     path("", include("usage.api.urls")),
     path("", include("support.api.urls")),
     path("", include("generation.api.urls")),
+    path("", include("blog.api.urls")),
 ]
+SITEMAPS = {
+    "products": ProductSitemap,
+    "categories": CategorySitemap,
+    "blog-categories": BlogCategorySitemap,
+    "articles": ArticleSitemap,
+}
 
 urlpatterns = [
     path("", catalog_views.home, name="home"),
@@ -34,6 +44,15 @@ urlpatterns = [
     path("support/", include("support.urls")),
     path("studio/", include("generation.urls")),
     path("backoffice/", include("backoffice.urls")),
+    path("blog/", include("blog.urls")),
+    # An index of one sitemap per section (each paginated at 50,000 URLs, as the protocol allows).
+    path("sitemap.xml", cache_page(3600)(sitemaps_views.index), {"sitemaps": SITEMAPS}, name="sitemap-index"),
+    path(
+        "sitemap-<section>.xml",
+        cache_page(3600)(sitemaps_views.sitemap),
+        {"sitemaps": SITEMAPS},
+        name="django.contrib.sitemaps.views.sitemap",
+    ),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI from drf-spectacular-sidecar's static files (no CDN); its script is a file, not inline.

@@ -1,7 +1,7 @@
 """Uploaded files: what may be served by URL, and how.
 
-Only public files have a URL: product images (`catalog/images/`), served here at
-`/media/catalog/images/...` in every profile (or, on an S3-compatible storage, by the storage's
+Only public files have a URL: product images (`catalog/images/`) and article covers
+(`blog/covers/`), served here at `/media/catalog/images/...` in every profile (or, on an S3-compatible storage, by the storage's
 own URLs). Everything else in the storage is private (invoice PDFs, generated artifacts, ticket
 attachments, the files digital products deliver): it is handed out only by the download views,
 which check who is asking, and `/media/` answers 404 for it, with or without DEBUG.
@@ -14,7 +14,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.views.decorators.http import require_safe
 
-PUBLIC_PREFIXES = ("catalog/images/",)
+PUBLIC_PREFIXES = ("catalog/images/", "blog/covers/")
 
 
 def is_public(name):

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "django.contrib.postgres",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "usage",
     "generation",
     "support",
+    "blog",
     "backoffice",
 ]
 
