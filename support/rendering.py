@@ -2,8 +2,7 @@
 
 import re
 
-import markdown
-import nh3
+from core import markdown
 
 ALLOWED_TAGS = {
     "p",
@@ -28,15 +27,8 @@ PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
 def render_markdown(text):
-    # Raw HTML typed by a user passes through Markdown untouched; nh3 then keeps only the tags
-    # above and drops <script>/<style> with their content.
-    html = markdown.markdown(text, extensions=["fenced_code", "nl2br", "sane_lists"], output_format="html")
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
+    return markdown.render(
+        text, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, extensions=["fenced_code", "nl2br", "sane_lists"]
     )
 
 
