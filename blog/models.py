@@ -6,12 +6,17 @@ An article is visible once its status is scheduled or published and its publicat
 come (`Article.objects.live()`): a scheduled article appears at its time with nobody acting.
 """
 
+import html
+
+import nh3
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from core.search import Searchable
 
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 
@@ -56,7 +61,12 @@ class ArticleQuerySet(models.QuerySet):
         )
 
 
-class Article(models.Model):
+class Article(Searchable):
+    """Searchable (core.search): on PostgreSQL its vector (title A, summary B, body C, stemmed in
+    the article's language) is kept by a trigger (migration 0003)."""
+
+    SEARCH_SOURCES = {"title", "summary", "body_html"}
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SCHEDULED = "scheduled", _("Scheduled")
@@ -126,6 +136,9 @@ class Article(models.Model):
         from django.urls import reverse
 
         return reverse("blog:article", kwargs={"language": self.language, "slug": self.slug})
+
+    def words_for_search(self):
+        return f"{self.title} {self.summary} {html.unescape(nh3.clean(self.body_html, tags=set()))}"
 
     def is_live(self, now=None):
         return self.status != self.Status.DRAFT and self.published_at is not None and self.published_at <= (now or timezone.now())

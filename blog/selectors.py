@@ -4,6 +4,7 @@ from django.db.models import Count, Q
 from django.utils.translation import get_language
 
 from blog.models import LANGUAGES, Article, Category
+from core import search as core_search
 from core.errors import NotFound
 
 LANGUAGE_CODES = [code for code, _ in LANGUAGES]
@@ -63,3 +64,16 @@ def related_products(article, *, currency):
     from catalog.selectors import products
 
     return list(products(currency=currency).filter(pk__in=article.related_products.values("pk")).order_by("name"))
+
+
+def search(*, text, language=None):
+    """Live articles matching every word of `text`, best first, and the corrected words when the
+    query as typed matched nothing and a typo was corrected (else None): core.search says how."""
+    terms = core_search.words(text)
+    found = core_search.match(live_articles(language=language), terms)
+    if terms and core_search.is_postgres() and not found.exists():
+        corrected = core_search.suggest(terms, [Article.objects.live()])
+        if corrected:
+            found = core_search.match(live_articles(language=language), corrected)
+            return found.order_by("-rank", "-published_at", "-pk"), corrected
+    return found.order_by("-rank", "-published_at", "-pk"), None

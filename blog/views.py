@@ -1,6 +1,8 @@
 """Blog pages: the list of articles in the reader's language (with a category filter), an
 article with its related products and what to read next, and the staff preview of any article."""
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -34,6 +36,7 @@ def article_list(request):
             "articles": page.object_list,
             "categories": selectors.categories(language=language),
             "chosen": chosen,
+            "querystring": urlencode({"category": chosen.slug}) if chosen else "",
             "language": language,
             "site": _site(request),
         },

@@ -10,6 +10,8 @@ from catalog.models import Category
 from core.errors import DomainError
 from core.money import to_minor
 
+MAX_SEARCH_LENGTH = 200  # longer queries are a form error (core.search reads this much at most)
+
 ORDERINGS = [
     ("-popularity", "Most popular"),
     ("relevance", "Best match (with a search)"),
@@ -22,7 +24,7 @@ ORDERINGS = [
 class ProductFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(
         method="filter_search",
-        max_length=100,
+        max_length=MAX_SEARCH_LENGTH,
         label="Search",
         widget=forms.SearchInput(attrs={"placeholder": "ebook, crédits, logo…"}),
     )
@@ -43,10 +45,13 @@ class ProductFilter(django_filters.FilterSet):
 
     def __init__(self, *args, currency, **kwargs):
         self.currency = currency
+        self.suggestion = None  # the corrected query when a typo was corrected
         super().__init__(*args, **kwargs)
 
     def filter_search(self, queryset, name, value):
-        return selectors.search(queryset, value)
+        found, corrected = selectors.search(queryset, value)
+        self.suggestion = " ".join(corrected) if corrected else None
+        return found
 
     def filter_category(self, queryset, name, value):
         return queryset.filter(Q(category=value) | Q(category__parent=value))

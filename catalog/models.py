@@ -18,6 +18,7 @@ from django.utils.translation import pgettext_lazy
 
 from core.money import CURRENCIES as CURRENCY_CODES
 from core.money import CURRENCY_CHOICES
+from core.search import Searchable
 from core.state import StateMachine
 
 CURRENCIES = CURRENCY_CHOICES
@@ -55,7 +56,11 @@ class Category(models.Model):
             raise ValidationError({"parent": "This category has sub-categories, so it stays at the top level."})
 
 
-class Product(models.Model):
+class Product(Searchable):
+    """Searchable (core.search): on PostgreSQL its vector is kept by a trigger (migration 0008)."""
+
+    SEARCH_SOURCES = {"name", "category", "description"}
+
     class Kind(models.TextChoices):
         CREDITS = "credits", _("Credit pack")
         DIGITAL = "digital", _("Digital download")
@@ -120,6 +125,9 @@ class Product(models.Model):
 
     def __str__(self):
         return self.name
+
+    def words_for_search(self):
+        return f"{self.name} {self.category.name if self.category_id else ''} {self.description}"
 
     def clean(self):
         if self.kind == self.Kind.CREDITS and not self.credits:

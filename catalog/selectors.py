@@ -1,13 +1,10 @@
 """Reads of the storefront: products with their price in one currency, search, carts, orders."""
 
-import unicodedata
-
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db import connection
-from django.db.models import Case, F, FloatField, Func, Q, Value, When
+from django.db.models import F
 
 from catalog.models import PRICE_COLUMNS, Cart, CartItem, Category, Order, Product
 from catalog.pricing import PricedLine, Totals, allocate_discount
+from core import search as core_search
 from core.errors import NotFound
 from core.money import check_currency, shown_currency
 from coupons import selectors as coupon_selectors
@@ -58,38 +55,17 @@ def categories():
     return list(tops.values())
 
 
-def strip_accents(text):
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
-def _unaccent(field):
-    return Func(F(field), function="unaccent")
-
-
 def search(queryset, text):
-    """Products matching `text`, annotated with a `rank` (higher is better).
-
-    PostgreSQL: full-text search with the `simple` configuration (the catalog mixes French and
-    English, so no language's stemming) on unaccented name (weight A), category (B) and
-    description (C), plus a substring match on the name so that a word being typed still finds
-    it. SQLite: a case-insensitive substring match, names ranked above descriptions.
-    """
-    text = text.strip()
-    if not text:
-        return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
-    if connection.vendor == "postgresql":
-        vector = (
-            SearchVector(_unaccent("name"), weight="A", config="simple")
-            + SearchVector(_unaccent("category__name"), weight="B", config="simple")
-            + SearchVector(_unaccent("description"), weight="C", config="simple")
-        )
-        query = SearchQuery(strip_accents(text), config="simple", search_type="websearch")
-        return queryset.annotate(document=vector, rank=SearchRank(vector, query)).filter(
-            Q(document=query) | Q(name__unaccent__icontains=text)
-        )
-    return queryset.filter(Q(name__icontains=text) | Q(description__icontains=text)).annotate(
-        rank=Case(When(name__icontains=text, then=Value(2.0)), default=Value(1.0), output_field=FloatField())
-    )
+    """Products matching every word of `text`, annotated with a `rank` (higher is better), and the
+    corrected words when the query as typed matched nothing and a typo was corrected (else None):
+    core.search says how, per database."""
+    terms = core_search.words(text)
+    found = core_search.match(queryset, terms)
+    if terms and core_search.is_postgres() and not found.exists():
+        corrected = core_search.suggest(terms, [Product.objects.filter(is_active=True)])
+        if corrected:
+            return core_search.match(queryset, corrected), corrected
+    return found, None
 
 
 # --- carts -------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The visitor cache's version moves whenever a product, a price or a category is written, whoever
 writes it (services, admin, factories). Price columns are kept by database triggers (migration
-catalog 0007)."""
+catalog 0007). A category's products get its new name in their search words."""
 
 from django.db.models.signals import post_delete, post_save
 
@@ -8,7 +8,17 @@ from catalog import cache
 from catalog.models import Category, Product, ProductPrice
 
 
+def refresh_search_text(sender, instance, **kwargs):
+    """A category's name is part of its products' search words (core.search)."""
+    products = list(Product.objects.filter(category=instance))
+    for product in products:
+        product.category = instance
+        product.refresh_search_text()
+    Product.objects.bulk_update(products, ["search_text"], batch_size=1000)
+
+
 def connect():
+    post_save.connect(refresh_search_text, sender=Category, dispatch_uid="catalog.search.category_saved")
     for model in (Product, ProductPrice, Category):
         post_save.connect(cache.changed, sender=model, dispatch_uid=f"catalog.cache.{model.__name__}.saved")
         post_delete.connect(cache.changed, sender=model, dispatch_uid=f"catalog.cache.{model.__name__}.deleted")

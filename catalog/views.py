@@ -17,6 +17,7 @@ from catalog import selectors, services
 from catalog.filters import ProductFilter
 from catalog.models import Order, Product
 from core.errors import DomainError, NotFound
+from core.search import CappedPaginator
 from core.views import domain_errors_to_messages, organization_required
 
 PAGE_SIZE = 12
@@ -60,7 +61,8 @@ def catalog(request):
     def context():
         filterset = ProductFilter(request.GET, queryset=selectors.products(currency=currency), currency=currency)
         valid = filterset.is_valid()
-        page = Paginator(filterset.qs if valid else Product.objects.none(), PAGE_SIZE).get_page(request.GET.get("page"))
+        products = filterset.qs if valid else Product.objects.none()
+        page = CappedPaginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
         query.pop("currency", None)  # remembered in the session

@@ -45,6 +45,7 @@ urlpatterns = [
     path("studio/", include("generation.urls")),
     path("backoffice/", include("backoffice.urls")),
     path("blog/", include("blog.urls")),
+    path("search/", include("search.urls")),
     # An index of one sitemap per section (each paginated at 50,000 URLs, as the protocol allows).
     path("sitemap.xml", cache_page(3600)(sitemaps_views.index), {"sitemaps": SITEMAPS}, name="sitemap-index"),
     path(

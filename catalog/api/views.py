@@ -16,13 +16,21 @@ from catalog import selectors, services
 from catalog.api import serializers
 from catalog.filters import ProductFilter
 from catalog.models import Cart, Category, Order
+from core.api.pagination import PageNumberPagination
 from core.api.views import OrganizationScopedMixin
 from core.money import CURRENCIES
+from core.search import CappedPaginator
 
 CURRENCY_PARAM = OpenApiParameter(
     "currency", OpenApiTypes.STR, enum=CURRENCIES,
     description="Prices in this currency (visitors only; a signed-in user always sees their organization's).",
 )  # fmt: skip
+
+
+class ProductPagination(PageNumberPagination):
+    """`count` stops at 1,000 (core.search.CappedPaginator): a broad search is not counted in full."""
+
+    django_paginator_class = CappedPaginator
 
 
 class ProductFilterBackend(DjangoFilterBackend):
@@ -67,6 +75,7 @@ class ProductList(CurrencyMixin, VisitorCacheMixin, generics.ListAPIView):
 
     permission_classes = [AllowAny]
     serializer_class = serializers.ProductSerializer
+    pagination_class = ProductPagination
     filter_backends = [ProductFilterBackend]
     filterset_class = ProductFilter
 

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "generation",
     "support",
     "blog",
+    "search",
     "backoffice",
 ]
 

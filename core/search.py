@@ -1,0 +1,143 @@
+"""Search shared by the shop and the blog: words normalized the same way on both databases, a
+full-text query on PostgreSQL, every-word matching on SQLite, and typo suggestions.
+
+Each searchable table keeps two columns: `search_text`, its words lower-cased and without accents
+(written on save, on every database), and on PostgreSQL `search_vector`, a weighted tsvector kept by
+a database trigger (French and English stemming), with a GIN index on each (tsvector, trigrams).
+
+- PostgreSQL: every word must match as a prefix of a stemmed word (French or English stemming):
+  "prompts" finds "prompt", "credit" finds "crédits"; ranked by ts_rank over the weights (A: title,
+  B: category or summary, C: description or body). A word that matches nothing is corrected from
+  the indexed texts by trigram similarity (pg_trgm): "promt" -> "prompt".
+- SQLite: every word must appear in `search_text` (so accents and case never matter); ranked by
+  how early the first word appears (titles come first in the text).
+"""
+
+import re
+import unicodedata
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.core.paginator import Paginator
+from django.db import connection, models
+from django.db.models import F, FloatField, Func, Value
+from django.db.models.functions import Cast
+from django.utils.functional import cached_property
+
+MAX_QUERY_LENGTH = 200  # characters read from a query; the rest is ignored
+MAX_WORDS = 8
+MIN_TYPO_LENGTH = 3  # shorter words are not corrected
+SUGGESTION_ROWS = 20  # texts read per word to find its correction
+NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def normalize(text):
+    """Lower-case words without accents or punctuation: "Pack Étudiant, 250 crédits!" ->
+    "pack etudiant 250 credits"."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return NON_WORD.sub(" ", plain.replace("œ", "oe").replace("æ", "ae")).strip()
+
+
+def words(query):
+    return normalize((query or "")[:MAX_QUERY_LENGTH]).split()[:MAX_WORDS]
+
+
+class Searchable(models.Model):
+    """A searchable table: `search_text` is written on save from `words_for_search()` whenever one
+    of `SEARCH_SOURCES` may have changed. `search_text` is nullable so that adding it on SQLite is an
+    ALTER TABLE, not a copy of the table (which triggers may refer to)."""
+
+    SEARCH_SOURCES = set()
+
+    search_text = models.TextField(null=True, blank=True, editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)  # PostgreSQL: kept by a trigger
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, update_fields=None, **kwargs):
+        if update_fields is None or self.SEARCH_SOURCES & set(update_fields):
+            self.refresh_search_text()
+            update_fields = None if update_fields is None else {*update_fields, "search_text"}
+        super().save(*args, update_fields=update_fields, **kwargs)
+
+    def refresh_search_text(self):
+        """What save() does; for code that writes rows without it (bulk_create, bulk_update)."""
+        self.search_text = normalize(self.words_for_search())
+
+    def words_for_search(self):
+        raise NotImplementedError
+
+
+def is_postgres():
+    return connection.vendor == "postgresql"
+
+
+def _tsquery(terms):
+    # Terms are [a-z0-9]+ only (normalize), so the raw syntax below cannot be broken by a query.
+    raw = " & ".join(f"{term}:*" for term in terms)
+    return SearchQuery(raw, search_type="raw", config="french") | SearchQuery(raw, search_type="raw", config="english")
+
+
+def match(queryset, terms):
+    """`queryset` filtered on every term and annotated with `rank` (higher is better)."""
+    if not terms:
+        return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
+    if is_postgres():
+        query = _tsquery(terms)
+        return queryset.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+    for term in terms:
+        queryset = queryset.filter(search_text__contains=term)
+    position = Func(F("search_text"), Value(terms[0]), function="instr")
+    return queryset.annotate(rank=1.0 / (1.0 + Cast(position, FloatField())))
+
+
+def trigrams(word):
+    padded = f"  {word} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+def similarity(a, b):
+    """pg_trgm's similarity() of two words (shared trigrams over all trigrams)."""
+    first, second = trigrams(a), trigrams(b)
+    return len(first & second) / len(first | second)
+
+
+def suggest(terms, sources):
+    """The query with each word that none of `sources` (querysets with a `search_text`) contains
+    replaced by the closest word they hold, or None when no word changes. PostgreSQL only: the
+    candidates come from the trigram index (`search_text` word-similar to the word)."""
+    if not is_postgres():
+        return None
+    corrected = []
+    for term in terms:
+        best = term
+        if len(term) >= MIN_TYPO_LENGTH and not term.isdigit():
+            texts = []
+            for source in sources:
+                rows = source.filter(search_text__trigram_word_similar=term).values_list("search_text", flat=True)
+                texts += rows[:SUGGESTION_ROWS]
+            candidates = {word for text in texts for word in text.split() if len(word) >= MIN_TYPO_LENGTH}
+            if term not in candidates and candidates:
+                best = max(sorted(candidates), key=lambda word: similarity(term, word))
+        corrected.append(best)
+    return corrected if corrected != terms else None
+
+
+class CappedPaginator(Paginator):
+    """Counts at most CAP rows of a queryset (a full count of a broad search costs more than the
+    page itself): past it, `count` is CAP, `capped` is true and later pages are not reachable."""
+
+    CAP = 1000
+
+    @cached_property
+    def _seen(self):
+        return self.object_list.order_by()[: self.CAP + 1].count()
+
+    @cached_property
+    def count(self):
+        return min(self._seen, self.CAP)
+
+    @property
+    def capped(self):
+        return self._seen > self.CAP
