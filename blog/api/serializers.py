@@ -10,7 +10,7 @@ from catalog.models import Product
 RELATIONS = ("categories", "tags", "related_products")
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class BlogCategorySerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True, help_text=_("The name in the request's language."))
 
     class Meta:

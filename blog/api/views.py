@@ -68,7 +68,7 @@ class ArticleDetail(ArticleMixin, generics.RetrieveUpdateDestroyAPIView):
 
 
 class CategoryMixin:
-    serializer_class = serializers.CategorySerializer
+    serializer_class = serializers.BlogCategorySerializer
     permission_classes = [StaffWritePermissions]
     queryset = Category.objects.all()
 
