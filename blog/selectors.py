@@ -67,13 +67,6 @@ def related_products(article, *, currency):
 
 
 def search(*, text, language=None):
-    """Live articles matching every word of `text`, best first, and the corrected words when the
-    query as typed matched nothing and a typo was corrected (else None): core.search says how."""
-    terms = core_search.words(text)
-    found = core_search.match(live_articles(language=language), terms)
-    if terms and core_search.is_postgres() and not found.exists():
-        corrected = core_search.suggest(terms, [Article.objects.live()])
-        if corrected:
-            found = core_search.match(live_articles(language=language), corrected)
-            return found.order_by("-rank", "-published_at", "-pk"), corrected
-    return found.order_by("-rank", "-published_at", "-pk"), None
+    """Live articles matching every word of `text`, best first (core.search says how)."""
+    found = core_search.match(live_articles(language=language), core_search.words(text))
+    return found.order_by("-rank", "-published_at", "-pk")

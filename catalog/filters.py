@@ -45,13 +45,30 @@ class ProductFilter(django_filters.FilterSet):
 
     def __init__(self, *args, currency, **kwargs):
         self.currency = currency
-        self.suggestion = None  # the corrected query when a typo was corrected
+        self.suggestion = None  # set on the FilterSet corrected() returns: the query it searched
         super().__init__(*args, **kwargs)
 
     def filter_search(self, queryset, name, value):
-        found, corrected = selectors.search(queryset, value)
-        self.suggestion = " ".join(corrected) if corrected else None
-        return found
+        return selectors.search(queryset, value)
+
+    def corrected(self):
+        """For a search alone that found nothing: the same search with its typos corrected, if that
+        finds something (PostgreSQL), else None. Only asked once a page came out empty, so a search
+        that finds costs no query more; with a category or a price set, the filters are the likelier
+        reason for an empty page, and nothing is corrected."""
+        data = self.form.cleaned_data if self.is_valid() else {}
+        narrowed = any(data.get(name) not in (None, "") for name in ("category", "min_price", "max_price"))
+        text = data.get("search") if not narrowed else None
+        suggestion = selectors.corrected_search(text) if text else None
+        if not suggestion:
+            return None
+        data = self.data.copy()
+        data["search"] = suggestion
+        other = type(self)(data, queryset=self.queryset, request=self.request, currency=self.currency)
+        if not (other.is_valid() and other.qs.exists()):
+            return None
+        other.typed, other.suggestion = text, suggestion
+        return other
 
     def filter_category(self, queryset, name, value):
         return queryset.filter(Q(category=value) | Q(category__parent=value))

@@ -56,16 +56,15 @@ def categories():
 
 
 def search(queryset, text):
-    """Products matching every word of `text`, annotated with a `rank` (higher is better), and the
-    corrected words when the query as typed matched nothing and a typo was corrected (else None):
+    """Products matching every word of `text`, annotated with a `rank` (higher is better):
     core.search says how, per database."""
-    terms = core_search.words(text)
-    found = core_search.match(queryset, terms)
-    if terms and core_search.is_postgres() and not found.exists():
-        corrected = core_search.suggest(terms, [Product.objects.filter(is_active=True)])
-        if corrected:
-            return core_search.match(queryset, corrected), corrected
-    return found, None
+    return core_search.match(queryset, core_search.words(text))
+
+
+def corrected_search(text):
+    """`text` with its typos corrected (PostgreSQL), or None: for a search that found nothing."""
+    corrected = core_search.suggest(core_search.words(text))
+    return " ".join(corrected) if corrected else None
 
 
 # --- carts -------------------------------------------------------------------------------------

@@ -63,6 +63,10 @@ def catalog(request):
         valid = filterset.is_valid()
         products = filterset.qs if valid else Product.objects.none()
         page = CappedPaginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
+        corrected = filterset.corrected() if valid and not page.paginator.count else None
+        if corrected:  # a typo: the results of the corrected query, said on the page
+            filterset = corrected
+            page = CappedPaginator(corrected.qs, PAGE_SIZE).get_page(1)
         query = request.GET.copy()
         query.pop("page", None)
         query.pop("currency", None)  # remembered in the session

@@ -7,8 +7,8 @@ a database trigger (French and English stemming), with a GIN index on each (tsve
 
 - PostgreSQL: every word must match as a prefix of a stemmed word (French or English stemming):
   "prompts" finds "prompt", "credit" finds "crédits"; ranked by ts_rank over the weights (A: title,
-  B: category or summary, C: description or body). A word that matches nothing is corrected from
-  the indexed texts by trigram similarity (pg_trgm): "promt" -> "prompt".
+  B: category or summary, C: description or body). When nothing matches, each word is corrected to
+  the closest word the tables hold by trigram similarity (pg_trgm): "promt" -> "prompt".
 - SQLite: every word must appear in `search_text` (so accents and case never matter); ranked by
   how early the first word appears (titles come first in the text).
 """
@@ -26,7 +26,6 @@ from django.utils.functional import cached_property
 MAX_QUERY_LENGTH = 200  # characters read from a query; the rest is ignored
 MAX_WORDS = 8
 MIN_TYPO_LENGTH = 3  # shorter words are not corrected
-SUGGESTION_ROWS = 20  # texts read per word to find its correction
 NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
@@ -92,35 +91,24 @@ def match(queryset, terms):
     return queryset.annotate(rank=1.0 / (1.0 + Cast(position, FloatField())))
 
 
-def trigrams(word):
-    padded = f"  {word} "
-    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+SIMILAR_WORD = (
+    "SELECT word FROM search_word WHERE word %% %s ORDER BY similarity(word, %s) DESC, word LIMIT 1"
+)  # `%%` is pg_trgm's "similar" operator (similarity above 0.3), on the trigram index
 
 
-def similarity(a, b):
-    """pg_trgm's similarity() of two words (shared trigrams over all trigrams)."""
-    first, second = trigrams(a), trigrams(b)
-    return len(first & second) / len(first | second)
-
-
-def suggest(terms, sources):
-    """The query with each word that none of `sources` (querysets with a `search_text`) contains
-    replaced by the closest word they hold, or None when no word changes. PostgreSQL only: the
-    candidates come from the trigram index (`search_text` word-similar to the word)."""
+def suggest(terms):
+    """The words with each one no searchable row holds replaced by the closest word they hold, or
+    None when no word changes. PostgreSQL only: `search_word` is kept by triggers (catalog 0008)."""
     if not is_postgres():
         return None
     corrected = []
-    for term in terms:
-        best = term
-        if len(term) >= MIN_TYPO_LENGTH and not term.isdigit():
-            texts = []
-            for source in sources:
-                rows = source.filter(search_text__trigram_word_similar=term).values_list("search_text", flat=True)
-                texts += rows[:SUGGESTION_ROWS]
-            candidates = {word for text in texts for word in text.split() if len(word) >= MIN_TYPO_LENGTH}
-            if term not in candidates and candidates:
-                best = max(sorted(candidates), key=lambda word: similarity(term, word))
-        corrected.append(best)
+    with connection.cursor() as cursor:
+        for term in terms:
+            best = None
+            if len(term) >= MIN_TYPO_LENGTH and not term.isdigit():
+                cursor.execute(SIMILAR_WORD, [term, term])
+                best = (cursor.fetchone() or [None])[0]
+            corrected.append(best or term)
     return corrected if corrected != terms else None
 
 

@@ -25,23 +25,33 @@ def _currency(request):
     return catalog_selectors.shop_currency(request, organization)
 
 
+def _results(request, query, currency):
+    products = catalog_selectors.search(catalog_selectors.products(currency=currency), query).order_by("-rank", "name", "pk")
+    articles = blog_selectors.search(text=query, language=blog_selectors.current_language())
+    product_page = CappedPaginator(products, PRODUCTS_SHOWN).page(1)
+    return product_page, CappedPaginator(articles, ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
+
+
 def search(request):
     form = SearchForm(request.GET)
     context = {"form": form, "query": ""}
     if form.is_valid() and core_search.words(form.cleaned_data["q"]):
         query, currency = form.cleaned_data["q"], _currency(request)
-        products, products_fix = catalog_selectors.search(catalog_selectors.products(currency=currency), query)
-        products = products.order_by("-rank", "name", "pk")
-        articles, articles_fix = blog_selectors.search(text=query, language=blog_selectors.current_language())
-        product_page = CappedPaginator(products, PRODUCTS_SHOWN).page(1)
+        products, articles = _results(request, query, currency)
+        suggestion = None
+        if not products.paginator.count and not articles.paginator.count:
+            # Nothing at all: the query corrected for typos (PostgreSQL), if that finds something.
+            suggestion = catalog_selectors.corrected_search(query)
+            if suggestion:
+                products, articles = _results(request, suggestion, currency)
         context.update(
             query=query,
             querystring=urlencode({"q": query}),
             currency=currency,
-            products=product_page.object_list,
-            product_paginator=product_page.paginator,
-            products_fix=" ".join(products_fix or []),
-            articles_fix=" ".join(articles_fix or []),
-            page=CappedPaginator(articles, ARTICLES_PER_PAGE).get_page(request.GET.get("page")),
+            suggestion=suggestion if products.paginator.count or articles.paginator.count else None,
+            searched=suggestion or query,
+            products=products.object_list,
+            product_paginator=products.paginator,
+            page=articles,
         )
     return render(request, "search/results.html", context)

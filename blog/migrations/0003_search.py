@@ -1,12 +1,11 @@
 """Search that finds (core.search): each article's words without accents (`search_text`, written
 on save and filled here) and, on PostgreSQL, a weighted tsvector kept by a trigger: title (A),
-summary (B) and body (C), unaccented and stemmed in the article's language. GIN indexes on the
-vector (full text) and on the words (pg_trgm, for typos)."""
+summary (B) and body (C), unaccented and stemmed in the article's language, with a GIN index; its
+words join `search_word` (catalog 0008), where typos are corrected."""
 
 import html
 
 import nh3
-from django.contrib.postgres.operations import TrigramExtension
 from django.contrib.postgres.search import SearchVectorField
 from django.db import migrations, models
 
@@ -33,10 +32,13 @@ POSTGRES = [
     FOR EACH ROW EXECUTE FUNCTION blog_article_search()""",
     "UPDATE blog_article SET search_vector = NULL",
     "CREATE INDEX blog_article_search_vector ON blog_article USING gin (search_vector)",
-    "CREATE INDEX blog_article_search_trgm ON blog_article USING gin (search_text gin_trgm_ops)",
+    """CREATE TRIGGER blog_article_words AFTER INSERT OR UPDATE OF search_text ON blog_article
+    FOR EACH ROW EXECUTE FUNCTION search_word_add()""",
+    """INSERT INTO search_word (word) SELECT DISTINCT w FROM blog_article, regexp_split_to_table(coalesce(search_text, ''), ' ') AS w
+    WHERE length(w) >= 3 AND w !~ '^[0-9]+$' ON CONFLICT DO NOTHING""",
 ]
 POSTGRES_REVERSE = [
-    "DROP INDEX IF EXISTS blog_article_search_trgm",
+    "DROP TRIGGER IF EXISTS blog_article_words ON blog_article",
     "DROP INDEX IF EXISTS blog_article_search_vector",
     "DROP TRIGGER IF EXISTS blog_article_search ON blog_article",
     "DROP FUNCTION IF EXISTS blog_article_search()",
@@ -61,10 +63,9 @@ def unfill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("blog", "0002_content_editors")]
+    dependencies = [("blog", "0002_content_editors"), ("catalog", "0008_search")]
 
     operations = [
-        TrigramExtension(),
         migrations.AddField(
             model_name="article",
             name="search_text",

@@ -39,6 +39,10 @@ class ProductFilterBackend(DjangoFilterBackend):
     def get_filterset_kwargs(self, request, queryset, view):
         return {**super().get_filterset_kwargs(request, queryset, view), "currency": view.currency}
 
+    def get_filterset(self, request, queryset, view):
+        view.filterset = super().get_filterset(request, queryset, view)  # kept for a typo's correction
+        return view.filterset
+
 
 class CurrencyMixin:
     @cached_property
@@ -81,6 +85,13 @@ class ProductList(CurrencyMixin, VisitorCacheMixin, generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.products(currency=self.currency)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page or self.paginator.page.paginator.count:
+            return page
+        corrected = self.filterset.corrected()  # nothing found: a typo? (catalog.filters)
+        return super().paginate_queryset(corrected.qs) if corrected else page
 
 
 @extend_schema(parameters=[CURRENCY_PARAM])

@@ -1,7 +1,9 @@
 """Search that finds (core.search): each product's words without accents (`search_text`, written
 on save and filled here) and, on PostgreSQL, a weighted tsvector kept by a trigger: the name
 (weight A), its category (B) and the description (C), each stemmed in French and in English and
-unaccented. GIN indexes on the vector (full text) and on the words (pg_trgm, for typos)."""
+unaccented, with a GIN index. Typos are corrected from `search_word`, every word the searchable
+tables have held (filled by triggers; the blog's articles add theirs), with a trigram index: a
+few thousand words to compare instead of every product's text."""
 
 from django.contrib.postgres.operations import TrigramExtension
 from django.contrib.postgres.search import SearchVectorField
@@ -38,10 +40,26 @@ POSTGRES = [
     FOR EACH ROW WHEN (NEW.name IS DISTINCT FROM OLD.name) EXECUTE FUNCTION catalog_category_search()""",
     "UPDATE catalog_product SET search_vector = NULL",
     "CREATE INDEX catalog_product_search_vector ON catalog_product USING gin (search_vector)",
-    "CREATE INDEX catalog_product_search_trgm ON catalog_product USING gin (search_text gin_trgm_ops)",
+    # The words of every searchable row (numbers and words under 3 letters left out), for typos.
+    "CREATE TABLE search_word (word text PRIMARY KEY)",
+    "CREATE INDEX search_word_trgm ON search_word USING gin (word gin_trgm_ops)",
+    """CREATE FUNCTION search_word_add() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO search_word (word)
+        SELECT DISTINCT w FROM regexp_split_to_table(coalesce(NEW.search_text, ''), ' ') AS w
+        WHERE length(w) >= 3 AND w !~ '^[0-9]+$'
+        ON CONFLICT DO NOTHING;
+        RETURN NULL;
+    END $$""",
+    """CREATE TRIGGER catalog_product_words AFTER INSERT OR UPDATE OF search_text ON catalog_product
+    FOR EACH ROW EXECUTE FUNCTION search_word_add()""",
+    """INSERT INTO search_word (word) SELECT DISTINCT w FROM catalog_product, regexp_split_to_table(coalesce(search_text, ''), ' ') AS w
+    WHERE length(w) >= 3 AND w !~ '^[0-9]+$' ON CONFLICT DO NOTHING""",
 ]
 POSTGRES_REVERSE = [
-    "DROP INDEX IF EXISTS catalog_product_search_trgm",
+    "DROP TRIGGER IF EXISTS catalog_product_words ON catalog_product",
+    "DROP FUNCTION IF EXISTS search_word_add()",
+    "DROP TABLE IF EXISTS search_word",
     "DROP INDEX IF EXISTS catalog_product_search_vector",
     "DROP TRIGGER IF EXISTS catalog_category_search ON catalog_category",
     "DROP FUNCTION IF EXISTS catalog_category_search()",

@@ -141,7 +141,8 @@ def test_full_text_search_ignores_accents_and_ranks_names_first(api_client):
         return [p["slug"] for p in api_client.get("/api/v1/catalog/products/", {"search": text}).json()["results"]]
 
     assert found("credits") == ["credits", "decouverte"]  # in the name first, then in the description
-    assert found("crédits génération") == ["credits"]  # every word must match
+    # Every word must match: with stemming (PostgreSQL) "générer" in a description matches "génération" too.
+    assert found("crédits génération")[:1] == ["credits"] and found("crédits logo") == []
     assert found("DECOUV") == ["decouverte"]  # a word being typed matches the name
 
 

@@ -55,4 +55,5 @@ def test_the_search_page_runs_the_same_queries_whatever_the_number_of_rows(clien
 def test_a_typo_is_corrected_for_products_and_articles(client, content):
     page = client.get("/search/?q=promt").content.decode()
     assert "Le guide du prompt" in page and "Writing a good prompt" in page
-    assert page.count("Nothing matches “promt”: here are the results for “prompt”.") == 2
+    assert page.count("Nothing matches “promt”: here are the results for “prompt”.") == 1
+    assert "/shop/?search=prompt" in page
