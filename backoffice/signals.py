@@ -2,16 +2,17 @@
 
 Billing's models are never written here; only the back office's own rows and cache keys."""
 
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from backoffice import cache, metrics
 from billing.models import CreditNote, Invoice, Payment, PlanPrice, Refund, Subscription
+from core.tasks import after_commit
 from coupons.models import Coupon
 
 
 def _bump_later(*families):
-    transaction.on_commit(lambda: cache.bump(*families))
+    # A cache that is down must not turn a saved payment or checkout into an error page.
+    after_commit("backoffice_cache_bump", lambda: cache.bump(*families))
 
 
 def _money_changed(sender, **kwargs):

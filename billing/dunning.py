@@ -28,6 +28,7 @@ from billing.models import (
     Subscription,
 )
 from core.errors import InvalidTransition, ValidationFailed
+from core.tasks import RETRY, enqueue
 from notifications.services import notify
 
 logger = logging.getLogger("webox.billing.dunning")
@@ -179,7 +180,7 @@ def _take(planned, today, counts):
         counts["past_due"] += 1
     for event in events:
         counts[event.action] += 1
-        transaction.on_commit(lambda pk=event.pk: perform_dunning_event.delay(pk))
+        enqueue(perform_dunning_event, event.pk)
 
 
 def _requeue_pending(today):
@@ -192,7 +193,7 @@ def _requeue_pending(today):
     return len(pending)
 
 
-@shared_task(name="billing.tasks.perform_dunning_event")
+@shared_task(name="billing.tasks.perform_dunning_event", **RETRY)
 def perform_dunning_event(event_id):
     """One dunning step, queued by a run (defined here, where runs queue it; billing.tasks exports it)."""
     perform_event(event_id=event_id)

@@ -32,4 +32,11 @@ PERIODIC_TASKS = [
         crontab={"minute": "0", "hour": "3"},
         description="Reminds trials ending in 3 days; converts ended trials with a payment method, suspends the others.",
     ),
+    Periodic(
+        name="billing: re-drive undone work",
+        task="billing.tasks.sweep_undone",
+        every_seconds=60,
+        description="Queues again invoice and credit-note documents and emails, webhook events and dunning "
+        "steps whose task was lost (broker down, worker killed); each is done once.",
+    ),
 ]

@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 from celery import shared_task
 from django.conf import settings
 
-from billing import dunning, payments, recurring, retries
+from billing import dunning, payments, recurring, retries, sweep
 from billing.dunning import perform_dunning_event
 from billing.payments.webhooks import deliver_sandbox_webhook, process_webhook_event
 from billing.services.delivery import render_credit_note_pdf, render_invoice_documents
+from core.tasks import due_for_sweep
 from core.tasks_log import record_run
 
 
@@ -51,6 +52,13 @@ def poll_pending_payments():
         payments.poll_pending_payments(counts=counts)
 
 
+@shared_task
+def sweep_undone():
+    """Every minute: documents, emails, webhook events and dunning steps whose task was lost."""
+    with record_run("billing.sweep_undone") as counts:
+        sweep.redrive(before=due_for_sweep(), counts=counts)
+
+
 def _day(date):
     return Date.fromisoformat(date) if date else None
 
@@ -79,4 +87,5 @@ __all__ = [
     "renew_subscriptions",
     "retry_failed_payments",
     "run_dunning",
+    "sweep_undone",
 ]

@@ -12,11 +12,12 @@ import hashlib
 import uuid
 
 from django.core.cache import cache
-from django.db import transaction
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
+
+from core.tasks import after_commit
 
 VERSION_KEY = "catalog:version"
 TIMEOUT = 600  # seconds: the version keeps entries fresh, this only bounds their memory
@@ -32,7 +33,7 @@ def changed(**kwargs):
     """The catalog changed (a signal receiver as well as a plain call). The version moves now and
     again once the change is committed: a page built in between from the old rows is not kept."""
     bump()
-    transaction.on_commit(bump)
+    after_commit("catalog_cache_bump", bump)
 
 
 def _key(parts):

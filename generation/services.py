@@ -31,6 +31,7 @@ from config.celery import app as celery_app
 from core.errors import InvalidTransition, NotFound, QuotaExceeded, ValidationFailed
 from core.heartbeats import alive_keys, current_worker_key
 from core.i18n import lazy_text
+from core.tasks import after_commit
 from generation import artifacts, providers, selectors
 from generation import params as job_params
 from generation.models import (
@@ -73,7 +74,7 @@ def _entry(*, organization, amount, reason, job=None, order_ref="", note=""):
     key = selectors.balance_cache_key(organization.pk)
     cache.delete(key)
     # Again after commit: a reader may have cached the old sum while this transaction was open.
-    transaction.on_commit(lambda: cache.delete(key))
+    after_commit("credit_balance_cache", lambda: cache.delete(key))
     return entry
 
 

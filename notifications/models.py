@@ -64,6 +64,8 @@ class EmailLog(models.Model):
     attachments = models.JSONField(_("attachments"), default=list, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # Held by the task sending it (or waiting to retry it): no second task sends it meanwhile.
+    claimed_until = models.DateTimeField(_("held until"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
     related_type = models.ForeignKey(
         ContentType, verbose_name=_("related type"), null=True, blank=True, on_delete=models.SET_NULL

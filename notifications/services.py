@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 
 from accounts.models import Organization, User
 from accounts.selectors import language_for
+from core.tasks import enqueue
 from notifications import kinds, live
 from notifications.live import EVERYONE, organization_group, user_group
 from notifications.models import EmailLog, Notification
@@ -212,5 +213,5 @@ def send_email(*, to, template, kind, locale=None, context=None, attachments=(),
     )
     from notifications.tasks import deliver_email
 
-    transaction.on_commit(lambda: deliver_email.delay(log.pk))
+    enqueue(deliver_email, log.pk)
     return log

@@ -1,43 +1,80 @@
 import logging
 import mimetypes
+from datetime import timedelta
 
 from celery import shared_task
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
+from django.db.models import F, Q
 from django.utils import timezone
 
+from core.tasks import due_for_sweep
+from core.tasks_log import record_run
 from notifications.models import EmailLog
 
 logger = logging.getLogger("webox.email")
 
+MAX_ATTEMPTS = 6
+SEND_LEASE = timedelta(minutes=10)  # longer than any send: past it, the sending worker died
+SWEEP_BATCH = 500
 
-@shared_task(bind=True, max_retries=5, default_retry_delay=60)
-def deliver_email(self, log_id):
-    """Send one logged email. Idempotent: an email already sent is not sent again."""
-    log = EmailLog.objects.filter(pk=log_id).first()
-    if log is None or log.status == EmailLog.Status.SENT:
-        return
-    message = EmailMultiAlternatives(subject=log.subject, body=log.body_text, to=[log.recipient], headers=log.headers)
-    if log.body_html:
-        message.attach_alternative(log.body_html, "text/html")
-    for attachment in log.attachments:
-        with default_storage.open(attachment["path"], "rb") as fh:
-            mimetype = attachment.get("mimetype") or mimetypes.guess_type(attachment["filename"])[0]
-            message.attach(attachment["filename"], fh.read(), mimetype)
-    EmailLog.objects.filter(pk=log.pk).update(attempts=log.attempts + 1)
-    try:
-        message.send()
-    except Exception as exc:  # SMTP and network errors of every kind: retry with back-off
-        final = self.request.retries >= self.max_retries
-        EmailLog.objects.filter(pk=log.pk).update(
-            status=EmailLog.Status.FAILED if final else EmailLog.Status.QUEUED, error=f"{exc.__class__.__name__}: {exc}"
+
+def _claim(log_id, until):
+    """Take the email for sending until `until`; False when it is sent, failed or held by another task."""
+    now = timezone.now()
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
+    return bool(
+        EmailLog.objects.filter(free, pk=log_id, status=EmailLog.Status.QUEUED).update(
+            claimed_until=until, attempts=F("attempts") + 1
         )
-        logger.warning("email_failed id=%s kind=%s final=%s error=%s", log.pk, log.kind, final, exc)
-        if not final:
-            raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc
+    )
+
+
+@shared_task(bind=True, max_retries=None)
+def deliver_email(self, log_id):
+    """Send one logged email, once: the task claims it first, so a retry, a sweep and a duplicate
+    message never send it twice. A failure is retried with back-off (1, 2, 4, 8, 16 min)."""
+    if not _claim(log_id, timezone.now() + SEND_LEASE):
         return
-    EmailLog.objects.filter(pk=log.pk).update(status=EmailLog.Status.SENT, sent_at=timezone.now(), error="")
+    log = EmailLog.objects.get(pk=log_id)
+    try:
+        message = EmailMultiAlternatives(subject=log.subject, body=log.body_text, to=[log.recipient], headers=log.headers)
+        if log.body_html:
+            message.attach_alternative(log.body_html, "text/html")
+        for attachment in log.attachments:
+            with default_storage.open(attachment["path"], "rb") as fh:
+                mimetype = attachment.get("mimetype") or mimetypes.guess_type(attachment["filename"])[0]
+                message.attach(attachment["filename"], fh.read(), mimetype)
+        message.send()
+    except Exception as exc:  # SMTP, network and storage errors of every kind: retry with back-off
+        final = log.attempts >= MAX_ATTEMPTS
+        countdown = 60 * 2 ** (log.attempts - 1)
+        EmailLog.objects.filter(pk=log.pk).update(
+            status=EmailLog.Status.FAILED if final else EmailLog.Status.QUEUED,
+            claimed_until=None if final else timezone.now() + timedelta(seconds=countdown),
+            error=f"{exc.__class__.__name__}: {exc}",
+        )
+        logger.warning("email_failed id=%s kind=%s attempt=%s final=%s error=%s", log.pk, log.kind, log.attempts, final, exc)
+        if not final:
+            raise self.retry(exc=exc, countdown=countdown) from exc
+        return
+    EmailLog.objects.filter(pk=log.pk).update(
+        status=EmailLog.Status.SENT, sent_at=timezone.now(), error="", claimed_until=None
+    )
     logger.info("email_sent id=%s kind=%s", log.pk, log.kind)
+
+
+@shared_task
+def sweep_emails():
+    """Every minute: emails still queued whose task was lost (broker down, worker killed while
+    sending) or whose retry is due, sent again through `deliver_email` (which sends each once)."""
+    with record_run("notifications.sweep_emails") as counts:
+        now = timezone.now()
+        lost = EmailLog.objects.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now),
+                                       status=EmailLog.Status.QUEUED, created_at__lt=due_for_sweep(now))
+        for pk in lost.order_by("pk").values_list("pk", flat=True)[:SWEEP_BATCH]:
+            deliver_email.delay(pk)
+            counts["emails"] += 1
 
 
 @shared_task

@@ -21,6 +21,7 @@ from billing import selectors as billing_selectors
 from billing import services as billing_services
 from core.errors import Conflict, Forbidden, QuotaExceeded, ValidationFailed
 from core.i18n import lazy_text
+from core.tasks import after_commit
 from notifications.services import notify
 from usage import conf, selectors
 from usage.counters import counter_key, parse_key, store
@@ -57,7 +58,7 @@ def record(*, organization, metric, amount=1):
     if amount:
         record_for(organization.pk, {metric: amount})
     if amount > 0 and metric == Metric.GENERATION_CREDITS:
-        transaction.on_commit(lambda: check_alerts(organization=organization, metrics=[metric]))
+        after_commit("usage_alerts", lambda: check_alerts(organization=organization, metrics=[metric]))
 
 
 def record_for(organization_id, amounts, *, wait=True):

@@ -17,18 +17,19 @@ from billing.models import Payment, WebhookEvent
 from billing.payments.services import apply_status
 from billing.providers.sandbox import signed_delivery
 from core.errors import DomainError
+from core.tasks import RETRY, enqueue
 
 logger = logging.getLogger("webox.billing.payments")
 
 
-@shared_task(name="billing.tasks.deliver_sandbox_webhook")
+@shared_task(name="billing.tasks.deliver_sandbox_webhook", **RETRY)
 def deliver_sandbox_webhook(event):
     """The sandbox "calling" our webhook: signed like a real provider's, checked the same way."""
     body, headers = signed_delivery(event)
     receive_webhook(provider="sandbox", body=body, headers=headers)
 
 
-@shared_task(name="billing.tasks.process_webhook_event")
+@shared_task(name="billing.tasks.process_webhook_event", **RETRY)
 def process_webhook_event(event_id):
     process_webhook(event_id=event_id)
 
@@ -47,7 +48,7 @@ def receive_webhook(*, provider, body, headers):
         WebhookEvent.objects.filter(pk=stored.pk).update(deliveries=stored.deliveries + 1)
         logger.info("webhook_duplicate provider=%s event=%s", provider, event.event_id)
         return stored, False
-    transaction.on_commit(lambda: process_webhook_event.delay(stored.pk))
+    enqueue(process_webhook_event, stored.pk)
     logger.info("webhook_received provider=%s event=%s type=%s", provider, event.event_id, event.event_type)
     return stored, True
 

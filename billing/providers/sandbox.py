@@ -13,7 +13,6 @@ import secrets
 import time
 from datetime import timedelta
 
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +23,7 @@ from billing.providers import signing
 from billing.providers.base import BadSignature, Event, PaymentProvider, Result, SavedMethod
 from billing.providers.mobile_money import check_operator, mask_phone, normalize_phone
 from core.errors import ValidationFailed
+from core.tasks import enqueue
 
 SUCCESS, REQUIRES_ACTION = "succeeded", "requires_action"
 
@@ -264,7 +264,7 @@ class SandboxProvider(PaymentProvider):
                 "failure_message": message,
             },
         }
-        transaction.on_commit(lambda: _webhook_delivery.delay(event))
+        enqueue(_webhook_delivery, event)
 
 
 def signed_delivery(event):

@@ -16,6 +16,7 @@ from billing.models import INVOICE_MACHINE, BalanceEntry, CreditNote, CreditNote
 from billing.services import balance, delivery, invoices
 from core.errors import Conflict, InvalidTransition, ValidationFailed
 from core.money import prorate
+from core.tasks import enqueue
 
 logger = logging.getLogger("webox.billing")
 
@@ -155,7 +156,7 @@ def _create_credit_note(invoice, *, amount, reason, user=None, refund_reference=
     CreditNoteLine.objects.bulk_create(CreditNoteLine(credit_note=note, position=i, **line) for i, line in enumerate(lines))
     invoice.amount_credited += amount
     invoice.save(update_fields=["amount_credited", "updated_at"])
-    transaction.on_commit(lambda: delivery.render_credit_note_pdf.delay(note.pk))
+    enqueue(delivery.render_credit_note_pdf, note.pk)
     logger.info("credit_note_issued note=%s invoice=%s amount=%s", number, invoice.number, amount)
     return note
 

@@ -11,24 +11,26 @@ import logging
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing import documents, selectors
 from billing.emails import credit_note_message, invoice_message
 from billing.models import CreditNote, Invoice
 from core.errors import InvalidTransition
+from core.tasks import RETRY
 from notifications.services import notify
 
 logger = logging.getLogger("webox.billing")
 
 
-@shared_task(name="billing.tasks.render_invoice_documents")
+@shared_task(name="billing.tasks.render_invoice_documents", **RETRY)
 def render_invoice_documents(invoice_id):
     """Render the PDF once, then send the "invoice issued" email with it (once)."""
     invoice = store_invoice_pdf(invoice=Invoice.objects.get(pk=invoice_id))
     send_invoice_issued(invoice=invoice)
 
 
-@shared_task(name="billing.tasks.render_credit_note_pdf")
+@shared_task(name="billing.tasks.render_credit_note_pdf", **RETRY)
 def render_credit_note_pdf(note_id):
     note = store_credit_note_pdf(note=CreditNote.objects.get(pk=note_id))
     send_credit_note_issued(note=note)
@@ -88,10 +90,14 @@ def send_invoice_issued(*, invoice):
 
 
 def resend_invoice(*, invoice):
-    """Staff's "resend": the issued email and notification again, with the PDF."""
-    if not invoice.is_finalized or not invoice.pdf_file:
-        raise InvalidTransition("Only a finalized invoice whose PDF is ready can be sent.", code="invoice_not_ready")
-    notify_invoice(invoice, "invoice_issued", attach_pdf=True)
+    """Staff's "resend": the issued email and notification again, with the PDF (rendered now if
+    its task never did)."""
+    if not invoice.is_finalized:
+        raise InvalidTransition(_("Only a finalized invoice can be sent."), code="invoice_not_ready")
+    invoice = store_invoice_pdf(invoice=invoice)
+    with transaction.atomic():
+        Invoice.objects.filter(pk=invoice.pk, issued_notified_at__isnull=True).update(issued_notified_at=timezone.now())
+        notify_invoice(invoice, "invoice_issued", attach_pdf=True)
 
 
 def notify_invoice(invoice, kind, *, attach_pdf=False):

@@ -15,6 +15,7 @@ from billing.models import INVOICE_MACHINE, BalanceEntry, Invoice, InvoiceLine, 
 from billing.services import balance, delivery
 from core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from core.money import check_currency
+from core.tasks import enqueue
 
 logger = logging.getLogger("webox.billing")
 
@@ -123,7 +124,7 @@ def finalize_invoice(*, invoice, issue_date=None):
         locale=invoice.organization.locale,
     )
     logger.info("invoice_finalized invoice=%s number=%s total=%s %s", invoice.pk, number, invoice.total, invoice.currency)
-    transaction.on_commit(lambda: delivery.render_invoice_documents.delay(invoice.pk))
+    enqueue(delivery.render_invoice_documents, invoice.pk)
     if invoice.total == 0:
         return settle(invoice, reference="zero-total")
     balance.apply_to(invoice)

@@ -357,6 +357,9 @@ CELERY_BEAT_SCHEDULER = "core.beat:Scheduler"  # django-celery-beat's, with a he
 # Workers and beat write a heartbeat this often; three missed ones mean the process is down.
 HEARTBEAT_SECONDS = env.int("HEARTBEAT_SECONDS", default=10)
 CELERY_TIMEZONE = PLATFORM_TIME_ZONE
+# Work queued this long ago and still undone was lost (broker down, worker killed): the sweepers
+# (billing.sweep, notifications.tasks.sweep_emails) queue it again.
+SWEEP_AFTER_SECONDS = env.int("SWEEP_AFTER_SECONDS", default=120)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Business ----------------------------------------------------------------------------------

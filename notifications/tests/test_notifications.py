@@ -1,8 +1,12 @@
+from datetime import timedelta
+
 import pytest
+import time_machine
 from asgiref.sync import sync_to_async
 from celery.exceptions import Retry
 from channels.testing import WebsocketCommunicator
 from django.core import mail
+from django.utils import timezone
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.tests.factories import MembershipFactory, UserFactory
@@ -10,7 +14,7 @@ from config.asgi import application
 from notifications import kinds
 from notifications.models import EmailLog, Notification
 from notifications.services import notify
-from notifications.tasks import deliver_email
+from notifications.tasks import MAX_ATTEMPTS, SEND_LEASE, deliver_email, sweep_emails
 
 ORIGIN = (b"origin", b"http://localhost")
 
@@ -89,22 +93,91 @@ def test_nothing_is_pushed_or_emailed_when_the_transaction_rolls_back(user, run_
 
 
 @pytest.mark.django_db
-def test_a_failed_send_is_recorded_and_retried(user, run_on_commit, monkeypatch):
+def test_a_failed_send_is_recorded_retried_with_back_off_and_finally_given_up(user, run_on_commit, monkeypatch):
     from django.core.mail import EmailMultiAlternatives
 
     def refuse(self, *args, **kwargs):
         raise ConnectionRefusedError("smtp down")
 
     monkeypatch.setattr(EmailMultiAlternatives, "send", refuse)
-    with pytest.raises(Retry), run_on_commit(execute=True):
+    with pytest.raises(Retry) as retry, run_on_commit(execute=True):
         notify(user, "test_mail", title="Hello", context={"number": "X"})
+    assert retry.value.when == 60  # then 2, 4, 8 and 16 minutes
     log = EmailLog.objects.get()
     assert (log.status, log.attempts) == ("queued", 1) and "smtp down" in log.error
 
-    deliver_email.apply(args=[log.pk], retries=deliver_email.max_retries)  # the last allowed attempt
+    deliver_email.apply(args=[log.pk], retries=1)  # a duplicate before the back-off has passed
+    assert EmailLog.objects.get().attempts == 1
+    for attempt in range(2, MAX_ATTEMPTS):
+        with time_machine.travel(timezone.now() + timedelta(hours=attempt), tick=False), pytest.raises(Retry) as retry:
+            deliver_email.apply(args=[log.pk], retries=attempt - 1)
+        assert retry.value.when == 60 * 2 ** (attempt - 1)
+    with time_machine.travel(timezone.now() + timedelta(days=1), tick=False):
+        deliver_email.apply(args=[log.pk], retries=MAX_ATTEMPTS - 1)  # the last one: no retry after it
     log.refresh_from_db()
-    assert (log.status, log.attempts) == ("failed", 2)
+    assert (log.status, log.attempts) == ("failed", MAX_ATTEMPTS)
     assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_a_send_that_fails_once_is_retried_and_sent_once(user, run_on_commit, monkeypatch):
+    from django.core.mail import EmailMultiAlternatives
+
+    real, calls = EmailMultiAlternatives.send, []
+
+    def flaky(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise TimeoutError("smtp timed out")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", flaky)
+    with pytest.raises(Retry), run_on_commit(execute=True):
+        notify(user, "test_mail", title="Hello", context={"number": "X"})
+    log = EmailLog.objects.get()
+    with time_machine.travel(timezone.now() + timedelta(seconds=61), tick=False):
+        deliver_email.apply(args=[log.pk], retries=1)
+        sweep_emails()  # the sweeper finds nothing left to send
+        deliver_email.apply(args=[log.pk])  # nor does a duplicate of the task
+    log.refresh_from_db()
+    assert (log.status, log.attempts) == ("sent", 2)
+    assert [m.subject for m in mail.outbox] == [log.subject]
+
+
+@pytest.mark.django_db
+def test_an_email_whose_task_was_lost_is_swept_and_sent_once(user, run_on_commit, monkeypatch, caplog):
+    from kombu.exceptions import OperationalError
+
+    def broker_down(*args):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    with monkeypatch.context() as patch, run_on_commit(execute=True):
+        patch.setattr(deliver_email, "delay", broker_down)
+        notify(user, "test_mail", title="Hello", context={"number": "X"})
+    assert "task_not_queued task=notifications.tasks.deliver_email" in caplog.text
+    sweep_emails()  # too early: its task may still be on its way
+    assert mail.outbox == [] and EmailLog.objects.get().status == "queued"
+    with time_machine.travel(timezone.now() + timedelta(minutes=3), tick=False):
+        sweep_emails()
+        sweep_emails()
+    assert EmailLog.objects.get().status == "sent" and len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_an_email_being_sent_is_not_sent_again_until_its_worker_is_known_dead(user, run_on_commit):
+    with run_on_commit(execute=False):
+        notify(user, "test_mail", title="Hello", context={"number": "X"})
+    log = EmailLog.objects.get()
+    # A worker claimed it and was killed while sending: the claim holds for the send lease.
+    EmailLog.objects.filter(pk=log.pk).update(claimed_until=timezone.now() + SEND_LEASE, attempts=1)
+    with time_machine.travel(timezone.now() + timedelta(minutes=5), tick=False):
+        sweep_emails()
+        deliver_email.apply(args=[log.pk])
+    assert mail.outbox == []
+    with time_machine.travel(timezone.now() + SEND_LEASE + timedelta(minutes=1), tick=False):
+        sweep_emails()
+    log.refresh_from_db()
+    assert (log.status, log.attempts, len(mail.outbox)) == ("sent", 2, 1)
 
 
 @pytest.mark.django_db

@@ -1,0 +1,43 @@
+"""A page never saves and then answers 500: what runs after the commit (cache refreshes, queuing
+tasks) may fail, and the request still answers what it saved."""
+
+import pytest
+import redis.exceptions
+from django.urls import reverse
+from kombu.exceptions import OperationalError as BrokerDown
+
+from backoffice import cache as backoffice_cache
+from billing.models import Invoice
+from billing.selectors import pay_url
+from billing.services.delivery import render_invoice_documents
+from catalog.models import Order
+from catalog.tests.factories import ProductFactory
+from catalog.tests.test_checkout import fill
+from notifications.tasks import deliver_email
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_html_checkout_answers_what_it_saved_when_the_cache_and_broker_are_down(
+    client_user, user, organization, run_on_commit, monkeypatch, caplog
+):
+    def cache_down(*args, **kwargs):
+        raise redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    def broker_down(*args, **kwargs):
+        raise BrokerDown("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(backoffice_cache, "bump", cache_down)
+    monkeypatch.setattr(render_invoice_documents, "delay", broker_down)
+    monkeypatch.setattr(deliver_email, "delay", broker_down)
+    fill(user, organization, (ProductFactory(eur=1000), 1))
+    with run_on_commit(execute=True) as callbacks:
+        response = client_user.post(
+            reverse("catalog:checkout"),
+            {"billing_name": "Alice", "billing_email": "a@alice.test", "payment_method": "card", "expected_total": 1200},
+        )
+    order = Order.objects.get()
+    assert response.status_code == 302 and response.url == pay_url(Invoice.objects.get(pk=order.invoice_id))
+    assert callbacks  # the side effects ran, and failed:
+    assert "after_commit_failed what=backoffice_cache_bump error=ConnectionError" in caplog.text
+    assert "task_not_queued task=billing.tasks.render_invoice_documents" in caplog.text
