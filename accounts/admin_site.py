@@ -28,8 +28,10 @@ class WeBoxAdminSite(admin.AdminSite):
 
     def has_permission(self, request):
         user = request.user
+        if not (user.is_active and user.is_staff):  # a visitor (AnonymousUser) has no email to look at
+            return False
         exempt = settings.DEBUG and user.email in settings.ADMIN_2FA_EXEMPT_EMAILS  # the local demo account only
-        return user.is_active and user.is_staff and (user.is_verified() or exempt)
+        return user.is_verified() or exempt
 
     def login(self, request, extra_context=None):
         """Logging in happens on the site's own pages (password, then the TOTP step)."""

@@ -62,6 +62,7 @@ urlpatterns = [
     path("media/<path:path>", media.public_media, name="public-media"),
 ]
 
+handler400 = "core.errors_views.bad_request"
 handler403 = "core.errors_views.permission_denied"
 handler404 = "core.errors_views.page_not_found"
 handler500 = "core.errors_views.server_error"

@@ -13,6 +13,10 @@ def _respond(request, status, code, message, template):
     return render(request, template, {"message": message}, status=status)
 
 
+def bad_request(request, exception=None):
+    return _respond(request, 400, "bad_request", _("This request cannot be understood: check what was sent."), "400.html")
+
+
 def permission_denied(request, exception=None):
     return _respond(request, 403, "permission_denied", _("You are not allowed to see this page."), "403.html")
 

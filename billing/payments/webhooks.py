@@ -11,12 +11,13 @@ import logging
 from celery import shared_task
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing import providers
 from billing.models import Payment, WebhookEvent
 from billing.payments.services import apply_status
 from billing.providers.sandbox import signed_delivery
-from core.errors import DomainError
+from core.errors import DomainError, ValidationFailed
 from core.tasks import RETRY, enqueue
 
 logger = logging.getLogger("webox.billing.payments")
@@ -38,6 +39,7 @@ def receive_webhook(*, provider, body, headers):
     """Verify, then store by provider event id before anything else; the work is a task.
     Returns (event, created): a repeated delivery is counted and not acted on again."""
     event = providers.get(provider).verify_webhook(body=body, headers=headers)
+    _check_fits(event)
     try:
         with transaction.atomic():
             stored = WebhookEvent.objects.create(
@@ -51,6 +53,14 @@ def receive_webhook(*, provider, body, headers):
     enqueue(process_webhook_event, stored.pk)
     logger.info("webhook_received provider=%s event=%s type=%s", provider, event.event_id, event.event_type)
     return stored, True
+
+
+def _check_fits(event):
+    """A signed event is still outside input: its id and type must be text that fits their columns."""
+    for name in ("event_id", "event_type"):
+        value = getattr(event, name)
+        if not isinstance(value, str) or not value or len(value) > WebhookEvent._meta.get_field(name).max_length:
+            raise ValidationFailed(_("The event's id or type is missing or too long."), code="bad_payload")
 
 
 def process_webhook(*, event_id):

@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     # After the user and organization are known: their language and time zone win over the browser's.
     "accounts.middleware.PreferencesMiddleware",
+    # Last, so that its 400 page is rendered for a known user in their language.
+    "core.middleware.RejectNullCharactersMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
