@@ -1,6 +1,6 @@
 import logging
 import mimetypes
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from celery import shared_task
 from django.core.files.storage import default_storage
@@ -19,10 +19,13 @@ SEND_LEASE = timedelta(minutes=10)  # longer than any send: past it, the sending
 SWEEP_BATCH = 500
 
 
-def _claim(log_id, until):
-    """Take the email for sending until `until`; False when it is sent, failed or held by another task."""
+def _claim(log_id, until, held=None):
+    """Take the email for sending until `until`; False when it is sent, failed or held by another
+    task. `held` is the hold a failed attempt gave its own retry: that retry may take it at once."""
     now = timezone.now()
     free = Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
+    if held:
+        free |= Q(claimed_until=datetime.fromisoformat(held))
     return bool(
         EmailLog.objects.filter(free, pk=log_id, status=EmailLog.Status.QUEUED).update(
             claimed_until=until, attempts=F("attempts") + 1
@@ -31,10 +34,11 @@ def _claim(log_id, until):
 
 
 @shared_task(bind=True, max_retries=None)
-def deliver_email(self, log_id):
+def deliver_email(self, log_id, held=None):
     """Send one logged email, once: the task claims it first, so a retry, a sweep and a duplicate
-    message never send it twice. A failure is retried with back-off (1, 2, 4, 8, 16 min)."""
-    if not _claim(log_id, timezone.now() + SEND_LEASE):
+    message never send it twice. A failure is retried with back-off (1, 2, 4, 8, 16 min), the
+    email held for that retry meanwhile."""
+    if not _claim(log_id, timezone.now() + SEND_LEASE, held):
         return
     log = EmailLog.objects.get(pk=log_id)
     try:
@@ -49,14 +53,15 @@ def deliver_email(self, log_id):
     except Exception as exc:  # SMTP, network and storage errors of every kind: retry with back-off
         final = log.attempts >= MAX_ATTEMPTS
         countdown = 60 * 2 ** (log.attempts - 1)
+        hold = None if final else timezone.now() + timedelta(seconds=countdown)
         EmailLog.objects.filter(pk=log.pk).update(
             status=EmailLog.Status.FAILED if final else EmailLog.Status.QUEUED,
-            claimed_until=None if final else timezone.now() + timedelta(seconds=countdown),
+            claimed_until=hold,
             error=f"{exc.__class__.__name__}: {exc}",
         )
         logger.warning("email_failed id=%s kind=%s attempt=%s final=%s error=%s", log.pk, log.kind, log.attempts, final, exc)
         if not final:
-            raise self.retry(exc=exc, countdown=countdown) from exc
+            raise self.retry(exc=exc, countdown=countdown, args=[log_id], kwargs={"held": hold.isoformat()}) from exc
         return
     EmailLog.objects.filter(pk=log.pk).update(
         status=EmailLog.Status.SENT, sent_at=timezone.now(), error="", claimed_until=None
