@@ -123,7 +123,7 @@ class CartView(CartMixin, generics.GenericAPIView):
     def get(self, request):
         return self.cart_response(self.cart())
 
-    @extend_schema(responses=serializers.CartSerializer)
+    @extend_schema(responses={200: serializers.CartSerializer})  # the cart as it is now, not a bare 204
     def delete(self, request):
         cart = self.cart()
         services.clear_cart(cart=cart)
@@ -159,7 +159,7 @@ class CartItemDetail(CartMixin, generics.GenericAPIView):
         services.set_quantity(cart=cart, item_id=pk, quantity=data.validated_data["quantity"])
         return self.cart_response(cart)
 
-    @extend_schema(responses=serializers.CartSerializer)
+    @extend_schema(responses={200: serializers.CartSerializer})  # the cart as it is now, not a bare 204
     def delete(self, request, pk):
         cart = self.cart()
         services.remove_item(cart=cart, item_id=pk)
@@ -181,7 +181,7 @@ class CartCoupon(CartMixin, generics.GenericAPIView):
         )
         return self.cart_response(cart)
 
-    @extend_schema(responses=serializers.CartSerializer)
+    @extend_schema(responses={200: serializers.CartSerializer})  # the cart as it is now, not a bare 204
     def delete(self, request):
         cart = self.cart()
         services.remove_coupon(cart=cart)

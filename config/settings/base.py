@@ -294,6 +294,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every operation's errors, in the error envelope (401, 403, 404, 400/409/422, 429).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.api.schema.document_errors"],
     # Choice sets that share a field name across apps get names of their own in the schema.
     "ENUM_NAME_OVERRIDES": {
         "CurrencyEnum": "accounts.models.Organization.Currency",

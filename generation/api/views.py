@@ -70,6 +70,7 @@ class ProviderList(generics.GenericAPIView):
     def get_queryset(self):
         return providers.all_providers()
 
+    @extend_schema(responses=ProviderSerializer(many=True))  # the whole list, a handful of providers
     def get(self, request):
         credits = selectors.credit_prices()
         rows = []
