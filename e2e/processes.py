@@ -16,10 +16,12 @@ import secrets
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from email import policy
 from pathlib import Path
 
@@ -28,6 +30,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 HEARTBEAT_SECONDS = 2
+SWEEP_AFTER_SECONDS = 15  # the sweepers run every minute and re-drive work lost for this long
 
 
 def free_port():
@@ -64,10 +67,11 @@ class ProcessSet:
             "SITE_URL": self.base,
             "EMAIL_URL": f"filemail:///{self.mail}",  # django-environ drops one slash of an absolute path
             "HEARTBEAT_SECONDS": str(HEARTBEAT_SECONDS),
+            "SWEEP_AFTER_SECONDS": str(SWEEP_AFTER_SECONDS),
             "PYTHONUNBUFFERED": "1",
         }
         self.leader = None
-        self.log_mark = 0
+        self.sweep_seconds = SWEEP_AFTER_SECONDS
 
     # --- life ---------------------------------------------------------------------------------
     def start_group(self, command):
@@ -117,17 +121,52 @@ class ProcessSet:
         rows = (line.split(None, 2) for line in out.splitlines())
         return [(int(pid), args) for pid, pgid, args in rows if int(pgid) == self.leader.pid]
 
-    def pid_of(self, kind):
-        """The main process of the set's worker or beat."""
+    def pids_of(self, kind):
+        """The set's worker or beat processes (the main one first, then its pool's)."""
         needle = {"worker": "config worker", "beat": "config beat"}[kind]
-        pids = sorted(pid for pid, args in self.group_processes() if needle in args and "celery" in args)
-        assert pids, f"no {kind} process running:\n{self.log_tail()}"
-        return pids[0]
+        return sorted(pid for pid, args in self.group_processes() if needle in args and "celery" in args)
+
+    def pid_of(self, kind, missing_ok=False):
+        """The main process of the set's worker or beat."""
+        pids = self.pids_of(kind)
+        assert pids or missing_ok, f"no {kind} process running:\n{self.log_tail()}"
+        return pids[0] if pids else None
 
     def signal(self, kind, sig):
         pid = self.pid_of(kind)
         os.kill(pid, sig)
         return pid
+
+    @contextmanager
+    def frozen(self, kind):
+        """The worker or beat stopped (SIGSTOP) for the block, then thawed. It is frozen only
+        between two writes: one frozen inside a transaction would hold its locks (on SQLite, the
+        whole database) and stall every request of the test."""
+        for _ in range(100):
+            pid = self.signal(kind, signal.SIGSTOP)
+            if self.holds_no_write_lock():
+                break
+            os.kill(pid, signal.SIGCONT)
+            time.sleep(0.1)
+        else:
+            raise AssertionError(f"the {kind} was never caught outside a write")
+        try:
+            yield
+        finally:
+            os.kill(pid, signal.SIGCONT)
+
+    def holds_no_write_lock(self):
+        return True
+
+    def kill(self, kind):
+        """SIGKILL every process of the worker or beat, as a crash would; their pids."""
+        pids = self.pids_of(kind)
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        return pids
 
     # --- mail ---------------------------------------------------------------------------------
     def emails_to(self, address):
@@ -166,8 +205,19 @@ class Embedded(ProcessSet):
         self.wait_healthy()
         assert "alice@webox.test / webox-demo" in self.log_text(), "make run did not print the demo logins"
 
-    def restart_redis(self):
-        raise NotImplementedError("the embedded profile has no Redis")
+    def holds_no_write_lock(self):
+        """Every SQLite file of the set (data, channel layer, cache shards) takes a write now."""
+        var = Path(self.env["VAR_DIR"])
+        for path in [*var.glob("*.sqlite3"), *var.glob("cache/*/cache.db")]:
+            connection = sqlite3.connect(path, timeout=0.5, isolation_level=None)
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+                connection.execute("ROLLBACK")
+            except sqlite3.OperationalError:
+                return False
+            finally:
+                connection.close()
+        return True
 
 
 class Production(ProcessSet):

@@ -1,6 +1,7 @@
 """What the production set needs before the journey: the plans and the shop's products (the same
 as make run's demo catalogue) and one support agent (E2E_AGENT_EMAIL / E2E_AGENT_PASSWORD).
-No demo customer: the journey signs its customer up."""
+The journey signs its own customer up; the demo people exist only because billing's demo data
+(plans, then Alice's and Bob's invoices) needs them."""
 
 import os
 import sys
@@ -15,12 +16,14 @@ django.setup()
 from django.contrib.auth.models import Group  # noqa: E402
 from django.db import transaction  # noqa: E402
 
+from accounts import demo as accounts_demo  # noqa: E402
 from accounts.models import User  # noqa: E402
 from billing import demo as billing_demo  # noqa: E402
 from catalog import demo as catalog_demo  # noqa: E402
 from support.models import AGENTS_GROUP  # noqa: E402
 
 with transaction.atomic():
+    accounts_demo.seed(print)
     billing_demo.seed(print)
     catalog_demo.seed(print)
     email, password = os.environ["E2E_AGENT_EMAIL"], os.environ["E2E_AGENT_PASSWORD"]

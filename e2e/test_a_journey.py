@@ -3,11 +3,11 @@ to show by themselves: the payment result, a job's progress and result, an agent
 
 "By itself" is checked, not assumed: before waiting, the test marks the page's window object; a
 reload would lose the mark. When the event would come too fast to see the page change, the
-worker is frozen (SIGSTOP) while the page waits and thawed (SIGCONT) to let the work finish.
+worker is frozen (SIGSTOP, between two writes) while the page waits and thawed (SIGCONT) to let the
+work finish.
 """
 
 import re
-import signal
 import time
 
 import pytest
@@ -76,16 +76,13 @@ def test_buy_pay_with_3d_secure_and_see_the_payment_turn_to_success_by_itself(cu
     if "sandbox-confirm" not in page.url:
         page.click("#payment-status a.btn")
         page.wait_for_url("**/sandbox-confirm/")
-    platform.signal("worker", signal.SIGSTOP)  # the answer must come while the page is watching
-    try:
+    with platform.frozen("worker"):  # the answer must come while the page is watching
         page.click("button[value=approve]")
         page.wait_for_url("**/billing/payments/*/")
         wait_socket_open(page)
         assert page.locator("#payment-status").get_attribute("data-status") in ("pending", "processing")
         bell_before = unread(page)
         page.evaluate(MARK)
-    finally:
-        platform.signal("worker", signal.SIGCONT)
     page.wait_for_selector("#payment-status[data-status=succeeded]", timeout=60_000)
     assert page.evaluate(STILL_HERE), "the page was reloaded instead of updating itself"
     # "Invoice paid" is a notification: the bell counts it, live.
@@ -113,8 +110,7 @@ def test_a_generation_job_shows_its_progress_and_result_live(customer, platform,
     token = token_for(api, page.email, PASSWORD)
     app = Socket(platform.base.replace("http", "ws", 1) + "/ws/notifications/", token)  # the same user's phone
     wait_for(lambda: app.of_type("hello"), 30, "the app's socket never opened")
-    platform.signal("worker", signal.SIGSTOP)
-    try:
+    with platform.frozen("worker"):
         response = api.post(
             "/api/v1/generation/jobs/",
             headers=bearer(token),
@@ -125,8 +121,6 @@ def test_a_generation_job_shows_its_progress_and_result_live(customer, platform,
         page.goto(f"/studio/jobs/{job}/")
         wait_socket_open(page)
         assert page.locator(f"[data-job='{job}'][data-active]").count() == 1
-    finally:
-        platform.signal("worker", signal.SIGCONT)
     # The page shows the result by itself (it reloads once to show the files); the test never reloads it.
     image = page.wait_for_selector(f"[data-job='{job}'] img", timeout=120_000)
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image)

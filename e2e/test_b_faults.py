@@ -1,0 +1,104 @@
+"""Fault drills on the running process set, after the journey (whose log scan they must not spoil):
+the worker killed while it works, and (production) Redis stopped.
+
+What must hold: the supervisor starts the worker again and the work completes, each email sent
+once (the sweepers queue again what the killed worker took with it); with Redis down, /healthz
+says so, pages answer without a server error, and nothing is saved half-way.
+"""
+
+import re
+import time
+import uuid
+
+import httpx
+import pytest
+
+from e2e.conftest import PASSWORD, bearer, token_for
+from e2e.processes import wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+def new_customer(api, prefix):
+    email = f"{prefix}-{uuid.uuid4().hex[:8]}@example.test"
+    response = api.post("/api/v1/auth/register/", json={"email": email, "password": PASSWORD})
+    assert response.status_code == 201, response.text
+    return email, bearer(token_for(api, email, PASSWORD))
+
+
+def buy_and_pay(api, headers):
+    """A credit pack bought and paid with the card that succeeds: the invoice's PDF and emails, the
+    provider's webhook and the order's fulfilment are all the worker's to do."""
+    assert api.post("/api/v1/cart/items/", headers=headers, json={"product": "pack-decouverte", "quantity": 1}).status_code == 201
+    checkout = api.post("/api/v1/checkout/", headers=headers, json={"payment_method": "card"})
+    assert checkout.status_code == 201, checkout.text
+    invoice = checkout.json()["invoice_id"]
+    paid = api.post(f"/api/v1/billing/invoices/{invoice}/pay/", headers=headers,
+                    json={"provider": "sandbox", "card_number": "4242 4242 4242 4242"})
+    assert paid.status_code == 201, paid.text
+    return invoice
+
+
+def invoice_done(api, headers, invoice):
+    """The invoice is paid and its PDF downloads."""
+    body = api.get(f"/api/v1/billing/invoices/{invoice}/", headers=headers).json()
+    if body.get("status") != "paid":
+        return False
+    pdf = api.get(f"/api/v1/billing/invoices/{invoice}/pdf/", headers=headers)
+    return pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and body["number"]
+
+
+def subjects_to(platform, email):
+    return [subject for subject, _ in platform.emails_to(email)]
+
+
+def test_a_worker_killed_while_it_works_is_restarted_and_the_work_done_once(platform, api):
+    email, headers = new_customer(api, "killed")
+    wait_for(lambda: subjects_to(platform, email), 60, "no welcome email arrived")
+    mark = platform.log_size()
+    with platform.frozen("worker"):  # the work piles up for it
+        invoice = buy_and_pay(api, headers)
+    # Killed as soon as it takes the work (with whatever it holds), as a crash or an OOM would.
+    wait_for(lambda: re.search(r"Task \S+ received", platform.log_text(mark)), 30, "the worker took nothing")
+    killed = platform.kill("worker")
+    wait_for(lambda: platform.pid_of("worker", missing_ok=True) not in (None, *killed), 60, "the worker was not restarted")
+
+    number = wait_for(lambda: invoice_done(api, headers, invoice), 240, "the invoice was never paid with its PDF", interval=2)
+    wait_for(lambda: sum(number in s for s in subjects_to(platform, email)) >= 2, 180,
+             f"the invoice's emails never came: {subjects_to(platform, email)}", interval=2)
+    credits = api.get("/api/v1/me/", headers=headers)
+    assert credits.status_code == 200
+    # A sweep after the work is done finds nothing to do again: still one email of each.
+    time.sleep(platform.sweep_seconds + 65)
+    subjects = subjects_to(platform, email)
+    assert len(subjects) == len(set(subjects)), f"an email was sent twice: {subjects}"
+    assert httpx.get(platform.base + "/healthz", timeout=10).status_code == 200
+
+
+def test_with_redis_down_health_says_so_pages_answer_and_nothing_is_half_saved(platform, api):
+    if platform.profile != "production":
+        pytest.skip("the embedded profile has no Redis")
+    email, headers = new_customer(api, "outage")
+    tickets_before = api.get("/api/v1/support/tickets/", headers=headers).json()["count"]
+    platform.stop_redis()
+    try:
+        health = httpx.get(platform.base + "/healthz", timeout=30)
+        assert health.status_code == 503, health.text
+        assert {"cache", "broker"} <= set(health.json()["down"]), health.text
+        for path in ("/", "/shop/", "/billing/pricing/", "/accounts/login/", "/api/v1/catalog/products/"):
+            response = httpx.get(platform.base + path, timeout=30)
+            assert response.status_code in (200, 503), f"{path}: {response.status_code}"
+        created = api.post("/api/v1/support/tickets/", headers=headers,
+                           json={"subject": "During the outage", "body": "Is anyone there?"})
+        assert created.status_code in (201, 503), created.text
+    finally:
+        platform.start_redis()
+    wait_for(lambda: httpx.get(platform.base + "/healthz", timeout=10).status_code == 200, 120, "healthz never recovered",
+             interval=2)
+    tickets = api.get("/api/v1/support/tickets/", headers=headers).json()
+    # Saved whole (the ticket and its first message) or not at all; never twice.
+    assert tickets["count"] == tickets_before + (created.status_code == 201)
+    for ticket in tickets["results"]:
+        detail = api.get(f"/api/v1/support/tickets/{ticket['id']}/", headers=headers).json()
+        assert detail["messages"], detail
+    assert "Internal Server Error" not in platform.log_text()
