@@ -1,10 +1,19 @@
 """HTML error pages; API paths get the JSON error envelope instead."""
 
-from django.http import JsonResponse
+import sys
+
+import redis.exceptions
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django_redis.exceptions import ConnectionInterrupted
+from kombu.exceptions import OperationalError as BrokerError
 
 from core.api.errors import envelope
+
+# A shared service (Redis: cache, throttles, broker, channel layer) that cannot be reached.
+UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, ConnectionInterrupted, BrokerError)
 
 
 def _respond(request, status, code, message, template):
@@ -26,4 +35,19 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    if isinstance(sys.exc_info()[1], UNAVAILABLE):
+        return service_unavailable(request)
     return _respond(request, 500, "server_error", _("Something went wrong on our side. We have been told."), "500.html")
+
+
+def service_unavailable(request):
+    """A request that needed a service that is down: a clean 503 to try again (what it did
+    before failing was inside its transaction or after the commit, never half-way). The page is
+    rendered without the request's context processors: they may need the service too."""
+    message = _("WeBox is briefly unavailable: please try again in a minute.")
+    if request.path.startswith("/api/"):
+        response = JsonResponse(envelope("service_unavailable", message), status=503)
+    else:
+        response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
+    response["Retry-After"] = "60"
+    return response

@@ -41,3 +41,21 @@ def test_the_html_checkout_answers_what_it_saved_when_the_cache_and_broker_are_d
     assert callbacks  # the side effects ran, and failed:
     assert "after_commit_failed what=backoffice_cache_bump error=ConnectionError" in caplog.text
     assert "task_not_queued task=billing.tasks.render_invoice_documents" in caplog.text
+
+
+def test_with_redis_down_pages_and_the_api_answer_a_clean_503(settings, db):
+    from django.test import Client
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient", "SOCKET_CONNECT_TIMEOUT": 1},
+        }
+    }
+    client = Client(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get("/shop/")
+    assert page.status_code == 503 and page["Retry-After"] == "60"
+    assert b"briefly unavailable" in page.content
+    api = client.get("/api/v1/catalog/products/")
+    assert api.status_code == 503 and api.json()["error"]["code"] == "service_unavailable"
