@@ -117,9 +117,11 @@ class ProcessSet:
 
     # --- processes ----------------------------------------------------------------------------
     def group_processes(self):
-        out = subprocess.run(["ps", "-eo", "pid=,pgid=,args="], capture_output=True, text=True, check=True).stdout
+        """Every process of the set: its session (supervisord gives each program a process group
+        of its own, inside the session the set was started in)."""
+        out = subprocess.run(["ps", "-eww", "-o", "pid=,sid=,args="], capture_output=True, text=True, check=True).stdout
         rows = (line.split(None, 2) for line in out.splitlines())
-        return [(int(pid), args) for pid, pgid, args in rows if int(pgid) == self.leader.pid]
+        return [(int(pid), args) for pid, sid, args in rows if int(sid) == self.leader.pid]
 
     def pids_of(self, kind):
         """The set's worker or beat processes (the main one first, then its pool's)."""

@@ -80,6 +80,7 @@ def test_with_redis_down_health_says_so_pages_answer_and_nothing_is_half_saved(p
         pytest.skip("the embedded profile has no Redis")
     email, headers = new_customer(api, "outage")
     tickets_before = api.get("/api/v1/support/tickets/", headers=headers).json()["count"]
+    mark = platform.log_size()
     platform.stop_redis()
     try:
         health = httpx.get(platform.base + "/healthz", timeout=30)
@@ -88,6 +89,8 @@ def test_with_redis_down_health_says_so_pages_answer_and_nothing_is_half_saved(p
         for path in ("/", "/shop/", "/billing/pricing/", "/accounts/login/", "/api/v1/catalog/products/"):
             response = httpx.get(platform.base + path, timeout=30)
             assert response.status_code in (200, 503), f"{path}: {response.status_code}"
+            if response.status_code == 503:  # the outage page, not a server error
+                assert response.headers["Retry-After"], path
         created = api.post("/api/v1/support/tickets/", headers=headers,
                            json={"subject": "During the outage", "body": "Is anyone there?"})
         assert created.status_code in (201, 503), created.text
@@ -101,4 +104,6 @@ def test_with_redis_down_health_says_so_pages_answer_and_nothing_is_half_saved(p
     for ticket in tickets["results"]:
         detail = api.get(f"/api/v1/support/tickets/{ticket['id']}/", headers=headers).json()
         assert detail["messages"], detail
-    assert "Internal Server Error" not in platform.log_text()
+    # No HTTP request answered 500 meanwhile (the outage answers 503). Open sockets do drop with
+    # the channel layer: the page's script reconnects once Redis is back.
+    assert not re.findall(r'"(?:GET|POST|PUT|PATCH|DELETE) [^"]*" 500', platform.log_text(mark))
