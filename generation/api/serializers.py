@@ -88,5 +88,15 @@ class ProviderSerializer(serializers.Serializer):
     unavailable = serializers.DictField(required=False, help_text="kind -> why the offline provider cannot do it here")
 
 
+class ProviderPageSerializer(serializers.Serializer):
+    """The providers as a page (the API's list envelope), documented as such: the list is built
+    from code, not a queryset, so the schema cannot derive it."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ProviderSerializer(many=True)
+
+
 class CreditsSerializer(serializers.Serializer):
     balance = serializers.IntegerField()

@@ -9,7 +9,13 @@ from rest_framework.response import Response
 
 from core.api.views import OrganizationScopedMixin
 from generation import providers, selectors, services
-from generation.api.serializers import CreditsSerializer, JobCreateSerializer, JobSerializer, ProviderSerializer
+from generation.api.serializers import (
+    CreditsSerializer,
+    JobCreateSerializer,
+    JobSerializer,
+    ProviderPageSerializer,
+    ProviderSerializer,
+)
 from generation.models import GenerationJob
 
 
@@ -70,7 +76,7 @@ class ProviderList(generics.GenericAPIView):
     def get_queryset(self):
         return providers.all_providers()
 
-    @extend_schema(responses=ProviderSerializer(many=True))  # the whole list, a handful of providers
+    @extend_schema(responses=ProviderPageSerializer)
     def get(self, request):
         credits = selectors.credit_prices()
         rows = []
