@@ -110,6 +110,8 @@ class Organization(models.Model):
     city = models.CharField(_("city"), max_length=100, blank=True)
     country = models.CharField(_("country"), max_length=2, default="FR", help_text=_("ISO 3166-1 alpha-2 code"))
     vat_number = models.CharField(_("VAT number"), max_length=30, blank=True)
+    # A private person pays VAT where they live; a business may reverse-charge it (billing.tax).
+    is_business = models.BooleanField(_("business"), default=True, help_text=_("Unticked for a private person."))
     billing_email = models.EmailField(_("billing email"), blank=True)
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR)
     locale = models.CharField(_("language"), max_length=5, choices=LOCALES, default="fr")

@@ -165,6 +165,7 @@ ORGANIZATION_FIELDS = (
     "postal_code",
     "city",
     "country",
+    "is_business",
     "vat_number",
     "billing_email",
     "currency",

@@ -113,12 +113,12 @@ def seed(log):
     _bob_policy()
 
 
-def line(description, *, unit_amount, vat_rate, quantity=1, discount_amount=0):
+def line(description, *, unit_amount, french_rate="20.00", quantity=1, discount_amount=0):
     return services.LineSpec(
         description=description,
         quantity=quantity,
         unit_amount=unit_amount,
-        vat_rate=Decimal(vat_rate),
+        french_rate=Decimal(french_rate),
         discount_amount=discount_amount,
     )
 
@@ -135,14 +135,13 @@ def _alice():
     first = subscription.invoices.get()
     services.mark_invoice_paid(invoice=first, amount=first.total, reference="demo-card-4242")
     _render(first)
-    vat = services.vat_rate_for(org)
     extra = services.create_invoice(
         organization=org,
         source_type="manual",
         source_id="demo-credits",
         lines=[
-            line("Pack 500 crédits de génération", unit_amount=900, vat_rate=vat),
-            line("Ebook « Guide du prompt »", quantity=2, unit_amount=1250, vat_rate="5.50", discount_amount=250),
+            line("Pack 500 crédits de génération", unit_amount=900),
+            line("Ebook « Guide du prompt »", quantity=2, unit_amount=1250, french_rate="5.50", discount_amount=250),
         ],
     )
     _render(extra)
@@ -159,7 +158,7 @@ def _bob():
         source_type="manual",
         source_id="demo-credits",
         finalize=False,
-        lines=[line("Pack 2 000 crédits de génération", unit_amount=25000, vat_rate=services.vat_rate_for(org))],
+        lines=[line("Pack 2 000 crédits de génération", unit_amount=25000)],
     )
     issued = services.platform_today() - timedelta(days=org.payment_terms_days + 20)
     _render(services.finalize_invoice(invoice=draft, issue_date=issued))

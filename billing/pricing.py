@@ -1,4 +1,4 @@
-"""Prices without writes: invoice lines and their totals, VAT by rate and the seller's VAT rule,
+"""Prices without writes: invoice lines and their totals, VAT by rate (decided by billing.tax),
 subscription periods (calendar billing included), proration and the wording of plan lines.
 
 Amounts are minor units in the organization's currency; rates are Decimal percents.
@@ -16,28 +16,30 @@ from django.utils import timezone
 
 from billing import selectors
 from billing.models import Interval
+from billing.tax import STANDARD_RATE, decide_lines
 from core.errors import ValidationFailed
 from core.money import percent_of, prorate
 
 
 @dataclass(frozen=True)
 class LineSpec:
-    """One line to invoice. Amounts in minor units, tax excluded; vat_rate a Decimal percent."""
+    """One line to invoice. Amounts in minor units, tax excluded. `french_rate` (a Decimal
+    percent) is the French VAT rate of what is sold; the rate charged is billing.tax's decision."""
 
     description: str
     quantity: int
     unit_amount: int
-    vat_rate: Decimal
+    french_rate: Decimal = STANDARD_RATE
     discount_amount: int = 0
     product_ref: str = ""
 
 
-def price_line(spec):
-    """The rounded amounts of a line: VAT rounded half-up once, on the line's net amount."""
+def check_line(spec):
+    """`spec` checked (ValidationFailed otherwise): returns its net amount and French rate."""
     try:
-        rate = Decimal(str(spec.vat_rate))
+        rate = Decimal(str(spec.french_rate))
     except (InvalidOperation, ValueError):
-        raise ValidationFailed(f"“{spec.vat_rate}” is not a VAT rate.", code="invalid_line") from None
+        raise ValidationFailed(f"“{spec.french_rate}” is not a VAT rate.", code="invalid_line") from None
     if not isinstance(spec.quantity, int) or spec.quantity < 1:
         raise ValidationFailed("A line's quantity is a whole number of at least 1.", code="invalid_line")
     if not isinstance(spec.unit_amount, int) or not isinstance(spec.discount_amount, int):
@@ -49,7 +51,14 @@ def price_line(spec):
         raise ValidationFailed("A discount is positive and never above the line's amount.", code="invalid_line")
     if not spec.description.strip():
         raise ValidationFailed("Every line needs a description.", code="invalid_line")
-    net = gross - spec.discount_amount
+    return gross - spec.discount_amount, rate
+
+
+def price_line(spec, decision):
+    """The rounded amounts of a line taxed as `decision` says: VAT rounded half-up once, on the
+    line's net amount."""
+    net, _french_rate = check_line(spec)
+    rate = decision.rate
     vat = percent_of(net, rate)
     return {
         "description": spec.description.strip()[:300],
@@ -58,10 +67,18 @@ def price_line(spec):
         "unit_amount": spec.unit_amount,
         "discount_amount": spec.discount_amount,
         "vat_rate": rate,
+        "tax_basis": decision.basis,
         "net_amount": net,
         "vat_amount": vat,
         "total_amount": net + vat,
     }
+
+
+def price_lines(organization, specs, *, on):
+    """`specs` priced for a sale to `organization` on the date `on`, taxed by billing.tax."""
+    checked = [check_line(spec) for spec in specs]
+    decisions = decide_lines(organization, [(rate, net) for net, rate in checked], on=on)
+    return [price_line(spec, decision) for spec, decision in zip(specs, decisions, strict=True)]
 
 
 def totals(priced):
@@ -79,17 +96,6 @@ def vat_breakdown(lines):
         groups[line.vat_rate][0] += line.net_amount
         groups[line.vat_rate][1] += line.vat_amount
     return [(rate, base, vat) for rate, (base, vat) in sorted(groups.items())]
-
-
-EU_COUNTRIES = frozenset("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split())
-
-
-def vat_rate_for(organization):
-    """The French seller's VAT on services: 20% in France and for EU buyers without a VAT number;
-    0% for EU businesses (reverse charge) and outside the EU (art. 259-1 CGI)."""
-    if organization.country == "FR" or (organization.country in EU_COUNTRIES and not organization.vat_number):
-        return Decimal("20.00")
-    return Decimal("0.00")
 
 
 def platform_today():
@@ -146,17 +152,14 @@ def plan_line(subscription, plan, amount, start, end, *, kind=""):
     text = PLAN_LINE_TEXT["fr" if org.locale.startswith("fr") else "en"]
     name = text[kind].format(plan.name) if kind else plan.name
     label = f"{name} ({text[plan.interval]}), {period_label(start, end, org.locale)}"
-    return LineSpec(
-        description=label, quantity=1, unit_amount=amount, vat_rate=vat_rate_for(org), product_ref=f"plan:{plan.code}"
-    )
+    return LineSpec(description=label, quantity=1, unit_amount=amount, product_ref=f"plan:{plan.code}")
 
 
-def charge_line(organization, charge):
+def charge_line(charge):
     return LineSpec(
         description=charge.description,
         quantity=charge.quantity,
         unit_amount=charge.unit_amount,
-        vat_rate=vat_rate_for(organization),
         product_ref=charge.product_ref,
     )
 

@@ -16,6 +16,7 @@ from billing.models import (
     PlanPrice,
     Subscription,
 )
+from billing.tax import decide_lines
 from core.errors import NotFound
 
 
@@ -230,3 +231,12 @@ def dashboard_panel(*, organization):
             invoices_for(organization=organization).filter(status=Invoice.Status.OPEN).order_by("due_date")[:5]
         ),
     }
+
+
+def vat_rates(*, organization, lines):
+    """The VAT rates of a sale to `organization` today: one Decimal percent per line of `lines`
+    ((French rate, net amount in the organization's currency) pairs), as its invoice will charge
+    them (billing.tax decides both)."""
+    from billing.pricing import platform_today  # pricing reads this module's selectors
+
+    return [decision.rate for decision in decide_lines(organization, lines, on=platform_today())]

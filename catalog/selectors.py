@@ -1,5 +1,7 @@
 """Reads of the storefront: products with their price in one currency, search, carts, orders."""
 
+from dataclasses import replace
+
 from django.db.models import F
 
 from catalog.models import PRICE_COLUMNS, Cart, CartItem, Category, Order, Product
@@ -103,7 +105,18 @@ def cart_totals(*, cart, currency, organization):
         coupon = check_coupon(code=cart.coupon_code, lines=lines, currency=currency, organization=organization)
         if coupon.valid:
             lines = allocate_discount(coupon.discount, lines, eligible=coupon_covers(cart.coupon_code))
+    if organization:
+        lines = buyer_vat(organization, lines)
     return Totals(currency=currency, lines=lines, coupon=coupon), unavailable
+
+
+def buyer_vat(organization, lines):
+    """`lines` (at the products' French rates) with the VAT the organization's invoice will charge:
+    billing decides it from the buyer."""
+    from billing.selectors import vat_rates
+
+    rates = vat_rates(organization=organization, lines=[(line.vat_rate, line.taxable) for line in lines])
+    return [replace(line, vat_rate=rate) for line, rate in zip(lines, rates, strict=True)]
 
 
 def _categories_of(product):

@@ -303,7 +303,7 @@ def checkout(*, cart, organization, user, billing, payment_method, expected_tota
                 description=f"{line.product.name} ({order.number})",
                 quantity=line.quantity,
                 unit_amount=line.unit_amount,
-                vat_rate=line.vat_rate,
+                french_rate=line.product.vat_rate,
                 discount_amount=line.discount_amount,
                 product_ref=line.product.slug,
             )
@@ -314,6 +314,8 @@ def checkout(*, cart, organization, user, billing, payment_method, expected_tota
         coupon_code=order.coupon_code or None,
         user=user,
     )
+    if invoice.total != order.total:  # both priced by billing's VAT decision: a difference is a bug, never billed
+        raise Conflict("The total changed since it was shown; review your cart and confirm again.", code="total_mismatch")
     order.invoice_id = invoice.pk
     order.save(update_fields=["invoice_id"])
     cart.items.all().delete()

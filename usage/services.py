@@ -419,7 +419,6 @@ def _addon_line(purchase, *, period=""):
         description=description,
         quantity=purchase.quantity,
         unit_amount=purchase.unit_amount,
-        vat_rate=billing_services.vat_rate_for(purchase.organization),
         product_ref=f"addon:{kind.code}",
     )
 

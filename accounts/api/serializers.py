@@ -113,6 +113,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
             "postal_code",
             "city",
             "country",
+            "is_business",
             "vat_number",
             "billing_email",
             "currency",

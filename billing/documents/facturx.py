@@ -7,7 +7,7 @@ from decimal import Decimal
 from lxml import etree
 
 from billing.documents.labels import LABELS
-from billing.pricing import EU_COUNTRIES, vat_breakdown
+from billing.pricing import vat_breakdown
 from core.money import to_decimal
 
 
@@ -39,12 +39,8 @@ def _xml_date(parent, tag, value):
     _el(_el(parent, tag), "udt:DateTimeString", value.strftime("%Y%m%d"), format="102")
 
 
-def _category(invoice, rate):
-    if rate > 0:
-        return "S", None
-    if invoice.buyer.get("country") in EU_COUNTRIES:
-        return "AE", "Reverse charge"
-    return "G", "Export outside the EU"
+# BT-120, the exemption reason of a VAT category that charges none.
+EXEMPTION_REASON = {"AE": "Autoliquidation - Reverse charge", "G": "Services outside the EU, art. 259-1 / 259 B CGI"}
 
 
 def _party(parent, tag, *, name, address_line, postcode, city, country, vat_number, legal_id=""):
@@ -89,7 +85,7 @@ def facturx_xml(invoice):
         settlement = _el(item, "ram:SpecifiedLineTradeSettlement")
         tax = _el(settlement, "ram:ApplicableTradeTax")
         _el(tax, "ram:TypeCode", "VAT")
-        _el(tax, "ram:CategoryCode", _category(invoice, line.vat_rate)[0])
+        _el(tax, "ram:CategoryCode", line.vat_category)
         _el(tax, "ram:RateApplicablePercent", f"{line.vat_rate:.2f}")
         if line.discount_amount:
             allowance = _el(settlement, "ram:SpecifiedTradeAllowanceCharge")
@@ -128,8 +124,10 @@ def facturx_xml(invoice):
     _el(transaction, "ram:ApplicableHeaderTradeDelivery")
     settlement = _el(transaction, "ram:ApplicableHeaderTradeSettlement")
     _el(settlement, "ram:InvoiceCurrencyCode", cur)
+    categories = {line.vat_rate: line.vat_category for line in lines}
     for rate, base, vat in vat_breakdown(lines):
-        code, reason = _category(invoice, rate)
+        code = categories[rate]
+        reason = EXEMPTION_REASON.get(code)
         tax = _el(settlement, "ram:ApplicableTradeTax")
         _el(tax, "ram:CalculatedAmount", _amount(vat, cur))
         _el(tax, "ram:TypeCode", "VAT")

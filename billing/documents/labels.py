@@ -34,8 +34,16 @@ LABELS = {
         "payment_terms": "Payment due within {days} days of the invoice date, by {due}. No discount for early payment.",
         "penalties": "Late payment: penalties at three times the French legal interest rate, plus a fixed recovery fee "
         "of 40 EUR (art. L441-10 and D441-5 of the French Commercial Code).",
-        "reverse_charge": "Reverse charge: VAT to be paid by the customer (art. 196 of Directive 2006/112/EC).",
-        "outside_eu": "VAT not applicable, art. 259-1 of the French General Tax Code (CGI).",
+        "tax_mentions": {
+            "eu_reverse_charge": "Autoliquidation (reverse charge): VAT to be paid by the customer, art. 283-2 of the "
+            "French General Tax Code (CGI) and art. 196 of Directive 2006/112/EC.",
+            "eu_consumer_oss": "VAT of the customer's member state (art. 259 D of the French General Tax Code), "
+            "declared through the one-stop shop (OSS).",
+            "outside_eu_business": "VAT not applicable, art. 259-1 of the French General Tax Code (CGI): "
+            "services supplied to a business established outside the EU.",
+            "outside_eu_consumer": "VAT not applicable, art. 259 B of the French General Tax Code (CGI): "
+            "electronically supplied services to a person established outside the EU.",
+        },
         "facturx": "Electronic invoice (Factur-X, EN 16931): the structured data is embedded in this PDF.",
     },
     "fr": {
@@ -71,8 +79,15 @@ LABELS = {
         "payment_terms": "Paiement à {days} jours date de facture, au plus tard le {due}. Pas d'escompte pour paiement anticipé.",
         "penalties": "En cas de retard de paiement : pénalités au taux de trois fois le taux d'intérêt légal, et indemnité "
         "forfaitaire pour frais de recouvrement de 40 € (art. L441-10 et D441-5 du Code de commerce).",
-        "reverse_charge": "Autoliquidation : TVA due par le preneur (art. 283-2 du CGI, art. 196 de la directive 2006/112/CE).",
-        "outside_eu": "TVA non applicable, art. 259-1 du CGI.",
+        "tax_mentions": {
+            "eu_reverse_charge": "Autoliquidation : TVA due par le preneur (art. 283-2 du CGI, art. 196 de la "
+            "directive 2006/112/CE).",
+            "eu_consumer_oss": "TVA de l'État membre du client (art. 259 D du CGI), déclarée par le guichet unique (OSS).",
+            "outside_eu_business": "TVA non applicable, art. 259-1 du CGI : prestation de services à un preneur "
+            "assujetti établi hors de l'Union européenne.",
+            "outside_eu_consumer": "TVA non applicable, art. 259 B du CGI : services fournis par voie électronique à "
+            "une personne établie hors de l'Union européenne.",
+        },
         "facturx": "Facture électronique (Factur-X, EN 16931) : les données structurées sont jointes à ce PDF.",
     },
 }

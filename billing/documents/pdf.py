@@ -9,17 +9,14 @@ from django.utils import translation
 
 from billing.documents.facturx import embed_xml, needs_facturx
 from billing.documents.labels import LABELS, language
-from billing.pricing import EU_COUNTRIES, vat_breakdown
+from billing.pricing import vat_breakdown
 
 
-def vat_mention(document, lines, lang):
-    """The legal reason for 0% VAT lines, from the buyer's country and VAT number."""
-    if not any(line.vat_rate == 0 for line in lines):
-        return ""
-    country = document.buyer.get("country", "")
-    if country in EU_COUNTRIES and country != "FR" and document.buyer.get("vat_number"):
-        return LABELS[lang]["reverse_charge"]
-    return LABELS[lang]["outside_eu"]
+def vat_mentions(lines, lang):
+    """The legal mention of each tax basis the lines use (billing.tax), once each."""
+    mentions = LABELS[lang]["tax_mentions"]
+    bases = dict.fromkeys(line.tax_basis for line in lines)
+    return [mentions[basis] for basis in bases if mentions.get(basis)]
 
 
 def _date(value, lang):
@@ -51,7 +48,7 @@ def invoice_pdf(invoice):
         "vat_breakdown": vat_breakdown(lines),
         "issue_date": _date(invoice.issue_date, lang),
         "due_date": _date(invoice.due_date, lang),
-        "vat_mention": vat_mention(invoice, lines, lang),
+        "vat_mentions": vat_mentions(lines, lang),
         "payment_terms": labels["payment_terms"].format(days=invoice.payment_terms_days, due=_date(invoice.due_date, lang)),
         "facturx": facturx,
     }
@@ -72,7 +69,7 @@ def credit_note_pdf(note):
         "vat_breakdown": vat_breakdown(lines),
         "issue_date": _date(note.issue_date, lang),
         "invoice": note.invoice,
-        "vat_mention": vat_mention(note, lines, lang),
+        "vat_mentions": vat_mentions(lines, lang),
     }
     return _render("billing/pdf/invoice.html", context)
 

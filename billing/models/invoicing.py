@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 
 from billing.models.plans import CURRENCIES
 from billing.models.subscriptions import Subscription
+from billing.tax import CATEGORY, TaxBasis
 from core.errors import Conflict
 from core.state import StateMachine
 
@@ -250,6 +251,8 @@ class LineBase(models.Model):
     unit_amount = models.BigIntegerField(help_text="Minor units, tax excluded; negative for a credit (proration)")
     discount_amount = models.BigIntegerField(default=0)
     vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
+    # Why this rate (billing.tax): the legal basis documents print and Factur-X's category.
+    tax_basis = models.CharField(max_length=24, choices=TaxBasis.choices)
     net_amount = models.BigIntegerField(help_text="quantity × unit − discount, tax excluded")
     vat_amount = models.BigIntegerField()
     total_amount = models.BigIntegerField()
@@ -261,6 +264,10 @@ class LineBase(models.Model):
     @property
     def gross_amount(self):
         return self.quantity * self.unit_amount
+
+    @property
+    def vat_category(self):
+        return CATEGORY[self.tax_basis]
 
 
 class InvoiceLine(LineBase):
@@ -301,3 +308,14 @@ class NumberSequence(models.Model):
 
     def __str__(self):
         return f"{self.prefix}-{self.year}: {self.last}"
+
+
+class DistanceSalesYear(models.Model):
+    """The seller's EU distance sales to consumers in a calendar year, net, in euro cents: the
+    running total the one-stop-shop threshold is measured against (billing.tax)."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    net_eur_cents = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.year}: {self.net_eur_cents}"

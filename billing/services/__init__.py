@@ -18,7 +18,7 @@ from billing.handlers import (
     register_invoice_refunded_handler,
     register_invoice_voided_handler,
 )
-from billing.pricing import LineSpec, period_label, platform_today, vat_rate_for
+from billing.pricing import LineSpec, period_label, platform_today
 from billing.services.charges import add_pending_charge
 from billing.services.credit_notes import issue_credit_note, refund_to_credit_note, void_invoice
 from billing.services.delivery import (
@@ -90,6 +90,5 @@ __all__ = [
     "subscribe",
     "suspend_subscription",
     "undo_plan_change",
-    "vat_rate_for",
     "void_invoice",
 ]

@@ -15,7 +15,7 @@ def add_pending_charge(*, organization, line, source_type, source_id, key):
     next subscription invoice. Adding the same (source, key) again returns the charge already
     there. Returns (charge, created)."""
     handlers.check_source_type(source_type)
-    pricing.price_line(line)
+    pricing.check_line(line)
     if line.unit_amount < 0 or line.discount_amount:
         raise ValidationFailed("A pending charge is a plain, positive amount.", code="invalid_line")
     charge, created = PendingCharge.objects.get_or_create(

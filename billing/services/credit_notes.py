@@ -11,7 +11,7 @@ from collections import defaultdict
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from billing import handlers, pricing
+from billing import handlers, pricing, tax
 from billing.models import INVOICE_MACHINE, BalanceEntry, CreditNote, CreditNoteLine, Invoice
 from billing.services import balance, delivery, invoices
 from core.errors import Conflict, InvalidTransition, ValidationFailed
@@ -48,7 +48,7 @@ def issue_credit_note(*, invoice, amount=None, reason, user=None, refund_referen
     invoice = Invoice.objects.locked(invoice)
     if not invoice.is_finalized or invoice.status == Invoice.Status.VOID:
         raise InvalidTransition(_("Only an open, paid or uncollectible invoice can be credited."), code="invoice_not_creditable")
-    priced = [pricing.price_line(spec) for spec in lines] if lines else None
+    priced = _price_credit_lines(invoice, lines) if lines else None
     if priced is not None:
         amount = sum(line["total_amount"] for line in priced)
     amount = invoice.creditable if amount is None else amount
@@ -84,6 +84,19 @@ def issue_credit_note(*, invoice, amount=None, reason, user=None, refund_referen
     return note
 
 
+def _price_credit_lines(invoice, specs):
+    """`specs` taxed as the invoice they correct taxed the same thing (its line with the same
+    product reference, else its first line): a credit note reverses the invoice's VAT."""
+    lines = list(invoice.lines.all())
+    by_ref = {line.product_ref: line for line in reversed(lines)}
+    priced = []
+    for spec in specs:
+        source = by_ref.get(spec.product_ref, lines[0])
+        decision = tax.Decision(rate=source.vat_rate, basis=source.tax_basis, country="")
+        priced.append(pricing.price_line(spec, decision))
+    return priced
+
+
 def _credit_lines(invoice, amount):
     """The credit's lines: the invoice's own lines when crediting all of an uncredited invoice,
     otherwise one line per VAT rate, the amount shared out in proportion and split into HT and VAT."""
@@ -99,6 +112,7 @@ def _credit_lines(invoice, amount):
                     "unit_amount",
                     "discount_amount",
                     "vat_rate",
+                    "tax_basis",
                     "net_amount",
                     "vat_amount",
                     "total_amount",
@@ -108,11 +122,11 @@ def _credit_lines(invoice, amount):
         ]
     by_rate = defaultdict(int)
     for line in lines:
-        by_rate[line.vat_rate] += line.total_amount
+        by_rate[line.vat_rate, line.tax_basis] += line.total_amount
     rates = sorted(by_rate)
     result, remaining = [], amount
-    for i, rate in enumerate(rates):
-        share = remaining if i == len(rates) - 1 else prorate(amount, by_rate[rate], invoice.total)
+    for i, (rate, basis) in enumerate(rates):
+        share = remaining if i == len(rates) - 1 else prorate(amount, by_rate[rate, basis], invoice.total)
         remaining -= share
         net = prorate(share, 100, 100 + rate)
         result.append(
@@ -123,6 +137,7 @@ def _credit_lines(invoice, amount):
                 "unit_amount": net,
                 "discount_amount": 0,
                 "vat_rate": rate,
+                "tax_basis": basis,
                 "net_amount": net,
                 "vat_amount": share - net,
                 "total_amount": share,

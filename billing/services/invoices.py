@@ -10,9 +10,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing import handlers, pricing
+from billing import handlers, pricing, tax
 from billing.models import INVOICE_MACHINE, BalanceEntry, Invoice, InvoiceLine, NumberSequence
 from billing.services import balance, delivery
+from billing.tax_identity import usable_vat_number
 from core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from core.money import check_currency
 from core.tasks import enqueue
@@ -38,7 +39,7 @@ def create_invoice(
     check_currency(organization.currency)
     if not lines:
         raise ValidationFailed("An invoice needs at least one line.", code="invalid_line")
-    priced = [pricing.price_line(spec) for spec in lines]
+    priced = pricing.price_lines(organization, lines, on=pricing.platform_today())
     amounts = pricing.totals(priced)
     if amounts["total"] < 0:
         raise ValidationFailed("An invoice cannot total less than zero: issue a credit note instead.", code="negative_invoice")
@@ -97,7 +98,8 @@ def buyer_details(organization):
         "postal_code": organization.postal_code,
         "city": organization.city,
         "country": organization.country,
-        "vat_number": organization.vat_number,
+        "vat_number": usable_vat_number(organization),
+        "is_business": organization.is_business,
         "email": organization.billing_email,
     }
 
@@ -123,6 +125,7 @@ def finalize_invoice(*, invoice, issue_date=None):
         buyer=buyer_details(invoice.organization),
         locale=invoice.organization.locale,
     )
+    tax.record_distance_sales(invoice)
     logger.info("invoice_finalized invoice=%s number=%s total=%s %s", invoice.pk, number, invoice.total, invoice.currency)
     enqueue(delivery.render_invoice_documents, invoice.pk)
     if invoice.total == 0:

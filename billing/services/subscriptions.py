@@ -75,7 +75,7 @@ def _bill(subscription, lines, user=None, period_start=None, charges=(), spend_c
     invoice = invoices.create_invoice(
         period_start=period_start,
         organization=subscription.organization,
-        lines=lines + [pricing.charge_line(subscription.organization, charge) for charge in charges],
+        lines=lines + [pricing.charge_line(charge) for charge in charges],
         source_type=Invoice.Source.SUBSCRIPTION,
         source_id=subscription.pk,
         user=user,

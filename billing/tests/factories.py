@@ -26,12 +26,12 @@ class PlanFactory(factory.django.DjangoModelFactory):
             PlanPrice.objects.update_or_create(plan=plan, currency=currency, defaults={"amount": amount})
 
 
-def line(description="Image pack", quantity=1, unit_amount=1000, vat_rate="20.00", discount_amount=0, product_ref=""):
+def line(description="Image pack", quantity=1, unit_amount=1000, french_rate="20.00", discount_amount=0, product_ref=""):
     return services.LineSpec(
         description=description,
         quantity=quantity,
         unit_amount=unit_amount,
-        vat_rate=Decimal(vat_rate),
+        french_rate=Decimal(french_rate),
         discount_amount=discount_amount,
         product_ref=product_ref,
     )

@@ -31,7 +31,7 @@ def test_suspend_and_reactivate_are_audited_with_what_changed(admin_client, orga
 def test_voiding_an_invoice_is_audited_and_a_refused_action_is_not(admin_client, organization):
     invoice = services.create_invoice(
         organization=organization,
-        lines=[services.LineSpec(description="Consulting", quantity=1, unit_amount=1000, vat_rate="20")],
+        lines=[services.LineSpec(description="Consulting", quantity=1, unit_amount=1000, french_rate="20")],
         source_type="manual",
         source_id=0,
     )

@@ -24,7 +24,7 @@ def handlers():
 def test_create_invoice_numbers_and_totals(organization):
     inv = invoice(
         organization,
-        [line(quantity=3, unit_amount=999), line(unit_amount=500, vat_rate="5.50")],
+        [line(quantity=3, unit_amount=999), line(unit_amount=500, french_rate="5.50")],
         source_type="order",
         source_id=42,
     )

@@ -110,7 +110,7 @@ def test_french_organization_gets_french_reminders(other_organization, other_use
     other_user.locale = "fr"
     other_user.save()
     with at(date(2026, 3, 1)):
-        inv = invoice(other_organization, [line(unit_amount=10000, vat_rate="0")])
+        inv = invoice(other_organization, [line(unit_amount=10000, french_rate="0")])
     _run(inv.due_date + timedelta(days=3), run_on_commit)
     assert _subjects(mailoutbox) == [f"Rappel : la facture {inv.number} est impayée"]
     assert "10\u202f000\xa0F\u202fCFA" in mailoutbox[0].body or "10 000" in mailoutbox[0].body.replace("\u202f", " ")

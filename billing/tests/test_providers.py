@@ -172,7 +172,7 @@ def mm_post(client, payload, *, secret="mm_secret", timestamp=None):
 
 @respx.mock
 def test_mobile_money_initiate_then_signed_callback(gateways, client, other_organization, run_on_commit):
-    inv = invoice(other_organization, [line(unit_amount=10000, vat_rate="0")])
+    inv = invoice(other_organization, [line(unit_amount=10000, french_rate="0")])
     route = respx.post(f"{MM}/v1/payments").mock(return_value=httpx.Response(201, json={"id": "mm_123", "status": "pending"}))
     payment, _ = payments.pay_invoice(
         organization=other_organization,

@@ -112,7 +112,7 @@ def test_capture_in_another_currency_goes_to_the_balance_in_that_currency(client
 def test_credit_note_during_a_payment_does_not_lose_the_payment(client, organization, run_on_commit):
     """The customer is charged 19.94 €, a credit note lowers the invoice to 18.94 € meanwhile: the
     invoice is paid and the euro goes to the customer balance (it was refused before)."""
-    inv = invoice(organization, [line(unit_amount=1662, vat_rate="20.00")])  # 19.94 €
+    inv = invoice(organization, [line(unit_amount=1662, french_rate="20.00")])  # 19.94 €
     payment = _in_flight(organization, inv)
     services.issue_credit_note(invoice=inv, amount=100, reason="Goodwill")
     event = _captured(client, run_on_commit, payment, 1994, "EUR")
@@ -138,7 +138,7 @@ def _mm_post(client, event):
 
 @respx.mock
 def test_mobile_money_webhook_for_one_franc_does_not_pay_25000(gateways, client, other_organization, run_on_commit):
-    inv = invoice(other_organization, [line(unit_amount=25000, vat_rate="0")])
+    inv = invoice(other_organization, [line(unit_amount=25000, french_rate="0")])
     respx.post(f"{MM}/v1/payments").mock(return_value=httpx.Response(201, json={"id": "mm_1", "status": "pending"}))
     payment, _ = payments.pay_invoice(
         organization=other_organization,

@@ -367,6 +367,10 @@ SWEEP_AFTER_SECONDS = env.int("SWEEP_AFTER_SECONDS", default=120)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Business ----------------------------------------------------------------------------------
+# EU distance sales to consumers a year (net, euros) above which their own country's VAT applies
+# (art. 259 D CGI); the running total is kept per calendar year (billing.tax).
+EU_DISTANCE_SALES_THRESHOLD_EUR = env.int("EU_DISTANCE_SALES_THRESHOLD_EUR", default=10_000)
+
 SELLER = {
     "name": env("SELLER_NAME", default="WeBox SAS"),
     "address": env("SELLER_ADDRESS", default="12 rue de la Paix, 75002 Paris, France"),

@@ -1,0 +1,178 @@
+"""The VAT decision: one place that says, for every invoice line whatever its source (shop order,
+subscription, add-on, manual line), what rate applies and why, from the seller (a French company
+selling electronically supplied services) and the buyer (country, business or consumer, VAT
+number).
+
+- France: the French rate of what is sold.
+- EU business with a valid VAT number: reverse charge, 0 % (art. 283-2 CGI, art. 196 of Directive
+  2006/112/EC), "Autoliquidation" printed.
+- EU consumer (or a business without a valid number): the French rate while the seller's EU
+  distance sales stay under the threshold (art. 259 D CGI: 10,000 € a calendar year, the current
+  and the previous one), the destination country's rate above it (declared through the OSS).
+- Outside the EU: out of scope of French VAT, art. 259-1 CGI for a business, art. 259 B CGI for a
+  consumer of electronically supplied services.
+
+Each line records its basis (`TaxBasis`); documents print the mention that goes with it.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F
+from django.utils.translation import gettext_lazy as _
+
+from core.money import to_decimal
+
+EU_COUNTRIES = frozenset("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split())
+STANDARD_RATE = Decimal("20.00")
+# XOF is pegged to the euro at a fixed parity (1 EUR = 655.957 XOF): conversions are exact.
+EUR_PARITY = {"EUR": Decimal("1"), "XOF": Decimal("655.957")}
+
+
+class TaxBasis(models.TextChoices):
+    DOMESTIC = "fr", _("French VAT")
+    REVERSE_CHARGE = "eu_reverse_charge", _("EU business: reverse charge")
+    EU_CONSUMER_FR = "eu_consumer_fr", _("EU consumer: French VAT (under the distance-sales threshold)")
+    EU_CONSUMER_OSS = "eu_consumer_oss", _("EU consumer: destination country's VAT (one-stop shop)")
+    OUTSIDE_EU_BUSINESS = "outside_eu_business", _("Business outside the EU: out of scope of French VAT")
+    OUTSIDE_EU_CONSUMER = "outside_eu_consumer", _("Consumer outside the EU: out of scope of French VAT")
+
+
+# EN 16931 VAT category per basis: S standard, AE reverse charge, G outside the EU (not charged).
+CATEGORY = {
+    TaxBasis.DOMESTIC: "S",
+    TaxBasis.REVERSE_CHARGE: "AE",
+    TaxBasis.EU_CONSUMER_FR: "S",
+    TaxBasis.EU_CONSUMER_OSS: "S",
+    TaxBasis.OUTSIDE_EU_BUSINESS: "G",
+    TaxBasis.OUTSIDE_EU_CONSUMER: "G",
+}
+
+# Standard rates of the member states, each table in force from its date (most recent last).
+# Electronically supplied services take the standard rate of the buyer's country under the OSS.
+EU_STANDARD_RATES = [
+    (
+        date(2024, 1, 1),
+        {
+            "AT": "20", "BE": "21", "BG": "20", "CY": "19", "CZ": "21", "DE": "19", "DK": "25", "EE": "22",
+            "ES": "21", "FI": "24", "FR": "20", "GR": "24", "HR": "25", "HU": "27", "IE": "23", "IT": "22",
+            "LT": "21", "LU": "17", "LV": "21", "MT": "18", "NL": "21", "PL": "23", "PT": "23", "RO": "19",
+            "SE": "25", "SI": "22", "SK": "20",
+        },
+    ),
+    (date(2024, 9, 1), {"FI": "25.5"}),
+    (date(2025, 1, 1), {"SK": "23"}),
+    (date(2025, 7, 1), {"EE": "24"}),
+    (date(2025, 8, 1), {"RO": "21"}),
+]  # fmt: skip
+
+
+def standard_rate(country, on):
+    """The standard VAT rate of EU `country` on the date `on`."""
+    rate = None
+    for since, rates in EU_STANDARD_RATES:
+        if since <= on and country in rates:
+            rate = rates[country]
+    if rate is None:
+        raise ValueError(f"No VAT rate for {country} on {on}")
+    return Decimal(rate).quantize(Decimal("0.01"))
+
+
+def to_eur_cents(amount, currency):
+    """`amount` (minor units of `currency`) in euro cents, rounded half-up."""
+    euros = to_decimal(amount, currency) / EUR_PARITY[currency]
+    return int((euros * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class Buyer:
+    country: str
+    is_business: bool
+    vat_number: str = ""  # only a number that passed validation: anything else is no number
+
+    @classmethod
+    def of(cls, organization):
+        from billing.tax_identity import usable_vat_number
+
+        return cls(
+            country=(organization.country or "").upper(),
+            is_business=organization.is_business,
+            vat_number=usable_vat_number(organization),
+        )
+
+    @property
+    def in_eu(self):
+        return self.country in EU_COUNTRIES
+
+    @property
+    def eu_consumer(self):
+        """Taxed as a consumer in another member state: no valid VAT number to reverse-charge."""
+        return self.in_eu and self.country != "FR" and not (self.is_business and self.vat_number)
+
+
+@dataclass(frozen=True)
+class Decision:
+    rate: Decimal
+    basis: str
+    country: str  # whose VAT is charged ("" when none is)
+
+    @property
+    def category(self):
+        return CATEGORY[self.basis]
+
+
+def decide(buyer, *, french_rate, over_threshold, on):
+    """The VAT of one line sold to `buyer` whose French rate is `french_rate`."""
+    french_rate = Decimal(str(french_rate))
+    if buyer.country == "FR":
+        return Decision(french_rate, TaxBasis.DOMESTIC, "FR")
+    if buyer.in_eu and not buyer.eu_consumer:
+        return Decision(Decimal("0.00"), TaxBasis.REVERSE_CHARGE, "")
+    if buyer.in_eu:
+        if over_threshold:
+            return Decision(standard_rate(buyer.country, on), TaxBasis.EU_CONSUMER_OSS, buyer.country)
+        return Decision(french_rate, TaxBasis.EU_CONSUMER_FR, "FR")
+    basis = TaxBasis.OUTSIDE_EU_BUSINESS if buyer.is_business else TaxBasis.OUTSIDE_EU_CONSUMER
+    return Decision(Decimal("0.00"), basis, "")
+
+
+def threshold_cents():
+    return int(Decimal(str(settings.EU_DISTANCE_SALES_THRESHOLD_EUR)) * 100)
+
+
+def over_threshold(*, year, adding_cents):
+    """Whether EU distance sales pass the threshold with `adding_cents` more this `year`: the
+    destination's VAT applies from the sale that passes it, and all the next year."""
+    from billing.models import DistanceSalesYear
+
+    totals = dict(DistanceSalesYear.objects.filter(year__in=[year - 1, year]).values_list("year", "net_eur_cents"))
+    limit = threshold_cents()
+    return totals.get(year - 1, 0) > limit or totals.get(year, 0) + adding_cents > limit
+
+
+def decide_lines(organization, lines, *, on):
+    """The decisions for `lines` ((french_rate, net amount) pairs in the organization's currency)
+    of one sale to `organization` on the date `on`."""
+    buyer = Buyer.of(organization)
+    over = False
+    if buyer.eu_consumer:
+        adding = to_eur_cents(sum(net for _rate, net in lines), organization.currency)
+        over = over_threshold(year=on.year, adding_cents=adding)
+    return [decide(buyer, french_rate=rate, over_threshold=over, on=on) for rate, _net in lines]
+
+
+def record_distance_sales(invoice):
+    """Count a finalized invoice's EU consumer sales in its year's running total (a conditional
+    F() update, so concurrent finalizations add up)."""
+    from billing.models import DistanceSalesYear
+
+    eu_bases = (TaxBasis.EU_CONSUMER_FR, TaxBasis.EU_CONSUMER_OSS)
+    net = sum(line.net_amount for line in invoice.lines.all() if line.tax_basis in eu_bases)
+    if not net:
+        return
+    cents = to_eur_cents(net, invoice.currency)
+    DistanceSalesYear.objects.get_or_create(year=invoice.issue_date.year)
+    DistanceSalesYear.objects.filter(year=invoice.issue_date.year).update(net_eur_cents=F("net_eur_cents") + cents)
