@@ -1,6 +1,5 @@
 """Demo plans, and invoices for the demo organizations so every billing page shows something real."""
 
-from datetime import timedelta
 from decimal import Decimal
 
 from django.utils.translation import gettext_noop
@@ -153,20 +152,19 @@ def _bob():
     if org.invoices.exists():
         return
     services.subscribe(organization=org, plan=Plan.objects.get(code="free"))
-    draft = services.create_invoice(
+    issued = services.create_invoice(
         organization=org,
         source_type="manual",
         source_id="demo-credits",
-        finalize=False,
         lines=[line("Pack 2 000 crédits de génération", unit_amount=25000)],
     )
-    issued = services.platform_today() - timedelta(days=org.payment_terms_days + 20)
-    _render(services.finalize_invoice(invoice=draft, issue_date=issued))
+    _render(issued)
 
 
 def _bob_policy():
-    """Bob's own dunning policy (the per-organization override): the default steps, but his overdue
-    one-off invoice suspends him at D+30, so `run_billing_task dunning --date ...` shows every step."""
+    """Bob's own dunning policy (the per-organization override): the default steps, but his one-off
+    invoice, once overdue, suspends him at D+30, so `run_billing_task dunning --date ...` with dates
+    after its due date shows every step."""
     org = Organization.objects.get(slug="bob-digital")
     policy, created = DunningPolicy.objects.get_or_create(
         organization=org,

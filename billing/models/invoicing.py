@@ -302,6 +302,7 @@ class NumberSequence(models.Model):
     prefix = models.CharField(max_length=5)
     year = models.PositiveSmallIntegerField()
     last = models.PositiveIntegerField(default=0)
+    last_date = models.DateField(null=True, blank=True, help_text="Issue date of the last number: the next is never earlier")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="numbersequence_unique_prefix_year")]

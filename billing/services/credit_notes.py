@@ -148,13 +148,12 @@ def _credit_lines(invoice, amount):
 
 def _create_credit_note(invoice, *, amount, reason, user=None, refund_reference="", lines=None):
     lines = lines or _credit_lines(invoice, amount)
-    today = pricing.platform_today()
-    sequence, number = invoices.next_number("AV", today.year)
+    year, sequence, number, today = invoices.next_number("AV")
     note = CreditNote.objects.create(
         organization=invoice.organization,
         invoice=invoice,
         number=number,
-        year=today.year,
+        year=year,
         sequence=sequence,
         currency=invoice.currency,
         locale=invoice.locale,

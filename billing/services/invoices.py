@@ -70,9 +70,30 @@ def create_invoice(
     return invoice
 
 
-def next_number(prefix, year):
-    """The next number of the year, under the sequence row's lock: gapless, since a rolled-back
-    finalization rolls the counter back with it."""
+def next_number(prefix):
+    """(year, sequence, number, issue date) of the next document of `prefix`, under the sequence
+    row's lock: gapless, since a rolled-back finalization rolls the counter back with it, and
+    chronological, since the date is read once the lock is held (a finalization waiting for it
+    gets a later date and a later number) and never before the previous number's."""
+    year = pricing.platform_today().year
+    while True:
+        sequence = _locked_sequence(prefix, year)
+        today = pricing.platform_today()
+        if today.year == year:
+            break
+        year = today.year  # the year turned while waiting: number in the new one
+    if sequence.last_date and today < sequence.last_date:
+        raise Conflict(
+            f"{prefix}-{year}-{sequence.last:06d} is dated {sequence.last_date}: a later number cannot be dated {today}.",
+            code="numbering_out_of_order",
+        )
+    sequence.last += 1
+    sequence.last_date = today
+    sequence.save(update_fields=["last", "last_date"])
+    return year, sequence.last, f"{prefix}-{year}-{sequence.last:06d}", today
+
+
+def _locked_sequence(prefix, year):
     sequence = NumberSequence.objects.select_for_update().filter(prefix=prefix, year=year).first()
     if sequence is None:
         try:
@@ -81,9 +102,7 @@ def next_number(prefix, year):
         except IntegrityError:
             pass  # another finalization created it first; lock theirs below
         sequence = NumberSequence.objects.select_for_update().get(prefix=prefix, year=year)
-    sequence.last += 1
-    sequence.save(update_fields=["last"])
-    return sequence.last, f"{prefix}-{year}-{sequence.last:06d}"
+    return sequence
 
 
 def seller_details():
@@ -105,19 +124,19 @@ def buyer_details(organization):
 
 
 @transaction.atomic
-def finalize_invoice(*, invoice, issue_date=None):
+def finalize_invoice(*, invoice):
     """draft → open: number, dates, seller and buyer fixed; the PDF is rendered by a task.
 
-    `issue_date` (default today) lets staff date an invoice for a service already delivered."""
+    The issue date is the day of finalization, taken with the number (no backdating: numbers
+    follow their dates)."""
     invoice = Invoice.objects.select_for_update(of=("self",)).select_related("organization").get(pk=invoice.pk)
     INVOICE_MACHINE.check(invoice.status, Invoice.Status.OPEN)
-    today = issue_date or pricing.platform_today()
-    sequence, number = next_number("INV", today.year)
+    year, sequence, number, today = next_number("INV")
     INVOICE_MACHINE.advance(
         invoice,
         Invoice.Status.OPEN,
         number=number,
-        year=today.year,
+        year=year,
         sequence=sequence,
         issue_date=today,
         due_date=today + timedelta(days=invoice.payment_terms_days),

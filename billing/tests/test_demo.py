@@ -20,4 +20,6 @@ def test_demo_is_idempotent_and_gives_every_page_something():
     assert selectors.current_plan(organization=alice.first().organization).code == "pro-monthly"
     bob = Invoice.objects.get(organization__slug="bob-digital")
     assert bob.currency == "XOF" and bob.status == "open"
-    assert (platform_today() - bob.due_date).days == 20
+    # Dated the day it was numbered (numbers follow their dates), due after Bob's terms.
+    assert bob.issue_date == platform_today()
+    assert (bob.due_date - bob.issue_date).days == bob.organization.payment_terms_days
