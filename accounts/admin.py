@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import services
+from accounts import locks, services
 from accounts.models import Invitation, Membership, Organization, User
 from core import audit
 
@@ -159,6 +159,10 @@ class OrganizationAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(member_count=Count("memberships"))
+
+    def get_readonly_fields(self, request, obj=None):
+        # Invoices pin the currency: staff change it with `manage.py migrate_currency`, deliberately.
+        return ["currency"] if obj is not None and locks.currency_locked(obj) else []
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

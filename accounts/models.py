@@ -11,6 +11,8 @@ from core.money import CURRENCIES
 
 # Each language named in itself, as language pickers do.
 LOCALES = [("fr", "Français"), ("en", "English")]
+# B2B payment terms may not exceed 60 days from the invoice date (art. L441-10 of the Commercial Code).
+MAX_PAYMENT_TERMS_DAYS = 60
 TIME_ZONES = sorted((tz, tz) for tz in zoneinfo.available_timezones() if "/" in tz and not tz.startswith("Etc/"))
 
 
@@ -119,8 +121,8 @@ class Organization(models.Model):
     payment_terms_days = models.PositiveSmallIntegerField(
         _("payment terms (days)"),
         default=14,
-        validators=[MinValueValidator(0), MaxValueValidator(90)],
-        help_text=_("Invoices are due after this many days."),
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_PAYMENT_TERMS_DAYS)],
+        help_text=_("Invoices are due after this many days (staff only; at most 60, art. L441-10 of the Commercial Code)."),
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -136,6 +138,9 @@ class Organization(models.Model):
         verbose_name_plural = _("organizations")
         constraints = [
             models.CheckConstraint(condition=models.Q(currency__in=CURRENCIES), name="organization_currency_supported"),
+            models.CheckConstraint(
+                condition=models.Q(payment_terms_days__lte=MAX_PAYMENT_TERMS_DAYS), name="organization_payment_terms_at_most_60"
+            ),
         ]
 
     def __str__(self):

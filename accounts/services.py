@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import locks
 from accounts.models import Invitation, Membership, Organization
 from accounts.selectors import language_for
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -171,7 +172,6 @@ ORGANIZATION_FIELDS = (
     "currency",
     "locale",
     "time_zone",
-    "payment_terms_days",
 )
 
 
@@ -182,6 +182,10 @@ def update_organization(*, organization, user, **fields):
     unknown = set(fields) - set(ORGANIZATION_FIELDS)
     if unknown:
         raise ValidationFailed(_("These fields cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    if fields.get("currency", organization.currency) != organization.currency and locks.currency_locked(organization):
+        message = _("The currency cannot change once the organization has invoices or a subscription: contact us to migrate it.")
+        raise Conflict(message, code="currency_locked", fields={"currency": [message]})
     for name, value in fields.items():
         setattr(organization, name, value)
     organization.save(update_fields=[*fields, "updated_at"])

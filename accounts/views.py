@@ -302,9 +302,14 @@ def organization_settings(request):
     organization, _membership = _managed_organization(request)
     form = OrganizationForm(request.POST or None, instance=organization)
     if request.method == "POST" and form.is_valid():
-        services.update_organization(organization=organization, user=request.user, **form.cleaned_data)
-        messages.success(request, _("The organization's settings are saved."))
-        return redirect("accounts:organization_settings")
+        try:
+            services.update_organization(organization=organization, user=request.user, **form.cleaned_data)
+        except DomainError as error:  # e.g. a currency the invoices already pin
+            for field, errors in (error.fields or {None: [error.message]}).items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("The organization's settings are saved."))
+            return redirect("accounts:organization_settings")
     return render(request, "accounts/organization_settings.html", {"form": form})
 
 

@@ -10,7 +10,7 @@ class BillingConfig(AppConfig):
         from billing import selectors as dashboard_selectors
 
         dashboard.register(dashboard_selectors.dashboard_panel)
-        from accounts import entitlements
+        from accounts import entitlements, locks
         from billing import dunning, handlers, selectors
         from billing.models import Invoice
         from billing.payments import webhooks
@@ -32,6 +32,7 @@ class BillingConfig(AppConfig):
         ):
             kinds.register(kind, email=True, template=f"billing/emails/{kind}")
         entitlements.register(selectors.suspension_reason)
+        locks.register(selectors.has_billing_history)
         handlers.register_invoice_paid_handler("subscription", subscriptions.subscription_invoice_paid)
         handlers.register_invoice_voided_handler("subscription", subscriptions.subscription_invoice_voided)
         for source in Invoice.Source.values:

@@ -240,3 +240,11 @@ def vat_rates(*, organization, lines):
     from billing.pricing import platform_today  # pricing reads this module's selectors
 
     return [decision.rate for decision in decide_lines(organization, lines, on=platform_today())]
+
+
+def has_billing_history(organization):
+    """Whether invoices or subscriptions pin the organization's currency (accounts.locks)."""
+    return (
+        Invoice.objects.filter(organization=organization).exists()
+        or Subscription.objects.filter(organization=organization).exists()
+    )

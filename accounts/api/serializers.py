@@ -9,7 +9,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from accounts import services
 from accounts.models import LOCALES, Membership, Organization, User
 from accounts.validators import normalize_country, normalize_vat_number
-from core.errors import DomainError
+from core.errors import DomainError, Forbidden
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -122,7 +122,13 @@ class OrganizationSerializer(serializers.ModelSerializer):
             "payment_terms_days",
             "created_at",
         ]
-        read_only_fields = ["id", "slug", "created_at"]
+        read_only_fields = ["id", "slug", "created_at", "payment_terms_days"]
+
+    def validate(self, attrs):
+        terms = self.initial_data.get("payment_terms_days")
+        if terms is not None and self.instance is not None and str(terms) != str(self.instance.payment_terms_days):
+            raise Forbidden(_("Payment terms are set by our staff."), code="staff_only_field")
+        return attrs
 
     def validate_country(self, value):
         try:

@@ -21,7 +21,6 @@ SETTINGS = {
     "currency": "XOF",
     "locale": "fr",
     "time_zone": "Africa/Dakar",
-    "payment_terms_days": "30",
 }
 
 
@@ -35,7 +34,7 @@ def test_owner_edits_organization_settings(client_user, organization):
     assert response.status_code == 302
     organization.refresh_from_db()
     assert (organization.name, organization.country, organization.vat_number) == ("Alice Studio 2", "FR", "FR12345678901")
-    assert (organization.currency, organization.time_zone, organization.payment_terms_days) == ("XOF", "Africa/Dakar", 30)
+    assert (organization.currency, organization.time_zone, organization.payment_terms_days) == ("XOF", "Africa/Dakar", 14)
 
 
 @pytest.mark.django_db

@@ -21,6 +21,7 @@ from billing.handlers import (
 from billing.pricing import LineSpec, period_label, platform_today
 from billing.services.charges import add_pending_charge
 from billing.services.credit_notes import issue_credit_note, refund_to_credit_note, void_invoice
+from billing.services.currency import migrate_currency
 from billing.services.delivery import (
     resend_invoice,
     send_credit_note_issued,
@@ -67,6 +68,7 @@ __all__ = [
     "first_period_invoice",
     "issue_credit_note",
     "mark_invoice_paid",
+    "migrate_currency",
     "mark_past_due",
     "mark_uncollectible",
     "period_label",

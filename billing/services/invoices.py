@@ -37,6 +37,11 @@ def create_invoice(
     """An invoice for `organization` with `lines` (LineSpec), finalized unless finalize=False."""
     handlers.check_source_type(source_type)
     check_currency(organization.currency)
+    if subscription is not None and subscription.currency != organization.currency:
+        raise Conflict(
+            f"Subscription {subscription.pk} is billed in {subscription.currency}, not {organization.currency}.",
+            code="currency_mismatch",
+        )
     if not lines:
         raise ValidationFailed("An invoice needs at least one line.", code="invalid_line")
     priced = pricing.price_lines(organization, lines, on=pricing.platform_today())
