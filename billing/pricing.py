@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.utils import timezone
 
 from billing import selectors
 from billing.models import Interval
+from billing.selectors import platform_today  # noqa: F401  (billing's clock, read through pricing)
 from billing.tax import STANDARD_RATE, decide_lines
 from core.errors import ValidationFailed
 from core.money import percent_of, prorate
@@ -96,11 +96,6 @@ def vat_breakdown(lines):
         groups[line.vat_rate][0] += line.net_amount
         groups[line.vat_rate][1] += line.vat_amount
     return [(rate, base, vat) for rate, (base, vat) in sorted(groups.items())]
-
-
-def platform_today():
-    """Invoice dates (and the year of their numbers) follow the seller's calendar."""
-    return timezone.now().astimezone(ZoneInfo(settings.PLATFORM_TIME_ZONE)).date()
 
 
 def add_interval(moment, interval, anchor_day=None):

@@ -1,7 +1,11 @@
 """Billing reads, always scoped to an organization (or to a source another app owns)."""
 
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
 from django.db.models import Min, Prefetch, Q, Sum
 from django.urls import reverse
+from django.utils import timezone
 
 from billing.models import (
     BalanceEntry,
@@ -233,12 +237,15 @@ def dashboard_panel(*, organization):
     }
 
 
+def platform_today():
+    """Invoice dates (and the year of their numbers) follow the seller's calendar."""
+    return timezone.now().astimezone(ZoneInfo(settings.PLATFORM_TIME_ZONE)).date()
+
+
 def vat_rates(*, organization, lines):
     """The VAT rates of a sale to `organization` today: one Decimal percent per line of `lines`
     ((French rate, net amount in the organization's currency) pairs), as its invoice will charge
     them (billing.tax decides both)."""
-    from billing.pricing import platform_today  # pricing reads this module's selectors
-
     return [decision.rate for decision in decide_lines(organization, lines, on=platform_today())]
 
 

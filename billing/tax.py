@@ -20,36 +20,16 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db import models
 from django.db.models import F
-from django.utils.translation import gettext_lazy as _
 
+from billing.models import DistanceSalesYear, TaxBasis
+from billing.tax_identity import EU_COUNTRIES, usable_vat_number
 from core.money import to_decimal
 
-EU_COUNTRIES = frozenset("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split())
 STANDARD_RATE = Decimal("20.00")
 # XOF is pegged to the euro at a fixed parity (1 EUR = 655.957 XOF): conversions are exact.
 EUR_PARITY = {"EUR": Decimal("1"), "XOF": Decimal("655.957")}
 
-
-class TaxBasis(models.TextChoices):
-    DOMESTIC = "fr", _("French VAT")
-    REVERSE_CHARGE = "eu_reverse_charge", _("EU business: reverse charge")
-    EU_CONSUMER_FR = "eu_consumer_fr", _("EU consumer: French VAT (under the distance-sales threshold)")
-    EU_CONSUMER_OSS = "eu_consumer_oss", _("EU consumer: destination country's VAT (one-stop shop)")
-    OUTSIDE_EU_BUSINESS = "outside_eu_business", _("Business outside the EU: out of scope of French VAT")
-    OUTSIDE_EU_CONSUMER = "outside_eu_consumer", _("Consumer outside the EU: out of scope of French VAT")
-
-
-# EN 16931 VAT category per basis: S standard, AE reverse charge, G outside the EU (not charged).
-CATEGORY = {
-    TaxBasis.DOMESTIC: "S",
-    TaxBasis.REVERSE_CHARGE: "AE",
-    TaxBasis.EU_CONSUMER_FR: "S",
-    TaxBasis.EU_CONSUMER_OSS: "S",
-    TaxBasis.OUTSIDE_EU_BUSINESS: "G",
-    TaxBasis.OUTSIDE_EU_CONSUMER: "G",
-}
 
 # Standard rates of the member states, each table in force from its date (most recent last).
 # Electronically supplied services take the standard rate of the buyer's country under the OSS.
@@ -95,8 +75,6 @@ class Buyer:
 
     @classmethod
     def of(cls, organization):
-        from billing.tax_identity import usable_vat_number
-
         return cls(
             country=(organization.country or "").upper(),
             is_business=organization.is_business,
@@ -121,7 +99,7 @@ class Decision:
 
     @property
     def category(self):
-        return CATEGORY[self.basis]
+        return TaxBasis.category(self.basis)
 
 
 def decide(buyer, *, french_rate, over_threshold, on):
@@ -146,8 +124,6 @@ def threshold_cents():
 def over_threshold(*, year, adding_cents):
     """Whether EU distance sales pass the threshold with `adding_cents` more this `year`: the
     destination's VAT applies from the sale that passes it, and all the next year."""
-    from billing.models import DistanceSalesYear
-
     totals = dict(DistanceSalesYear.objects.filter(year__in=[year - 1, year]).values_list("year", "net_eur_cents"))
     limit = threshold_cents()
     return totals.get(year - 1, 0) > limit or totals.get(year, 0) + adding_cents > limit
@@ -167,8 +143,6 @@ def decide_lines(organization, lines, *, on):
 def record_distance_sales(invoice):
     """Count a finalized invoice's EU consumer sales in its year's running total (a conditional
     F() update, so concurrent finalizations add up)."""
-    from billing.models import DistanceSalesYear
-
     eu_bases = (TaxBasis.EU_CONSUMER_FR, TaxBasis.EU_CONSUMER_OSS)
     net = sum(line.net_amount for line in invoice.lines.all() if line.tax_basis in eu_bases)
     if not net:

@@ -5,8 +5,7 @@ buyer's, is no number: it never earns the reverse charge."""
 from stdnum import get_cc_module
 from stdnum.util import clean
 
-from billing.tax import EU_COUNTRIES
-
+EU_COUNTRIES = frozenset("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split())
 # EU VAT numbers start with the ISO country code, except Greece's (EL).
 VAT_PREFIX = {"GR": "EL"}
 

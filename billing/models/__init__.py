@@ -4,7 +4,15 @@ numbering and pending charges), credit notes, the customer balance, payments and
 from billing.models.balance import BalanceAccount, BalanceEntry
 from billing.models.credit_notes import CreditNote, CreditNoteLine
 from billing.models.dunning import DEFAULT_STEPS, DunningAction, DunningEvent, DunningPolicy, DunningStep
-from billing.models.invoicing import INVOICE_MACHINE, DistanceSalesYear, Invoice, InvoiceLine, NumberSequence, PendingCharge
+from billing.models.invoicing import (
+    INVOICE_MACHINE,
+    DistanceSalesYear,
+    Invoice,
+    InvoiceLine,
+    NumberSequence,
+    PendingCharge,
+    TaxBasis,
+)
 from billing.models.payments import (
     PAYMENT_MACHINE,
     REFUND_MACHINE,
@@ -51,6 +59,7 @@ __all__ = [
     "Refund",
     "Subscription",
     "SupportPriority",
+    "TaxBasis",
     "Tier",
     "WebhookEvent",
 ]

@@ -12,7 +12,6 @@ from django.utils.translation import pgettext_lazy
 
 from billing.models.plans import CURRENCIES
 from billing.models.subscriptions import Subscription
-from billing.tax import CATEGORY, TaxBasis
 from core.errors import Conflict
 from core.state import StateMachine
 
@@ -27,6 +26,22 @@ class InvoiceQuerySet(models.QuerySet):
         """`invoice` read again with its row locked until the transaction ends (its own row only:
         PostgreSQL refuses FOR UPDATE on the nullable side of a join)."""
         return self.select_for_update(of=("self",)).select_related("organization", "subscription").get(pk=invoice.pk)
+
+
+class TaxBasis(models.TextChoices):
+    """Why a line bears its VAT rate (decided by billing.tax), printed as a legal mention."""
+
+    DOMESTIC = "fr", _("French VAT")
+    REVERSE_CHARGE = "eu_reverse_charge", _("EU business: reverse charge")
+    EU_CONSUMER_FR = "eu_consumer_fr", _("EU consumer: French VAT (under the distance-sales threshold)")
+    EU_CONSUMER_OSS = "eu_consumer_oss", _("EU consumer: destination country's VAT (one-stop shop)")
+    OUTSIDE_EU_BUSINESS = "outside_eu_business", _("Business outside the EU: out of scope of French VAT")
+    OUTSIDE_EU_CONSUMER = "outside_eu_consumer", _("Consumer outside the EU: out of scope of French VAT")
+
+    @staticmethod
+    def category(basis):
+        """The EN 16931 VAT category: S standard, AE reverse charge, G outside the EU (not charged)."""
+        return {"eu_reverse_charge": "AE", "outside_eu_business": "G", "outside_eu_consumer": "G"}.get(basis, "S")
 
 
 class Invoice(models.Model):
@@ -267,7 +282,7 @@ class LineBase(models.Model):
 
     @property
     def vat_category(self):
-        return CATEGORY[self.tax_basis]
+        return TaxBasis.category(self.tax_basis)
 
 
 class InvoiceLine(LineBase):
