@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import services
 from accounts.models import LOCALES, Membership, Organization, User
-from accounts.validators import normalize_country, normalize_vat_number
+from accounts.validators import normalize_country, normalize_siren, normalize_vat_number
 
 
 class SignupForm(forms.Form):
@@ -97,6 +97,9 @@ class OrganizationForm(forms.ModelForm):
 
     def clean_vat_number(self):
         return normalize_vat_number(self.cleaned_data["vat_number"])
+
+    def clean_siren(self):
+        return normalize_siren(self.cleaned_data["siren"])
 
 
 class InviteForm(forms.Form):

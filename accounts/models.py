@@ -2,11 +2,13 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.validators import check_siren, check_vat_number
 from core.money import CURRENCIES
 
 # Each language named in itself, as language pickers do.
@@ -114,6 +116,18 @@ class Organization(models.Model):
     vat_number = models.CharField(_("VAT number"), max_length=30, blank=True)
     # A private person pays VAT where they live; a business may reverse-charge it (billing.tax).
     is_business = models.BooleanField(_("business"), default=True, help_text=_("Unticked for a private person."))
+    siren = models.CharField(
+        _("SIREN or SIRET"), max_length=14, blank=True, help_text=_("Required for a business registered in France.")
+    )
+    # The last VIES answer about vat_number (accounts.vies): a number VIES refused earns no reverse charge.
+    vat_check_status = models.CharField(
+        _("VIES check"),
+        max_length=12,
+        blank=True,
+        choices=[("valid", _("valid")), ("invalid", _("refused")), ("unavailable", _("VIES unavailable"))],
+    )
+    vat_checked_at = models.DateTimeField(_("VIES checked at"), null=True, blank=True)
+    vat_check_reference = models.CharField(_("VIES consultation number"), max_length=64, blank=True)
     billing_email = models.EmailField(_("billing email"), blank=True)
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR)
     locale = models.CharField(_("language"), max_length=5, choices=LOCALES, default="fr")
@@ -149,6 +163,17 @@ class Organization(models.Model):
     @property
     def tz(self):
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    def clean(self):
+        """The checksum checks of the tax identity, for every form of the model (the admin's too)."""
+        errors = {}
+        for field, check in (("vat_number", lambda v: check_vat_number(v, self.country)), ("siren", check_siren)):
+            try:
+                check(getattr(self, field))
+            except ValidationError as error:
+                errors[field] = error.messages
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def display_legal_name(self):

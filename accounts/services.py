@@ -7,6 +7,7 @@ from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import locks
+from accounts import locks, validators, vies
 from accounts.models import Invitation, Membership, Organization
 from accounts.selectors import language_for
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -157,6 +158,9 @@ def _is_owner(user, organization):
     return Membership.objects.filter(user=user, organization=organization, role=Membership.Role.OWNER).exists()
 
 
+# What the tax decision reads: checked together when any of it changes.
+TAX_IDENTITY_FIELDS = ("country", "is_business", "vat_number", "siren")
+
 # The organization settings owners and admins may edit (the settings form shows them in this order).
 ORGANIZATION_FIELDS = (
     "name",
@@ -168,6 +172,7 @@ ORGANIZATION_FIELDS = (
     "country",
     "is_business",
     "vat_number",
+    "siren",
     "billing_email",
     "currency",
     "locale",
@@ -175,15 +180,54 @@ ORGANIZATION_FIELDS = (
 )
 
 
-@transaction.atomic
 def update_organization(*, organization, user, **fields):
-    """Owners and admins edit the organization's settings (already validated by a form or serializer)."""
+    """Owners and admins edit the organization's settings (already normalized by a form or
+    serializer). A changed tax identity is checked first (VAT number and SIREN by checksum, the
+    SIREN of a French business required), then the VAT number asked of VIES, outside any
+    transaction: a number VIES refuses is refused here, and nothing changes."""
     require_manager(user=user, organization=organization)
     unknown = set(fields) - set(ORGANIZATION_FIELDS)
     if unknown:
         raise ValidationFailed(_("These fields cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
-    organization = Organization.objects.select_for_update().get(pk=organization.pk)
-    if fields.get("currency", organization.currency) != organization.currency and locks.currency_locked(organization):
+    identity = {name: fields.get(name, getattr(organization, name)) for name in TAX_IDENTITY_FIELDS}
+    if any(identity[name] != getattr(organization, name) for name in TAX_IDENTITY_FIELDS):
+        _check_tax_identity(**identity)
+    if (identity["vat_number"], identity["country"]) != (organization.vat_number, organization.country):
+        fields.update(_vies_check(identity["vat_number"], identity["country"]))
+    return _save_organization(organization, user, fields)
+
+
+def _check_tax_identity(*, country, is_business, vat_number, siren):
+    errors = {}
+    for field, check, value in (
+        ("vat_number", lambda v: validators.check_vat_number(v, country), vat_number),
+        ("siren", validators.check_siren, siren),
+    ):
+        try:
+            check(value)
+        except DjangoValidationError as error:
+            errors[field] = error.messages
+    if country == "FR" and is_business and not siren and "siren" not in errors:
+        errors["siren"] = [_("A business registered in France gives its SIREN or SIRET.")]
+    if errors:
+        raise ValidationFailed(_("The billing identity is not valid."), code="invalid_tax_identity", fields=errors)
+
+
+def _vies_check(vat_number, country):
+    """The VIES fields to store with a new VAT number (none to ask outside the EU)."""
+    if not vat_number or country not in validators.EU_COUNTRIES:
+        return {"vat_check_status": "", "vat_checked_at": None, "vat_check_reference": ""}
+    answer = vies.check(vat_number)
+    if answer.status == "invalid":
+        message = _("The EU's VIES service does not know this VAT number: check it with your tax office.")
+        raise ValidationFailed(message, code="vat_number_refused", fields={"vat_number": [message]})
+    return {"vat_check_status": answer.status, "vat_checked_at": answer.checked_at, "vat_check_reference": answer.reference}
+
+
+@transaction.atomic
+def _save_organization(organization, user, fields):
+    locked = Organization.objects.select_for_update().get(pk=organization.pk)
+    if fields.get("currency", locked.currency) != locked.currency and locks.currency_locked(locked):
         message = _("The currency cannot change once the organization has invoices or a subscription: contact us to migrate it.")
         raise Conflict(message, code="currency_locked", fields={"currency": [message]})
     for name, value in fields.items():

@@ -1,7 +1,17 @@
-"""Normalizers for organization fields, shared by the settings page and the API."""
+"""Normalizers and checks for organization fields, shared by the settings page, the API and
+billing's tax decision. VAT numbers and French SIREN/SIRET are checked by python-stdnum (format
+and checksum); the EU's VIES confirms VAT numbers where it answers (accounts.vies)."""
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from stdnum import get_cc_module
+from stdnum.fr import siren as fr_siren
+from stdnum.fr import siret as fr_siret
+from stdnum.util import clean
+
+EU_COUNTRIES = frozenset("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split())
+# EU VAT numbers start with the ISO country code, except Greece's (EL).
+VAT_PREFIX = {"GR": "EL"}
 
 
 def normalize_country(value):
@@ -12,4 +22,42 @@ def normalize_country(value):
 
 
 def normalize_vat_number(value):
-    return "".join((value or "").split()).upper()
+    """Without spaces, dots, dashes or slashes, upper case (what invoices print)."""
+    return clean(value or "", " -./").upper().strip()
+
+
+def vat_number_valid(number, country):
+    """Whether `number` is a well-formed VAT number of `country`, checksum included. In the EU it
+    must carry the country's prefix; elsewhere python-stdnum's rule for the country applies, and
+    a country it has no rule for accepts any number."""
+    number = normalize_vat_number(number)
+    country = (country or "").upper()
+    if not number:
+        return False
+    if country in EU_COUNTRIES and not number.startswith(VAT_PREFIX.get(country, country)):
+        return False
+    module = get_cc_module(country.lower(), "vat") if len(country) == 2 and country.isalpha() else None
+    return module.is_valid(number) if module else True
+
+
+def check_vat_number(number, country):
+    if number and not vat_number_valid(number, country):
+        raise ValidationError(
+            _("This is not a valid VAT number for %(country)s (check its prefix, digits and check digits).")
+            % {"country": country}
+        )
+
+
+def normalize_siren(value):
+    return clean(value or "", " -.").strip()
+
+
+def check_siren(value):
+    """A French SIREN (9 digits) or SIRET (14), with its Luhn check digit."""
+    if value and not (fr_siren.is_valid(value) or fr_siret.is_valid(value)):
+        raise ValidationError(_("This is not a valid SIREN (9 digits) or SIRET (14 digits)."))
+
+
+def siren_of(value):
+    """The SIREN of a SIREN or SIRET."""
+    return value[:9] if value else ""

@@ -8,7 +8,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from accounts import services
 from accounts.models import LOCALES, Membership, Organization, User
-from accounts.validators import normalize_country, normalize_vat_number
+from accounts.validators import normalize_country, normalize_siren, normalize_vat_number
 from core.errors import DomainError, Forbidden
 
 
@@ -115,6 +115,10 @@ class OrganizationSerializer(serializers.ModelSerializer):
             "country",
             "is_business",
             "vat_number",
+            "siren",
+            "vat_check_status",
+            "vat_checked_at",
+            "vat_check_reference",
             "billing_email",
             "currency",
             "locale",
@@ -122,7 +126,9 @@ class OrganizationSerializer(serializers.ModelSerializer):
             "payment_terms_days",
             "created_at",
         ]
-        read_only_fields = ["id", "slug", "created_at", "payment_terms_days"]
+        read_only_fields = [
+            "id", "slug", "created_at", "payment_terms_days", "vat_check_status", "vat_checked_at", "vat_check_reference",
+        ]  # fmt: skip
 
     def validate(self, attrs):
         terms = self.initial_data.get("payment_terms_days")
@@ -138,6 +144,9 @@ class OrganizationSerializer(serializers.ModelSerializer):
 
     def validate_vat_number(self, value):
         return normalize_vat_number(value)
+
+    def validate_siren(self, value):
+        return normalize_siren(value)
 
 
 class MeSerializer(UserSerializer):

@@ -1,6 +1,9 @@
 import re
 
+import httpx
 import pytest
+import respx
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
@@ -16,7 +19,7 @@ SETTINGS = {
     "postal_code": "69001",
     "city": "Lyon",
     "country": "fr",
-    "vat_number": "FR 12 345678901",
+    "vat_number": "FR 40 303265045",
     "billing_email": "billing@alice.test",
     "currency": "XOF",
     "locale": "fr",
@@ -29,11 +32,13 @@ def member_of(organization, role, email):
 
 
 @pytest.mark.django_db
+@respx.mock
 def test_owner_edits_organization_settings(client_user, organization):
+    respx.post(settings.VIES_URL).mock(return_value=httpx.Response(200, json={"valid": True, "requestIdentifier": "W1"}))
     response = client_user.post(reverse("accounts:organization_settings"), SETTINGS)
     assert response.status_code == 302
     organization.refresh_from_db()
-    assert (organization.name, organization.country, organization.vat_number) == ("Alice Studio 2", "FR", "FR12345678901")
+    assert (organization.name, organization.country, organization.vat_number) == ("Alice Studio 2", "FR", "FR40303265045")
     assert (organization.currency, organization.time_zone, organization.payment_terms_days) == ("XOF", "Africa/Dakar", 14)
 
 

@@ -120,6 +120,7 @@ def facturx_xml(invoice):
         city=buyer.get("city", ""),
         country=buyer.get("country", "FR"),
         vat_number=buyer.get("vat_number", ""),
+        legal_id=buyer.get("siren", ""),
     )
     _el(transaction, "ram:ApplicableHeaderTradeDelivery")
     settlement = _el(transaction, "ram:ApplicableHeaderTradeSettlement")

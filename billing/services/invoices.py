@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.validators import siren_of
 from billing import handlers, pricing, tax
 from billing.models import INVOICE_MACHINE, BalanceEntry, Invoice, InvoiceLine, NumberSequence
 from billing.services import balance, delivery
@@ -123,6 +124,7 @@ def buyer_details(organization):
         "city": organization.city,
         "country": organization.country,
         "vat_number": usable_vat_number(organization),
+        "siren": siren_of(organization.siren) if organization.country == "FR" else "",
         "is_business": organization.is_business,
         "email": organization.billing_email,
     }

@@ -5,6 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import Organization
 from billing import services
@@ -83,7 +84,7 @@ def test_staff_terms_are_capped_at_60_days(admin_client, organization):
 def test_staff_migrate_a_currency_deliberately_and_nothing_is_converted(organization, staff_user):
     paid = invoice(organization, [line(unit_amount=2280)])
     pending = invoice(organization, [line()])
-    with pytest.raises(CommandError, match="unpaid or draft invoices"):
+    with pytest.raises(CommandError, match="unpaid or draft invoices"), translation.override("en"):
         call_command("migrate_currency", organization.slug, "XOF", staff=staff_user.email, reason="Moved to Dakar")
     services.mark_invoice_paid(invoice=paid, amount=paid.amount_due, reference="t-1")
     services.mark_invoice_paid(invoice=pending, amount=pending.amount_due, reference="t-2")

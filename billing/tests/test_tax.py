@@ -23,17 +23,18 @@ pytestmark = pytest.mark.django_db
 DE_VAT = "DE136695976"  # passes the German checksum
 FR_VAT = "FR40303265045"
 
-# buyer: (country, is_business, VAT number, distance sales already made this year in euros)
+# buyer: (country, is_business, VAT number, VIES's answer, distance sales already made this year in euros)
 BUYERS = {
-    "fr_business": ("FR", True, FR_VAT, 0),
-    "fr_consumer": ("FR", False, "", 0),
-    "de_business_valid": ("DE", True, DE_VAT, 0),
-    "de_business_bad_number": ("DE", True, "DE136695977", 0),
-    "de_consumer_below": ("DE", False, "", 0),
-    "de_consumer_above": ("DE", False, "", 10_000),
-    "ch_business": ("CH", True, "CHE-116.281.710 MWST", 0),
-    "sn_business": ("SN", True, "", 0),
-    "sn_consumer": ("SN", False, "", 0),
+    "fr_business": ("FR", True, FR_VAT, "valid", 0),
+    "fr_consumer": ("FR", False, "", "", 0),
+    "de_business_valid": ("DE", True, DE_VAT, "valid", 0),
+    "de_business_vies_refused": ("DE", True, "DE811569869", "invalid", 0),
+    "de_business_bad_checksum": ("DE", True, "DE136695977", "", 0),
+    "de_consumer_below": ("DE", False, "", "", 0),
+    "de_consumer_above": ("DE", False, "", "", 10_000),
+    "ch_business": ("CH", True, "CHE-116.281.710 MWST", "", 0),
+    "sn_business": ("SN", True, "", "", 0),
+    "sn_consumer": ("SN", False, "", "", 0),
 }
 
 # buyer: (rate on a 20 % service, basis, Factur-X category, words of the French mention)
@@ -41,7 +42,8 @@ EXPECTED = {
     "fr_business": ("20.00", "fr", "S", None),
     "fr_consumer": ("20.00", "fr", "S", None),
     "de_business_valid": ("0.00", "eu_reverse_charge", "AE", "Autoliquidation"),
-    "de_business_bad_number": ("20.00", "eu_consumer_fr", "S", None),
+    "de_business_vies_refused": ("20.00", "eu_consumer_fr", "S", None),
+    "de_business_bad_checksum": ("20.00", "eu_consumer_fr", "S", None),
     "de_consumer_below": ("20.00", "eu_consumer_fr", "S", None),
     "de_consumer_above": ("19.00", "eu_consumer_oss", "S", "259 D"),
     "ch_business": ("0.00", "outside_eu_business", "G", "259-1"),
@@ -51,8 +53,9 @@ EXPECTED = {
 
 
 def buyer(organization, name):
-    country, is_business, vat_number, sales = BUYERS[name]
+    country, is_business, vat_number, vies, sales = BUYERS[name]
     organization.country, organization.is_business, organization.vat_number = country, is_business, vat_number
+    organization.vat_check_status = vies
     organization.save()
     if sales:
         DistanceSalesYear.objects.create(year=services.platform_today().year, net_eur_cents=sales * 100)

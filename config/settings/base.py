@@ -371,6 +371,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # (art. 259 D CGI); the running total is kept per calendar year (billing.tax).
 EU_DISTANCE_SALES_THRESHOLD_EUR = env.int("EU_DISTANCE_SALES_THRESHOLD_EUR", default=10_000)
 
+# The EU's VAT number check (accounts.vies); it cannot be reached from the test machines.
+VIES_URL = env("VIES_URL", default="https://ec.europa.eu/taxation_customs/vies/rest-api/check-vat-number")
+VIES_TIMEOUT = env.float("VIES_TIMEOUT", default=5.0)
+
 SELLER = {
     "name": env("SELLER_NAME", default="WeBox SAS"),
     "address": env("SELLER_ADDRESS", default="12 rue de la Paix, 75002 Paris, France"),
