@@ -37,7 +37,8 @@ def seed(log):
         postal_code="69001",
         city="Lyon",
         country="FR",
-        vat_number="FR12345678901",
+        vat_number="FR61842315004",
+        siren="842315004",
         billing_email="alice@webox.test",
         time_zone="Europe/Paris",
     )

@@ -10,6 +10,7 @@ from django.utils import translation
 from billing.documents.facturx import embed_xml, needs_facturx
 from billing.documents.labels import LABELS, language
 from billing.pricing import vat_breakdown
+from core.money import format_money, to_minor
 
 
 def vat_mentions(lines, lang):
@@ -17,6 +18,21 @@ def vat_mentions(lines, lang):
     mentions = LABELS[lang]["tax_mentions"]
     bases = dict.fromkeys(line.tax_basis for line in lines)
     return [mentions[basis] for basis in bases if mentions.get(basis)]
+
+
+def seller_mentions(seller, lang):
+    """Legal form and share capital, RCS city and number (art. R123-237 of the Commercial Code)."""
+    labels, mentions = LABELS[lang], []
+    if seller.get("legal_form") and seller.get("share_capital"):
+        capital = format_money(to_minor(seller["share_capital"], "EUR"), "EUR", lang)
+        mentions.append(labels["share_capital"].format(form=seller["legal_form"], capital=capital))
+    if seller.get("rcs_city") and seller.get("siren"):
+        mentions.append(labels["rcs"].format(city=seller["rcs_city"], siren=_grouped(seller["siren"])))
+    return mentions
+
+
+def _grouped(siren):
+    return " ".join(siren[i : i + 3] for i in range(0, len(siren), 3))
 
 
 def _date(value, lang):
@@ -49,6 +65,7 @@ def invoice_pdf(invoice):
         "issue_date": _date(invoice.issue_date, lang),
         "due_date": _date(invoice.due_date, lang),
         "vat_mentions": vat_mentions(lines, lang),
+        "seller_mentions": seller_mentions(invoice.seller, lang),
         "payment_terms": labels["payment_terms"].format(days=invoice.payment_terms_days, due=_date(invoice.due_date, lang)),
         "facturx": facturx,
     }
@@ -70,6 +87,7 @@ def credit_note_pdf(note):
         "issue_date": _date(note.issue_date, lang),
         "invoice": note.invoice,
         "vat_mentions": vat_mentions(lines, lang),
+        "seller_mentions": seller_mentions(note.seller, lang),
     }
     return _render("billing/pdf/invoice.html", context)
 

@@ -163,7 +163,7 @@ def _create_credit_note(invoice, *, amount, reason, user=None, refund_reference=
         vat_total=sum(line["vat_amount"] for line in lines),
         total=amount,
         issue_date=today,
-        seller=invoice.seller,
+        seller=invoices.seller_details(),  # the seller as it is on the note's date
         buyer=invoice.buyer,
         created_by=user,
     )

@@ -2,8 +2,10 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.test import override_settings
 from pypdf import PdfReader
 
 from billing import services
@@ -131,7 +133,11 @@ def test_pdf_shows_what_an_accountant_needs_and_adds_up(organization, run_on_com
         "Alice Studio SARL",
         "8 rue des Lilas",
         "WeBox SAS",
-        "FR40123456789",
+        "FR83123456709",
+        "SAS au capital de 10 000,00 €",
+        "RCS Paris 123 456 709",
+        "12 rue de la Paix",
+        "75002 Paris",
         "Pack 100 images",
         "Ebook",
         "25,00 €",
@@ -229,3 +235,15 @@ def test_credit_note_pdf_and_email(organization, user, run_on_commit, mailoutbox
         assert expected in flat, expected
     assert [m.subject for m in mailoutbox] == [f"Credit note {note.number} issued"]
     assert mailoutbox[0].attachments[0][0] == f"{note.number}.pdf"
+
+
+@override_settings(SELLER={**settings.SELLER, "share_capital": "37000", "rcs_city": "Lyon"})
+def test_a_credit_note_prints_the_sellers_identity_in_its_language(organization, run_on_commit):
+    with run_on_commit(execute=True):
+        note = services.issue_credit_note(invoice=invoice(organization), amount=100, reason="Goodwill")
+    note.refresh_from_db()
+    text, _ = _pdf_text(note.pdf_file)
+    flat = " ".join(text.split()).replace("\u202f", " ").replace("\xa0", " ")
+    assert "SAS with a share capital of €37,000.00" in flat
+    assert "Trade and Companies Register (RCS) of Lyon under 123 456 709" in flat
+    assert "FR83123456709" in flat and "12 rue de la Paix" in flat

@@ -375,12 +375,19 @@ EU_DISTANCE_SALES_THRESHOLD_EUR = env.int("EU_DISTANCE_SALES_THRESHOLD_EUR", def
 VIES_URL = env("VIES_URL", default="https://ec.europa.eu/taxation_customs/vies/rest-api/check-vat-number")
 VIES_TIMEOUT = env.float("VIES_TIMEOUT", default=5.0)
 
+# The seller's identity, printed on every invoice and credit note (art. R123-237 of the Commercial
+# Code: legal form, share capital, RCS number and city) and copied onto each at its issue.
 SELLER = {
-    "name": env("SELLER_NAME", default="WeBox SAS"),
-    "address": env("SELLER_ADDRESS", default="12 rue de la Paix, 75002 Paris, France"),
+    "name": env("SELLER_NAME", default="WeBox"),
+    "legal_form": env("SELLER_LEGAL_FORM", default="SAS"),
+    "share_capital": env("SELLER_SHARE_CAPITAL_EUR", default="10000"),  # euros
+    "rcs_city": env("SELLER_RCS_CITY", default="Paris"),
+    "siren": env("SELLER_SIREN", default="123456709"),
+    "vat_number": env("SELLER_VAT_NUMBER", default="FR83123456709"),
+    "address_line": env("SELLER_ADDRESS_LINE", default="12 rue de la Paix"),
+    "postal_code": env("SELLER_POSTAL_CODE", default="75002"),
+    "city": env("SELLER_CITY", default="Paris"),
     "country": env("SELLER_COUNTRY", default="FR"),
-    "vat_number": env("SELLER_VAT_NUMBER", default="FR40123456789"),
-    "siren": env("SELLER_SIREN", default="123456789"),
     "email": env("SELLER_EMAIL", default="billing@webox.test"),
 }
 
