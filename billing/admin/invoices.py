@@ -30,7 +30,10 @@ from core.money import format_money, to_minor
 class InvoiceLineInline(NoAddOrDeleteMixin, admin.TabularInline):
     model = InvoiceLine
     extra = 0
-    fields = ["description", "quantity", "unit_amount", "discount_amount", "vat_rate", "net_amount", "vat_amount", "total_amount"]
+    fields = [
+        "description", "quantity", "unit_amount", "discount_amount", "vat_rate", "tax_basis", "net_amount", "vat_amount",
+        "total_amount",
+    ]  # fmt: skip
     readonly_fields = fields
 
 

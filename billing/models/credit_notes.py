@@ -5,6 +5,29 @@ from django.db.models import Q
 
 from billing.models.invoicing import Invoice, LineBase
 from billing.models.plans import CURRENCIES
+from core.errors import Conflict
+
+
+def _issued(what):
+    return Conflict(f"{what} cannot change once issued: issue another credit note.", code="credit_note_issued")
+
+
+class CreditNoteQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        if set(kwargs) - CreditNote.MUTABLE:
+            raise _issued("A credit note")
+        return super().update(**kwargs)
+
+    def delete(self):
+        raise _issued("A credit note")
+
+
+class CreditNoteLineQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise _issued("A credit note's lines")
+
+    def delete(self):
+        raise _issued("A credit note's lines")
 
 
 class CreditNote(models.Model):
@@ -30,6 +53,12 @@ class CreditNote(models.Model):
     created_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # What may change once issued (the rendered PDF, the notification), the rest never: a numbered
+    # note is corrected by another one. The database holds the same rule (migration 0009).
+    MUTABLE = frozenset({"pdf_file", "notified_at", "created_by"})
+
+    objects = CreditNoteQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
@@ -40,9 +69,32 @@ class CreditNote(models.Model):
     def __str__(self):
         return self.number
 
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            current = CreditNote.objects.filter(pk=self.pk).values(*self._frozen_attnames()).first()
+            if current and any(getattr(self, name) != value for name, value in current.items()):
+                raise _issued(f"Credit note {self.number}")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise _issued(f"Credit note {self.number}")
+
+    def _frozen_attnames(self):
+        return [f.attname for f in self._meta.concrete_fields if f.name not in self.MUTABLE]
+
 
 class CreditNoteLine(LineBase):
     credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="lines")
 
+    objects = CreditNoteLineQuerySet.as_manager()
+
     def __str__(self):
         return self.description
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise _issued("A credit note's lines")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise _issued("A credit note's lines")

@@ -22,6 +22,16 @@ class InvoiceQuerySet(models.QuerySet):
             raise Conflict("A finalized invoice cannot be deleted: issue a credit note.", code="invoice_finalized")
         return super().delete()
 
+    def update(self, **kwargs):
+        """Only payment-life columns of finalized invoices (Django's own SET_NULL included)."""
+        frozen = set(kwargs) - Invoice.MUTABLE_AFTER_FINALIZATION - {"subscription", "created_by"}
+        if (frozen or kwargs.get("status") == Invoice.Status.DRAFT) and self.exclude(status=Invoice.Status.DRAFT).exists():
+            raise Conflict(
+                f"A finalized invoice cannot be edited ({', '.join(sorted(frozen or ['status']))}): issue a credit note.",
+                code="invoice_finalized",
+            )
+        return super().update(**kwargs)
+
     def locked(self, invoice):
         """`invoice` read again with its row locked until the transaction ends (its own row only:
         PostgreSQL refuses FOR UPDATE on the nullable side of a join)."""
@@ -167,7 +177,7 @@ class Invoice(models.Model):
         self._loaded = {f.attname: self.__dict__[f.attname] for f in self._meta.concrete_fields if f.attname in self.__dict__}
 
     def delete(self, *args, **kwargs):
-        if self.status != Invoice.Status.DRAFT:
+        if self.status != Invoice.Status.DRAFT or Invoice.objects.filter(pk=self.pk).exclude(status="draft").exists():
             raise Conflict("A finalized invoice cannot be deleted: issue a credit note.", code="invoice_finalized")
         return super().delete(*args, **kwargs)
 
@@ -177,8 +187,15 @@ class Invoice(models.Model):
         instance._loaded = dict(zip(field_names, values, strict=True))
         return instance
 
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self._loaded = {f.attname: self.__dict__[f.attname] for f in self._meta.concrete_fields if f.attname in self.__dict__}
+
     def _frozen_changes(self):
         loaded = getattr(self, "_loaded", None)
+        if self.pk and (not loaded or loaded.get("status", Invoice.Status.DRAFT) == Invoice.Status.DRAFT):
+            # Loaded as a draft (or not loaded): another process may have finalized it since.
+            loaded = Invoice.objects.filter(pk=self.pk).values(*[f.attname for f in self._meta.concrete_fields]).first()
         if not loaded or loaded.get("status", Invoice.Status.DRAFT) == Invoice.Status.DRAFT:
             return []
         return [
@@ -285,8 +302,31 @@ class LineBase(models.Model):
         return TaxBasis.category(self.tax_basis)
 
 
+class InvoiceLineQuerySet(models.QuerySet):
+    def _check_drafts(self):
+        if self.exclude(invoice__status=Invoice.Status.DRAFT).exists():
+            raise Conflict("The lines of a finalized invoice cannot change.", code="invoice_finalized")
+
+    def update(self, **kwargs):
+        self._check_drafts()
+        return super().update(**kwargs)
+
+    def delete(self):
+        self._check_drafts()
+        return super().delete()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        invoices = {line.invoice_id for line in objs}
+        if Invoice.objects.filter(pk__in=invoices).exclude(status=Invoice.Status.DRAFT).exists():
+            raise Conflict("The lines of a finalized invoice cannot change.", code="invoice_finalized")
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class InvoiceLine(LineBase):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+
+    objects = InvoiceLineQuerySet.as_manager()
 
     class Meta(LineBase.Meta):
         constraints = [
