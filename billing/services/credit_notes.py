@@ -48,7 +48,7 @@ def issue_credit_note(*, invoice, amount=None, reason, user=None, refund_referen
     invoice = Invoice.objects.locked(invoice)
     if not invoice.is_finalized or invoice.status == Invoice.Status.VOID:
         raise InvalidTransition(_("Only an open, paid or uncollectible invoice can be credited."), code="invoice_not_creditable")
-    priced = _price_credit_lines(invoice, lines) if lines else None
+    priced = price_credit_lines(invoice, lines) if lines else None
     if priced is not None:
         amount = sum(line["total_amount"] for line in priced)
     amount = invoice.creditable if amount is None else amount
@@ -84,7 +84,7 @@ def issue_credit_note(*, invoice, amount=None, reason, user=None, refund_referen
     return note
 
 
-def _price_credit_lines(invoice, specs):
+def price_credit_lines(invoice, specs):
     """`specs` taxed as the invoice they correct taxed the same thing (its line with the same
     product reference, else its first line): a credit note reverses the invoice's VAT."""
     lines = list(invoice.lines.all())

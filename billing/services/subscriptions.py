@@ -179,7 +179,7 @@ class PlanChange:
 
     @property
     def priced_lines(self):
-        return [pricing.price_line(spec) for spec in self.lines]
+        return pricing.price_lines(self.subscription.organization, self.lines, on=pricing.platform_today())
 
     @property
     def amounts(self):
@@ -187,7 +187,9 @@ class PlanChange:
 
     @property
     def credit_note_total(self):
-        return sum(pricing.price_line(spec)["total_amount"] for spec in self.credit_lines)
+        if not self.credit_lines:
+            return 0
+        return sum(line["total_amount"] for line in credit_notes.price_credit_lines(self.credit_invoice, self.credit_lines))
 
     @property
     def from_balance(self):

@@ -113,6 +113,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("billing", "0008_numbering_last_date")]
+    dependencies = [("billing", "0009_numbering_last_date")]
 
     operations = [migrations.RunPython(create, drop)]

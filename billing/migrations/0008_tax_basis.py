@@ -23,7 +23,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("billing", "0006_ledger_balance_reconciliation"),
+        ("billing", "0007_plan_change_pending_and_anchor"),
     ]
 
     operations = [

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("billing", "0007_tax_basis"),
+        ("billing", "0008_tax_basis"),
     ]
 
     operations = [
