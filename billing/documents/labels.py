@@ -1,5 +1,7 @@
 """The wording of invoice and credit-note documents, in the buyer's language (French or English)."""
 
+from babel.numbers import format_decimal
+
 LABELS = {
     "en": {
         "invoice": "Invoice",
@@ -32,6 +34,10 @@ LABELS = {
         "due": "Amount due",
         "balance_applied": "Paid from the customer balance",
         "refers_to": "Credit note for invoice",
+        "credit_on": "Credit on invoice {number}",
+        "credit_on_rate": "Credit on invoice {number} (VAT {rate} %)",
+        # Reasons the code gives credit notes, as a document in this language prints them.
+        "reasons": {},
         "reason": "Reason",
         "payment_terms": "Payment due within {days} days of the invoice date, by {due}. No discount for early payment.",
         "penalties": "Late payment: penalties at three times the French legal interest rate, plus a fixed recovery fee "
@@ -79,6 +85,15 @@ LABELS = {
         "due": "Net à payer",
         "balance_applied": "Réglé par le solde client",
         "refers_to": "Avoir sur la facture",
+        "credit_on": "Avoir sur la facture {number}",
+        "credit_on_rate": "Avoir sur la facture {number} (TVA {rate} %)",
+        "reasons": {
+            "Refund": "Remboursement",
+            "Refund of the balance": "Remboursement du solde",
+            "Invoice voided": "Facture annulée",
+            "Voided by staff": "Facture annulée par notre équipe",
+            "Credited by staff": "Avoir établi par notre équipe",
+        },
         "reason": "Motif",
         "payment_terms": "Paiement à {days} jours date de facture, au plus tard le {due}. Pas d'escompte pour paiement anticipé.",
         "penalties": "En cas de retard de paiement : pénalités au taux de trois fois le taux d'intérêt légal, et indemnité "
@@ -99,3 +114,15 @@ LABELS = {
 
 def language(locale):
     return "fr" if (locale or "").startswith("fr") else "en"
+
+
+def rate_text(rate, lang):
+    """A VAT rate as the document's language writes it: 5,5 / 5.5."""
+    return format_decimal(rate, format="#,##0.##", locale="fr_FR" if lang == "fr" else "en_GB")
+
+
+def credit_line_text(number, rate, lang):
+    """The description of a credit note's line (one per VAT rate when there are several)."""
+    if rate is None:
+        return LABELS[lang]["credit_on"].format(number=number)
+    return LABELS[lang]["credit_on_rate"].format(number=number, rate=rate_text(rate, lang))

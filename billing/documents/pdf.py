@@ -86,6 +86,8 @@ def credit_note_pdf(note):
         "vat_breakdown": vat_breakdown(lines),
         "issue_date": _date(note.issue_date, lang),
         "invoice": note.invoice,
+        "reason": labels["reasons"].get(note.reason, note.reason),
+        "invoice_date": _date(note.invoice.issue_date, lang),
         "vat_mentions": vat_mentions(lines, lang),
         "seller_mentions": seller_mentions(note.seller, lang),
     }

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from billing import handlers, pricing, tax
+from billing.documents.labels import credit_line_text, language
 from billing.models import INVOICE_MACHINE, BalanceEntry, CreditNote, CreditNoteLine, Invoice
 from billing.services import balance, delivery, invoices
 from core.errors import Conflict, InvalidTransition, ValidationFailed
@@ -131,7 +132,7 @@ def _credit_lines(invoice, amount):
         net = prorate(share, 100, 100 + rate)
         result.append(
             {
-                "description": f"Credit on invoice {invoice.number}" + (f" (VAT {rate}%)" if len(rates) > 1 else ""),
+                "description": credit_line_text(invoice.number, rate if len(rates) > 1 else None, language(invoice.locale)),
                 "product_ref": "",
                 "quantity": 1,
                 "unit_amount": net,

@@ -247,3 +247,28 @@ def test_a_credit_note_prints_the_sellers_identity_in_its_language(organization,
     assert "SAS with a share capital of €37,000.00" in flat
     assert "Trade and Companies Register (RCS) of Lyon under 123 456 709" in flat
     assert "FR83123456709" in flat and "12 rue de la Paix" in flat
+
+
+@pytest.mark.parametrize(
+    "locale, words, reason",
+    [
+        ("fr", ("Avoir sur la facture", "TVA", "20", "5,5"), "Remboursement"),
+        ("en", ("Credit on invoice", "VAT", "20", "5.5"), "Refund"),
+    ],
+)
+def test_a_credit_note_speaks_its_documents_language_on_every_line(organization, run_on_commit, locale, words, reason):
+    organization.locale = locale
+    organization.save()
+    with run_on_commit(execute=True):
+        inv = invoice(organization, [line(unit_amount=1000), line(unit_amount=1000, french_rate="5.50")])
+        note = services.issue_credit_note(invoice=inv, amount=1000, reason="Refund")
+    credit, vat, standard, reduced = words
+    assert sorted(ln.description for ln in note.lines.all()) == [
+        f"{credit} {inv.number} ({vat} {standard} %)",
+        f"{credit} {inv.number} ({vat} {reduced} %)",
+    ]
+    note.refresh_from_db()
+    text, _ = _pdf_text(note.pdf_file)
+    flat = " ".join(text.split()).replace("\u202f", " ").replace("\xa0", " ")
+    assert reason in flat and f"{credit} {inv.number}" in flat
+    assert ("Credit on invoice" in flat) is (locale == "en")
