@@ -18,11 +18,11 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_dashboard_shows_plan_credits_usage_invoices_jobs_and_tickets(client_user, organization, user):
+    with time_machine.travel(timezone.now() - timedelta(days=60)):  # first: invoice numbers follow their dates
+        late = invoice(organization)
     pro = PlanFactory(code="pro", name="Pro", prices={"EUR": 1900}, generation_credits=1000)
     billing_services.subscribe(organization=organization, plan=pro)
     generation_services.grant_credits(organization=organization, amount=250, reason="grant")
-    with time_machine.travel(timezone.now() - timedelta(days=60)):
-        late = invoice(organization)
     open_ticket(organization=organization, requester=user, subject="The export does not start")
     body = client_user.get(reverse("accounts:dashboard")).content.decode()
     assert "Pro (monthly)" in body and "Renews on" in body
