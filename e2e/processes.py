@@ -237,6 +237,9 @@ class Production(ProcessSet):
             SECRET_KEY=secrets.token_urlsafe(50),
             ALLOWED_HOSTS="localhost,127.0.0.1",
             SECURE_SSL_REDIRECT="false",
+            # A staging install: the journey pays with the sandbox's test cards.
+            PAYMENT_TEST_MODE="true",
+            SANDBOX_WEBHOOK_SECRET=secrets.token_urlsafe(32),
             DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{self.database}",
             REDIS_URL=f"redis://127.0.0.1:{self.redis_port}/0",
             STATIC_ROOT=str(self.folder / "static"),

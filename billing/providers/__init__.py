@@ -1,4 +1,10 @@
-"""Payment providers, one module each; `get(name)` returns the configured ones only."""
+"""Payment providers, one module each; `get(name)` returns the configured ones only.
+
+A test-mode provider (the sandbox) takes test cards and its own signed webhooks as payment: it is
+offered only with DEBUG on or on an install that says PAYMENT_TEST_MODE (the production profile
+refuses to start otherwise, core.deploy_checks), so a forgotten setting never turns it on."""
+
+from django.conf import settings
 
 from billing import conf
 from billing.providers.base import BadSignature, PaymentProvider, ProviderError
@@ -10,19 +16,30 @@ from core.errors import ValidationFailed
 REGISTRY = {p.name: p for p in (SandboxProvider(), StripeProvider(), MobileMoneyProvider())}
 
 
+def test_mode():
+    """Whether payments may be simulated here (the pages then say TEST MODE)."""
+    return settings.DEBUG or settings.PAYMENT_TEST_MODE
+
+
+def _names():
+    return [
+        name for name in conf.PAYMENT_PROVIDERS if name in REGISTRY and (test_mode() or not REGISTRY[name].test_mode)
+    ]
+
+
 def enabled():
-    return [REGISTRY[name] for name in conf.PAYMENT_PROVIDERS if name in REGISTRY]
+    return [REGISTRY[name] for name in _names()]
 
 
 def get(name):
-    provider = REGISTRY.get(name)
-    if provider is None or name not in conf.PAYMENT_PROVIDERS:
+    names = _names()
+    if name not in names:
         raise ValidationFailed(
             f"Unknown payment provider “{name}”.",
             code="unknown_provider",
-            fields={"provider": [f"Use one of: {', '.join(conf.PAYMENT_PROVIDERS)}."]},
+            fields={"provider": [f"Use one of: {', '.join(names)}."]},
         )
-    return provider
+    return REGISTRY[name]
 
 
 __all__ = ["BadSignature", "PaymentProvider", "ProviderError", "enabled", "get"]

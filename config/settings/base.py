@@ -107,6 +107,7 @@ TEMPLATES = [
                 "notifications.context_processors.unread",
                 "billing.context_processors.billing_banner",
                 "catalog.context_processors.cart",
+                "billing.context_processors.payment_test_mode",
             ],
         },
     },
@@ -329,6 +330,9 @@ USE_TZ = True
 # The time zone scheduled tasks are expressed in (09:00 dunning, 02:00 retries, ...).
 PLATFORM_TIME_ZONE = env("PLATFORM_TIME_ZONE", default="Europe/Paris")
 SUPPORTED_CURRENCIES = ["EUR", "XOF"]
+# A staging install that takes simulated payments (the sandbox provider) with DEBUG off must say
+# so here; every page then shows TEST MODE. Production refuses to start with the sandbox otherwise.
+PAYMENT_TEST_MODE = env.bool("PAYMENT_TEST_MODE", default=False)
 
 # --- Static and media --------------------------------------------------------------------------
 STATIC_URL = "static/"

@@ -15,6 +15,8 @@ What differs, and why:
   server speak plain HTTP); `core/tests/test_platform.py` runs `check --deploy` on production.
 - Static files keep their source names (no collectstatic before each run); the hashed, compressed
   build of production is made by the end-to-end suite's production run.
+- Payments are simulated (`PAYMENT_TEST_MODE`: the sandbox provider, as on a staging install);
+  `billing/tests/test_test_mode.py` turns it off to test production's refusal.
 - Fixed test secrets, a fast password hasher, emails kept in memory (`mail.outbox`), files in a
   temporary folder.
 """
@@ -43,6 +45,7 @@ CELERY_BROKER_URL = "memory://"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 
+PAYMENT_TEST_MODE = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; hashing is Django's job
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}

@@ -99,7 +99,31 @@ PRODUCTION_ENV = {
     "SITE_URL": "https://webox.example.com",
     "DATABASE_URL": "postgres://webox@127.0.0.1:5432/webox",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    # Real payments only: the sandbox would refuse the start (core/tests/test_deploy_checks.py).
+    "PAYMENT_PROVIDERS": "stripe",
+    "STRIPE_SECRET_KEY": "sk_live_for_the_check_only",
+    "STRIPE_PUBLISHABLE_KEY": "pk_live_for_the_check_only",
+    "STRIPE_WEBHOOK_SECRET": "whsec_for_the_check_only",
 }
+
+
+def load_production(monkeypatch, **changes):
+    """The production profile's settings for PRODUCTION_ENV with `changes` (None removes a variable),
+    read as a fresh process would: billing.conf and base's PAYMENT_TEST_MODE are read again from
+    that environment for the duration of the test."""
+    from billing import conf
+    from config.settings import base
+
+    for name, value in {**PRODUCTION_ENV, **changes}.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    for name, value in runpy.run_path(conf.__file__).items():
+        if name.isupper():
+            monkeypatch.setattr(conf, name, value)
+    monkeypatch.setattr(base, "PAYMENT_TEST_MODE", base.env.bool("PAYMENT_TEST_MODE", default=False))
+    return runpy.run_module("config.settings.production")
 
 
 def test_production_profile_passes_check_deploy():
@@ -120,29 +144,22 @@ def test_every_entry_point_defaults_to_the_production_profile():
 
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "DATABASE_URL", "REDIS_URL"])
 def test_production_profile_refuses_to_start_without_what_a_deployment_must_name(monkeypatch, missing):
-    for name, value in PRODUCTION_ENV.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv(missing)
     with pytest.raises(ImproperlyConfigured, match=missing):
-        runpy.run_module("config.settings.production")
+        load_production(monkeypatch, **{missing: None})
 
 
 def test_debug_is_off_unless_the_local_profile_turns_it_on(monkeypatch):
     monkeypatch.setenv("DEBUG", "true")  # the variable no longer decides: the profile does
-    for name, value in PRODUCTION_ENV.items():
-        monkeypatch.setenv(name, value)
     from config.settings import base
 
     assert base.DEBUG is False
-    assert runpy.run_module("config.settings.production")["DEBUG"] is False
+    assert load_production(monkeypatch)["DEBUG"] is False
     assert runpy.run_module("config.settings.local")["DEBUG"] is True
     assert settings.DEBUG is False  # the test profile tests production's behaviour
 
 
 def test_production_uses_the_servers_it_is_given(monkeypatch):
-    for name, value in PRODUCTION_ENV.items():
-        monkeypatch.setenv(name, value)
-    production = runpy.run_module("config.settings.production")
+    production = load_production(monkeypatch)
     assert production["DATABASES"]["default"]["ENGINE"].endswith("postgresql")
     assert production["CACHES"]["default"]["BACKEND"] == "django_redis.cache.RedisCache"
     assert production["CHANNEL_LAYERS"]["default"]["BACKEND"] == "notifications.layers.RedisChannelLayer"

@@ -1,0 +1,74 @@
+"""What a deployment must not run with: development secrets and the sandbox payment provider.
+
+One list of problems, read two ways: the production profile refuses to start on any of them
+(`refuse_unsafe_defaults`, called at the end of config/settings/production.py, so every process
+of the set stops and says why), and `manage.py check --deploy` reports each of them on any profile
+whose DEBUG is off (the system check below). Only plain values are read here: the settings module
+calls this before Django is set up.
+"""
+
+from django.core.checks import Error, Tags, register
+from django.core.exceptions import ImproperlyConfigured
+
+# The secrets the repository itself holds (development and test profiles, the payment sandbox):
+# anyone can read them, so they sign nothing in production.
+DEVELOPMENT_SECRET_PREFIXES = ("dev-only-insecure-key-", "test-only-secret-key-", "django-insecure-")
+SANDBOX_DEFAULT_SECRET = "sandbox-dev-secret"
+
+# Each real provider and the variables it cannot work without.
+PROVIDER_SECRETS = {
+    "stripe": ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"),
+    "mobile_money": ("MOBILE_MONEY_BASE_URL", "MOBILE_MONEY_API_KEY", "MOBILE_MONEY_WEBHOOK_SECRET"),
+}
+
+
+def _development_secret(value):
+    return bool(value) and str(value).startswith(DEVELOPMENT_SECRET_PREFIXES)
+
+
+SETTINGS_READ = ("DEBUG", "SECRET_KEY", "SIMPLE_JWT", "PAYMENT_TEST_MODE")
+
+
+def problems(settings):
+    """[(check id, message)] for a settings mapping (the names in SETTINGS_READ); none with DEBUG on."""
+    from billing import conf as payments
+
+    if settings["DEBUG"]:
+        return []
+    found = []
+    if _development_secret(settings["SECRET_KEY"]):
+        found.append(("webox.E001", "SECRET_KEY is a development key from the repository: set a secret of your own."))
+    if _development_secret(settings["SIMPLE_JWT"].get("SIGNING_KEY", "")):
+        found.append(("webox.E002", "JWT_SIGNING_KEY is a development key from the repository: set a secret of your own."))
+    providers = list(payments.PAYMENT_PROVIDERS)
+    if "sandbox" in providers and not settings["PAYMENT_TEST_MODE"]:
+        found.append((
+            "webox.E003",
+            "The sandbox payment provider is enabled (PAYMENT_PROVIDERS) with DEBUG off: anyone could pay with a test "
+            "card or a forged sandbox webhook. Name the real providers, or set PAYMENT_TEST_MODE=true for a staging "
+            "install (every page then says TEST MODE).",
+        ))
+    if "sandbox" in providers and payments.SANDBOX_WEBHOOK_SECRET == SANDBOX_DEFAULT_SECRET:
+        found.append(("webox.E004", "SANDBOX_WEBHOOK_SECRET is the public development secret: set a secret of your own."))
+    for provider, names in PROVIDER_SECRETS.items():
+        missing = [name for name in names if provider in providers and not getattr(payments, name)]
+        if missing:
+            found.append(("webox.E005", f"The {provider} payment provider is enabled without {', '.join(missing)}."))
+    return found
+
+
+def refuse_unsafe_defaults(settings):
+    """Raise ImproperlyConfigured listing every problem of a profile's settings (its globals())."""
+    found = problems(settings)
+    if found:
+        raise ImproperlyConfigured(
+            "This process refuses to start (see docs/deploy.md):\n" + "\n".join(f"- {message}" for _id, message in found)
+        )
+
+
+@register(Tags.security, deploy=True)
+def check_unsafe_defaults(app_configs, **kwargs):
+    from django.conf import settings
+
+    found = problems({name: getattr(settings, name) for name in SETTINGS_READ})
+    return [Error(message, id=check_id) for check_id, message in found]
