@@ -26,6 +26,7 @@ def _access_of(user):
 def _audit_memberships(request, formset):
     """Role changes in an organization, made through the membership inline."""
     for membership in formset.deleted_objects:
+        services.revoke_access(user=membership.user)
         audit.record(
             actor=request.user,
             action="membership_removed",

@@ -8,11 +8,23 @@ returns dates as ISO 8601, so no time zone is needed either.
 """
 
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication as BaseJWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken
+
+from accounts.services import issued_before_credentials_changed
 
 
 class JWTAuthentication(BaseJWTAuthentication):
+    def get_user(self, validated_token):
+        """An access token issued before the password, the second factor or the account's
+        activity changed is refused like an expired one."""
+        user = super().get_user(validated_token)
+        if issued_before_credentials_changed(user, validated_token):
+            raise InvalidToken(_("This token was issued before the account's credentials changed: log in again."))
+        return user
+
     def authenticate(self, request):
         result = super().authenticate(request)
         if result is not None and result[0].locale:

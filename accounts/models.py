@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import check_siren, check_vat_number
@@ -68,6 +69,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         related_name="+",
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Sessions and tokens from before this moment are no longer accepted: set when the password,
+    # the second factor, the account's activity or a membership changes (accounts.services.revoke_access).
+    credentials_changed_at = models.DateTimeField(_("credentials changed"), null=True, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -82,6 +86,25 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.email
+
+    def save(self, *args, **kwargs):
+        """A new password or a deactivation, from any path (reset, change, admin, manage.py),
+        ends the account's sessions and tokens (the page that changed the password keeps its own)."""
+        revoke = not self._state.adding and (
+            self._password is not None or (not self.is_active and User.objects.filter(pk=self.pk, is_active=True).exists())
+        )
+        super().save(*args, **kwargs)
+        if revoke:
+            from accounts.services import revoke_access
+
+            revoke_access(user=self)
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django ends a session whose hash no longer matches: the hash also follows the moment the
+        # credentials last changed, so a revocation ends every session the login-tracking missed.
+        key_salt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+        value = self.password + (f"|{self.credentials_changed_at.isoformat()}" if self.credentials_changed_at else "")
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
     @property
     def full_name(self):
@@ -248,3 +271,24 @@ class Invitation(models.Model):
 
     def __str__(self):
         return f"{self.email} → {self.organization}"
+
+
+class LoginSession(models.Model):
+    """A browser session a user opened by logging in, so they can see it and end it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="login_sessions"
+    )
+    session_key = models.CharField(_("session key"), max_length=40, unique=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("login session")
+        verbose_name_plural = _("login sessions")
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.user} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -1,10 +1,13 @@
 """Reads about users and organizations, and the one place that decides a request's organization."""
 
 import zoneinfo
+from datetime import timedelta
 
 from django.conf import settings
+from django.utils import timezone
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
-from accounts.models import Membership, Organization
+from accounts.models import LoginSession, Membership, Organization
 from core.errors import NotFound
 
 SESSION_KEY = "organization_id"
@@ -78,3 +81,16 @@ def time_zone_for(user, organization=None):
             organization = user.default_organization
         name = organization.time_zone if organization is not None else settings.PLATFORM_TIME_ZONE
     return zoneinfo.ZoneInfo(name)
+
+
+def login_sessions(user):
+    """The user's browser sessions that may still be open (newest first)."""
+    started_after = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    return LoginSession.objects.filter(user=user, created_at__gt=started_after).order_by("-created_at", "-pk")
+
+
+def live_tokens(user):
+    """The user's refresh tokens (apps) that still work: not expired, not revoked (newest first)."""
+    return OutstandingToken.objects.filter(
+        user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True
+    ).order_by("-created_at", "-pk")

@@ -5,7 +5,8 @@ import secrets
 
 from axes.utils import reset as axes_reset
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, update_session_auth_hash
+from django.contrib.sessions.backends.base import SessionBase
 from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
@@ -15,9 +16,10 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts import locks, validators, vies
-from accounts.models import Invitation, Membership, Organization
+from accounts.models import Invitation, LoginSession, Membership, Organization
 from accounts.selectors import language_for
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from notifications.services import send_email
@@ -364,6 +366,7 @@ def remove_member(*, organization, user, membership_id):
             raise Conflict(_("An organization needs at least one owner: make someone else owner first."), code="last_owner")
     removed = member.user
     member.delete()
+    revoke_access(user=removed)  # what they opened while a member ends now, not at its expiry
     if removed.default_organization_id == organization.pk:
         removed.default_organization = removed.organizations.filter(is_active=True).order_by("name").first()
         removed.save(update_fields=["default_organization"])
@@ -410,7 +413,8 @@ def start_totp_enrolment(*, user):
 
 
 @transaction.atomic
-def confirm_totp_enrolment(*, user, token):
+def confirm_totp_enrolment(*, user, token, request=None):
+    """Confirm the new device; every other session and token of the account ends (`request`'s browser stays)."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None or not device.verify_token(token):
         raise ValidationFailed(
@@ -421,7 +425,9 @@ def confirm_totp_enrolment(*, user, token):
     TOTPDevice.objects.filter(user=user, confirmed=True).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    return device, regenerate_recovery_codes(user=user)
+    codes = regenerate_recovery_codes(user=user)
+    revoke_access(user=user, request=request)
+    return device, codes
 
 
 @transaction.atomic
@@ -435,20 +441,22 @@ def regenerate_recovery_codes(*, user):
 
 
 @transaction.atomic
-def disable_two_factor(*, user, password):
+def disable_two_factor(*, user, password, request=None):
     """Turn 2FA off; the password is asked again so a borrowed open session cannot do it."""
     if not user.check_password(password):
         raise ValidationFailed(
             _("Your password is not right."), code="invalid_password", fields={"password": [_("Wrong password.")]}
         )
-    reset_two_factor(user=user)
+    reset_two_factor(user=user, request=request)
 
 
 @transaction.atomic
-def reset_two_factor(*, user, by=None):
-    """Remove the user's devices and recovery codes (their own choice, or staff helping after a lost phone)."""
+def reset_two_factor(*, user, by=None, request=None):
+    """Remove the user's devices and recovery codes (their own choice, or staff helping after a lost
+    phone); every session and token of the account ends (but `request`'s own browser)."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    revoke_access(user=user, request=request)
     logger.info("two_factor_disabled user=%s by=%s", user.pk, by.pk if by else user.pk)
 
 
@@ -465,3 +473,88 @@ def verify_second_factor(*, user, token):
         if device.verify_token(token):
             return device
     return None
+
+
+# --- Sessions and tokens follow the credentials ------------------------------------------------
+
+
+def _session_store():
+    from importlib import import_module
+
+    return import_module(settings.SESSION_ENGINE).SessionStore
+
+
+def track_login(*, request, user):
+    """Remember the browser session a login opened (user_logged_in), so its owner can see and end it."""
+    session = getattr(request, "session", None)
+    if hasattr(request, "_request") or not isinstance(session, SessionBase):
+        return  # an API login (DRF's request) gets tokens, not a session
+    if session.session_key is None:
+        session.save()
+    LoginSession.objects.update_or_create(
+        session_key=session.session_key,
+        defaults={
+            "user": user,
+            "ip_address": client_address(request),
+            "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
+        },
+    )
+
+
+def client_address(request):
+    """The client's address as the throttles and django-axes see it (TRUSTED_PROXY_COUNT)."""
+    from rest_framework.throttling import BaseThrottle
+
+    return (BaseThrottle().get_ident(request) or "").split(",")[0].strip() or None
+
+
+def forget_login(*, session_key):
+    LoginSession.objects.filter(session_key=session_key).delete()
+
+
+@transaction.atomic
+def revoke_access(*, user, request=None):
+    """End every session and refresh token of `user`, and refuse the access tokens issued so far
+    (accounts.authentication compares their issue time with `credentials_changed_at`).
+
+    With the `request` of the user's own page (they changed their password or second factor),
+    that browser stays logged in, under a new session key."""
+    now = timezone.now()
+    user.credentials_changed_at = now
+    User.objects.filter(pk=user.pk).update(credentials_changed_at=now)
+    live = OutstandingToken.objects.filter(user=user, expires_at__gt=now, blacklistedtoken__isnull=True)
+    BlacklistedToken.objects.bulk_create([BlacklistedToken(token=token) for token in live], ignore_conflicts=True)
+    store = _session_store()
+    for key in LoginSession.objects.filter(user=user).values_list("session_key", flat=True):
+        store().delete(key)
+    LoginSession.objects.filter(user=user).delete()
+    if request is not None and request.user.is_authenticated and request.user.pk == user.pk:
+        request.user.credentials_changed_at = now
+        update_session_auth_hash(request, request.user)  # a new key, and the new hash
+        track_login(request=request, user=request.user)
+    logger.info("access_revoked user=%s kept_session=%s", user.pk, request is not None)
+
+
+def issued_before_credentials_changed(user, token):
+    """Whether a JWT (its `iat`, whole seconds) predates the user's last credential change."""
+    changed = user.credentials_changed_at
+    return changed is not None and token.payload.get("iat", 0) < int(changed.timestamp())
+
+
+def end_session(*, user, session_id):
+    """The user ends one of their browser sessions (another organization's or user's is a 404)."""
+    login_session = LoginSession.objects.filter(user=user, pk=session_id).first()
+    if login_session is None:
+        raise NotFound(_("No such session."))
+    _session_store()().delete(login_session.session_key)
+    login_session.delete()
+    logger.info("session_ended user=%s session=%s", user.pk, session_id)
+
+
+def revoke_token(*, user, token_id):
+    """The user revokes one of their refresh tokens (an app stays logged out once its access token expires)."""
+    token = OutstandingToken.objects.filter(user=user, pk=token_id, expires_at__gt=timezone.now()).first()
+    if token is None:
+        raise NotFound(_("No such token."))
+    BlacklistedToken.objects.get_or_create(token=token)
+    logger.info("token_revoked user=%s token=%s", user.pk, token_id)

@@ -184,8 +184,12 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("accounts:profile")
 
     def form_valid(self, form):
-        messages.success(self.request, _("Your password is changed."))
-        return super().form_valid(form)
+        # Saving the password ended every session and token of the account; this browser goes on
+        # under a new session key (Django's update_session_auth_hash), which is tracked again.
+        response = super().form_valid(form)
+        services.track_login(request=self.request, user=form.user)
+        messages.success(self.request, _("Your password is changed. Your other sessions and apps are logged out."))
+        return response
 
 
 # --- Profile and two-factor authentication -------------------------------------------------------
@@ -241,7 +245,9 @@ def two_factor_setup(request):
     device = services.start_totp_enrolment(user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            confirmed, codes = services.confirm_totp_enrolment(user=request.user, token=form.cleaned_data["token"])
+            confirmed, codes = services.confirm_totp_enrolment(
+                user=request.user, token=form.cleaned_data["token"], request=request
+            )
         except DomainError as exc:
             form.add_error("token", exc.message)
         else:
@@ -271,12 +277,66 @@ def recovery_codes(request):
 @require_POST
 def two_factor_disable(request):
     try:
-        services.disable_two_factor(user=request.user, password=request.POST.get("password", ""))
+        services.disable_two_factor(user=request.user, password=request.POST.get("password", ""), request=request)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Two-factor authentication is off."))
     return redirect("accounts:profile")
+
+
+# --- Sessions and apps ------------------------------------------------------------------------
+
+
+@login_required
+def sessions(request):
+    """Where the account is logged in: browser sessions and apps' refresh tokens, each revocable
+    (both lists turn pages together)."""
+    number = request.GET.get("page")
+    sessions_page = Paginator(selectors.login_sessions(request.user), 20).get_page(number)
+    tokens_page = Paginator(selectors.live_tokens(request.user), 20).get_page(number)
+    context = {
+        "sessions": sessions_page,
+        "tokens": tokens_page,
+        "page": max(sessions_page, tokens_page, key=lambda page: page.paginator.num_pages),
+        "current_key": request.session.session_key,
+    }
+    return render(request, "accounts/sessions.html", context)
+
+
+def _credential_action(request, action, success):
+    try:
+        action()
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    messages.success(request, success)
+    return redirect("accounts:sessions")
+
+
+@login_required
+@require_POST
+def session_end(request, pk):
+    return _credential_action(
+        request, lambda: services.end_session(user=request.user, session_id=pk), _("That session is logged out.")
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request, pk):
+    return _credential_action(
+        request, lambda: services.revoke_token(user=request.user, token_id=pk), _("That app is logged out.")
+    )
+
+
+@login_required
+@require_POST
+def sessions_end_others(request):
+    return _credential_action(
+        request,
+        lambda: services.revoke_access(user=request.user, request=request),
+        _("Every other session and app is logged out."),
+    )
 
 
 # --- Organization: dashboard, settings, members, invitations -------------------------------------

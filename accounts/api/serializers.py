@@ -1,13 +1,16 @@
 from django.contrib.auth import authenticate, password_validation, user_logged_in
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts import services
-from accounts.models import LOCALES, Membership, Organization, User
+from accounts.models import LOCALES, LoginSession, Membership, Organization, User
 from accounts.validators import normalize_country, normalize_siren, normalize_vat_number
 from core.errors import DomainError, Forbidden
 
@@ -88,6 +91,49 @@ class EmailTokenObtainSerializer(TokenObtainPairSerializer):
         user_logged_in.send(sender=user.__class__, request=request, user=user)
         refresh = self.get_token(user)
         return {"refresh": str(refresh), "access": str(refresh.access_token)}
+
+
+class RotatingRefreshSerializer(TokenRefreshSerializer):
+    """Refresh rotation with one winner: the refresh token's row is locked while it is checked and
+    blacklisted, so parallel uses of one token give one new pair and `token_not_valid` to the rest."""
+
+    def validate(self, attrs):
+        with transaction.atomic():
+            try:
+                refresh = self.token_class(attrs["refresh"])  # signature, expiry, blacklist
+            except TokenError as exc:
+                raise InvalidToken(exc.args[0]) from exc
+            jti = refresh[jwt_settings.JTI_CLAIM]
+            outstanding = OutstandingToken.objects.select_for_update().filter(jti=jti).order_by().first()
+            if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
+                raise InvalidToken()
+            user = User.objects.filter(pk=refresh.payload.get(jwt_settings.USER_ID_CLAIM)).first()
+            if not jwt_settings.USER_AUTHENTICATION_RULE(user) or services.issued_before_credentials_changed(user, refresh):
+                raise InvalidToken()
+            BlacklistedToken.objects.create(token=outstanding)
+            refresh.set_jti()
+            refresh.set_exp()
+            refresh.set_iat()
+            refresh.outstand()
+            return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+class LoginSessionSerializer(serializers.ModelSerializer):
+    current = serializers.SerializerMethodField(help_text="The session this request was made with.")
+
+    class Meta:
+        model = LoginSession
+        fields = ["id", "created_at", "ip_address", "user_agent", "current"]
+
+    def get_current(self, obj) -> bool:
+        request = self.context.get("request")
+        return bool(request) and obj.session_key == getattr(getattr(request, "session", None), "session_key", None)
+
+
+class RefreshTokenSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OutstandingToken
+        fields = ["id", "created_at", "expires_at"]
 
 
 class MembershipSerializer(serializers.ModelSerializer):

@@ -5,6 +5,8 @@ from accounts.api import views
 
 router = SimpleRouter()
 router.register("organizations", views.OrganizationViewSet, basename="organization")
+router.register("auth/sessions", views.LoginSessionViewSet, basename="auth-session")
+router.register("auth/tokens", views.RefreshTokenViewSet, basename="auth-token-list")
 
 urlpatterns = [
     path("auth/register/", views.RegisterView.as_view(), name="auth-register"),

@@ -7,6 +7,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework_simplejwt import views as jwt_views
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import selectors, services
@@ -15,15 +16,18 @@ from accounts.api.serializers import (
     ErrorEnvelopeSerializer,
     InvitationSerializer,
     LoginFailed,
+    LoginSessionSerializer,
     MemberSerializer,
     MeSerializer,
     OrganizationSerializer,
+    RefreshTokenSerializer,
     RegisteredSerializer,
     RegisterSerializer,
+    RotatingRefreshSerializer,
     UserSerializer,
 )
 from accounts.lockout import lockout_response
-from accounts.models import Membership, Organization
+from accounts.models import LoginSession, Membership, Organization
 from core.api.throttling import AuthRateThrottle
 
 
@@ -96,8 +100,10 @@ TOKEN_REFUSED = {401: error("The refresh token is invalid, expired or already us
 
 @extend_schema_view(post=extend_schema(responses={200: TokenRefreshSerializer, **ERRORS, **TOKEN_REFUSED, **THROTTLED}))
 class TokenRefreshView(jwt_views.TokenRefreshView):
-    """A new access token and a new refresh token; the refresh token sent is blacklisted."""
+    """A new access token and a new refresh token; the refresh token sent is blacklisted. Parallel
+    uses of one refresh token: one gets the new pair, the others `token_not_valid`."""
 
+    serializer_class = RotatingRefreshSerializer
     throttle_classes = [AuthRateThrottle]
 
 
@@ -189,3 +195,50 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         serializer.is_valid(raise_exception=True)
         invitation = services.invite_member(organization=organization, invited_by=request.user, **serializer.validated_data)
         return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+
+NOT_FOUND = {404: error("Not one of your sessions or tokens.")}
+
+
+class _OwnCredentials(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """The caller's own sessions or tokens: list them, end one (another user's id is a 404)."""
+
+    filter_backends = []
+
+    def get_object(self):
+        return self.kwargs["pk"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The browser sessions you are logged in with"),
+    destroy=extend_schema(summary="Log one browser session out", responses={204: None, **NOT_FOUND}),
+)
+class LoginSessionViewSet(_OwnCredentials):
+    serializer_class = LoginSessionSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return LoginSession.objects.none()
+        return selectors.login_sessions(self.request.user)
+
+    def perform_destroy(self, pk):
+        services.end_session(user=self.request.user, session_id=pk)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The refresh tokens (apps) that can still get access tokens"),
+    destroy=extend_schema(
+        summary="Revoke one refresh token (its app is logged out when its access token expires)",
+        responses={204: None, **NOT_FOUND},
+    ),
+)
+class RefreshTokenViewSet(_OwnCredentials):
+    serializer_class = RefreshTokenSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return OutstandingToken.objects.none()
+        return selectors.live_tokens(self.request.user)
+
+    def perform_destroy(self, pk):
+        services.revoke_token(user=self.request.user, token_id=pk)
