@@ -118,15 +118,9 @@ def admin_user(db):
 @pytest.fixture
 def admin_client(client, admin_user):
     """A superuser session that passed the TOTP check, as Django Admin requires."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from accounts.tests.factories import login_with_2fa
 
-    device = TOTPDevice.objects.create(user=admin_user, name="test", confirmed=True)
-    client.force_login(admin_user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
+    return login_with_2fa(client, admin_user)
 
 
 # Test clients speak like an English browser: they send Accept-Language, as browsers and the

@@ -1,6 +1,5 @@
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -8,6 +7,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+
+from core.permissions import acts_as_staff, is_staff_member
 
 # Apps above accounts (the back office) add live counters to the admin index: source(user) ->
 # [(label, value, url)], each shown only to a role that may see its list.
@@ -27,11 +28,7 @@ class WeBoxAdminSite(admin.AdminSite):
     index_title = _("Back office")
 
     def has_permission(self, request):
-        user = request.user
-        if not (user.is_active and user.is_staff):  # a visitor (AnonymousUser) has no email to look at
-            return False
-        exempt = settings.DEBUG and user.email in settings.ADMIN_2FA_EXEMPT_EMAILS  # the local demo account only
-        return user.is_verified() or exempt
+        return acts_as_staff(request.user)
 
     def login(self, request, extra_context=None):
         """Logging in happens on the site's own pages (password, then the TOTP step)."""
@@ -43,7 +40,7 @@ class WeBoxAdminSite(admin.AdminSite):
             return redirect_to_login(next_url, reverse("accounts:login"))
         if self.has_permission(request):
             return redirect(next_url)
-        if user.is_active and user.is_staff:
+        if is_staff_member(user):
             # Logged in but not through 2FA: enrol or enter a code, then come back.
             return redirect(f"{reverse('accounts:two_factor')}?{urlencode({'next': next_url})}")
         raise PermissionDenied(_("The back office is for WeBox staff."))

@@ -7,13 +7,15 @@ organization's language is not looked up here: it would cost a query on every ca
 returns dates as ISO 8601, so no time zone is needed either.
 """
 
+import functools
+
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication as BaseJWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 
-from accounts.services import issued_before_credentials_changed
+from accounts.services import OTP_CLAIM, issued_before_credentials_changed
 
 
 class JWTAuthentication(BaseJWTAuthentication):
@@ -23,6 +25,8 @@ class JWTAuthentication(BaseJWTAuthentication):
         user = super().get_user(validated_token)
         if issued_before_credentials_changed(user, validated_token):
             raise InvalidToken(_("This token was issued before the account's credentials changed: log in again."))
+        # As django-otp's middleware does for sessions: a token obtained with a code is verified.
+        user.is_verified = functools.partial(bool, validated_token.get(OTP_CLAIM, False))
         return user
 
     def authenticate(self, request):

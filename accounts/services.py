@@ -535,6 +535,10 @@ def revoke_access(*, user, request=None):
     logger.info("access_revoked user=%s kept_session=%s", user.pk, request is not None)
 
 
+# The JWT claim saying the token was obtained with a second factor (copied on refresh).
+OTP_CLAIM = "otp"
+
+
 def issued_before_credentials_changed(user, token):
     """Whether a JWT (its `iat`, whole seconds) predates the user's last credential change."""
     changed = user.credentials_changed_at

@@ -19,6 +19,7 @@ import uuid
 import httpx
 import pytest
 import websockets
+from django_otp.oath import totp
 
 from e2e.processes import PROFILES, wait_for
 
@@ -88,6 +89,10 @@ def agent(browser, platform):
     page.fill("input[name=password]", platform.agent[1])
     page.click("main button[type=submit]")
     page.wait_for_load_state()
+    if platform.agent_totp_key:  # the login's second step: the code the agent's authenticator shows
+        page.fill("input[name=token]", f"{totp(bytes.fromhex(platform.agent_totp_key)):06d}")
+        page.click("main button[type=submit]")
+        page.wait_for_load_state()
     yield Agent(page)
     context.close()
 

@@ -197,6 +197,7 @@ class Embedded(ProcessSet):
 
     profile = "embedded"
     agent = ("agent@webox.test", "webox-agent")
+    agent_totp_key = None  # the demo agent is exempt from the TOTP step on the local profile
 
     def __init__(self):
         super().__init__()
@@ -232,6 +233,7 @@ class Production(ProcessSet):
         self.redis_port = int(os.environ.get("E2E_REDIS_PORT") or free_port())
         self.database = os.environ.get("E2E_DATABASE", f"webox_e2e_{self.port}")
         self.agent = ("e2e-agent@example.test", secrets.token_urlsafe(16))
+        self.agent_totp_key = secrets.token_hex(20)  # staff act with a second factor: the agent's authenticator
         self.env.update(
             DJANGO_SETTINGS_MODULE="config.settings.production",
             SECRET_KEY=secrets.token_urlsafe(50),
@@ -247,6 +249,7 @@ class Production(ProcessSet):
             CELERY_CONCURRENCY="2",
             E2E_AGENT_EMAIL=self.agent[0],
             E2E_AGENT_PASSWORD=self.agent[1],
+            E2E_AGENT_TOTP_KEY=self.agent_totp_key,
         )
         self.redis = None
 

@@ -1,5 +1,6 @@
 """What the production set needs before the journey: the plans and the shop's products (the same
-as make run's demo catalogue) and one support agent (E2E_AGENT_EMAIL / E2E_AGENT_PASSWORD).
+as make run's demo catalogue) and one support agent (E2E_AGENT_EMAIL / E2E_AGENT_PASSWORD, with the
+authenticator key E2E_AGENT_TOTP_KEY: staff act only with a second factor).
 The journey signs its own customer up; the demo people exist only because billing's demo data
 (plans, then Alice's and Bob's invoices) needs them."""
 
@@ -15,6 +16,7 @@ django.setup()
 
 from django.contrib.auth.models import Group  # noqa: E402
 from django.db import transaction  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 from accounts import demo as accounts_demo  # noqa: E402
 from accounts.models import User  # noqa: E402
@@ -29,3 +31,4 @@ with transaction.atomic():
     email, password = os.environ["E2E_AGENT_EMAIL"], os.environ["E2E_AGENT_PASSWORD"]
     agent = User.objects.create_user(email=email, password=password, is_staff=True)
     agent.groups.add(Group.objects.get(name=AGENTS_GROUP))
+    TOTPDevice.objects.create(user=agent, name="e2e authenticator", key=os.environ["E2E_AGENT_TOTP_KEY"], confirmed=True)

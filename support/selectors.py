@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.errors import NotFound
+from core.permissions import acts_as_staff
 from support.models import ACTIVE_STATUSES, Category, ContactRequest, Priority, Status, Ticket, TicketAttachment, TicketMessage
 
 QUEUE_VIEWS = {
@@ -53,10 +54,10 @@ def conversation(ticket, *, include_internal):
 
 
 def attachment_for(*, user, organization, pk):
-    """A download: agents see every attachment; customers only their organization's, and never
-    one on an internal note."""
+    """A download: support staff who passed 2FA see every attachment; customers (and other staff)
+    only their organization's, and never one on an internal note."""
     attachments = TicketAttachment.objects.select_related("message")
-    if not (user.is_staff and user.is_active):
+    if not acts_as_staff(user, "support.view_ticketattachment"):
         if organization is None:
             raise NotFound("No such file.")
         attachments = attachments.filter(organization=organization, message__is_internal=False)

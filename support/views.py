@@ -12,12 +12,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError, NotFound
+from core.permissions import acts_as_staff, is_staff_member
 from core.views import domain_errors_to_messages, organization_required
 from support import conf, selectors, services
 from support.forms import (
@@ -39,13 +41,16 @@ PAGE_SIZE = 20
 
 
 def staff_required(view):
-    """Support staff: active staff with the support permissions (the support groups, or superusers)."""
+    """Support staff: active staff with the support permissions (the support groups, or superusers),
+    who passed the second factor (else they enrol or enter a code first, then come back)."""
 
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         user = request.user
-        if not (user.is_staff and user.is_active and user.has_perm("support.view_ticket")):
+        if not acts_as_staff(user, "support.view_ticket"):
+            if is_staff_member(user) and user.has_perm("support.view_ticket"):
+                return redirect(f"{reverse('accounts:two_factor')}?{urlencode({'next': request.get_full_path()})}")
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

@@ -81,7 +81,13 @@ class EmailTokenObtainSerializer(TokenObtainPairSerializer):
         user = authenticate(request, username=attrs["email"].strip().lower(), password=attrs["password"])
         if not jwt_settings.USER_AUTHENTICATION_RULE(user):
             raise LoginFailed()
-        if services.has_two_factor(user) and services.verify_second_factor(user=user, token=attrs.get("otp")) is None:
+        two_factor = services.has_two_factor(user)
+        if user.is_staff and not two_factor:
+            raise Forbidden(
+                _("Staff accounts need two-factor authentication: turn it on from your profile in the browser first."),
+                code="two_factor_enrolment_required",
+            )
+        if two_factor and services.verify_second_factor(user=user, token=attrs.get("otp")) is None:
             raise LoginFailed(
                 _("This account uses two-factor authentication: send the current code (or a recovery code) as otp."),
                 code="otp_required",
@@ -90,6 +96,8 @@ class EmailTokenObtainSerializer(TokenObtainPairSerializer):
         # The login signal resets django-axes' failure count and records last_login.
         user_logged_in.send(sender=user.__class__, request=request, user=user)
         refresh = self.get_token(user)
+        if two_factor:
+            refresh[services.OTP_CLAIM] = True
         return {"refresh": str(refresh), "access": str(refresh.access_token)}
 
 

@@ -55,3 +55,33 @@ def totp_code(device, offset=0):
     from django_otp.oath import totp
 
     return str(totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=offset)).zfill(device.digits)
+
+
+def login_with_2fa(client, user):
+    """A session for `user` that passed the TOTP step, as staff surfaces require (core.permissions)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    device = user.totpdevice_set.filter(confirmed=True).first() or confirmed_totp(user)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+def token_with_2fa(user):
+    """A JWT access token obtained with a second factor (its `otp` claim), as the staff API requires."""
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from accounts.services import OTP_CLAIM
+
+    if not user.totpdevice_set.filter(confirmed=True).exists():
+        confirmed_totp(user)
+    refresh = RefreshToken.for_user(user)
+    refresh[OTP_CLAIM] = True
+    return str(refresh.access_token)
+
+
+def api_with_2fa(api_client, user):
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_with_2fa(user)}")
+    return api_client

@@ -244,7 +244,8 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXY_COUNT else ["REMOTE_ADDR"]
 
-# Staff must pass a TOTP check before the admin opens (the local profile exempts the demo staff).
+# Staff act only after a TOTP check: admin, back office, agent desk, staff downloads and the staff
+# API (core.permissions); the local profile exempts the demo staff, with DEBUG only.
 OTP_TOTP_ISSUER = "WeBox"
 ADMIN_2FA_EXEMPT_EMAILS = []
 RECOVERY_CODE_COUNT = 10

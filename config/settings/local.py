@@ -21,4 +21,6 @@ use_data_stores(
 
 # Unhashed names, read from the source folders: no collectstatic while developing.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-ADMIN_2FA_EXEMPT_EMAILS = ["staff@webox.test"]  # the demo staff account (seed_demo), local only
+# The demo staff accounts (seed_demo) act without a TOTP step, on this profile only (DEBUG).
+# finance@webox.test shows the other path: it enrols an authenticator at its first staff page.
+ADMIN_2FA_EXEMPT_EMAILS = ["staff@webox.test", "agent@webox.test"]

@@ -7,12 +7,13 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.filters import OrderingFilter, SearchFilter
-from rest_framework.permissions import AllowAny, IsAdminUser
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import resolve_organization
 from core.api.throttling import ScopedRateThrottle
+from core.permissions import StaffWith2FA
 from coupons import selectors, services
 from coupons.api import serializers
 from coupons.models import Coupon, CouponUsage
@@ -38,7 +39,7 @@ class Validate(APIView):
 
 
 class StaffCouponMixin:
-    permission_classes = [IsAdminUser]
+    permission_classes = [StaffWith2FA]
     serializer_class = serializers.CouponSerializer
     queryset = Coupon.objects.prefetch_related("minimums", "plans", "products", "categories")
 
@@ -73,7 +74,7 @@ class CouponDeactivate(StaffCouponMixin, generics.GenericAPIView):
 
 
 class CouponUsages(generics.ListAPIView):
-    permission_classes = [IsAdminUser]
+    permission_classes = [StaffWith2FA]
     serializer_class = serializers.CouponUsageSerializer
     queryset = CouponUsage.objects.all()
     filter_backends = [DjangoFilterBackend]

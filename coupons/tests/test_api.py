@@ -2,6 +2,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.throttling import ScopedRateThrottle
 
+from accounts.tests.factories import api_with_2fa
 from billing.tests.factories import PlanFactory
 from coupons import services
 from coupons.models import Coupon, CouponUsage
@@ -15,8 +16,7 @@ DAY = timezone.timedelta(days=1)
 
 @pytest.fixture
 def staff_api(api_client, staff_user):
-    api_client.force_authenticate(staff_user)
-    return api_client
+    return api_with_2fa(api_client, staff_user)
 
 
 def reserve(code, organization, target_id):

@@ -3,13 +3,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import AllowAny, IsAdminUser
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import resolve_organization
 from core.api.throttling import PublicFormThrottle
 from core.api.views import OrganizationScopedMixin
+from core.permissions import StaffWith2FA
 from support import selectors, services
 from support.api.serializers import (
     ContactReceivedSerializer,
@@ -130,7 +131,7 @@ class AttachmentDownloadView(APIView):
 
 
 class StatsView(APIView):
-    permission_classes = [IsAdminUser]
+    permission_classes = [StaffWith2FA]
 
     @extend_schema(parameters=[StatsQuerySerializer], responses=StatsSerializer, summary="Support statistics (staff)")
     def get(self, request):

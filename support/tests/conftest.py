@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 from django.contrib.auth.models import Group
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import UserFactory, login_with_2fa
 from core.errors import QuotaExceeded
 from support.models import AGENTS_GROUP, LEADS_GROUP
 
@@ -85,8 +85,7 @@ def agent_client(agent):
     from django.test import Client
 
     client = Client()  # not the shared `client`: a test may use a customer's session beside it
-    client.force_login(agent)
-    return client
+    return login_with_2fa(client, agent)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 import pytest
 from django.core import mail
 
+from accounts.tests.factories import login_with_2fa
 from notifications.models import Notification
 from support import services
 from support.models import Status, Ticket
@@ -210,5 +211,5 @@ def test_live_conversation_partials(client_user, agent_client, organization, use
 
 @pytest.mark.django_db
 def test_staff_outside_the_support_groups_cannot_open_the_queue(client, staff_user):
-    client.force_login(staff_user)
+    login_with_2fa(client, staff_user)
     assert client.get("/support/agent/").status_code == 403

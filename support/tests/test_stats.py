@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 
+from accounts.tests.factories import api_with_2fa
 from support import selectors, services
 from support.tests.factories import open_ticket
 
@@ -111,10 +112,9 @@ def test_stats_over_a_known_set(known_tickets):
 def test_stats_api_is_staff_only_and_answers_the_same(known_tickets, api_client, auth_api, agent):
     url = "/api/v1/support/stats/?date_from=2026-03-02&date_to=2026-03-02"
     assert auth_api.get(url).status_code == 403
-    api_client.credentials()
-    api_client.force_authenticate(agent)
     with time_machine.travel(DAY + timedelta(hours=40), tick=False):
-        body = api_client.get(url).json()
+        body = api_with_2fa(api_client, agent).get(url).json()
+    api_with_2fa(api_client, agent)
     assert body["total"] == 4
     assert body["resolution_seconds"] == {"average": 49200, "median": 36000}
     assert body["sla"]["first_response_met_percent"] == 66.7

@@ -17,7 +17,7 @@ DEMO_LOGINS = [
     ("alice@webox.test", "webox-demo", "customer, organization in EUR"),
     ("bob@webox.test", "webox-demo", "customer, organization in XOF"),
     ("finance@webox.test", "webox-staff", "finance staff: /backoffice/ dashboard, refunds (enrols 2FA at first login)"),
-    ("agent@webox.test", "webox-agent", "support agent: the agent queue at /support/agent/, no billing access"),
+    ("agent@webox.test", "webox-agent", "support agent: /support/agent/, no billing access (2FA not enforced while DEBUG is on)"),
 ]
 
 
