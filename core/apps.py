@@ -8,7 +8,6 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        import core.deploy_checks  # noqa: F401 (registers the check --deploy of unsafe defaults)
         from core.broker import ensure_filesystem_broker_folders
         from core.schedules import sync_periodic_tasks
 

@@ -2,7 +2,7 @@
 
 A test-mode provider (the sandbox) takes test cards and its own signed webhooks as payment: it is
 offered only with DEBUG on or on an install that says PAYMENT_TEST_MODE (the production profile
-refuses to start otherwise, core.deploy_checks), so a forgotten setting never turns it on."""
+refuses to start otherwise, config/deploy_checks.py), so a forgotten setting never turns it on."""
 
 from django.conf import settings
 

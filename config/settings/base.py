@@ -15,6 +15,8 @@ from pathlib import Path
 
 import environ
 
+import config.deploy_checks  # noqa: F401 (registers check --deploy's report of unsafe defaults)
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()

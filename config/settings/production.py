@@ -3,14 +3,14 @@
 Nothing falls back to a development value: the secret key, the host names, the site URL, the
 database and Redis must be named in the environment, or the process refuses to start and says
 which variable is missing. It also refuses a development secret and the sandbox payment provider
-unless PAYMENT_TEST_MODE=true names a staging install (core.deploy_checks). HTTPS, HSTS and secure
+unless PAYMENT_TEST_MODE=true names a staging install (config/deploy_checks.py). HTTPS, HSTS and secure
 cookies are on; static files are hashed and compressed by `collectstatic` (WhiteNoise).
 `manage.py check --deploy` passes without warnings.
 """
 
 from django.core.exceptions import ImproperlyConfigured
 
-from core.deploy_checks import refuse_unsafe_defaults
+from config.deploy_checks import refuse_unsafe_defaults
 
 from .base import *  # noqa: F403
 from .base import env, use_data_stores

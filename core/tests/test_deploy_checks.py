@@ -17,7 +17,7 @@ from billing import providers
 from billing.models import Payment, WebhookEvent
 from billing.providers import signing
 from billing.tests.factories import invoice
-from core.deploy_checks import check_unsafe_defaults
+from config.deploy_checks import check_unsafe_defaults
 from core.tests.test_platform import load_production
 
 OWN_SANDBOX_SECRET = "a-staging-install-s-own-sandbox-secret"

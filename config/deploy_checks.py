@@ -3,8 +3,8 @@
 One list of problems, read two ways: the production profile refuses to start on any of them
 (`refuse_unsafe_defaults`, called at the end of config/settings/production.py, so every process
 of the set stops and says why), and `manage.py check --deploy` reports each of them on any profile
-whose DEBUG is off (the system check below). Only plain values are read here: the settings module
-calls this before Django is set up.
+whose DEBUG is off (the system check below, registered when the settings load). It lives beside
+the settings, not in an app: it reads billing's payment configuration, which core may not import.
 """
 
 from django.core.checks import Error, Tags, register
