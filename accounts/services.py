@@ -21,6 +21,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from accounts import locks, validators, vies
 from accounts.models import Invitation, LoginSession, Membership, Organization
 from accounts.selectors import language_for
+from core.api import throttling
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from notifications.services import send_email
 
@@ -502,10 +503,8 @@ def track_login(*, request, user):
 
 
 def client_address(request):
-    """The client's address as the throttles and django-axes see it (TRUSTED_PROXY_COUNT)."""
-    from rest_framework.throttling import BaseThrottle
-
-    return (BaseThrottle().get_ident(request) or "").split(",")[0].strip() or None
+    """The client's address as the throttles see it (TRUSTED_PROXY_COUNT)."""
+    return (throttling.client_address(request) or "").split(",")[0].strip() or None
 
 
 def forget_login(*, session_key):

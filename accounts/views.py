@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import i18n
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -39,6 +39,7 @@ from accounts.forms import (
     SwitchOrganizationForm,
 )
 from accounts.models import Membership, Organization, User
+from core.api import throttling
 from core.errors import DomainError, NotFound
 from core.views import organization_required
 
@@ -158,15 +159,32 @@ def verify_email(request, token):
 @require_POST
 def resend_verification(request):
     if not request.user.is_verified_email:
+        if not _email_allowed(request, request.user.email):
+            messages.error(request, TOO_MANY_EMAILS)
+            return redirect(_next_url(request))
         services.send_verification_email(user=request.user)
         messages.success(request, _("We sent a new link to %(email)s.") % {"email": request.user.email})
     return redirect(_next_url(request))
+
+
+TOO_MANY_EMAILS = gettext_lazy("Too many emails were asked for: please wait an hour before asking again.")
+
+
+def _email_allowed(request, email):
+    """Reset links and verification emails: limited per client address and per target address."""
+    return throttling.allowed(request, email_address=throttling.client_address(request), email_target=email)
 
 
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = PasswordResetForm
     template_name = "accounts/password_reset.html"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        if not _email_allowed(self.request, form.cleaned_data["email"]):
+            form.add_error(None, TOO_MANY_EMAILS)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

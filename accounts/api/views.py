@@ -28,7 +28,7 @@ from accounts.api.serializers import (
 )
 from accounts.lockout import lockout_response
 from accounts.models import LoginSession, Membership, Organization
-from core.api.throttling import AuthRateThrottle
+from core.api.throttling import AuthRateThrottle, RegisterRateThrottle, TokenUserRateThrottle
 
 
 def error(description):
@@ -56,7 +56,7 @@ class RegisterView(generics.GenericAPIView):
     serializer_class = RegisterSerializer
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [AuthRateThrottle]
+    throttle_classes = [RegisterRateThrottle]
 
     @extend_schema(
         responses={201: RegisteredSerializer, **ERRORS, 409: error("Email already used (code `email_taken`)."), **THROTTLED}
@@ -104,7 +104,7 @@ class TokenRefreshView(jwt_views.TokenRefreshView):
     uses of one refresh token: one gets the new pair, the others `token_not_valid`."""
 
     serializer_class = RotatingRefreshSerializer
-    throttle_classes = [AuthRateThrottle]
+    throttle_classes = [TokenUserRateThrottle]
 
 
 @extend_schema_view(
@@ -113,7 +113,7 @@ class TokenRefreshView(jwt_views.TokenRefreshView):
 class TokenBlacklistView(jwt_views.TokenBlacklistView):
     """Log out: the refresh token stops working."""
 
-    throttle_classes = [AuthRateThrottle]
+    throttle_classes = [TokenUserRateThrottle]
 
 
 class MeView(generics.RetrieveUpdateAPIView):

@@ -232,10 +232,11 @@ AUTH_PASSWORD_VALIDATORS = [
 EMAIL_VERIFICATION_MAX_AGE = timedelta(days=env.int("EMAIL_VERIFICATION_DAYS", default=3))
 INVITATION_MAX_AGE = timedelta(days=7)
 
-# Brute-force protection (django-axes): lock a login name + address pair after N failures.
+# Brute-force protection (django-axes): lock an account after N failures, from whatever addresses
+# (a password reset lifts the lock); each address is limited by the "auth" throttle as well.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
@@ -271,11 +272,20 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("THROTTLE_ANON", default="120/min"),
         "user": env("THROTTLE_USER", default="600/min"),
+        # Per client address: logins (failures also lock the account, django-axes) and sign-ups.
         "auth": env("THROTTLE_AUTH", default="10/min"),
+        "register": env("THROTTLE_REGISTER", default="10/min"),
+        # Per user of the token: refresh and logout (mobile users share carrier-grade NAT addresses).
+        "refresh": env("THROTTLE_REFRESH", default="20/min"),
+        # Per address and per target email: reset links and verification emails.
+        "email_address": env("THROTTLE_EMAIL_ADDRESS", default="10/hour"),
+        "email_target": env("THROTTLE_EMAIL_TARGET", default="3/hour"),
         "public_form": env("THROTTLE_PUBLIC_FORM", default="5/min"),
         "coupon_validate": env("THROTTLE_COUPON_VALIDATE", default="10/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # The client address behind TRUSTED_PROXY_COUNT proxies (0: REMOTE_ADDR, X-Forwarded-For ignored).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=5)),

@@ -7,11 +7,20 @@ it four per request. Here each throttle counts requests in a fixed window (one p
 and the `anon` rate to everyone else. A fixed window lets a client that spends its allowance at
 the end of one window spend it again at the start of the next: twice the rate for a moment, which
 these limits (abuse and brute force, not billing) allow.
+
+The client's address is REMOTE_ADDR, or the X-Forwarded-For entry added by the last of
+TRUSTED_PROXY_COUNT proxies (DRF's NUM_PROXIES follows it): a header the client writes itself never
+picks its own bucket.
 """
+
+import hashlib
 
 from django.core.cache import caches
 from django_redis.cache import RedisCache
 from rest_framework import throttling
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import UntypedToken
 
 
 def hit(key, seconds):
@@ -76,12 +85,62 @@ class AuthRateThrottle(CountingRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
+class RegisterRateThrottle(AuthRateThrottle):
+    scope = "register"
+
+
 class PublicFormThrottle(AuthRateThrottle):
     scope = "public_form"
+
+
+class TokenUserRateThrottle(CountingRateThrottle):
+    """Refresh and logout, per user of the token sent (thousands of app users share one carrier-grade
+    NAT address); a token that does not verify falls back to the address."""
+
+    scope = "refresh"
+
+    def get_cache_key(self, request, view):
+        raw = request.data.get("refresh") if hasattr(request.data, "get") else None
+        try:
+            ident = f"user-{UntypedToken(raw)[jwt_settings.USER_ID_CLAIM]}"
+        except (TokenError, KeyError, TypeError):
+            ident = self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class KeyedThrottle(CountingRateThrottle):
+    """A limit on any key (an address, a target email), for pages as well as the API."""
+
+    def __init__(self, scope, key):
+        self.scope, self.key_value = scope, key
+        super().__init__()
+
+    def get_cache_key(self, request, view):
+        ident = hashlib.sha256(self.key_value.lower().encode()).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+def allowed(request, **keys):
+    """Whether `request` may go on under every limit named (scope=key); each limit counts the hit."""
+    return all([KeyedThrottle(scope, key).allow_request(request, None) for scope, key in keys.items()])
+
+
+def client_address(request):
+    return AuthRateThrottle().get_ident(request)
 
 
 class ScopedRateThrottle(throttling.ScopedRateThrottle, CountingRateThrottle):
     """DRF's scoped throttle (a view's `throttle_scope`), counting."""
 
 
-__all__ = ["AuthRateThrottle", "PublicFormThrottle", "RequestRateThrottle", "ScopedRateThrottle"]
+__all__ = [
+    "AuthRateThrottle",
+    "KeyedThrottle",
+    "PublicFormThrottle",
+    "RegisterRateThrottle",
+    "RequestRateThrottle",
+    "ScopedRateThrottle",
+    "TokenUserRateThrottle",
+    "allowed",
+    "client_address",
+]
