@@ -1,21 +1,20 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from core.admin_mixins import run_service_action
-from support import services
+from support import selectors, services
 from support.models import CannedReply, ContactRequest, Priority, SLAEvent, SLAPolicy, Status, Ticket, TicketMessage
 from support.selectors import breached_condition
 
 
 class TicketActionForm(ActionForm):
     assignee = forms.ModelChoiceField(
-        queryset=get_user_model().objects.filter(is_staff=True, is_active=True),
+        queryset=selectors.queue_workers(),
         required=False,
         label="Agent",
     )
@@ -143,7 +142,7 @@ class TicketAdmin(admin.ModelAdmin):
 
     @admin.action(description="Assign selected tickets to the chosen agent", permissions=["change"])
     def assign_selected(self, request, queryset):
-        assignee = get_user_model().objects.filter(pk=request.POST.get("assignee") or 0, is_staff=True).first()
+        assignee = selectors.queue_workers().filter(pk=request.POST.get("assignee") or 0).first()
         if assignee is None:
             self.message_user(request, "Choose an agent in the list next to the action.", messages.ERROR)
             return

@@ -1,7 +1,7 @@
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from support import selectors
 from support.models import CUSTOMER_PRIORITIES, Category, Priority, Status
 
 RELATED_CHOICES = [
@@ -42,7 +42,7 @@ class RatingForm(forms.Form):
 
 
 def agent_choices():
-    agents = get_user_model().objects.filter(is_staff=True, is_active=True).order_by("first_name", "email")
+    agents = selectors.queue_workers().order_by("first_name", "email")
     return [(user.pk, user.full_name) for user in agents]
 
 

@@ -6,6 +6,8 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, Q
@@ -249,3 +251,13 @@ def ticket_stats(*, date_from, date_to, now=None):
 def dashboard_panel(*, organization):
     """The customer dashboard's recent tickets (accounts.dashboard)."""
     return {"tickets": list(tickets_for(organization=organization).order_by("-updated_at")[:5])}
+
+
+def queue_workers():
+    """The people who can work the queue (open it, answer, be assigned): active staff holding
+    support.view_ticket, through a support group, directly, or as superusers."""
+    permission = Q(content_type__app_label="support", codename="view_ticket")
+    holders = Q(is_superuser=True) | Q(groups__permissions__in=Permission.objects.filter(permission))
+    holders |= Q(user_permissions__in=Permission.objects.filter(permission))
+    users = get_user_model().objects.filter(is_active=True, is_staff=True)
+    return users.filter(pk__in=users.filter(holders).values("pk"))

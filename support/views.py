@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from core.api import throttling
 from core.errors import DomainError, NotFound
 from core.permissions import acts_as_staff, is_staff_member
 from core.views import domain_errors_to_messages, organization_required
@@ -228,7 +229,7 @@ def attachment_download(request, pk):
 
 
 def _client_address(request):
-    return request.META.get("REMOTE_ADDR", "")
+    return throttling.client_address(request) or ""
 
 
 def _contact_allowed(address):
@@ -260,6 +261,7 @@ def contact(request):
                     message=data["message"],
                     honeypot=data["website"],
                     ip_address=address or None,
+                    user=request.user,
                 )
             except DomainError as exc:
                 _form_errors(form, exc)

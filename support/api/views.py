@@ -7,7 +7,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authentication import JWTAuthentication
 from accounts.selectors import resolve_organization
+from core.api import throttling
 from core.api.throttling import PublicFormThrottle
 from core.api.views import OrganizationScopedMixin
 from core.permissions import StaffWith2FA
@@ -141,10 +143,11 @@ class StatsView(APIView):
 
 
 class ContactView(APIView):
-    """The public contact form. The answer is the same whether the address is known or not."""
+    """The public contact form. The answer is the same whether the address is known or not; a
+    ticket is opened only for a caller logged in (JWT) who writes from their own address."""
 
     permission_classes = [AllowAny]
-    authentication_classes = []
+    authentication_classes = [JWTAuthentication]  # no session: no CSRF for a public form
     throttle_classes = [PublicFormThrottle]
 
     @extend_schema(
@@ -160,7 +163,8 @@ class ContactView(APIView):
             subject=data["subject"],
             message=data["message"],
             honeypot=data["website"],
-            ip_address=request.META.get("REMOTE_ADDR") or None,
+            ip_address=throttling.client_address(request) or None,
+            user=request.user,
         )
         return Response(
             {"detail": "Thank you: we received your message and sent you a confirmation."}, status=status.HTTP_201_CREATED

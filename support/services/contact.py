@@ -1,9 +1,9 @@
-"""The public contact form: a ticket for a known email's organization, else a contact request
-that agents triage (handled or spam)."""
+"""The public contact form: a ticket in the organization of the customer who sent it while logged
+in, else a contact request that agents triage (handled or spam). An address typed into the form
+proves nothing: an anonymous message never lands in a customer's ticket list."""
 
 import logging
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -19,9 +19,10 @@ logger = logging.getLogger("webox.support")
 
 
 @transaction.atomic
-def submit_contact(*, name, email, subject, message, honeypot="", ip_address=None):
-    """The public form: a ticket for a known email's organization, else a contact request to triage.
-    A filled honeypot (a field people never see) is a bot: refused, nothing stored."""
+def submit_contact(*, name, email, subject, message, honeypot="", ip_address=None, user=None):
+    """The public form: a ticket when `user` (the logged-in sender) wrote from their own address,
+    else a contact request to triage. A filled honeypot (a field people never see) is a bot:
+    refused, nothing stored."""
     if honeypot:
         raise ValidationFailed("This message looks automated and was not sent.", code="spam_detected")
     name = required_text(name, field="name", label="Name", max_length=120)
@@ -36,8 +37,8 @@ def submit_contact(*, name, email, subject, message, honeypot="", ip_address=Non
     message = required_text(message, field="message", label="Message", max_length=MAX_BODY_LENGTH)
 
     request = ContactRequest.objects.create(name=name, email=email, subject=subject, message=message, ip_address=ip_address)
-    user = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
-    organization = _organization_of(user) if user else None
+    proven = user is not None and user.is_authenticated and user.is_active and user.email.lower() == email
+    organization = _organization_of(user) if proven else None
     if organization is not None:
         # create_ticket sends the confirmation (the first email of the ticket's thread).
         request.ticket = create_ticket(organization=organization, requester=user, subject=subject, body=message)

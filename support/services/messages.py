@@ -38,7 +38,8 @@ def add_message(ticket, *, author, author_type, body, internal=False, uploads=()
             size=upload.size,
         )
         total += upload.size
-    if total:
+    if total and author_type == TicketMessage.AuthorType.CUSTOMER:
+        # Only the customer's own files count in their storage: staff files are not theirs to pay for.
         organization = ticket.organization
         # After commit, and robust: the message is saved either way; a failed count is logged.
         transaction.on_commit(lambda: _count_storage(organization, total), robust=True)
@@ -54,6 +55,8 @@ def system_message(ticket, text, *, internal=False, **params):
 
 
 def checked_uploads(organization, attachments):
+    """Validated uploads; with an organization (a customer's files), within its storage quota."""
     checked = attachment_checks.validate(attachments)
-    _check_storage(organization, checked)
+    if organization is not None:
+        _check_storage(organization, checked)
     return checked

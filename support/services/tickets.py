@@ -14,7 +14,7 @@ from catalog import selectors as catalog_selectors
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from generation import selectors as generation_selectors
 from notifications.services import notify
-from support import conf
+from support import conf, selectors
 from support.models import (
     AGENTS_GROUP,
     CUSTOMER_PRIORITIES,
@@ -321,7 +321,7 @@ def agent_reply(*, ticket, agent, body, internal=False, ask_customer=False, atta
     require_agent(agent)
     body = required_text(body, field="body", label="Message", max_length=MAX_BODY_LENGTH)
     _refuse_if_closed(ticket)
-    checked = checked_uploads(ticket.organization, attachments)
+    checked = checked_uploads(None, attachments)  # staff files never count in the customer's storage
     ticket = _locked(ticket)
     _refuse_if_closed(ticket)
     message = add_message(
@@ -364,7 +364,7 @@ def _assign(ticket, assignee, *, by):
 def assign(*, ticket, assignee, by):
     """Assign or reassign to a staff agent."""
     require_agent(by)
-    if assignee is None or not (assignee.is_active and assignee.is_staff):
+    if assignee is None or not selectors.queue_workers().filter(pk=assignee.pk).exists():
         message = "Tickets can only be assigned to an active support agent."
         raise ValidationFailed(message, code="invalid_assignee", fields={"assignee": [message]})
     _refuse_if_closed(ticket)

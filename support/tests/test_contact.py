@@ -23,9 +23,20 @@ def test_unknown_address_becomes_a_contact_request_with_a_confirmation(client, r
 
 
 @pytest.mark.django_db
-def test_known_address_opens_a_ticket_in_their_organization(api_client, user, organization, run_on_commit):
+def test_a_customer_s_address_typed_by_anyone_opens_no_ticket_in_their_organization(api_client, user, run_on_commit):
     with run_on_commit(execute=True):
         response = api_client.post("/api/v1/support/contact/", {**FORM, "email": user.email.upper()})
+    assert response.status_code == 201
+    assert Ticket.objects.count() == 0
+    request = ContactRequest.objects.get()
+    assert (request.status, request.ticket, request.email) == ("new", None, user.email)
+    assert [m.to for m in mail.outbox] == [[user.email]]  # the owner of the address hears of it
+
+
+@pytest.mark.django_db
+def test_a_logged_in_customer_opens_a_ticket_in_their_organization(auth_api, user, organization, run_on_commit):
+    with run_on_commit(execute=True):
+        response = auth_api.post("/api/v1/support/contact/", {**FORM, "email": user.email.upper()})
     assert response.status_code == 201
     ticket = Ticket.objects.get()
     assert (ticket.organization, ticket.requester, ticket.subject) == (organization, user, "Pricing question")
@@ -69,3 +80,13 @@ def test_invalid_input_is_refused(api_client):
     assert response.status_code == 400
     assert set(response.json()["error"]["fields"]) == {"email", "message"}
     assert ContactRequest.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_on_the_page_only_the_logged_in_sender_s_own_address_opens_a_ticket(client_user, user, other_user, run_on_commit):
+    with run_on_commit(execute=True):
+        client_user.post("/support/contact/", {**FORM, "email": other_user.email})
+    assert Ticket.objects.count() == 0  # someone else's address, even from a logged-in customer
+    with run_on_commit(execute=True):
+        client_user.post("/support/contact/", {**FORM, "email": user.email})
+    assert Ticket.objects.get().requester == user
