@@ -41,8 +41,10 @@ class PayForm(forms.Form):
     operator = forms.ChoiceField(label=_("Operator"), required=False, choices=[("", "—"), *MOBILE_OPERATORS.items()])
     save_method = forms.BooleanField(required=False, label=_("Save this method for next time"))
 
-    def __init__(self, *args, providers, methods, **kwargs):
+    def __init__(self, *args, providers, methods, can_save=True, **kwargs):
         super().__init__(*args, **kwargs)
+        if not can_save:  # saving a method is managing the organization's methods: owners and admins
+            del self.fields["save_method"]
         self.fields["provider"].choices = [(p.name, Provider(p.name).label) for p in providers]
         self.fields["payment_method"].choices = [("", _("A new one")), *[(m.pk, m.label) for m in methods]]
 

@@ -20,7 +20,7 @@ from billing.models import Payment, PaymentMethod
 from billing.models.payments import MOBILE_MONEY_CURRENCIES
 from billing.pricing import vat_breakdown
 from billing.providers.sandbox import documented_cards
-from core.errors import DomainError, ValidationFailed
+from core.errors import DomainError, Forbidden, ValidationFailed
 from core.formats import format_date
 from core.money import format_money, shown_currency
 from core.views import domain_errors_to_messages, organization_required
@@ -353,16 +353,20 @@ def invoice_pay(request, pk):
     org = request.organization
     methods = list(PaymentMethod.objects.filter(organization=org))
     offered = _providers_for(invoice.currency)
-    form = PayForm(request.POST or None, providers=offered, methods=methods)
+    member = membership(request.user, org)
+    can_save = bool(member and member.can_manage)
+    form = PayForm(request.POST or None, providers=offered, methods=methods, can_save=can_save)
     if request.method == "POST":
+        if not can_save and request.POST.get("save_method"):
+            raise Forbidden(_("Only the organization's owners and admins can save a payment method."))
         if not form.is_valid():
             raise ValidationFailed(_first_error(form))
         data = form.cleaned_data
         method = selectors.method_for(organization=org, pk=data["payment_method"]) if data["payment_method"] else None
         details = _provider_details(data)
-        if method is None and data["save_method"]:
+        if method is None and data.get("save_method"):
             method = payments.add_payment_method(organization=org, provider=data["provider"], details=details)
-        payment, _ = payments.pay_invoice(
+        payment, _replayed = payments.pay_invoice(
             organization=org,
             invoice=invoice,
             provider=data["provider"],
