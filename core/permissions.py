@@ -34,9 +34,17 @@ def acts_as_staff(user, permission=None):
     return permission is None or user.has_perm(permission)
 
 
+def required_permission(view, method):
+    """The Django permission a staff API view asks for `method`: `staff_permissions` maps HTTP
+    methods to permissions (the role groups hold them, as in the admin); `staff_permission` is one
+    for every method."""
+    return getattr(view, "staff_permissions", {}).get(method) or getattr(view, "staff_permission", None)
+
+
 class StaffWith2FA(BasePermission):
-    """DRF: active staff with a second factor (and the view's `staff_permission`, when it names one);
-    staff without the second factor get the code `two_factor_required`."""
+    """DRF: active staff with a second factor and the permission the view names for the method;
+    staff without the second factor get `two_factor_required`, without the permission
+    `permission_denied`; each refusal of a staff member is audited (money and access actions)."""
 
     message = _("You do not have the permission for this action.")
 
@@ -44,7 +52,22 @@ class StaffWith2FA(BasePermission):
         user = request.user
         if not is_staff_member(user):
             return False
+        permission = required_permission(view, request.method)
         if not passed_second_factor(user):
+            _audit_refusal(request, permission, "two_factor_required")
             raise PermissionDenied(TWO_FACTOR_REQUIRED, code="two_factor_required")
-        permission = getattr(view, "staff_permission", None)
-        return permission is None or user.has_perm(permission)
+        if permission is not None and not user.has_perm(permission):
+            _audit_refusal(request, permission, "permission_denied")
+            return False
+        return True
+
+
+def _audit_refusal(request, permission, reason):
+    from core import audit
+
+    audit.record(
+        actor=request.user,
+        action="staff_action_refused",
+        target=None,
+        after={"method": request.method, "path": request.path[:200], "permission": permission or "", "reason": reason},
+    )

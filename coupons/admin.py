@@ -279,11 +279,7 @@ class CouponAdmin(admin.ModelAdmin):
             summary, *headings, rows,
         )  # fmt: skip
 
-    # The terms that decide how much money a coupon takes off (audited on every change).
-    AUDITED_FIELDS = (
-        "code", "is_active", "discount_type", "percent_off", "amount_off", "currency", "duration", "duration_months",
-        "valid_from", "valid_to", "max_uses", "max_uses_per_organization", "eligibility", "first_payment_only",
-    )  # fmt: skip
+    AUDITED_FIELDS = services.AUDITED_FIELDS
 
     def save_model(self, request, obj, form, change):
         before = audit.snapshot(Coupon.objects.get(pk=obj.pk), self.AUDITED_FIELDS) if change else {}
@@ -298,7 +294,7 @@ class CouponAdmin(admin.ModelAdmin):
                 after=after,
             )
 
-    @admin.action(description=_("Deactivate the selected coupons"))
+    @admin.action(description=_("Deactivate the selected coupons"), permissions=["change"])
     def deactivate(self, request, queryset):
         for coupon in queryset:
             was_active = coupon.is_active

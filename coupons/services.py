@@ -370,6 +370,14 @@ def _save(coupon, *, minimums, relations):
     return coupon
 
 
+# The terms that decide how much money a coupon takes off: audited on every change, wherever it is
+# made (admin, API).
+AUDITED_FIELDS = (
+    "code", "is_active", "discount_type", "percent_off", "amount_off", "currency", "duration", "duration_months",
+    "valid_from", "valid_to", "max_uses", "max_uses_per_organization", "eligibility", "first_payment_only",
+)  # fmt: skip
+
+
 @transaction.atomic
 def create_coupon(*, minimums=(), plans=None, products=None, categories=None, **fields):
     """A new coupon from staff input (API or admin); bad input raises ValidationFailed, nothing saved."""

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import resolve_organization
+from core import audit
 from core.api.throttling import ScopedRateThrottle
 from core.permissions import StaffWith2FA
 from coupons import selectors, services
@@ -38,14 +39,42 @@ class Validate(APIView):
         return Response(serializers.CouponCheckSerializer(data).data)
 
 
+COUPON_PERMISSIONS = {
+    "GET": "coupons.view_coupon",
+    "HEAD": "coupons.view_coupon",
+    "OPTIONS": "coupons.view_coupon",
+    "POST": "coupons.add_coupon",
+    "PUT": "coupons.change_coupon",
+    "PATCH": "coupons.change_coupon",
+    "DELETE": "coupons.delete_coupon",
+}
+
+
 class StaffCouponMixin:
+    """Staff coupon management: the role's coupon permissions (as in the admin), each change audited."""
+
     permission_classes = [StaffWith2FA]
+    staff_permissions = COUPON_PERMISSIONS
     serializer_class = serializers.CouponSerializer
     queryset = Coupon.objects.prefetch_related("minimums", "plans", "products", "categories")
 
     def get_object(self):
         coupon = selectors.coupon_by_code(self.kwargs["code"])
         return self.get_queryset().get(pk=coupon.pk)
+
+    def _audit(self, action, coupon, before, after):
+        audit.record(actor=self.request.user, action=action, target=coupon, before=before, after=after)
+
+    def perform_create(self, serializer):
+        coupon = serializer.save()
+        self._audit("coupon_created", coupon, {}, audit.snapshot(coupon, services.AUDITED_FIELDS))
+
+    def perform_update(self, serializer):
+        before = audit.snapshot(serializer.instance, services.AUDITED_FIELDS)
+        coupon = serializer.save()
+        before, after = audit.changed(before, audit.snapshot(coupon, services.AUDITED_FIELDS))
+        if after:
+            self._audit("coupon_changed", coupon, before, after)
 
 
 class CouponList(StaffCouponMixin, generics.ListCreateAPIView):
@@ -63,18 +92,26 @@ class CouponDetail(StaffCouponMixin, generics.RetrieveUpdateDestroyAPIView):
         return super().delete(request, *args, **kwargs)
 
     def perform_destroy(self, instance):
+        before = audit.snapshot(instance, services.AUDITED_FIELDS)
         services.delete_coupon(coupon=instance)
+        audit.record(actor=self.request.user, action="coupon_deleted", target=None, before=before, after={})
 
 
 class CouponDeactivate(StaffCouponMixin, generics.GenericAPIView):
+    staff_permissions = {"POST": "coupons.change_coupon"}
+
     @extend_schema(request=None, responses=serializers.CouponSerializer)
     def post(self, request, code):
-        coupon = services.deactivate(coupon=self.get_object())
+        coupon = self.get_object()
+        was_active = coupon.is_active
+        coupon = services.deactivate(coupon=coupon)
+        self._audit("coupon_deactivated", coupon, {"is_active": was_active}, {"is_active": False})
         return Response(self.get_serializer(coupon).data, status=status.HTTP_200_OK)
 
 
 class CouponUsages(generics.ListAPIView):
     permission_classes = [StaffWith2FA]
+    staff_permission = "coupons.view_couponusage"
     serializer_class = serializers.CouponUsageSerializer
     queryset = CouponUsage.objects.all()
     filter_backends = [DjangoFilterBackend]

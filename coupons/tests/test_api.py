@@ -15,8 +15,8 @@ DAY = timezone.timedelta(days=1)
 
 
 @pytest.fixture
-def staff_api(api_client, staff_user):
-    return api_with_2fa(api_client, staff_user)
+def staff_api(api_client, admin_user):
+    return api_with_2fa(api_client, admin_user)  # every coupon permission (the roles: test_staff_matrix.py)
 
 
 def reserve(code, organization, target_id):

@@ -134,6 +134,7 @@ class AttachmentDownloadView(APIView):
 
 class StatsView(APIView):
     permission_classes = [StaffWith2FA]
+    staff_permission = "support.view_ticket"  # the support roles, as the agent desk
 
     @extend_schema(parameters=[StatsQuerySerializer], responses=StatsSerializer, summary="Support statistics (staff)")
     def get(self, request):
