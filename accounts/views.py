@@ -43,6 +43,8 @@ from core.api import throttling
 from core.errors import DomainError, NotFound
 from core.views import organization_required
 
+TOO_MANY_LOGINS = gettext_lazy("Too many login attempts from your network: please wait a minute and try again.")
+
 # Between the password and the code of a two-step login, the session holds who is logging in.
 PENDING_LOGIN = "accounts_pending_login"
 PENDING_LOGIN_SECONDS = 5 * 60
@@ -95,6 +97,15 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        # Per client address, as the API's token endpoint ("auth" rate); failures also lock the
+        # account itself, from any address (django-axes).
+        if not throttling.allowed(request, auth=throttling.client_address(request)):
+            form = self.get_form()
+            form.add_error(None, TOO_MANY_LOGINS)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
         user = form.get_user()

@@ -112,3 +112,17 @@ def test_verification_emails_are_limited(rates, client, run_on_commit):
         client.post("/accounts/verify-again/")
         client.post("/accounts/verify-again/")
     assert EmailLog.objects.filter(kind="verify_email").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_login_page_is_limited_per_address_too(rates, client, user):
+    rates(auth="3/min")
+    answers = [
+        client.post("/accounts/login/", {"username": f"u{n}@example.test", "password": "x"}, REMOTE_ADDR=NAT).status_code
+        for n in range(3)
+    ]
+    refused = client.post("/accounts/login/", {"username": user.email, "password": PASSWORD}, REMOTE_ADDR=NAT)
+    assert answers == [200, 200, 200] and refused.status_code == 429
+    assert "Too many login attempts" in refused.content.decode()
+    elsewhere = client.post("/accounts/login/", {"username": user.email, "password": PASSWORD}, REMOTE_ADDR="192.0.2.50")
+    assert elsewhere.status_code == 302

@@ -237,6 +237,10 @@ INVITATION_MAX_AGE = timedelta(days=7)
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username"]
+# django-axes would also lock addresses; the address side is a rate limit on every login instead
+# (the "auth" throttle, page and API), so that a carrier-grade NAT address shared by thousands of
+# app users is never locked by a few people's typos.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
