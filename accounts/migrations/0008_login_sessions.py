@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_verbose_names'),
+        ('accounts', '0007_tax_identity'),
     ]
 
     operations = [

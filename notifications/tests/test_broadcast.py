@@ -57,6 +57,7 @@ async def everyone_receives(sockets):
     return await asyncio.gather(*(ws.receive_json_from(timeout=10) for ws in sockets))
 
 
+@pytest.mark.capacity
 @requires_redis
 @pytest.mark.django_db(transaction=True)
 async def test_broadcasts_reach_every_socket_in_its_language(redis_layer):
@@ -83,6 +84,7 @@ async def test_broadcasts_reach_every_socket_in_its_language(redis_layer):
     await asyncio.gather(*(ws.disconnect() for ws in sockets))
 
 
+@pytest.mark.capacity
 @requires_redis
 @pytest.mark.django_db(transaction=True)
 async def test_a_burst_of_pushes_waiting_on_one_process_is_not_dropped(redis_layer):
