@@ -155,6 +155,11 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
+    # Declared so the schema's enum admits "" (never checked): DRF drops allow_blank from read-only fields.
+    vat_check_status = serializers.ChoiceField(
+        choices=Organization._meta.get_field("vat_check_status").choices, allow_blank=True, read_only=True
+    )
+
     class Meta:
         model = Organization
         fields = [
