@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.models import LoginSession, Membership, Organization
@@ -47,7 +48,7 @@ def resolve_organization(request, user):
     if wanted:
         org = next((org for org in orgs if (str(org.pk) if wanted.isdigit() else org.slug) == wanted), None)
         if org is None:
-            raise NotFound("No such organization.", code="organization_not_found")
+            raise NotFound(_("No such organization."), code="organization_not_found")
         return org
     session = getattr(request, "session", None)
     session_org = session.get(SESSION_KEY) if session is not None else None
@@ -91,6 +92,6 @@ def login_sessions(user):
 
 def live_tokens(user):
     """The user's refresh tokens (apps) that still work: not expired, not revoked (newest first)."""
-    return OutstandingToken.objects.filter(
-        user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True
-    ).order_by("-created_at", "-pk")
+    return OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True).order_by(
+        "-created_at", "-pk"
+    )

@@ -2,6 +2,7 @@
 
 from django.db.models import Count, Q
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from blog.models import LANGUAGES, Article, Category
 from core import search as core_search
@@ -24,7 +25,7 @@ def live_articles(*, language=None):
 def category(*, slug):
     found = Category.objects.filter(slug=slug).first()
     if found is None:
-        raise NotFound("No such category.", code="category_not_found")
+        raise NotFound(_("No such category."), code="category_not_found")
     return found
 
 
@@ -39,7 +40,7 @@ def article(*, language, slug, preview=False):
     articles = Article.objects.all() if preview else Article.objects.live()
     found = articles.filter(language=language, slug=slug).select_related("author").first()
     if found is None:
-        raise NotFound("No such article.", code="article_not_found")
+        raise NotFound(_("No such article."), code="article_not_found")
     return found
 
 

@@ -51,9 +51,9 @@ class Category(models.Model):
         if not self.parent_id:
             return
         if self.parent.parent_id or self.parent_id == self.pk:
-            raise ValidationError({"parent": "Sub-categories go one level deep: choose a top-level category."})
+            raise ValidationError({"parent": _("Sub-categories go one level deep: choose a top-level category.")})
         if self.pk and self.children.exists():
-            raise ValidationError({"parent": "This category has sub-categories, so it stays at the top level."})
+            raise ValidationError({"parent": _("This category has sub-categories, so it stays at the top level.")})
 
 
 class Product(Searchable):
@@ -131,11 +131,11 @@ class Product(Searchable):
 
     def clean(self):
         if self.kind == self.Kind.CREDITS and not self.credits:
-            raise ValidationError({"credits": "A credit pack needs its number of credits."})
+            raise ValidationError({"credits": _("A credit pack needs its number of credits.")})
         if self.kind == self.Kind.DIGITAL and not self.download:
-            raise ValidationError({"download": "A digital product needs its file."})
+            raise ValidationError({"download": _("A digital product needs its file.")})
         if self.kind == self.Kind.SERVICE and not (self.job_kind and self.job_provider):
-            raise ValidationError({"job_kind": "A generation service needs the kind of job it starts and its provider."})
+            raise ValidationError({"job_kind": _("A generation service needs the kind of job it starts and its provider.")})
 
     @property
     def sold_out(self):

@@ -3,6 +3,7 @@
 from dataclasses import replace
 
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from catalog.models import PRICE_COLUMNS, Cart, CartItem, Category, Order, Product
 from catalog.pricing import PricedLine, Totals, allocate_discount
@@ -36,7 +37,7 @@ def products(*, currency):
 def product(*, slug, currency):
     found = products(currency=currency).filter(slug=slug).first()
     if found is None:
-        raise NotFound("This product does not exist or is not sold in this currency.", code="product_not_found")
+        raise NotFound(_("This product does not exist or is not sold in this currency."), code="product_not_found")
     return found
 
 
@@ -180,7 +181,7 @@ def orders_for(*, organization):
 def order_for(*, organization, pk):
     order = orders_for(organization=organization).filter(pk=pk).prefetch_related("lines").first()
     if order is None:
-        raise NotFound("No such order.", code="order_not_found")
+        raise NotFound(_("No such order."), code="order_not_found")
     return order
 
 

@@ -13,6 +13,8 @@ from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from billing import selectors as billing_selectors
 from billing import services as billing_services
@@ -20,6 +22,7 @@ from billing.payments import refund_invoice
 from catalog import cache, conf, selectors
 from catalog.models import ORDER_MACHINE, Cart, CartItem, Order, OrderLine, Product
 from core.errors import Conflict, DomainError, InvalidTransition, NotFound, Unprocessable, ValidationFailed
+from core.i18n import lazy_text
 from core.money import check_currency
 from coupons import services as coupon_services
 from generation import services as generation_services
@@ -47,9 +50,9 @@ def parse_quantity(value):
         quantity = None
     if quantity is None or str(quantity) != str(value).strip() or not 1 <= quantity <= MAX_QUANTITY:
         raise ValidationFailed(
-            f"The quantity must be a whole number from 1 to {MAX_QUANTITY}.",
+            _("The quantity must be a whole number from 1 to %(max)s.") % {"max": MAX_QUANTITY},
             code="invalid_quantity",
-            fields={"quantity": [f"Enter a whole number from 1 to {MAX_QUANTITY}."]},
+            fields={"quantity": [_("Enter a whole number from 1 to %(max)s.") % {"max": MAX_QUANTITY}]},
         )
     return quantity
 
@@ -78,9 +81,12 @@ def _sellable(product_slug, currency):
     try:
         product = Product.objects.get(slug=product_slug, is_active=True)
     except Product.DoesNotExist:
-        raise NotFound("This product does not exist or is no longer sold.", code="product_not_found") from None
+        raise NotFound(_("This product does not exist or is no longer sold."), code="product_not_found") from None
     if not product.prices.filter(currency=currency).exists():
-        raise ValidationFailed(f"“{product.name}” is not sold in {currency}.", code="currency_not_available")
+        raise ValidationFailed(
+            _("“%(name)s” is not sold in %(currency)s.") % {"name": product.name, "currency": currency},
+            code="currency_not_available",
+        )
     return product
 
 
@@ -88,12 +94,12 @@ def _check_stock(product, quantity):
     if product.stock is None:
         return
     if product.stock == 0:
-        raise Conflict(f"“{product.name}” is sold out.", code="sold_out")
+        raise Conflict(_("“%(name)s” is sold out.") % {"name": product.name}, code="sold_out")
     if quantity > product.stock:
         raise Conflict(
-            f"Only {product.stock} left of “{product.name}”.",
+            _("Only %(stock)s left of “%(name)s”.") % {"stock": product.stock, "name": product.name},
             code="quantity_above_stock",
-            fields={"quantity": [f"At most {product.stock}."]},
+            fields={"quantity": [_("At most %(stock)s.") % {"stock": product.stock}]},
         )
 
 
@@ -102,11 +108,13 @@ def parse_brief(product, brief):
     brief = (brief or "").strip()
     if brief and product.kind != Product.Kind.SERVICE:
         raise ValidationFailed(
-            "Only generation services take a brief.", code="brief_not_allowed", fields={"brief": ["Not for this product."]}
+            _("Only generation services take a brief."), code="brief_not_allowed", fields={"brief": [_("Not for this product.")]}
         )
     if len(brief) > MAX_BRIEF:
         raise ValidationFailed(
-            f"A brief is limited to {MAX_BRIEF} characters.", code="brief_too_long", fields={"brief": ["Too long."]}
+            _("A brief is limited to %(max)s characters.") % {"max": MAX_BRIEF},
+            code="brief_too_long",
+            fields={"brief": [_("Too long.")]},
         )
     return brief
 
@@ -122,7 +130,7 @@ def add_item(*, cart, product_slug, quantity, currency, brief=""):
     item = CartItem.objects.select_for_update().filter(cart=cart, product=product).first()
     new_quantity = quantity + (item.quantity if item else 0)
     if new_quantity > MAX_QUANTITY:
-        raise ValidationFailed(f"At most {MAX_QUANTITY} of one product per order.", code="invalid_quantity")
+        raise ValidationFailed(_("At most %(max)s of one product per order.") % {"max": MAX_QUANTITY}, code="invalid_quantity")
     _check_stock(product, new_quantity)
     if item:
         item.quantity = new_quantity
@@ -137,7 +145,7 @@ def add_item(*, cart, product_slug, quantity, currency, brief=""):
 def _item(cart, item_id):
     item = CartItem.objects.select_related("product").filter(cart=cart, pk=item_id).first() if cart else None
     if item is None:
-        raise NotFound("This item is not in your cart.", code="cart_item_not_found")
+        raise NotFound(_("This item is not in your cart."), code="cart_item_not_found")
     return item
 
 
@@ -222,7 +230,7 @@ def _reserve_stock(lines):
             continue
         taken = Product.objects.filter(pk=line.product.pk, stock__gte=line.quantity).update(stock=F("stock") - line.quantity)
         if not taken:
-            raise Conflict(f"“{line.product.name}” sold out before your order was placed.", code="sold_out")
+            raise Conflict(_("“%(name)s” sold out before your order was placed.") % {"name": line.product.name}, code="sold_out")
         cache.changed()  # the units left are shown in the shop
 
 
@@ -242,11 +250,13 @@ def checkout(*, cart, organization, user, billing, payment_method, expected_tota
     """
     if payment_method not in Order.PaymentMethod.values:
         raise ValidationFailed(
-            "Choose a payment method.", code="invalid_payment_method", fields={"payment_method": ["Unknown payment method."]}
+            _("Choose a payment method."),
+            code="invalid_payment_method",
+            fields={"payment_method": [_("Unknown payment method.")]},
         )
     if not (billing.get("billing_name") or "").strip() or not (billing.get("billing_email") or "").strip():
         raise ValidationFailed(
-            "A billing name and email are needed.",
+            _("A billing name and email are needed."),
             code="billing_details_missing",
             fields={"billing_name": ["Required."], "billing_email": ["Required."]},
         )
@@ -255,13 +265,16 @@ def checkout(*, cart, organization, user, billing, payment_method, expected_tota
     totals, unavailable = selectors.cart_totals(cart=cart, currency=currency, organization=organization)
     if unavailable:
         names = ", ".join(item.product.name for item in unavailable)
-        raise Conflict(f"Remove what can no longer be bought before checking out: {names}.", code="product_unavailable")
+        raise Conflict(
+            _("Remove what can no longer be bought before checking out: %(names)s.") % {"names": names},
+            code="product_unavailable",
+        )
     if not totals.lines:
-        raise ValidationFailed("Your cart is empty.", code="empty_cart")
+        raise ValidationFailed(_("Your cart is empty."), code="empty_cart")
     if totals.coupon and not totals.coupon.valid:
         raise Unprocessable(totals.coupon.message, code=totals.coupon.reason, fields={"code": [totals.coupon.message]})
     if expected_total is not None and int(expected_total) != totals.total:
-        raise Conflict("The total changed since it was shown; review your cart and confirm again.", code="total_mismatch")
+        raise Conflict(_("The total changed since it was shown; review your cart and confirm again."), code="total_mismatch")
     _reserve_stock(totals.lines)
 
     order = Order.objects.create(
@@ -315,7 +328,7 @@ def checkout(*, cart, organization, user, billing, payment_method, expected_tota
         user=user,
     )
     if invoice.total != order.total:  # both priced by billing's VAT decision: a difference is a bug, never billed
-        raise Conflict("The total changed since it was shown; review your cart and confirm again.", code="total_mismatch")
+        raise Conflict(_("The total changed since it was shown; review your cart and confirm again."), code="total_mismatch")
     order.invoice_id = invoice.pk
     order.save(update_fields=["invoice_id"])
     cart.items.all().delete()
@@ -335,7 +348,7 @@ def _reserve_coupon(order, totals, user):
         target_type="order", target_id=order.pk, product_refs=products, category_refs=categories,
     )  # fmt: skip
     if usage.discount != totals.discount:
-        raise Conflict("The promo code's discount changed; review your cart and confirm again.", code="coupon_changed")
+        raise Conflict(_("The promo code's discount changed; review your cart and confirm again."), code="coupon_changed")
 
 
 # --- coupons -----------------------------------------------------------------------------------
@@ -346,10 +359,10 @@ def apply_coupon(*, cart, code, organization, currency):
     raised with its reason and message, and the cart is left as it was."""
     code = (code or "").strip()
     if not code:
-        raise ValidationFailed("Enter a promo code.", code="coupon_missing", fields={"code": ["Enter a promo code."]})
-    totals, _ = selectors.cart_totals(cart=cart, currency=currency, organization=organization)
+        raise ValidationFailed(_("Enter a promo code."), code="coupon_missing", fields={"code": [_("Enter a promo code.")]})
+    totals, _lines = selectors.cart_totals(cart=cart, currency=currency, organization=organization)
     if not totals.lines:
-        raise ValidationFailed("Add something to your cart before a promo code.", code="empty_cart")
+        raise ValidationFailed(_("Add something to your cart before a promo code."), code="empty_cart")
     check = selectors.check_coupon(code=code, lines=totals.lines, currency=currency, organization=organization)
     if not check.valid:
         raise Unprocessable(check.message, code=check.reason, fields={"code": [check.message]})
@@ -422,8 +435,10 @@ def _confirm(order, invoice):
     notify(
         order.user or order.organization,
         "order_confirmed",
-        title=f"Order {order.number} is paid",
-        body="Thank you! Your order is paid and delivered: credits are on your balance, downloads and jobs on the order page.",
+        title=lazy_text(gettext_lazy("Order %(number)s is paid"), number=order.number),
+        body=gettext_lazy(
+            "Thank you! Your order is paid and delivered: credits are on your balance, downloads and jobs on the order page."
+        ),
         link=reverse("catalog:order_detail", args=[order.pk]),
         context={"order": order, "lines": list(order.lines.all())},
         attachments=attachments,
@@ -454,8 +469,11 @@ def expire_pending_orders(*, now=None):
             with transaction.atomic():
                 request_cancel(order=order, reason="Not paid in time")
                 notify(
-                    order.user or order.organization, "order_canceled", title=f"Order {order.number} is canceled",
-                    body="It was not paid in time, so what it reserved is back on sale. You can order again from the shop.",
+                    order.user or order.organization, "order_canceled",
+                    title=lazy_text(gettext_lazy("Order %(number)s is canceled"), number=order.number),
+                    body=gettext_lazy(
+                        "It was not paid in time, so what it reserved is back on sale. You can order again from the shop."
+                    ),
                     link=reverse("catalog:order_detail", args=[order.pk]), organization=order.organization,
                 )  # fmt: skip
         except DomainError as exc:  # paid or voided meanwhile: its state already says what to do
@@ -474,7 +492,9 @@ def refund_order(*, order, amount=None):
     left = order.total - order.refunded_amount
     amount = left if amount is None else int(amount)
     if not 0 < amount <= left:
-        raise ValidationFailed(f"The refund must be between 1 and {left} (minor units).", code="invalid_refund_amount")
+        raise ValidationFailed(
+            _("The refund must be between 1 and %(left)s (minor units).") % {"left": left}, code="invalid_refund_amount"
+        )
     ORDER_MACHINE.advance(
         order, Order.Status.REFUNDED, refunded_amount=order.refunded_amount + amount, refunded_at=timezone.now()
     )
@@ -528,10 +548,13 @@ def refund_order_payment(*, order, amount=None, user=None):
     """Give the money back through the payment provider; billing issues the credit note and its
     refunded handler records the refund on the order."""
     if order.status not in (Order.Status.PAID, Order.Status.FULFILLED, Order.Status.REFUNDED):
-        raise InvalidTransition(f"Order {order.number} is {order.get_status_display().lower()}: nothing was paid.")
+        raise InvalidTransition(
+            _("Order %(number)s is %(status)s: nothing was paid.")
+            % {"number": order.number, "status": order.get_status_display().lower()}
+        )
     invoice = billing_selectors.invoices_for_source(source_type="order", source_id=order.pk).filter(status="paid").first()
     if invoice is None:
-        raise InvalidTransition(f"Order {order.number} has no paid invoice to refund.")
+        raise InvalidTransition(_("Order %(number)s has no paid invoice to refund.") % {"number": order.number})
     refund_invoice(invoice=invoice, amount=amount, reason=f"Refund of order {order.number}", user=user)
     order.refresh_from_db()
     return order

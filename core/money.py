@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import format_currency, get_currency_precision, get_currency_symbol
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from core.errors import ValidationFailed
 from core.formats import babel_locale
@@ -43,9 +44,10 @@ def exponent(currency):
 def check_currency(currency):
     if currency not in CURRENCIES:
         raise ValidationFailed(
-            f"Unsupported currency “{currency}”. Use one of: {', '.join(CURRENCIES)}.",
+            _("Unsupported currency “%(currency)s”. Use one of: %(choices)s.")
+            % {"currency": currency, "choices": ", ".join(CURRENCIES)},
             code="unsupported_currency",
-            fields={"currency": ["Unsupported currency."]},
+            fields={"currency": [_("Unsupported currency.")]},
         )
     return currency
 
@@ -72,11 +74,13 @@ def to_minor(value, currency):
     try:
         major = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise ValidationFailed(f"“{value}” is not an amount.", code="invalid_amount") from None
+        raise ValidationFailed(_("“%(value)s” is not an amount.") % {"value": value}, code="invalid_amount") from None
     minor = major.scaleb(exponent(currency))
     if minor != minor.to_integral_value():
         raise ValidationFailed(
-            f"{currency} amounts have {exponent(currency)} decimal places at most.", code="invalid_amount"
+            _("%(currency)s amounts have %(places)s decimal places at most.")
+            % {"currency": currency, "places": exponent(currency)},
+            code="invalid_amount",
         )
     return int(minor)
 

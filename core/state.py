@@ -7,6 +7,7 @@ in the transaction that makes it; who is the user of the request being served (n
 """
 
 from django.contrib.contenttypes.models import ContentType
+from django.utils.translation import gettext as _
 
 from core.errors import InvalidTransition
 from core.logging import request_context
@@ -30,7 +31,7 @@ class StateMachine:
 
     def check(self, source, target):
         if not self.can(source, target):
-            raise InvalidTransition(f"Cannot go from “{source}” to “{target}”.")
+            raise InvalidTransition(_("Cannot go from “%(source)s” to “%(target)s”.") % {"source": source, "target": target})
 
     def advance(self, instance, target, *, save=True, **changes):
         """Move `instance` to `target` (checked), apply `changes`, save only what changed, and log

@@ -38,14 +38,14 @@ def ticket_for(*, organization, number=None, pk=None):
     lookup = {"number": number} if number is not None else {"pk": pk}
     ticket = tickets_for(organization=organization).select_related("organization").filter(**lookup).first()
     if ticket is None:
-        raise NotFound("No such ticket.")
+        raise NotFound(_("No such ticket."))
     return ticket
 
 
 def agent_ticket(*, pk):
     ticket = Ticket.objects.select_related("organization", "requester", "assignee", "related_type").filter(pk=pk).first()
     if ticket is None:
-        raise NotFound("No such ticket.")
+        raise NotFound(_("No such ticket."))
     return ticket
 
 
@@ -61,11 +61,11 @@ def attachment_for(*, user, organization, pk):
     attachments = TicketAttachment.objects.select_related("message")
     if not acts_as_staff(user, "support.view_ticketattachment"):
         if organization is None:
-            raise NotFound("No such file.")
+            raise NotFound(_("No such file."))
         attachments = attachments.filter(organization=organization, message__is_internal=False)
     attachment = attachments.filter(pk=pk).first()
     if attachment is None:
-        raise NotFound("No such file.")
+        raise NotFound(_("No such file."))
     return attachment
 
 

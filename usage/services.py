@@ -179,7 +179,7 @@ def _storage_record(organization):
 def adjust_storage(*, organization, delta_bytes):
     """Add (write) or subtract (delete) bytes of the organization's stored files, at once."""
     if not isinstance(delta_bytes, int) or isinstance(delta_bytes, bool):
-        raise ValidationFailed("delta_bytes must be an integer.", code="invalid_amount")
+        raise ValidationFailed(_("delta_bytes must be an integer."), code="invalid_amount")
     record = _storage_record(organization)
     # Never below zero: deleting a file stored before metering began must not make the level negative.
     UsageRecord.objects.filter(pk=record.pk).update(value=F("value") + delta_bytes, updated_at=timezone.now())
@@ -193,7 +193,7 @@ def set_gauge(*, organization, metric, value):
     """Report the current value of a gauge (concurrent_jobs)."""
     _check_metric(metric, GAUGE_METRICS)
     if not isinstance(value, int) or value < 0:
-        raise ValidationFailed("A gauge value is a non-negative integer.", code="invalid_amount")
+        raise ValidationFailed(_("A gauge value is a non-negative integer."), code="invalid_amount")
     UsageRecord.objects.update_or_create(
         organization=organization, metric=metric, month=selectors.month_start(), defaults={"value": value}
     )
@@ -266,6 +266,7 @@ def _format(metric, value):
 
 
 _format_lazy = lazy(_format, str)  # formatted when read, in the reader's language
+
 
 def check_alerts(*, organization, metrics=None):
     """Send the 80/95/100 % alerts (and the month-end projection alert) not sent yet this month.

@@ -65,7 +65,7 @@ def purchase(request):
     form = PurchaseForm(request.POST)
     if not form.is_valid():
         field, errors = next(iter(form.errors.items()))
-        raise ValidationFailed(f"{form.fields[field].label}: {errors[0]}")
+        raise ValidationFailed(_("%(field)s: %(error)s") % {"field": form.fields[field].label, "error": errors[0]})
     _purchase, invoice = services.purchase_addon(organization=request.organization, user=request.user, **form.cleaned_data)
     messages.success(request, _("Your add-on is reserved: pay its invoice to activate it."))
     return redirect(pay_url(invoice))

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from billing import providers, selectors, services
@@ -33,6 +33,7 @@ from billing.models import (
 )
 from billing.services import balance
 from core.errors import Conflict, DomainError, InvalidTransition, NotFound, ValidationFailed
+from core.i18n import lazy_text
 from core.money import format_money
 from notifications.services import notify, push_event
 
@@ -300,7 +301,7 @@ def _tell_failure(payment):
     notify(
         payment.organization,
         "payment_failed",
-        title=f"Payment of invoice {payment.invoice.number} failed",
+        title=lazy_text(gettext_lazy("Payment of invoice %(number)s failed"), number=payment.invoice.number),
         body=payment.failure_message,
         link=reverse("billing:payment_detail", args=[payment.pk]),
         context={"payment": payment, "invoice": payment.invoice},

@@ -1,4 +1,5 @@
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
 
 from core.errors import NotFound
 
@@ -24,7 +25,7 @@ class OrganizationScopedMixin:
     def organization(self):
         org = _resolvers[-1](self.request, self.request.user)
         if org is None:
-            raise NotFound("You do not belong to any organization.", code="organization_not_found")
+            raise NotFound(_("You do not belong to any organization."), code="organization_not_found")
         return org
 
     def get_queryset(self):

@@ -29,7 +29,7 @@ def test_percent_rounds_half_up_once_in_the_minor_unit():
 def test_amounts_from_outside_respect_the_currency_exponent():
     assert to_minor("19.99", "EUR") == 1999
     assert to_minor("5000", "XOF") == 5000
-    with pytest.raises(Exception, match="decimal places"):
+    with pytest.raises(Exception, match="décimales"):
         to_minor("10.5", "XOF")
 
 

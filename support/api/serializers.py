@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -16,7 +17,7 @@ class StrictMixin:
         keys = set(data.keys()) if hasattr(data, "keys") else set()
         unknown = sorted(keys - set(self.fields))
         if unknown:
-            raise serializers.ValidationError({name: ["This field cannot be set here."] for name in unknown})
+            raise serializers.ValidationError({name: [_("This field cannot be set here.")] for name in unknown})
         return super().to_internal_value(data)
 
 
@@ -135,9 +136,9 @@ class StatsQuerySerializer(serializers.Serializer):
         date_to = data.get("date_to") or timezone.localdate()
         date_from = data.get("date_from") or date_to - timedelta(days=29)
         if date_to < date_from:
-            raise serializers.ValidationError({"date_to": ["The end date is before the start date."]})
+            raise serializers.ValidationError({"date_to": [_("The end date is before the start date.")]})
         if (date_to - date_from).days > 366:
-            raise serializers.ValidationError({"date_from": ["Ask for one year at most."]})
+            raise serializers.ValidationError({"date_from": [_("Ask for one year at most.")]})
         return {"date_from": date_from, "date_to": date_to}
 
 

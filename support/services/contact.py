@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.selectors import organizations_for
 from core.errors import ValidationFailed
@@ -24,17 +25,17 @@ def submit_contact(*, name, email, subject, message, honeypot="", ip_address=Non
     else a contact request to triage. A filled honeypot (a field people never see) is a bot:
     refused, nothing stored."""
     if honeypot:
-        raise ValidationFailed("This message looks automated and was not sent.", code="spam_detected")
-    name = required_text(name, field="name", label="Name", max_length=120)
-    email = required_text(email, field="email", label="Email", max_length=254).lower()
+        raise ValidationFailed(_("This message looks automated and was not sent."), code="spam_detected")
+    name = required_text(name, field="name", label=_("Name"), max_length=120)
+    email = required_text(email, field="email", label=_("Email"), max_length=254).lower()
     try:
         validate_email(email)
     except DjangoValidationError:
         raise ValidationFailed(
-            "Enter a valid email address.", code="invalid_email", fields={"email": ["Enter a valid email address."]}
+            _("Enter a valid email address."), code="invalid_email", fields={"email": [_("Enter a valid email address.")]}
         ) from None
-    subject = required_text(subject, field="subject", label="Subject", max_length=200)
-    message = required_text(message, field="message", label="Message", max_length=MAX_BODY_LENGTH)
+    subject = required_text(subject, field="subject", label=_("Subject"), max_length=200)
+    message = required_text(message, field="message", label=_("Message"), max_length=MAX_BODY_LENGTH)
 
     request = ContactRequest.objects.create(name=name, email=email, subject=subject, message=message, ip_address=ip_address)
     proven = user is not None and user.is_authenticated and user.is_active and user.email.lower() == email
@@ -64,5 +65,5 @@ def _organization_of(user):
 def mark_contact_request(*, request, status, by):
     require_agent(by)
     if status not in (ContactRequest.Status.HANDLED, ContactRequest.Status.SPAM):
-        raise ValidationFailed("A contact request is marked handled or spam.", code="invalid_status")
+        raise ValidationFailed(_("A contact request is marked handled or spam."), code="invalid_status")
     ContactRequest.objects.filter(pk=request.pk).update(status=status, handled_at=timezone.now())

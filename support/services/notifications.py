@@ -6,8 +6,10 @@ import uuid
 
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 from accounts.selectors import language_for
+from core.i18n import lazy_text
 from notifications.services import absolute, notify, push_event, send_email
 from support import conf
 from support.models import AGENTS_GROUP, Status, TicketMessage
@@ -72,7 +74,7 @@ def tell_customer_message(ticket, message, *, status_changed):
     notify(
         requester,
         "support_reply",
-        title=f"New reply on {ticket.number}",
+        title=lazy_text(gettext_lazy("New reply on %(number)s"), number=ticket.number),
         body=message.body[:300],
         link=link,
         organization=ticket.organization,
@@ -90,7 +92,13 @@ def tell_customer_message(ticket, message, *, status_changed):
 def tell_agents_message(ticket, message, *, status_changed):
     link = agent_link(ticket)
     for agent in agent_side(ticket):
-        notify(agent, "support_reply", title=f"Customer replied on {ticket.number}", body=message.body[:300], link=link)
+        notify(
+            agent,
+            "support_reply",
+            title=lazy_text(gettext_lazy("Customer replied on %(number)s"), number=ticket.number),
+            body=message.body[:300],
+            link=link,
+        )
         push_event(agent, "support.message", {"ticket": ticket.pk, "number": ticket.number, "message": message_payload(message)})
         threaded_email(
             ticket,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from billing import selectors as billing_selectors
 from catalog import selectors as catalog_selectors
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.i18n import lazy_text
 from generation import selectors as generation_selectors
 from notifications.services import notify
 from support import conf, selectors
@@ -60,9 +61,10 @@ PRIORITY_FLOOR_TIERS = {"pro", "business"}  # seed 003: these plans get at least
 def required_text(value, *, field, label, max_length):
     value = (value or "").strip()
     if not value:
-        raise ValidationFailed(f"{label} cannot be empty.", code="required", fields={field: [f"{label} cannot be empty."]})
+        message = _("%(label)s cannot be empty.") % {"label": label}
+        raise ValidationFailed(message, code="required", fields={field: [message]})
     if len(value) > max_length:
-        message = f"{label} is too long ({max_length} characters at most)."
+        message = _("%(label)s is too long (%(max)s characters at most).") % {"label": label, "max": max_length}
         raise ValidationFailed(message, code="too_long", fields={field: [message]})
     return value
 
@@ -92,7 +94,7 @@ def _plan_priority(organization, priority):
 
 def require_agent(user):
     if not (user and user.is_active and user.is_staff):
-        raise Forbidden("Only support agents can do this.", code="not_an_agent")
+        raise Forbidden(_("Only support agents can do this."), code="not_an_agent")
 
 
 def resolve_related(*, organization, kind, pk):
@@ -118,7 +120,10 @@ def resolve_related(*, organization, kind, pk):
 
 def _refuse_if_closed(ticket):
     if ticket.status == Status.CLOSED:
-        raise Conflict(f"{ticket.number} is closed. Open a follow-up ticket to continue the conversation.", code="ticket_closed")
+        raise Conflict(
+            _("%(number)s is closed. Open a follow-up ticket to continue the conversation.") % {"number": ticket.number},
+            code="ticket_closed",
+        )
 
 
 def _locked(ticket):
@@ -172,10 +177,14 @@ def reopen(*, ticket, user):
     """The customer reopens a resolved ticket, within the reopen window only."""
     ticket = _locked(ticket)
     if ticket.status != Status.RESOLVED:
-        raise Conflict("Only a resolved ticket can be reopened.", code="not_resolved")
+        raise Conflict(_("Only a resolved ticket can be reopened."), code="not_resolved")
     if not ticket.can_reopen():
         days = conf.REOPEN_WINDOW.days
-        raise Conflict(f"{ticket.number} was resolved more than {days} days ago: open a new ticket.", code="reopen_window_passed")
+        raise Conflict(
+            _("%(number)s was resolved more than %(days)s days ago: open a new ticket.")
+            % {"number": ticket.number, "days": days},
+            code="reopen_window_passed",
+        )
     return _move(ticket, Status.IN_PROGRESS, by=user, announce_to="agents", resolved_at=None)
 
 
@@ -202,13 +211,13 @@ def create_ticket(
     follow_up_of=None,
     attachments=(),
 ):
-    subject = required_text(subject, field="subject", label="Subject", max_length=200)
-    body = required_text(body, field="body", label="Message", max_length=MAX_BODY_LENGTH)
+    subject = required_text(subject, field="subject", label=_("Subject"), max_length=200)
+    body = required_text(body, field="body", label=_("Message"), max_length=MAX_BODY_LENGTH)
     category = _choice(category, Category, field="category", label="category")
     priority = _plan_priority(organization, _customer_priority(priority))
     related = resolve_related(organization=organization, kind=related_kind, pk=related_id)
     if follow_up_of is not None and follow_up_of.organization_id != organization.pk:
-        raise NotFound("No such ticket.")
+        raise NotFound(_("No such ticket."))
     checked = checked_uploads(organization, attachments)
 
     ticket = Ticket(
@@ -243,7 +252,9 @@ def create_ticket(
         notify(
             agent,
             "support_ticket_new",
-            title=f"New ticket {ticket.number} ({ticket.get_priority_display()})",
+            title=lazy_text(
+                _("New ticket %(number)s (%(priority)s)"), number=ticket.number, priority=Priority(ticket.priority).label
+            ),
             body=subject,
             link=agent_link(ticket),
         )
@@ -258,7 +269,7 @@ def update_ticket(*, ticket, user, subject=None, category=None, priority=None):
     ticket = _locked(ticket)
     fields = []
     if subject is not None:
-        ticket.subject = required_text(subject, field="subject", label="Subject", max_length=200)
+        ticket.subject = required_text(subject, field="subject", label=_("Subject"), max_length=200)
         fields.append("subject")
     if category is not None:
         ticket.category = _choice(category, Category, field="category", label="category")
@@ -298,13 +309,15 @@ def set_priority(*, ticket, agent, priority):
 
 @transaction.atomic
 def customer_reply(*, ticket, user, body, attachments=()):
-    body = required_text(body, field="body", label="Message", max_length=MAX_BODY_LENGTH)
+    body = required_text(body, field="body", label=_("Message"), max_length=MAX_BODY_LENGTH)
     _refuse_if_closed(ticket)
     checked = checked_uploads(ticket.organization, attachments)
     ticket = _locked(ticket)
     _refuse_if_closed(ticket)
     if ticket.status == Status.RESOLVED and not ticket.can_reopen():
-        raise Conflict(f"{ticket.number} was resolved too long ago: open a new ticket.", code="reopen_window_passed")
+        raise Conflict(
+            _("%(number)s was resolved too long ago: open a new ticket.") % {"number": ticket.number}, code="reopen_window_passed"
+        )
     message = add_message(ticket, author=user, author_type=TicketMessage.AuthorType.CUSTOMER, body=body, uploads=checked)
     changed = ticket.status in (Status.WAITING, Status.RESOLVED)
     if changed:
@@ -319,7 +332,7 @@ def agent_reply(*, ticket, agent, body, internal=False, ask_customer=False, atta
     """A public reply (moves the ticket to in progress, or to waiting when it asks the customer),
     or an internal note (changes nothing the customer can see)."""
     require_agent(agent)
-    body = required_text(body, field="body", label="Message", max_length=MAX_BODY_LENGTH)
+    body = required_text(body, field="body", label=_("Message"), max_length=MAX_BODY_LENGTH)
     _refuse_if_closed(ticket)
     checked = checked_uploads(None, attachments)  # staff files never count in the customer's storage
     ticket = _locked(ticket)
@@ -354,7 +367,7 @@ def _assign(ticket, assignee, *, by):
         notify(
             assignee,
             "support_assigned",
-            title=f"{ticket.number} is assigned to you",
+            title=lazy_text(_("%(number)s is assigned to you"), number=ticket.number),
             body=ticket.subject,
             link=agent_link(ticket),
         )
@@ -400,17 +413,17 @@ def rate(*, ticket, user, rating, comment=""):
     except (TypeError, ValueError):
         rating = 0
     if not 1 <= rating <= 5:
-        raise ValidationFailed("Rate from 1 to 5.", code="invalid_rating", fields={"rating": ["Rate from 1 to 5."]})
+        raise ValidationFailed(_("Rate from 1 to 5."), code="invalid_rating", fields={"rating": [_("Rate from 1 to 5.")]})
     comment = (comment or "").strip()
     if len(comment) > 2000:
         raise ValidationFailed(
-            "The comment is too long (2000 characters at most).", code="too_long", fields={"comment": ["Too long."]}
+            _("The comment is too long (2000 characters at most)."), code="too_long", fields={"comment": [_("Too long.")]}
         )
     ticket = _locked(ticket)
     if ticket.satisfaction_rating is not None:
-        raise Conflict("This ticket is already rated.", code="already_rated")
+        raise Conflict(_("This ticket is already rated."), code="already_rated")
     if ticket.status not in (Status.RESOLVED, Status.CLOSED):
-        raise Conflict("A ticket can be rated once it is resolved.", code="not_resolved")
+        raise Conflict(_("A ticket can be rated once it is resolved."), code="not_resolved")
     ticket.satisfaction_rating, ticket.satisfaction_comment, ticket.rated_at = rating, comment, timezone.now()
     ticket.save(update_fields=["satisfaction_rating", "satisfaction_comment", "rated_at", "updated_at"])
     system_message(ticket, _("%(name)s rated this ticket %(rating)s/5."), name=user.full_name, rating=rating, internal=True)
