@@ -61,6 +61,16 @@ def standard_rate(country, on):
     return Decimal(rate).quantize(Decimal("0.01"))
 
 
+def vat_in_euros(vat_total, currency):
+    """{"eur_rate", "vat_total_eur"} that a document in `currency` records at its issue: the rate
+    and its VAT total in euro cents (BR-FR-CO-12), none in EUR. The rate is XOF's fixed parity,
+    exact and legal; the only currencies sold are EUR and XOF (a floating one would need a dated
+    rate table, and a currency without a rate here stops the issue rather than guess one)."""
+    if currency == "EUR":
+        return {"eur_rate": None, "vat_total_eur": None}
+    return {"eur_rate": EUR_PARITY[currency], "vat_total_eur": to_eur_cents(vat_total, currency)}
+
+
 def to_eur_cents(amount, currency):
     """`amount` (minor units of `currency`) in euro cents, rounded half-up."""
     euros = to_decimal(amount, currency) / EUR_PARITY[currency]

@@ -53,6 +53,16 @@ LABELS = {
             "electronically supplied services to a person established outside the EU.",
         },
         "facturx": "Electronic invoice (Factur-X, EN 16931): the structured data is embedded in this PDF.",
+        "facturx_credit_note": "Electronic credit note (Factur-X, EN 16931): the structured data is embedded in this PDF.",
+        # The three notes the French e-invoicing rules ask for (BR-FR-05), and the credit note's terms.
+        "recovery_fee": "Fixed recovery fee in case of late payment: 40 EUR (art. L441-10 and D441-5 of the French "
+        "Commercial Code).",
+        "late_penalties": "Late payment penalties: three times the French legal interest rate (art. L441-10 of the "
+        "French Commercial Code).",
+        "no_discount": "No discount for early payment.",
+        "credit_terms": "Credited to the customer: deducted from what is due, refunded or kept on the customer balance.",
+        "operation_category": "Transaction category: supply of services.",
+        "vat_in_eur": "VAT total in euros: {amount} (1 EUR = {rate} {currency}, fixed parity).",
     },
     "fr": {
         "invoice": "Facture",
@@ -108,6 +118,14 @@ LABELS = {
             "une personne établie hors de l'Union européenne.",
         },
         "facturx": "Facture électronique (Factur-X, EN 16931) : les données structurées sont jointes à ce PDF.",
+        "facturx_credit_note": "Avoir électronique (Factur-X, EN 16931) : les données structurées sont jointes à ce PDF.",
+        "recovery_fee": "Indemnité forfaitaire pour frais de recouvrement en cas de retard de paiement : 40 € "
+        "(art. L441-10 et D441-5 du Code de commerce).",
+        "late_penalties": "Pénalités de retard : trois fois le taux d'intérêt légal (art. L441-10 du Code de commerce).",
+        "no_discount": "Pas d'escompte pour paiement anticipé.",
+        "credit_terms": "Montant crédité au client : déduit de ce qui reste dû, remboursé ou porté à son solde.",
+        "operation_category": "Catégorie de l'opération : prestation de services.",
+        "vat_in_eur": "Total TVA en euros : {amount} (1 EUR = {rate} {currency}, parité fixe).",
     },
 }
 

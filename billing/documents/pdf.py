@@ -1,7 +1,8 @@
 """Invoice and credit-note PDFs, rendered by WeasyPrint from Django templates (PDF/A-3b for a
-Factur-X invoice), and stored once in the default storage."""
+Factur-X document: any to a business), and stored once in the default storage."""
 
 from babel.dates import format_date
+from babel.numbers import format_decimal
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
@@ -28,6 +29,18 @@ def seller_mentions(seller, lang):
         mentions.append(labels["share_capital"].format(form=seller["legal_form"], capital=capital))
     if seller.get("rcs_city") and seller.get("siren"):
         mentions.append(labels["rcs"].format(city=seller["rcs_city"], siren=_grouped(seller["siren"])))
+    return mentions
+
+
+def document_mentions(document, lang):
+    """What every document says besides its lines: the category of the operation (services) and,
+    outside EUR, its VAT total in euros at the rate recorded on it (BR-FR-CO-12)."""
+    labels = LABELS[lang]
+    mentions = [labels["operation_category"]]
+    if document.eur_rate is not None:
+        rate = format_decimal(document.eur_rate, format="#,##0.######", locale="fr_FR" if lang == "fr" else "en_GB")
+        amount = format_money(document.vat_total_eur, "EUR", lang)
+        mentions.append(labels["vat_in_eur"].format(amount=amount, rate=rate, currency=document.currency))
     return mentions
 
 
@@ -65,9 +78,10 @@ def invoice_pdf(invoice):
         "issue_date": _date(invoice.issue_date, lang),
         "due_date": _date(invoice.due_date, lang),
         "vat_mentions": vat_mentions(lines, lang),
+        "document_mentions": document_mentions(invoice, lang),
         "seller_mentions": seller_mentions(invoice.seller, lang),
         "payment_terms": labels["payment_terms"].format(days=invoice.payment_terms_days, due=_date(invoice.due_date, lang)),
-        "facturx": facturx,
+        "facturx": labels["facturx"] if facturx else "",
     }
     pdf = _render("billing/pdf/invoice.html", context, pdf_a=facturx)
     return embed_xml(pdf, invoice, lang) if facturx else pdf
@@ -77,6 +91,7 @@ def credit_note_pdf(note):
     lang = language(note.locale)
     labels = LABELS[lang]
     lines = list(note.lines.all())
+    facturx = needs_facturx(note)
     context = {
         "doc": note,
         "kind": labels["credit_note"],
@@ -89,9 +104,12 @@ def credit_note_pdf(note):
         "reason": labels["reasons"].get(note.reason, note.reason),
         "invoice_date": _date(note.invoice.issue_date, lang),
         "vat_mentions": vat_mentions(lines, lang),
+        "document_mentions": document_mentions(note, lang),
         "seller_mentions": seller_mentions(note.seller, lang),
+        "facturx": labels["facturx_credit_note"] if facturx else "",
     }
-    return _render("billing/pdf/invoice.html", context)
+    pdf = _render("billing/pdf/invoice.html", context, pdf_a=facturx)
+    return embed_xml(pdf, note, lang) if facturx else pdf
 
 
 def save_pdf(name, content):

@@ -46,6 +46,10 @@ class CreditNote(models.Model):
     vat_total = models.BigIntegerField()
     total = models.BigIntegerField()
     issue_date = models.DateField()
+    eur_rate = models.DecimalField(
+        max_digits=12, decimal_places=6, null=True, blank=True, help_text="Units of the currency for 1 EUR"
+    )
+    vat_total_eur = models.BigIntegerField(null=True, blank=True, help_text="The VAT total in euro cents")
     seller = models.JSONField(default=dict)
     buyer = models.JSONField(default=dict)
     pdf_file = models.CharField(max_length=255, blank=True)

@@ -115,6 +115,12 @@ class Invoice(models.Model):
     issue_date = models.DateField(null=True, blank=True)
     due_date = models.DateField(null=True, blank=True)
     payment_terms_days = models.PositiveSmallIntegerField(default=14)
+    # An invoice in another currency also states its VAT in euros (French rule BR-FR-CO-12), at the
+    # rate recorded here at finalization (billing.tax.eur_rate: XOF's fixed parity).
+    eur_rate = models.DecimalField(
+        max_digits=12, decimal_places=6, null=True, blank=True, help_text="Units of the currency for 1 EUR"
+    )
+    vat_total_eur = models.BigIntegerField(null=True, blank=True, help_text="The VAT total in euro cents")
     seller = models.JSONField(default=dict, blank=True, help_text="Copied from settings.SELLER at finalization")
     buyer = models.JSONField(default=dict, blank=True, help_text="Copied from the organization at finalization")
     pdf_file = models.CharField(max_length=255, blank=True, help_text="Storage name of the rendered PDF")

@@ -149,6 +149,7 @@ def _credit_lines(invoice, amount):
 
 def _create_credit_note(invoice, *, amount, reason, user=None, refund_reference="", lines=None):
     lines = lines or _credit_lines(invoice, amount)
+    vat_total = sum(line["vat_amount"] for line in lines)
     year, sequence, number, today = invoices.next_number("AV")
     note = CreditNote.objects.create(
         organization=invoice.organization,
@@ -161,9 +162,10 @@ def _create_credit_note(invoice, *, amount, reason, user=None, refund_reference=
         reason=reason[:300],
         refund_reference=refund_reference,
         net_total=sum(line["net_amount"] for line in lines),
-        vat_total=sum(line["vat_amount"] for line in lines),
+        vat_total=vat_total,
         total=amount,
         issue_date=today,
+        **tax.vat_in_euros(vat_total, invoice.currency),
         seller=invoices.seller_details(),  # the seller as it is on the note's date
         buyer=invoice.buyer,
         created_by=user,

@@ -126,7 +126,9 @@ def buyer_details(organization):
         "vat_number": usable_vat_number(organization),
         "siren": siren_of(organization.siren) if organization.country == "FR" else "",
         "is_business": organization.is_business,
-        "email": organization.billing_email,
+        # Where the invoice is sent (and the electronic address of a buyer outside the French
+        # directory): the billing email, else the first owner's.
+        "email": organization.billing_email or organization.owners().order_by("pk").values_list("email", flat=True).first() or "",
     }
 
 
@@ -150,6 +152,7 @@ def finalize_invoice(*, invoice):
         seller=seller_details(),
         buyer=buyer_details(invoice.organization),
         locale=invoice.organization.locale,
+        **tax.vat_in_euros(invoice.vat_total, invoice.currency),
     )
     tax.record_distance_sales(invoice)
     logger.info("invoice_finalized invoice=%s number=%s total=%s %s", invoice.pk, number, invoice.total, invoice.currency)

@@ -214,16 +214,6 @@ def test_facturx_xml_validates_and_matches_totals(organization, run_on_commit):
     assert root.find(".//ram:BuyerTradeParty/ram:SpecifiedTaxRegistration/ram:ID", ns).text == "FR40303265045"
 
 
-def test_no_facturx_without_buyer_vat_number(organization, run_on_commit):
-    from facturx import get_facturx_xml_from_pdf
-
-    with run_on_commit(execute=True):
-        inv = invoice(organization)
-    inv.refresh_from_db()
-    with default_storage.open(inv.pdf_file, "rb") as handle:
-        assert get_facturx_xml_from_pdf(handle.read(), check_xsd=False) == (False, False)
-
-
 def test_credit_note_pdf_and_email(organization, user, run_on_commit, mailoutbox):
     inv = invoice(organization, [line("Pack", unit_amount=10000)])
     with run_on_commit(execute=True):

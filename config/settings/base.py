@@ -397,20 +397,34 @@ VIES_URL = env("VIES_URL", default="https://ec.europa.eu/taxation_customs/vies/r
 VIES_TIMEOUT = env.float("VIES_TIMEOUT", default=5.0)
 
 # The seller's identity, printed on every invoice and credit note (art. R123-237 of the Commercial
-# Code: legal form, share capital, RCS number and city) and copied onto each at its issue.
-SELLER = {
-    "name": env("SELLER_NAME", default="WeBox"),
-    "legal_form": env("SELLER_LEGAL_FORM", default="SAS"),
-    "share_capital": env("SELLER_SHARE_CAPITAL_EUR", default="10000"),  # euros
-    "rcs_city": env("SELLER_RCS_CITY", default="Paris"),
-    "siren": env("SELLER_SIREN", default="123456709"),
-    "vat_number": env("SELLER_VAT_NUMBER", default="FR83123456709"),
-    "address_line": env("SELLER_ADDRESS_LINE", default="12 rue de la Paix"),
-    "postal_code": env("SELLER_POSTAL_CODE", default="75002"),
-    "city": env("SELLER_CITY", default="Paris"),
-    "country": env("SELLER_COUNTRY", default="FR"),
-    "email": env("SELLER_EMAIL", default="billing@webox.test"),
+# Code: legal form, share capital, RCS number and city) and copied onto each at its issue. The
+# defaults are a development company (its numbers pass their checksums): a deployment sets its own,
+# or refuses to start (config/deploy_checks.py, webox.E006). `routing_address` is the seller's
+# electronic invoicing address in the French directory (BT-34, scheme 0225): its SIREN when unset.
+SELLER_DEVELOPMENT_DEFAULTS = {
+    "name": "WeBox",
+    "legal_form": "SAS",
+    "share_capital": "10000",  # euros
+    "rcs_city": "Paris",
+    "siren": "123456709",
+    "vat_number": "FR83123456709",
+    "address_line": "12 rue de la Paix",
+    "postal_code": "75002",
+    "city": "Paris",
+    "country": "FR",
+    "email": "billing@webox.test",
+    "routing_address": "",
 }
+
+
+def seller_from_environment():
+    return {
+        name: env(f"SELLER_{'SHARE_CAPITAL_EUR' if name == 'share_capital' else name.upper()}", default=default)
+        for name, default in SELLER_DEVELOPMENT_DEFAULTS.items()
+    }
+
+
+SELLER = seller_from_environment()
 
 # --- Security headers (the production profile adds HTTPS, HSTS and secure cookies) -----------------
 SESSION_COOKIE_HTTPONLY = True
