@@ -1,4 +1,5 @@
-"""What a deployment must not run with: development secrets and the sandbox payment provider.
+"""What a deployment must not run with: development secrets, the sandbox payment provider and the
+development company as the seller of its invoices.
 
 One list of problems, read two ways: the production profile refuses to start on any of them
 (`refuse_unsafe_defaults`, called at the end of config/settings/production.py, so every process
@@ -26,7 +27,11 @@ def _development_secret(value):
     return bool(value) and str(value).startswith(DEVELOPMENT_SECRET_PREFIXES)
 
 
-SETTINGS_READ = ("DEBUG", "SECRET_KEY", "SIMPLE_JWT", "PAYMENT_TEST_MODE")
+# What identifies the development company that SELLER defaults to (its city or legal form may
+# well be the real seller's): printed on an invoice, any of them makes it a false document.
+SELLER_IDENTIFIERS = ("siren", "vat_number", "address_line", "email")
+
+SETTINGS_READ = ("DEBUG", "SECRET_KEY", "SIMPLE_JWT", "PAYMENT_TEST_MODE", "SELLER", "SELLER_DEVELOPMENT_DEFAULTS")
 
 
 def problems(settings):
@@ -50,6 +55,16 @@ def problems(settings):
         ))
     if "sandbox" in providers and payments.SANDBOX_WEBHOOK_SECRET == SANDBOX_DEFAULT_SECRET:
         found.append(("webox.E004", "SANDBOX_WEBHOOK_SECRET is the public development secret: set a secret of your own."))
+    defaults = settings["SELLER_DEVELOPMENT_DEFAULTS"]
+    left = [key for key in SELLER_IDENTIFIERS if settings["SELLER"].get(key) == defaults[key]]
+    # A staging install (PAYMENT_TEST_MODE, TEST MODE on every page) issues test documents only.
+    if left and not settings["PAYMENT_TEST_MODE"]:
+        names = ", ".join(f"SELLER_{key.upper()}" for key in left)
+        found.append((
+            "webox.E006",
+            f"The seller's identity is still the development company's ({names}): every invoice would carry it. "
+            "Set the company's own SELLER_* values (docs/deploy.md).",
+        ))
     for provider, names in PROVIDER_SECRETS.items():
         missing = [name for name in names if provider in providers and not getattr(payments, name)]
         if missing:

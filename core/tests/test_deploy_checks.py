@@ -33,6 +33,8 @@ OWN_SANDBOX_SECRET = "a-staging-install-s-own-sandbox-secret"
         ({"SECRET_KEY": "dev-only-insecure-key-" + "x" * 40}, "SECRET_KEY is a development key"),
         ({"STRIPE_WEBHOOK_SECRET": None}, "stripe payment provider is enabled without STRIPE_WEBHOOK_SECRET"),
         ({"PAYMENT_PROVIDERS": "mobile_money"}, "without MOBILE_MONEY_BASE_URL, MOBILE_MONEY_API_KEY"),
+        ({"SELLER_SIREN": None}, r"development company's \(SELLER_SIREN\)"),
+        ({"SELLER_VAT_NUMBER": None, "SELLER_EMAIL": None}, r"\(SELLER_VAT_NUMBER, SELLER_EMAIL\)"),
     ],
 )
 def test_production_refuses_to_start_with_a_default_secret_or_the_sandbox(monkeypatch, changes, reason):
@@ -53,8 +55,12 @@ def test_check_deploy_names_each_unsafe_default(settings, monkeypatch):
     settings.PAYMENT_TEST_MODE = False
     settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "SIGNING_KEY": "dev-only-insecure-key-" + "x" * 40}
     found = {error.id for error in check_unsafe_defaults(None)}
-    # The test profile's key is in the repository; the sandbox secret is the default one.
-    assert found == {"webox.E001", "webox.E002", "webox.E003", "webox.E004", "webox.E005"}
+    # The test profile's key is in the repository; the sandbox secret is the default one; the
+    # seller is the development company.
+    assert found == {"webox.E001", "webox.E002", "webox.E003", "webox.E004", "webox.E005", "webox.E006"}
+    settings.PAYMENT_TEST_MODE = True  # a staging install: test documents, the sandbox's secret still refused
+    assert {error.id for error in check_unsafe_defaults(None)} == {"webox.E001", "webox.E002", "webox.E004", "webox.E005"}
+    settings.PAYMENT_TEST_MODE = False
     settings.DEBUG = True  # a developer's machine: nothing to report
     assert check_unsafe_defaults(None) == []
 

@@ -104,12 +104,17 @@ PRODUCTION_ENV = {
     "STRIPE_SECRET_KEY": "sk_live_for_the_check_only",
     "STRIPE_PUBLISHABLE_KEY": "pk_live_for_the_check_only",
     "STRIPE_WEBHOOK_SECRET": "whsec_for_the_check_only",
+    # The company's own identity: the development one's would refuse the start (webox.E006).
+    "SELLER_SIREN": "732829320",
+    "SELLER_VAT_NUMBER": "FR44732829320",
+    "SELLER_ADDRESS_LINE": "1 avenue des Tests",
+    "SELLER_EMAIL": "factures@webox.example.com",
 }
 
 
 def load_production(monkeypatch, **changes):
     """The production profile's settings for PRODUCTION_ENV with `changes` (None removes a variable),
-    read as a fresh process would: billing.conf and base's PAYMENT_TEST_MODE are read again from
+    read as a fresh process would: billing.conf and base's PAYMENT_TEST_MODE and SELLER are read again from
     that environment for the duration of the test."""
     from billing import conf
     from config.settings import base
@@ -123,6 +128,7 @@ def load_production(monkeypatch, **changes):
         if name.isupper():
             monkeypatch.setattr(conf, name, value)
     monkeypatch.setattr(base, "PAYMENT_TEST_MODE", base.env.bool("PAYMENT_TEST_MODE", default=False))
+    monkeypatch.setattr(base, "SELLER", base.seller_from_environment())
     return runpy.run_module("config.settings.production")
 
 
