@@ -412,9 +412,11 @@ def _require_manager(organization, user):
 
 
 def _addon_line(purchase, *, period=""):
+    """The invoice line of one period of `purchase`: its dates once known (a renewal), else its
+    length from the payment that starts it (a first purchase)."""
     kind = purchase.addon_type
     with translation.override(purchase.organization.locale):  # invoices speak the organization's language
-        days = ngettext("%(days)s day", "%(days)s days", kind.period_days) % {"days": kind.period_days}
+        days = ngettext("%(days)s day from payment", "%(days)s days from payment", kind.period_days) % {"days": kind.period_days}
         description = f"{kind.label()}, {period or days}"
     return billing_services.LineSpec(
         description=description,
@@ -424,9 +426,13 @@ def _addon_line(purchase, *, period=""):
     )
 
 
-def _invoice(purchase, user=None):
+def _invoice(purchase, user=None, period=""):
     invoice = billing_services.create_invoice(
-        organization=purchase.organization, lines=[_addon_line(purchase)], source_type="addon", source_id=purchase.pk, user=user
+        organization=purchase.organization,
+        lines=[_addon_line(purchase, period=period)],
+        source_type="addon",
+        source_id=purchase.pk,
+        user=user,
     )
     purchase.invoice_id = invoice.pk
     purchase.save(update_fields=["invoice_id", "updated_at"])
@@ -632,12 +638,12 @@ def _renew(purchase):
     purchase.period_start, purchase.expires_at = start, start + timedelta(days=purchase.addon_type.period_days)
     purchase.unit_amount = price.unit_amount if price else purchase.unit_amount
     purchase.save(update_fields=["period_start", "expires_at", "unit_amount", "updated_at"])
+    period = billing_services.period_label(purchase.period_start, purchase.expires_at, purchase.organization.locale)
     next_invoice = billing_selectors.next_invoice_at(organization=purchase.organization)
     if next_invoice is None or next_invoice > purchase.expires_at:
-        invoice = _invoice(purchase)
+        invoice = _invoice(purchase, period=period)
         logger.info("addon_renewed purchase=%s until=%s invoice=%s", purchase.pk, purchase.expires_at, invoice.pk)
         return
-    period = billing_services.period_label(purchase.period_start, purchase.expires_at, purchase.organization.locale)
     billing_services.add_pending_charge(
         organization=purchase.organization,
         line=_addon_line(purchase, period=period),

@@ -46,6 +46,27 @@ def test_buying_storage_on_pro_invoices_it_and_payment_raises_the_limit(pro, use
     assert storage_limit(pro) == 30 * GB
 
 
+@pytest.mark.parametrize(
+    "locale, first, renewal",
+    [
+        ("en", "Storage +10 GB, 30 days from payment", "Storage +10 GB, 1 Jun 2026 – 1 Jul 2026"),
+        ("fr", "Stockage +10 Go, 30 jours à compter du paiement", "Stockage +10 Go, 1 juin 2026 – 1 juil. 2026"),
+    ],
+)
+def test_addon_lines_show_their_service_period_in_the_invoice_language(pro, locale, first, renewal):
+    pro.locale = locale
+    pro.save()
+    with time_machine.travel("2026-05-02 10:00Z"):
+        purchase, invoice = services.purchase_addon(organization=pro, code="storage", quantity=1)
+        pay(invoice)
+    # The period starts at the payment: the first invoice says how long, the renewal its dates.
+    assert invoice.lines.get().description == first
+    AddonPurchase.objects.filter(pk=purchase.pk).update(expires_at="2026-06-01T08:00Z")
+    with time_machine.travel("2026-06-01 09:00Z"):
+        assert services.end_addon_periods() == {"renewed": 1, "expired": 0}
+    assert Invoice.objects.exclude(pk=invoice.pk).get().lines.get().description == renewal
+
+
 def test_xof_organization_pays_in_xof(other_organization, plans):
     plans.set(other_organization, "pro")
     _, invoice = services.purchase_addon(organization=other_organization, code="cpu", quantity=1)
