@@ -1,8 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import Invoice, Plan, Provider
+from billing.models import Invoice, MethodKind, Plan, Provider
 from billing.models.payments import MOBILE_OPERATORS
+
+# What the pay page offers to pay with; checkout's choice arrives as `?method=` and is preselected.
+PAY_WITH = [("card", _("Card")), (MethodKind.MOBILE_MONEY.value, _("Mobile money"))]
 
 
 class PlanChoiceForm(forms.Form):
@@ -33,6 +36,7 @@ class PayForm(forms.Form):
 
     provider = forms.ChoiceField(label=_("Provider"), choices=[])
     payment_method = forms.TypedChoiceField(label=_("Payment method"), coerce=int, required=False, empty_value=None, choices=[])
+    method = forms.ChoiceField(label=_("Pay with"), choices=PAY_WITH, initial="card", widget=forms.RadioSelect)
     card_number = forms.CharField(required=False, max_length=30, label=_("Test card number"))
     stripe_payment_method = forms.CharField(required=False, max_length=120, widget=forms.HiddenInput)
     phone = forms.CharField(
@@ -41,8 +45,14 @@ class PayForm(forms.Form):
     operator = forms.ChoiceField(label=_("Operator"), required=False, choices=[("", "—"), *MOBILE_OPERATORS.items()])
     save_method = forms.BooleanField(required=False, label=_("Save this method for next time"))
 
-    def __init__(self, *args, providers, methods, can_save=True, **kwargs):
+    def __init__(self, *args, providers, methods, can_save=True, mobile_money=False, chosen="", **kwargs):
         super().__init__(*args, **kwargs)
+        if not mobile_money:  # a card is then the only new method
+            del self.fields["method"]
+            for name in ("phone", "operator"):
+                del self.fields[name]
+        elif chosen in dict(PAY_WITH):
+            self.fields["method"].initial = chosen
         if not can_save:  # saving a method is managing the organization's methods: owners and admins
             del self.fields["save_method"]
         self.fields["provider"].choices = [(p.name, Provider(p.name).label) for p in providers]

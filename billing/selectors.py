@@ -1,5 +1,6 @@
 """Billing reads, always scoped to an organization (or to a source another app owns)."""
 
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from billing.models import (
     PlanPrice,
     Subscription,
 )
+from billing.models.payments import MOBILE_MONEY_CURRENCIES
 from billing.tax import decide_lines
 from core.errors import NotFound
 
@@ -125,9 +127,16 @@ def overdue_invoices_url():
     return reverse("billing:invoice_list") + "?status=open"
 
 
-def pay_url(invoice):
-    """The page where the customer pays the invoice."""
-    return reverse("billing:invoice_pay", args=[invoice.pk])
+def pay_url(invoice, method=""):
+    """The page where the customer pays the invoice; `method` ("card", "mobile_money": the
+    choice made at checkout) is preselected there."""
+    url = reverse("billing:invoice_pay", args=[invoice.pk])
+    return f"{url}?{urlencode({'method': method})}" if method else url
+
+
+def takes_mobile_money(currency):
+    """Whether invoices in `currency` can be paid by mobile money (XOF); checkout offers it only then."""
+    return currency in MOBILE_MONEY_CURRENCIES
 
 
 def current_plan(*, organization):

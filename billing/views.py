@@ -16,10 +16,10 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import membership
 from billing import conf, payments, providers, recurring, selectors, services
 from billing.forms import CancelForm, InvoiceFilterForm, PayForm, PaymentMethodForm, PlanChoiceForm, SubscribeForm
-from billing.models import Payment, PaymentMethod
+from billing.models import MethodKind, Payment, PaymentMethod
 from billing.models.payments import MOBILE_MONEY_CURRENCIES
 from billing.pricing import vat_breakdown
-from billing.providers.sandbox import documented_cards
+from billing.providers.sandbox import documented_cards, documented_phones
 from core.errors import DomainError, Forbidden, ValidationFailed
 from core.formats import format_date
 from core.money import format_money, shown_currency
@@ -349,13 +349,22 @@ def _provider_details(data):
 @organization_required
 @domain_errors_to_messages
 def invoice_pay(request, pk):
+    """The pay page. `?method=mobile_money` (checkout's choice) preselects how to pay."""
     invoice = _own(selectors.invoice_for, request, pk)
     org = request.organization
     methods = list(PaymentMethod.objects.filter(organization=org))
     offered = _providers_for(invoice.currency)
+    mobile_money = invoice.currency in MOBILE_MONEY_CURRENCIES
     member = membership(request.user, org)
     can_save = bool(member and member.can_manage)
-    form = PayForm(request.POST or None, providers=offered, methods=methods, can_save=can_save)
+    form = PayForm(
+        request.POST or None,
+        providers=offered,
+        methods=methods,
+        can_save=can_save,
+        mobile_money=mobile_money,
+        chosen=request.GET.get("method", ""),
+    )
     if request.method == "POST":
         if not can_save and request.POST.get("save_method"):
             raise Forbidden(_("Only the organization's owners and admins can save a payment method."))
@@ -363,19 +372,19 @@ def invoice_pay(request, pk):
             raise ValidationFailed(_first_error(form))
         data = form.cleaned_data
         method = selectors.method_for(organization=org, pk=data["payment_method"]) if data["payment_method"] else None
-        details = _provider_details(data)
-        if method is None and data.get("save_method"):
-            method = payments.add_payment_method(organization=org, provider=data["provider"], details=details)
         payment, _replayed = payments.pay_invoice(
             organization=org,
             invoice=invoice,
             provider=data["provider"],
+            method_kind=MethodKind.MOBILE_MONEY if data.get("method") == MethodKind.MOBILE_MONEY else "",
             payment_method=method,
-            details=details,
+            details=_provider_details(data),
             idempotency_key=request.POST.get("idempotency_key", "")[:120],
             user=request.user,
+            save_method=bool(data.get("save_method")),
         )
         return redirect(payment.next_action_url or reverse("billing:payment_detail", args=[payment.pk]))
+    sandbox = any(p.test_mode for p in offered)
     return render(
         request,
         "billing/invoice_pay.html",
@@ -384,8 +393,10 @@ def invoice_pay(request, pk):
             "form": form,
             "methods": methods,
             "providers": offered,
-            "mobile_money": invoice.currency in MOBILE_MONEY_CURRENCIES,
-            "test_cards": documented_cards(),
+            "mobile_money": mobile_money,
+            "sandbox": sandbox,
+            "test_cards": documented_cards() if sandbox else [],
+            "test_phones": documented_phones() if sandbox and mobile_money else [],
             "idempotency_key": uuid.uuid4().hex,
             "stripe_key": _stripe_key(),
             "in_flight": invoice.payments.filter(status__in=Payment.IN_FLIGHT).first(),
@@ -474,6 +485,7 @@ def payment_methods(request):
             "methods": PaymentMethod.objects.filter(organization=org),
             "form": form,
             "test_cards": documented_cards(),
+            "test_phones": documented_phones() if org.currency in MOBILE_MONEY_CURRENCIES else [],
             "sandbox": any(p.test_mode for p in providers.enabled()),
             "mobile_money": org.currency in MOBILE_MONEY_CURRENCIES,
         },

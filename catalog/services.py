@@ -240,6 +240,15 @@ def _release_stock(order):
             cache.changed()
 
 
+def payment_methods_for(currency):
+    """What checkout offers: a card always, mobile money where billing takes it (XOF)."""
+    return [
+        value
+        for value in Order.PaymentMethod.values
+        if value != Order.PaymentMethod.MOBILE_MONEY or billing_selectors.takes_mobile_money(currency)
+    ]
+
+
 @transaction.atomic
 def checkout(*, cart, organization, user, billing, payment_method, expected_total=None):
     """Place the cart as an order and hand it to billing for the invoice and the payment.
@@ -248,11 +257,11 @@ def checkout(*, cart, organization, user, billing, payment_method, expected_tota
     client sends the total it showed, must match the server's (a stale or tampered total is
     refused). Returns the order; its invoice is billing's.
     """
-    if payment_method not in Order.PaymentMethod.values:
+    if payment_method not in payment_methods_for(organization.currency):
         raise ValidationFailed(
             _("Choose a payment method."),
             code="invalid_payment_method",
-            fields={"payment_method": [_("Unknown payment method.")]},
+            fields={"payment_method": [_("Not offered for payments in %(currency)s.") % {"currency": organization.currency}]},
         )
     if not (billing.get("billing_name") or "").strip() or not (billing.get("billing_email") or "").strip():
         raise ValidationFailed(

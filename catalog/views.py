@@ -180,6 +180,11 @@ class CheckoutForm(forms.Form):
     # The total the customer saw: if prices changed meanwhile, the order is not placed.
     expected_total = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
+    def __init__(self, *args, currency, **kwargs):
+        super().__init__(*args, **kwargs)
+        offered = services.payment_methods_for(currency)
+        self.fields["payment_method"].choices = [c for c in Order.PaymentMethod.choices if c[0] in offered]
+
 
 @organization_required
 def checkout(request):
@@ -190,7 +195,9 @@ def checkout(request):
         messages.info(request, _("Your cart is empty: add something first."))
         return redirect("catalog:catalog")
     form = CheckoutForm(
-        request.POST or None, initial={**services.billing_defaults(organization, request.user), "expected_total": totals.total}
+        request.POST or None,
+        initial={**services.billing_defaults(organization, request.user), "expected_total": totals.total},
+        currency=organization.currency,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -207,7 +214,7 @@ def checkout(request):
             messages.error(request, exc.message)
             return redirect("catalog:checkout")
         messages.success(request, _("Order %(number)s is placed: pay its invoice to receive it.") % {"number": order.number})
-        return redirect(pay_url(invoice_for(organization=organization, pk=order.invoice_id)))
+        return redirect(pay_url(invoice_for(organization=organization, pk=order.invoice_id), method=order.payment_method))
     return render(
         request,
         "catalog/checkout.html",
@@ -242,7 +249,7 @@ def order_detail(request, pk):
             "lines": order.lines.all(),
             "vat_by_rate": selectors.order_totals_vat_by_rate(order),
             "invoice": invoice,
-            "pay_url": pay_url(invoice) if invoice else "",
+            "pay_url": pay_url(invoice, method=order.payment_method) if invoice else "",
             "pending": order.status == order.Status.PENDING,
         },
     )

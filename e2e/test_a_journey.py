@@ -9,6 +9,7 @@ work finish.
 
 import re
 import time
+import uuid
 
 import pytest
 
@@ -161,6 +162,54 @@ def test_a_native_app_socket_without_origin_stays_open_a_minute_idle_then_gets_a
     agent.reply(ticket["id"], "Yes, loud and clear.")
     wait_for(lambda: idle_socket.of_type("support.message"), 30, f"no event reached the idle socket: {idle_socket.messages}")
     assert idle_socket.closed is None
+
+
+def test_a_franc_customer_pays_by_mobile_money_chosen_at_checkout(browser, platform, api, outside_requests):
+    """The XOF journey: checkout through the API with mobile money, the pay page in the browser with
+    it chosen, a sandbox test number confirmed on the phone, and the page turning to success by itself."""
+    email = f"franc-{uuid.uuid4().hex[:8]}@example.test"
+    signup = api.post("/api/v1/auth/register/", json={"email": email, "password": PASSWORD, "currency": "XOF"})
+    assert signup.status_code == 201, signup.text
+    token = token_for(api, email, PASSWORD)
+    added = api.post("/api/v1/cart/items/", headers=bearer(token), json={"product": "pack-decouverte", "quantity": 1})
+    assert added.status_code in (200, 201), added.text
+    placed = api.post("/api/v1/checkout/", headers=bearer(token), json={"payment_method": "mobile_money"})
+    assert placed.status_code == 201, placed.text
+    invoice_id, pay_link = placed.json()["invoice_id"], placed.json()["pay_url"]
+    assert pay_link.endswith("/pay/?method=mobile_money")
+    pay_api = f"/api/v1/billing/invoices/{invoice_id}/pay/"
+    french = {"provider": "sandbox", "method": "mobile_money", "phone": "+33 6 12 34 56 78", "operator": "orange"}
+    refused = api.post(pay_api, headers=bearer(token), json=french)
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "phone_country_mismatch", refused.text
+    assert api.get("/api/v1/billing/payments/", headers=bearer(token)).json()["count"] == 0
+
+    context = browser.new_context(base_url=platform.base, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    own = (platform.base, "data:", "blob:")
+    page.on("request", lambda r: None if r.url.startswith(own) else outside_requests.append(r.url))
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+    page.goto(pay_link)
+    assert page.is_checked("input[name=method][value=mobile_money]")
+    assert page.locator("input[name=phone]").is_visible() and not page.locator("input[name=card_number]").is_visible()
+    assert page.locator("#test-phones").get_by_text("+221 77 000 00 01").count() == 1
+    page.fill("input[name=phone]", "+221 77 000 00 01")
+    page.select_option("select[name=operator]", "wave")
+    with platform.frozen("worker"):  # the callback must come while the page is watching
+        page.click("#pay-form button.btn")
+        page.wait_for_url(re.compile(r"/billing/payments/\d+/"))
+        wait_socket_open(page)
+        assert page.locator("#payment-status").get_attribute("data-status") in ("pending", "processing")
+        page.evaluate(MARK)
+    page.wait_for_selector("#payment-status[data-status=succeeded]", timeout=60_000)
+    assert page.evaluate(STILL_HERE), "the page was reloaded instead of updating itself"
+    invoice = api.get(f"/api/v1/billing/invoices/{invoice_id}/", headers=bearer(token)).json()
+    assert (invoice["status"], invoice["currency"], invoice["amount_due"]) == ("paid", "XOF", 0), invoice
+    context.close()
 
 
 def test_no_page_loaded_anything_from_another_site(outside_requests):

@@ -27,6 +27,18 @@ class MethodKind(models.TextChoices):
     SANDBOX = "sandbox", _("Sandbox test card")
 
 
+# Failure codes in words, for the customer and in their language; any other code shows the
+# provider's own message (kept in English in failure_message, for staff and the API).
+FAILURE_REASONS = {
+    "card_declined": _("Your bank declined the card. Try another card or contact your bank."),
+    "insufficient_funds": _("The card has insufficient funds."),
+    "authentication_failed": _("The payment was not confirmed at the second step."),
+    "expired_card": _("The card has expired."),
+    "incorrect_cvc": _("The security code is incorrect."),
+    "timeout": _("The payment was not confirmed on the phone in time."),
+    "canceled_by_customer": _("The payment was refused on the phone."),
+}
+
 MOBILE_OPERATORS = {"orange": "Orange Money", "wave": "Wave", "mtn": "MTN MoMo"}
 MOBILE_MONEY_CURRENCIES = ("XOF",)  # what mobile money can be paid in (the providers check it too)
 
@@ -134,6 +146,11 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"Payment #{self.pk} of {self.invoice} ({self.status})"
+
+    @property
+    def failure_reason(self):
+        """Why it failed, in the reader's language when the code is known."""
+        return FAILURE_REASONS.get(self.failure_code) or self.failure_message or _("The payment did not go through.")
 
     @property
     def received(self):

@@ -15,7 +15,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -26,11 +26,14 @@ from billing.models import (
     REFUND_MACHINE,
     BalanceEntry,
     Invoice,
+    MethodKind,
     Payment,
     PaymentDiscrepancy,
     PaymentMethod,
     Refund,
 )
+from billing.models.payments import FAILURE_REASONS
+from billing.payments.methods import add_payment_method
 from billing.services import balance
 from core.errors import Conflict, DomainError, InvalidTransition, NotFound, ValidationFailed
 from core.i18n import lazy_text
@@ -43,20 +46,11 @@ logger = logging.getLogger("webox.billing.payments")
 AUTHENTICATION_REQUIRED = "authentication_required"
 
 
-# Failure codes in words, for the customer; the provider's own message is used otherwise.
-FAILURE_REASONS = {
-    "card_declined": "Your bank declined the card. Try another card or contact your bank.",
-    "insufficient_funds": "The card has insufficient funds.",
-    "authentication_failed": "The payment was not confirmed at the second step.",
-    "expired_card": "The card has expired.",
-    "incorrect_cvc": "The security code is incorrect.",
-    "timeout": "The payment was not confirmed on the phone in time.",
-    "canceled_by_customer": "The payment was refused on the phone.",
-}
-
-
 def failure_reason(code, message=""):
-    return FAILURE_REASONS.get(code) or message or "The payment did not go through."
+    """What is kept in failure_message: the known reason in English, else the provider's words
+    (pages show Payment.failure_reason, in the reader's language)."""
+    with translation.override("en"):
+        return str(FAILURE_REASONS.get(code) or message or "The payment did not go through.")
 
 
 def fingerprint(data):
@@ -76,6 +70,7 @@ def pay_invoice(
     idempotency_key="",
     user=None,
     off_session=False,
+    save_method=False,
 ):
     """Start paying `invoice`. Returns (payment, replayed): the same Idempotency-Key with the same
     request returns the first payment; with a different request it is a conflict.
@@ -84,7 +79,8 @@ def pay_invoice(
     committed (under the invoice's lock, which makes a second payment of the same invoice a 409
     `payment_in_progress` instead of a wait or a deadlock), the provider is called, and its answer
     recorded. `off_session`: the customer is not there (renewals), the provider must not ask them
-    for a second step."""
+    for a second step. `save_method`: keep the new method typed in `details` for next time, once
+    the provider has found nothing wrong with it."""
     details = details or {}
     request_print = fingerprint(
         {
@@ -114,7 +110,10 @@ def pay_invoice(
             code="unknown_method",
             fields={"method": [_("Use one of: %(kinds)s.") % {"kinds": ", ".join(gateway.method_kinds)}]},
         )
+    details = _details_for(method_kind, details)
     gateway.check(currency=invoice.currency, method=payment_method, details=details)
+    if save_method and payment_method is None:
+        payment_method = add_payment_method(organization=organization, provider=provider, details=details)
     try:
         payment, replayed = _create(
             organization, invoice, gateway, method_kind, payment_method, amount, idempotency_key, request_print, user
@@ -144,6 +143,15 @@ def pay_invoice(
         currency=result.currency,
     )
     return payment, False
+
+
+def _details_for(method_kind, details):
+    """Only what the chosen kind of method reads: a mobile-money payment gets its phone field
+    (empty when none was typed, so the provider says it is missing), a card payment never sees a
+    phone number typed beside it."""
+    if method_kind == MethodKind.MOBILE_MONEY:
+        return {"phone": details.get("phone", ""), "operator": details.get("operator", "")}
+    return {key: value for key, value in details.items() if key not in ("phone", "operator")}
 
 
 def _in_progress():

@@ -6,9 +6,11 @@ customer confirms on the phone, the backend calls our webhook signed with HMAC-S
 """
 
 import json
-import re
+from functools import cache
 
 import httpx
+import phonenumbers
+from babel.numbers import get_territory_currencies
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,19 +21,45 @@ from billing.providers import signing
 from billing.providers.base import BadSignature, Event, PaymentProvider, ProviderError, Result, SavedMethod
 from core.errors import ValidationFailed
 
-PHONE = re.compile(r"^\+[1-9]\d{7,14}$")
 TIMESTAMP_HEADER, SIGNATURE_HEADER = "X-MM-Timestamp", "X-MM-Signature"
 
 
-def normalize_phone(phone):
-    phone = re.sub(r"[\s.-]", "", str(phone or ""))
-    if not PHONE.match(phone):
+def normalize_phone(phone, currency=""):
+    """The number in E.164 (+221771234567) if it is a valid international number, and, with
+    `currency`, one of a country that pays in it: an operator only debits accounts of its
+    country, in its currency, so a French number cannot pay an invoice in XOF."""
+    try:
+        number = phonenumbers.parse(str(phone or ""), None)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
         raise ValidationFailed(
-            "Enter the phone number in international form, e.g. +221 77 123 45 67.",
+            _("Enter the phone number in international form, e.g. +221 77 123 45 67."),
             code="invalid_phone",
-            fields={"phone": ["International form, e.g. +221771234567."]},
+            fields={"phone": [_("International form, e.g. +221771234567.")]},
         )
-    return phone
+    region = phonenumbers.region_code_for_number(number)
+    if currency and currency not in get_territory_currencies(region):
+        codes = ", ".join(f"+{code}" for code in calling_codes_for(currency))
+        raise ValidationFailed(
+            _("Mobile money in %(currency)s takes numbers starting with %(codes)s: this one is from another country.")
+            % {"currency": currency, "codes": codes},
+            code="phone_country_mismatch",
+            fields={"phone": [_("A number starting with %(codes)s.") % {"codes": codes}]},
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@cache
+def calling_codes_for(currency):
+    """The calling codes of the countries whose currency is `currency` (XOF: +221, +223…)."""
+    return sorted(
+        {
+            phonenumbers.country_code_for_region(region)
+            for region in phonenumbers.SUPPORTED_REGIONS
+            if currency in get_territory_currencies(region)
+        }
+    )
 
 
 def mask_phone(phone):
@@ -78,10 +106,12 @@ class MobileMoneyProvider(PaymentProvider):
 
     def check(self, *, currency, method, details):
         if currency != "XOF":
-            raise ValidationFailed("Mobile money is for invoices in XOF.", code="currency_not_supported")
+            raise ValidationFailed(_("Mobile money is for invoices in XOF."), code="currency_not_supported")
         if method is None:
-            normalize_phone(details.get("phone"))
+            normalize_phone(details.get("phone"), currency)
             check_operator(details.get("operator", ""))
+        else:
+            normalize_phone(method.provider_token, currency)
 
     def create_payment(self, *, payment, method, details, off_session=False):
         phone = method.provider_token if method else normalize_phone(details.get("phone"))

@@ -86,8 +86,8 @@ def documented_phones():
     return [(f"{p[:4]} {p[4:6]} {p[6:9]} {p[9:11]} {p[11:]}", label) for p, (_o, _c, _m, label) in TEST_PHONES.items()]
 
 
-def _phone_outcome(phone):
-    phone = normalize_phone(phone)
+def _phone_outcome(phone, currency=""):
+    phone = normalize_phone(phone, currency)
     if phone not in TEST_PHONES:
         raise ValidationFailed(
             _("Test mode: use one of the sandbox test phone numbers shown on the page."),
@@ -121,7 +121,8 @@ def _outcome(number):
 
 
 def _is_mobile(method, details):
-    return (method.kind == "mobile_money") if method is not None else bool(details.get("phone"))
+    # billing.payments hands a mobile-money payment its phone field (empty when none was typed).
+    return (method.kind == "mobile_money") if method is not None else "phone" in details
 
 
 def _number_of(method, details):
@@ -140,8 +141,10 @@ class SandboxProvider(PaymentProvider):
             if currency != "XOF":
                 raise ValidationFailed(_("Mobile money is for invoices in XOF."), code="currency_not_supported")
             if method is None:
-                _phone_outcome(details.get("phone"))
+                _phone_outcome(details.get("phone"), currency)
                 check_operator(details.get("operator", ""))
+            else:
+                _phone_outcome(method.provider_token, currency)
             return
         _outcome(_number_of(method, details))
 
@@ -206,7 +209,7 @@ class SandboxProvider(PaymentProvider):
         return f"sbx_re_{secrets.token_hex(8)}"
 
     def save_method(self, *, organization, details, customer=""):
-        if details.get("phone"):
+        if "phone" in details:
             phone, _outcome_info = _phone_outcome(details["phone"])
             return SavedMethod(
                 kind="mobile_money",

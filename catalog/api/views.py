@@ -207,7 +207,11 @@ class Checkout(CartMixin, generics.GenericAPIView):
             expected_total=details.get("expected_total"),
         )
         invoice = invoice_for(organization=self.organization, pk=order.invoice_id)
-        result = {"order": order, "invoice_id": invoice.pk, "pay_url": request.build_absolute_uri(pay_url(invoice))}
+        result = {
+            "order": order,
+            "invoice_id": invoice.pk,
+            "pay_url": request.build_absolute_uri(pay_url(invoice, method=order.payment_method)),
+        }
         return Response(serializers.CheckoutResultSerializer(result).data, status=status.HTTP_201_CREATED)
 
 

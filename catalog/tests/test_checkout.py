@@ -63,7 +63,7 @@ def test_checkout_through_the_api_places_an_order_with_frozen_lines_and_its_invo
     assert order.billing_name == organization.display_legal_name  # prefilled from the organization
     invoice = Invoice.objects.get(pk=body["invoice_id"])
     assert (invoice.source_type, invoice.source_id, invoice.total) == ("order", str(order.pk), 7196)
-    assert body["pay_url"] == f"http://testserver{pay_url(invoice)}"
+    assert body["pay_url"] == f"http://testserver{pay_url(invoice, method='card')}"
     assert auth_api.get("/api/v1/cart/").json()["lines"] == []
 
     # Prices change afterwards: the order keeps what was sold.
@@ -157,11 +157,26 @@ def test_the_html_checkout_is_prefilled_and_sends_the_customer_to_pay(client_use
     assert page.context["form"].initial["billing_email"] == "accounts@alice.test"
     response = client_user.post(
         reverse("catalog:checkout"),
-        {"billing_name": "Alice", "billing_email": "a@alice.test", "payment_method": "mobile_money", "expected_total": 1200},
+        {"billing_name": "Alice", "billing_email": "a@alice.test", "payment_method": "card", "expected_total": 1200},
     )
     order = Order.objects.get()
-    assert response.status_code == 302 and response.url == pay_url(Invoice.objects.get(pk=order.invoice_id))
-    assert (order.billing_email, order.payment_method, order.total) == ("a@alice.test", "mobile_money", 1200)
+    assert response.status_code == 302 and response.url == pay_url(Invoice.objects.get(pk=order.invoice_id), method="card")
+    assert (order.billing_email, order.payment_method, order.total) == ("a@alice.test", "card", 1200)
+
+
+def test_mobile_money_is_offered_and_taken_only_for_francs(client_user, user, organization, auth_api):
+    """Mobile money pays XOF only: a euro checkout does not offer it, and refuses it (page and API) placing nothing."""
+    fill(user, organization, (ProductFactory(eur=1000), 1))
+    page = client_user.get(reverse("catalog:checkout"))
+    assert [value for value, _label in page.context["form"].fields["payment_method"].choices] == ["card"]
+    posted = client_user.post(
+        reverse("catalog:checkout"),
+        {"billing_name": "Alice", "billing_email": "a@alice.test", "payment_method": "mobile_money", "expected_total": 1200},
+    )
+    assert posted.status_code == 200 and "payment_method" in posted.context["form"].errors
+    refused = auth_api.post("/api/v1/checkout/", {"payment_method": "mobile_money", "expected_total": 1200}, format="json")
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_payment_method"
+    assert not Order.objects.exists() and not Invoice.objects.exists()
 
 
 def test_checkout_page_needs_a_login_and_an_empty_cart_goes_back_to_the_shop(client, user):

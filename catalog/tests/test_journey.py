@@ -40,7 +40,7 @@ def test_search_add_login_checkout_pay_and_receive(client, run_on_commit):
     with run_on_commit(execute=True):
         to_invoice = client.post(reverse("catalog:checkout"), form)
     order = Order.objects.get()
-    assert to_invoice.url == pay_url(Invoice.objects.get(pk=order.invoice_id))
+    assert to_invoice.url == pay_url(Invoice.objects.get(pk=order.invoice_id), method="card")
     assert client.get(to_invoice.url).status_code == 200
 
     with run_on_commit(execute=True):
