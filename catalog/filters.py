@@ -4,6 +4,7 @@ same URL parameters mean the same thing in both (search, category, min_price, ma
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from catalog import selectors
 from catalog.models import Category
@@ -13,11 +14,11 @@ from core.money import to_minor
 MAX_SEARCH_LENGTH = 200  # longer queries are a form error (core.search reads this much at most)
 
 ORDERINGS = [
-    ("-popularity", "Most popular"),
-    ("relevance", "Best match (with a search)"),
-    ("price", "Price: low to high"),
-    ("-price", "Price: high to low"),
-    ("-created_at", "Newest"),
+    ("-popularity", _("Most popular")),
+    ("relevance", _("Best match (with a search)")),
+    ("price", _("Price: low to high")),
+    ("-price", _("Price: high to low")),
+    ("-created_at", _("Newest")),
 ]
 
 
@@ -25,23 +26,23 @@ class ProductFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(
         method="filter_search",
         max_length=MAX_SEARCH_LENGTH,
-        label="Search",
+        label=_("Search"),
         widget=forms.SearchInput(attrs={"placeholder": "ebook, crédits, logo…"}),
     )
     category = django_filters.ModelChoiceFilter(
         queryset=Category.objects.all(),
         to_field_name="slug",
         method="filter_category",
-        label="Category",
-        help_text="A category slug; a top-level category includes its sub-categories.",
+        label=_("Category"),
+        help_text=_("A category slug; a top-level category includes its sub-categories."),
     )
     min_price = django_filters.NumberFilter(
-        method="filter_min_price", min_value=0, label="Min price", help_text="In major units, e.g. 9.99"
+        method="filter_min_price", min_value=0, label=_("Min price"), help_text=_("In major units, e.g. 9.99")
     )
     max_price = django_filters.NumberFilter(
-        method="filter_max_price", min_value=0, label="Max price", help_text="In major units, e.g. 49.99"
+        method="filter_max_price", min_value=0, label=_("Max price"), help_text=_("In major units, e.g. 49.99")
     )
-    ordering = django_filters.ChoiceFilter(choices=ORDERINGS, method="order", label="Sort by", empty_label=None)
+    ordering = django_filters.ChoiceFilter(choices=ORDERINGS, method="order", label=_("Sort by"), empty_label=None)
 
     def __init__(self, *args, currency, **kwargs):
         self.currency = currency
@@ -94,7 +95,7 @@ class ProductFilter(django_filters.FilterSet):
                     self.form.add_error(name, exc.message)
         low, high = self.form.cleaned_data.get("min_price"), self.form.cleaned_data.get("max_price")
         if low is not None and high is not None and low > high:
-            self.form.add_error("max_price", "The maximum price is below the minimum.")
+            self.form.add_error("max_price", _("The maximum price is below the minimum."))
 
     def is_valid(self):
         if not super().is_valid():

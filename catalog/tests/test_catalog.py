@@ -176,3 +176,19 @@ def test_categories_go_one_level_deep():
     top.parent = CategoryFactory()
     with pytest.raises(ValidationError):
         top.full_clean()
+
+
+@pytest.mark.parametrize(
+    "language, expected, absent",
+    [
+        ("fr", ["Les plus populaires", "Prix croissant", "1 produit", "prix en EUR, hors TVA"], "Most popular"),
+        ("en", ["Most popular", "Price: low to high", "1 product", "prices in EUR, VAT excluded"], "Les plus populaires"),
+    ],
+)
+def test_the_shop_speaks_the_visitors_language_down_to_its_sort_and_result_bar(client, language, expected, absent):
+    ProductFactory(slug="pack")
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    page = client.get(reverse("catalog:catalog")).content.decode()
+    assert all(text in page for text in expected) and absent not in page
+    empty = client.get(reverse("catalog:catalog"), {"search": "zzzzqqqq"}).content.decode()
+    assert ("Aucun produit ne correspond" if language == "fr" else "No product matches") in empty
