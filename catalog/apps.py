@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CatalogConfig(AppConfig):
     name = "catalog"
+    verbose_name = _("Shop")
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in

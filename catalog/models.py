@@ -33,16 +33,19 @@ def download_path(product, filename):
 
 
 class Category(models.Model):
-    name = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=120, unique=True)
-    description = models.TextField(blank=True)
+    name = models.CharField(max_length=120, verbose_name=_("name"))
+    slug = models.SlugField(max_length=120, unique=True, verbose_name=_("slug"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
     # One level of sub-categories only (checked in clean()).
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
-    ordering = models.PositiveIntegerField(default=0, help_text="Smaller numbers come first.")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent")
+    )
+    ordering = models.PositiveIntegerField(default=0, help_text=_("Smaller numbers come first."), verbose_name=_("ordering"))
 
     class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
         ordering = ["ordering", "name"]
-        verbose_name_plural = "categories"
 
     def __str__(self):
         return f"{self.parent.name} › {self.name}" if self.parent_id else self.name
@@ -66,40 +69,55 @@ class Product(Searchable):
         DIGITAL = "digital", _("Digital download")
         SERVICE = "service", _("Generation service")
 
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=200, unique=True)
-    description = models.TextField(blank=True)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    slug = models.SlugField(max_length=200, unique=True, verbose_name=_("slug"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products", verbose_name=_("category"))
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("kind"))
     vat_rate = models.DecimalField(
         max_digits=5,
         decimal_places=2,
         default=Decimal("20.00"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
-        help_text="Percent, e.g. 20.00",
+        help_text=_("Percent, e.g. 20.00"),
+        verbose_name=_("VAT rate"),
     )
-    image = models.ImageField(upload_to="catalog/images/", blank=True)
-    is_active = models.BooleanField(default=True)
-    is_featured = models.BooleanField(default=False, help_text="Shown on the shop's home page.")
+    image = models.ImageField(upload_to="catalog/images/", blank=True, verbose_name=_("image"))
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
+    is_featured = models.BooleanField(default=False, help_text=_("Shown on the shop's home page."), verbose_name=_("is featured"))
     # None = unlimited; otherwise the units left of a limited offer, reserved when an order is placed.
-    stock = models.PositiveIntegerField(null=True, blank=True, help_text="Units left of a limited offer; empty = unlimited.")
-    popularity = models.PositiveIntegerField(default=0, editable=False, help_text="Units paid so far.")
-    # What fulfilment delivers, per kind.
-    credits = models.PositiveIntegerField(null=True, blank=True, help_text="Credits per unit (credit packs).")
-    download = models.FileField(
-        upload_to=download_path, max_length=200, blank=True, help_text="The file sold (digital products)."
+    stock = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("Units left of a limited offer; empty = unlimited."), verbose_name=_("stock")
     )
-    job_kind = models.CharField(max_length=30, blank=True, help_text="Generation kind, e.g. ebook (services).")
-    job_provider = models.CharField(max_length=50, blank=True)
-    job_model = models.CharField(max_length=100, blank=True)
-    job_prompt = models.TextField(blank=True)
-    job_params = models.JSONField(default=dict, blank=True)
-    price_eur = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
-    price_xof = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    popularity = models.PositiveIntegerField(
+        default=0, editable=False, help_text=_("Units paid so far."), verbose_name=_("popularity")
+    )
+    # What fulfilment delivers, per kind.
+    credits = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("Credits per unit (credit packs)."), verbose_name=_("credits")
+    )
+    download = models.FileField(
+        upload_to=download_path,
+        max_length=200,
+        blank=True,
+        help_text=_("The file sold (digital products)."),
+        verbose_name=_("download"),
+    )
+    job_kind = models.CharField(
+        max_length=30, blank=True, help_text=_("Generation kind, e.g. ebook (services)."), verbose_name=_("job kind")
+    )
+    job_provider = models.CharField(max_length=50, blank=True, verbose_name=_("job provider"))
+    job_model = models.CharField(max_length=100, blank=True, verbose_name=_("job model"))
+    job_prompt = models.TextField(blank=True, verbose_name=_("job prompt"))
+    job_params = models.JSONField(default=dict, blank=True, verbose_name=_("job params"))
+    price_eur = models.PositiveBigIntegerField(null=True, blank=True, editable=False, verbose_name=_("price (EUR)"))
+    price_xof = models.PositiveBigIntegerField(null=True, blank=True, editable=False, verbose_name=_("price (XOF)"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
         ordering = ["-popularity", "name"]
         indexes = [
             models.Index(fields=["is_active", "category"]),
@@ -143,11 +161,15 @@ class Product(Searchable):
 
 
 class ProductPrice(models.Model):
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="prices")
-    currency = models.CharField(max_length=3, choices=CURRENCIES)
-    amount = models.PositiveBigIntegerField(help_text="In minor units: cents for EUR, francs for XOF.")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="prices", verbose_name=_("product"))
+    currency = models.CharField(max_length=3, choices=CURRENCIES, verbose_name=_("currency"))
+    amount = models.PositiveBigIntegerField(
+        help_text=_("In minor units: cents for EUR, francs for XOF."), verbose_name=_("amount")
+    )
 
     class Meta:
+        verbose_name = _("product price")
+        verbose_name_plural = _("product prices")
         ordering = ["currency"]
         constraints = [
             models.UniqueConstraint(fields=["product", "currency"], name="product_price_one_per_currency"),
@@ -163,15 +185,24 @@ class Cart(models.Model):
     merged into the user's cart at login; a signed-in user has one cart per organization."""
 
     organization = models.ForeignKey(
-        "accounts.Organization", null=True, blank=True, on_delete=models.CASCADE, related_name="carts"
+        "accounts.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="carts",
+        verbose_name=_("organization"),
     )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="carts")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="carts", verbose_name=_("user")
+    )
     # Checked again by the coupons app each time the cart is priced.
-    coupon_code = models.CharField(max_length=40, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    coupon_code = models.CharField(max_length=40, blank=True, verbose_name=_("coupon code"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("cart")
+        verbose_name_plural = _("carts")
         constraints = [
             models.UniqueConstraint(fields=["organization", "user"], name="cart_one_per_user_and_organization"),
             models.CheckConstraint(
@@ -185,14 +216,16 @@ class Cart(models.Model):
 
 
 class CartItem(models.Model):
-    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="items")
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
-    quantity = models.PositiveIntegerField()
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="items", verbose_name=_("cart"))
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+", verbose_name=_("product"))
+    quantity = models.PositiveIntegerField(verbose_name=_("quantity"))
     # What the customer wants made (generation services): the job's prompt instead of the product's.
-    brief = models.TextField(blank=True, max_length=2000)
-    added_at = models.DateTimeField(auto_now_add=True)
+    brief = models.TextField(blank=True, max_length=2000, verbose_name=_("brief"))
+    added_at = models.DateTimeField(auto_now_add=True, verbose_name=_("added at"))
 
     class Meta:
+        verbose_name = _("cart item")
+        verbose_name_plural = _("cart items")
         ordering = ["added_at", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["cart", "product"], name="cart_item_one_per_product"),
@@ -227,36 +260,42 @@ class Order(models.Model):
         CARD = "card", _("Card")
         MOBILE_MONEY = "mobile_money", _("Mobile money")
 
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="orders")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="orders")
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="orders", verbose_name=_("organization")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="orders", verbose_name=_("user")
+    )
     # Set from the primary key right after insert: CMD-000001.
-    number = models.CharField(max_length=20, unique=True, null=True, editable=False)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    currency = models.CharField(max_length=3, choices=CURRENCIES)
-    subtotal = models.BigIntegerField(default=0)
-    discount = models.BigIntegerField(default=0)
-    vat = models.BigIntegerField(default=0)
-    total = models.BigIntegerField(default=0)
-    refunded_amount = models.BigIntegerField(default=0)
+    number = models.CharField(max_length=20, unique=True, null=True, editable=False, verbose_name=_("number"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, verbose_name=_("status"))
+    currency = models.CharField(max_length=3, choices=CURRENCIES, verbose_name=_("currency"))
+    subtotal = models.BigIntegerField(default=0, verbose_name=_("subtotal"))
+    discount = models.BigIntegerField(default=0, verbose_name=_("discount"))
+    vat = models.BigIntegerField(default=0, verbose_name=_("vat"))
+    total = models.BigIntegerField(default=0, verbose_name=_("total"))
+    refunded_amount = models.BigIntegerField(default=0, verbose_name=_("refunded amount"))
     # Billing details frozen at checkout (prefilled from the organization).
-    billing_name = models.CharField(max_length=200)
-    billing_email = models.EmailField()
-    billing_address = models.TextField(blank=True)
-    vat_number = models.CharField("VAT number", max_length=30, blank=True)
-    payment_method = models.CharField(max_length=20, choices=PaymentMethod.choices)
-    coupon_code = models.CharField(max_length=40, blank=True)
+    billing_name = models.CharField(max_length=200, verbose_name=_("billing name"))
+    billing_email = models.EmailField(verbose_name=_("billing email"))
+    billing_address = models.TextField(blank=True, verbose_name=_("billing address"))
+    vat_number = models.CharField(_("VAT number"), max_length=30, blank=True)
+    payment_method = models.CharField(max_length=20, choices=PaymentMethod.choices, verbose_name=_("payment method"))
+    coupon_code = models.CharField(max_length=40, blank=True, verbose_name=_("coupon code"))
     # Why the last delivery attempt failed (the payment stands; staff retry from the admin).
-    fulfilment_error = models.CharField(max_length=255, blank=True)
+    fulfilment_error = models.CharField(max_length=255, blank=True, verbose_name=_("fulfilment error"))
     # Billing's invoice for this order (billing owns it; the id is how we link to it).
-    invoice_id = models.PositiveBigIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    paid_at = models.DateTimeField(null=True, blank=True)
-    fulfilled_at = models.DateTimeField(null=True, blank=True)
-    canceled_at = models.DateTimeField(null=True, blank=True)
-    refunded_at = models.DateTimeField(null=True, blank=True)
+    invoice_id = models.PositiveBigIntegerField(null=True, blank=True, verbose_name=_("invoice id"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    paid_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paid at"))
+    fulfilled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("fulfilled at"))
+    canceled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("canceled at"))
+    refunded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("refunded at"))
 
     class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["organization", "-created_at"]), models.Index(fields=["status"])]
         constraints = [
@@ -278,21 +317,23 @@ class Order(models.Model):
 
 
 class OrderLine(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_lines")
-    product_name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=10, choices=Product.Kind.choices)
-    quantity = models.PositiveIntegerField()
-    unit_amount = models.BigIntegerField()
-    vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
-    discount_amount = models.BigIntegerField(default=0)
-    vat_amount = models.BigIntegerField()
-    total_amount = models.BigIntegerField(help_text="Quantity × unit price − discount + VAT.")
-    brief = models.TextField(blank=True)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order"))
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_lines", verbose_name=_("product"))
+    product_name = models.CharField(max_length=200, verbose_name=_("product name"))
+    kind = models.CharField(max_length=10, choices=Product.Kind.choices, verbose_name=_("kind"))
+    quantity = models.PositiveIntegerField(verbose_name=_("quantity"))
+    unit_amount = models.BigIntegerField(verbose_name=_("unit amount"))
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=2, verbose_name=_("VAT rate"))
+    discount_amount = models.BigIntegerField(default=0, verbose_name=_("discount amount"))
+    vat_amount = models.BigIntegerField(verbose_name=_("vat amount"))
+    total_amount = models.BigIntegerField(help_text=_("Quantity × unit price − discount + VAT."), verbose_name=_("total amount"))
+    brief = models.TextField(blank=True, verbose_name=_("brief"))
     # The generation jobs a service line started (generation owns them).
-    job_ids = models.JSONField(default=list, blank=True)
+    job_ids = models.JSONField(default=list, blank=True, verbose_name=_("job ids"))
 
     class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
         ordering = ["pk"]
         constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="order_line_quantity_positive")]
 

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SupportConfig(AppConfig):
     name = "support"
-    verbose_name = "Support desk"
+    verbose_name = _("Support desk")
 
     def ready(self):
         from accounts import dashboard

@@ -75,13 +75,17 @@ TICKET_MACHINE = StateMachine(
 
 
 class Ticket(models.Model):
-    number = models.CharField(max_length=20, unique=True, null=True, editable=False)
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="tickets")
-    requester = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="tickets")
-    subject = models.CharField(max_length=200)
-    category = models.CharField(max_length=20, choices=Category.choices, default=Category.GENERAL)
-    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN, db_index=True)
+    number = models.CharField(max_length=20, unique=True, null=True, editable=False, verbose_name=_("number"))
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="tickets", verbose_name=_("organization")
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="tickets", verbose_name=_("requester")
+    )
+    subject = models.CharField(max_length=200, verbose_name=_("subject"))
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.GENERAL, verbose_name=_("category"))
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL, verbose_name=_("priority"))
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN, db_index=True, verbose_name=_("status"))
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -89,31 +93,38 @@ class Ticket(models.Model):
         on_delete=models.SET_NULL,
         related_name="assigned_tickets",
         limit_choices_to={"is_staff": True, "is_active": True},
+        verbose_name=_("assignee"),
     )
-    related_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    related_id = models.PositiveBigIntegerField(null=True, blank=True)
+    related_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("related type")
+    )
+    related_id = models.PositiveBigIntegerField(null=True, blank=True, verbose_name=_("related id"))
     related = GenericForeignKey("related_type", "related_id")
-    follow_up_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups")
+    follow_up_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups", verbose_name=_("follow up of")
+    )
 
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    first_response_at = models.DateTimeField(null=True, blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    first_response_at = models.DateTimeField(null=True, blank=True, verbose_name=_("first response at"))
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
     # SLA clock: time spent waiting on the customer (or resolved) does not count.
-    paused_since = models.DateTimeField(null=True, blank=True)
-    paused_seconds = models.PositiveIntegerField(default=0)
-    first_response_due_at = models.DateTimeField(null=True, blank=True)
-    first_response_warn_at = models.DateTimeField(null=True, blank=True)
-    resolution_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    resolution_warn_at = models.DateTimeField(null=True, blank=True)
-    sla_breached_at = models.DateTimeField(null=True, blank=True)
+    paused_since = models.DateTimeField(null=True, blank=True, verbose_name=_("paused since"))
+    paused_seconds = models.PositiveIntegerField(default=0, verbose_name=_("paused seconds"))
+    first_response_due_at = models.DateTimeField(null=True, blank=True, verbose_name=_("first response due at"))
+    first_response_warn_at = models.DateTimeField(null=True, blank=True, verbose_name=_("first response warn at"))
+    resolution_due_at = models.DateTimeField(null=True, blank=True, db_index=True, verbose_name=_("resolution due at"))
+    resolution_warn_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolution warn at"))
+    sla_breached_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sla breached at"))
 
-    satisfaction_rating = models.PositiveSmallIntegerField(null=True, blank=True)
-    satisfaction_comment = models.TextField(blank=True)
-    rated_at = models.DateTimeField(null=True, blank=True)
+    satisfaction_rating = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("satisfaction rating"))
+    satisfaction_comment = models.TextField(blank=True, verbose_name=_("satisfaction comment"))
+    rated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("rated at"))
 
     class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["organization", "status"]),
@@ -170,16 +181,22 @@ class TicketMessage(models.Model):
         AGENT = "agent", _("Agent")
         SYSTEM = "system", _("System")
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    author_type = models.CharField(max_length=10, choices=AuthorType.choices)
-    body = models.TextField()
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages", verbose_name=_("ticket"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("author")
+    )
+    author_type = models.CharField(max_length=10, choices=AuthorType.choices, verbose_name=_("author type"))
+    body = models.TextField(verbose_name=_("body"))
     # Markdown rendered and sanitized once, when written (see support.markdown).
-    body_html = models.TextField(blank=True)
-    is_internal = models.BooleanField(default=False, help_text="Internal notes are visible to agents only.")
-    created_at = models.DateTimeField(default=timezone.now)
+    body_html = models.TextField(blank=True, verbose_name=_("body html"))
+    is_internal = models.BooleanField(
+        default=False, help_text=_("Internal notes are visible to agents only."), verbose_name=_("is internal")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("ticket message")
+        verbose_name_plural = _("ticket messages")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["ticket", "created_at"])]
         constraints = [
@@ -207,15 +224,19 @@ def attachment_path(instance, filename):
 
 
 class TicketAttachment(models.Model):
-    message = models.ForeignKey(TicketMessage, on_delete=models.CASCADE, related_name="attachments")
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
-    file = models.FileField(upload_to=attachment_path, max_length=300)
-    original_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField()
-    created_at = models.DateTimeField(default=timezone.now)
+    message = models.ForeignKey(TicketMessage, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("message"))
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="+", verbose_name=_("organization")
+    )
+    file = models.FileField(upload_to=attachment_path, max_length=300, verbose_name=_("file"))
+    original_name = models.CharField(max_length=255, verbose_name=_("original name"))
+    content_type = models.CharField(max_length=100, verbose_name=_("content type"))
+    size = models.PositiveBigIntegerField(verbose_name=_("size"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("ticket attachment")
+        verbose_name_plural = _("ticket attachments")
         ordering = ["id"]
 
     def __str__(self):
@@ -225,14 +246,14 @@ class TicketAttachment(models.Model):
 class SLAPolicy(models.Model):
     """First-response and resolution targets per priority, editable by support leads."""
 
-    priority = models.CharField(max_length=10, choices=Priority.choices, unique=True)
-    first_response_minutes = models.PositiveIntegerField()
-    resolution_minutes = models.PositiveIntegerField()
-    updated_at = models.DateTimeField(auto_now=True)
+    priority = models.CharField(max_length=10, choices=Priority.choices, unique=True, verbose_name=_("priority"))
+    first_response_minutes = models.PositiveIntegerField(verbose_name=_("first response minutes"))
+    resolution_minutes = models.PositiveIntegerField(verbose_name=_("resolution minutes"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
-        verbose_name = "SLA policy"
-        verbose_name_plural = "SLA policies"
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
         ordering = ["priority"]
         constraints = [
             models.CheckConstraint(condition=Q(first_response_minutes__gt=0), name="sla_first_response_positive"),
@@ -256,12 +277,14 @@ class SLAEvent(models.Model):
         WARNING = "warning", pgettext_lazy("sla level", "Warning (80%)")
         BREACH = "breach", pgettext_lazy("sla level", "Breach")
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_events")
-    target = models.CharField(max_length=20, choices=Target.choices)
-    level = models.CharField(max_length=10, choices=Level.choices)
-    created_at = models.DateTimeField(default=timezone.now)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_events", verbose_name=_("ticket"))
+    target = models.CharField(max_length=20, choices=Target.choices, verbose_name=_("target"))
+    level = models.CharField(max_length=10, choices=Level.choices, verbose_name=_("level"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("SLA event")
+        verbose_name_plural = _("SLA events")
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["ticket", "target", "level"], name="sla_event_once")]
 
@@ -272,15 +295,16 @@ class SLAEvent(models.Model):
 class CannedReply(models.Model):
     """A saved answer. Placeholders: {customer_name}, {ticket_number}, {agent_name}."""
 
-    title = models.CharField(max_length=120, unique=True)
-    body = models.TextField()
-    category = models.CharField(max_length=20, choices=Category.choices, blank=True)
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    title = models.CharField(max_length=120, unique=True, verbose_name=_("title"))
+    body = models.TextField(verbose_name=_("body"))
+    category = models.CharField(max_length=20, choices=Category.choices, blank=True, verbose_name=_("category"))
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
-        verbose_name_plural = "canned replies"
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
         ordering = ["title"]
 
     def __str__(self):
@@ -296,17 +320,21 @@ class ContactRequest(models.Model):
         HANDLED = "handled", pgettext_lazy("contact request status", "Handled")
         SPAM = "spam", pgettext_lazy("contact request status", "Spam")
 
-    name = models.CharField(max_length=120)
-    email = models.EmailField()
-    subject = models.CharField(max_length=200)
-    message = models.TextField()
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW, db_index=True)
-    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    handled_at = models.DateTimeField(null=True, blank=True)
+    name = models.CharField(max_length=120, verbose_name=_("name"))
+    email = models.EmailField(verbose_name=_("email"))
+    subject = models.CharField(max_length=200, verbose_name=_("subject"))
+    message = models.TextField(verbose_name=_("message"))
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW, db_index=True, verbose_name=_("status"))
+    ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("ticket")
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("ip address"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    handled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("handled at"))
 
     class Meta:
+        verbose_name = _("contact request")
+        verbose_name_plural = _("contact requests")
         ordering = ["-created_at"]
 
     def __str__(self):
