@@ -116,7 +116,7 @@ class UserAdmin(BaseUserAdmin):
     def two_factor(self, obj):
         return obj.has_two_factor
 
-    @admin.action(description=_("Send the email verification link again"))
+    @admin.action(description=_("Send the email verification link again"), permissions=["change"])
     def resend_verification(self, request, queryset):
         pending = list(queryset.filter(email_verified_at__isnull=True))
         for user in pending:

@@ -6,6 +6,7 @@ from django.db.models import Count
 
 from catalog import services
 from catalog.models import Cart, CartItem, Category, Order, OrderLine, Product, ProductPrice
+from core import permissions
 from core.admin_mixins import run_service_action
 
 AUDITED_FIELDS = ["status", "refunded_amount"]
@@ -71,7 +72,7 @@ class ProductAdmin(admin.ModelAdmin):
     ]
     actions = ["withdraw"]
 
-    @admin.action(description="Withdraw from sale")
+    @admin.action(description="Withdraw from sale", permissions=["change"])
     def withdraw(self, request, queryset):
         count = services.withdraw(products=queryset)
         self.message_user(request, f"{count} product(s) withdrawn.")
@@ -127,6 +128,12 @@ class OrderAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def has_void_permission(self, request):  # canceling voids the order's invoice
+        return request.user.has_perm(permissions.CHANGE_INVOICES)
+
+    def has_refund_permission(self, request):
+        return request.user.has_perm(permissions.REFUND)
+
     def get_queryset(self, request):
         # The product filter follows order lines: one row per order all the same.
         return super().get_queryset(request).distinct()
@@ -138,21 +145,21 @@ class OrderAdmin(admin.ModelAdmin):
             audit_action=audit_action, audit_fields=AUDITED_FIELDS,
         )
 
-    @admin.action(description="Cancel (unpaid orders: voids the invoice, releases limited units)")
+    @admin.action(description="Cancel (unpaid orders: voids the invoice, releases limited units)", permissions=["void"])
     def cancel(self, request, queryset):
         def cancel(order):
             services.request_cancel(order=order, reason="Canceled by staff", user=request.user)
 
         self._apply(request, queryset, cancel, "canceled", audit_action="order_canceled")
 
-    @admin.action(description="Refund what is left through the payment provider (issues the credit note)")
+    @admin.action(description="Refund what is left through the payment provider (issues the credit note)", permissions=["refund"])
     def refund(self, request, queryset):
         self._apply(
             request, queryset, lambda order: services.refund_order_payment(order=order, user=request.user), "refunded",
             audit_action="order_refunded",
         )
 
-    @admin.action(description="Retry the delivery of paid orders")
+    @admin.action(description="Retry the delivery of paid orders", permissions=["change"])
     def retry_fulfilment(self, request, queryset):
         self._apply(request, queryset, lambda order: services.fulfil(order=order), "fulfilled")
 

@@ -7,6 +7,7 @@ On a developer's machine (DEBUG) the demo staff of `make run` are exempt
 """
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied as PageDenied
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
@@ -14,6 +15,25 @@ from rest_framework.permissions import BasePermission
 TWO_FACTOR_REQUIRED = _(
     "Staff act only with two-factor authentication: turn it on from your profile, then log in again with a code."
 )
+
+
+# Each staff capability and the Django permission that grants it, one list for the API, the pages
+# and the admin. The role groups hold these (accounts' and support's migrations): Finance the money
+# ones, Support agents the queue and its messages, Support leads the whole of support, Catalog
+# managers the shop and coupons; users, roles and broadcasts stay with superusers.
+REFUND = "billing.change_payment"  # refund a payment, an order or the customer balance
+CREDIT_NOTE = "billing.add_creditnote"  # credit part or all of an invoice
+VIEW_INVOICES = "billing.view_invoice"  # read invoices and their PDFs
+CHANGE_INVOICES = "billing.change_invoice"  # finalize, void, mark uncollectible, dunning steps
+VIEW_SUBSCRIPTIONS = "billing.view_subscription"
+CHANGE_SUBSCRIPTIONS = "billing.change_subscription"  # cancel, suspend, reactivate, extend a trial
+SUPPORT_QUEUE = "support.view_ticket"  # the agent desk: every organization's tickets
+HANDLE_TICKETS = "support.change_ticket"  # assign, priority, resolve, close
+WRITE_MESSAGES = "support.add_ticketmessage"  # replies and internal notes
+STAFF_ATTACHMENTS = "support.view_ticketattachment"  # any ticket's files, internal notes' included
+BROADCAST = "notifications.add_notification"  # a notice to every user or an organization
+USERS = "accounts.change_user"  # staff flags, second factor resets
+ROLES = "auth.change_group"  # which permissions each role holds
 
 
 def passed_second_factor(user):
@@ -32,6 +52,18 @@ def acts_as_staff(user, permission=None):
     if not (is_staff_member(user) and passed_second_factor(user)):
         return False
     return permission is None or user.has_perm(permission)
+
+
+def require(request, permission, *, target=None):
+    """Pages and the admin: let staff holding `permission` (second factor passed) go on; anyone
+    else gets a 403 page, and a staff member's refusal is audited as on the API."""
+    user = request.user
+    if acts_as_staff(user, permission):
+        return
+    if is_staff_member(user):
+        reason = "permission_denied" if passed_second_factor(user) else "two_factor_required"
+        _audit_refusal(request, permission, reason, target=target)
+    raise PageDenied
 
 
 def required_permission(view, method):
@@ -62,12 +94,12 @@ class StaffWith2FA(BasePermission):
         return True
 
 
-def _audit_refusal(request, permission, reason):
+def _audit_refusal(request, permission, reason, target=None):
     from core import audit
 
     audit.record(
         actor=request.user,
         action="staff_action_refused",
-        target=None,
+        target=target,
         after={"method": request.method, "path": request.path[:200], "permission": permission or "", "reason": reason},
     )

@@ -310,7 +310,7 @@ class CouponAdmin(admin.ModelAdmin):
         message = ngettext("%(count)d coupon deactivated.", "%(count)d coupons deactivated.", count) % {"count": count}
         self.message_user(request, message, messages.SUCCESS)
 
-    @admin.action(description=_("Export the usages of the selected coupons (CSV)"))
+    @admin.action(description=_("Export the usages of the selected coupons (CSV)"), permissions=["view"])
     def export_usages(self, request, queryset):
         usages = CouponUsage.objects.filter(coupon__in=queryset).order_by("coupon__code", "reserved_at", "id")
         return usages_csv(usages, f"coupon-usages-{timezone.now():%Y%m%d-%H%M}.csv")
@@ -450,6 +450,6 @@ class CouponUsageAdmin(UsageAmountsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["coupon", "organization"]
     actions = ["export_csv"]
 
-    @admin.action(description=_("Export the selected usages (CSV)"))
+    @admin.action(description=_("Export the selected usages (CSV)"), permissions=["view"])
     def export_csv(self, request, queryset):
         return usages_csv(queryset.order_by("reserved_at", "id"), f"coupon-usages-{timezone.now():%Y%m%d-%H%M}.csv")

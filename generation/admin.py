@@ -5,7 +5,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from core import audit
+from core import audit, permissions
 from core.admin_mixins import run_service_action
 from core.errors import DomainError
 from generation import conf, providers, selectors, services
@@ -66,7 +66,7 @@ class GenerationJobAdmin(admin.ModelAdmin):
             return _("prepaid") if job.prepaid else "—"
         return f"{usd(value - job.provider_cost_micros)} ({(value - job.provider_cost_micros) * 100 // value}%)"
 
-    @admin.action(description=_("Cancel the selected jobs and refund their credits"))
+    @admin.action(description=_("Cancel the selected jobs and refund their credits"), permissions=["change"])
     def cancel_jobs(self, request, queryset):
         run_service_action(
             self, request, queryset.select_related("organization"),
@@ -84,6 +84,7 @@ class GenerationJobAdmin(admin.ModelAdmin):
 
     def providers_view(self, request):
         """Which providers are configured, what they offer and when their prices were read."""
+        permissions.require(request, "generation.view_creditprice")  # what the credit prices' list needs
         context = {
             **self.admin_site.each_context(request),
             "title": _("Generation providers"),

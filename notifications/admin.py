@@ -1,10 +1,10 @@
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext as _
 
+from core import audit, permissions
 from notifications.forms import BroadcastForm
 from notifications.models import EmailLog, Notification
 from notifications.tasks import broadcast
@@ -25,11 +25,16 @@ class NotificationAdmin(admin.ModelAdmin):
         ] + super().get_urls()
 
     def broadcast_view(self, request):
-        if not self.has_add_permission(request):  # reaching every user is not for every staff member
-            raise PermissionDenied
+        permissions.require(request, permissions.BROADCAST)  # reaching every user is not for every staff member
         form = BroadcastForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             org = form.cleaned_data["organization"]
+            audit.record(
+                actor=request.user,
+                action="broadcast_queued",
+                target=org,
+                after={"title": form.cleaned_data["title"], "audience": org.slug if org else "everyone"},
+            )
             broadcast.delay(
                 form.cleaned_data["title"], form.cleaned_data["body"], form.cleaned_data["link"], org.pk if org else None
             )

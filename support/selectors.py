@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.errors import NotFound
-from core.permissions import acts_as_staff
+from core.permissions import STAFF_ATTACHMENTS, acts_as_staff
 from support.models import ACTIVE_STATUSES, Category, ContactRequest, Priority, Status, Ticket, TicketAttachment, TicketMessage
 
 QUEUE_VIEWS = {
@@ -59,7 +59,7 @@ def attachment_for(*, user, organization, pk):
     """A download: support staff who passed 2FA see every attachment; customers (and other staff)
     only their organization's, and never one on an internal note."""
     attachments = TicketAttachment.objects.select_related("message")
-    if not acts_as_staff(user, "support.view_ticketattachment"):
+    if not acts_as_staff(user, STAFF_ATTACHMENTS):
         if organization is None:
             raise NotFound(_("No such file."))
         attachments = attachments.filter(organization=organization, message__is_internal=False)

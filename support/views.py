@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -20,7 +19,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.api import throttling
 from core.errors import DomainError, NotFound
-from core.permissions import acts_as_staff, is_staff_member
+from core.permissions import (
+    HANDLE_TICKETS,
+    SUPPORT_QUEUE,
+    WRITE_MESSAGES,
+    is_staff_member,
+    passed_second_factor,
+    require,
+)
 from core.views import domain_errors_to_messages, organization_required
 from support import conf, selectors, services
 from support.forms import (
@@ -41,21 +47,25 @@ from support.selectors import QUEUE_VIEWS
 PAGE_SIZE = 20
 
 
-def staff_required(view):
-    """Support staff: active staff with the support permissions (the support groups, or superusers),
-    who passed the second factor (else they enrol or enter a code first, then come back)."""
+def staff_required(permission):
+    """Support staff holding `permission` (the support groups, or superusers), who passed the second
+    factor (else they enrol or enter a code first, then come back); anyone else gets a 403 page,
+    audited for staff (core.permissions.require)."""
 
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        user = request.user
-        if not acts_as_staff(user, "support.view_ticket"):
-            if is_staff_member(user) and user.has_perm("support.view_ticket"):
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            user = request.user
+            if is_staff_member(user) and user.has_perm(permission) and not passed_second_factor(user):
                 return redirect(f"{reverse('accounts:two_factor')}?{urlencode({'next': request.get_full_path()})}")
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
+            require(request, permission)
+            return view(request, *args, **kwargs)
 
-    return wrapper
+        wrapper.staff_permission = permission  # what the staff matrix test reads
+        return wrapper
+
+    return decorator
 
 
 def _form_errors(form, exc):
@@ -274,7 +284,7 @@ def contact(request):
 # --- agents ------------------------------------------------------------------------------------
 
 
-@staff_required
+@staff_required(SUPPORT_QUEUE)
 def queue(request):
     view = request.GET.get("view", "active")
     view = view if view in QUEUE_VIEWS else "active"
@@ -303,7 +313,7 @@ def queue(request):
     return render(request, "support/agent/queue.html", context)
 
 
-@staff_required
+@staff_required(HANDLE_TICKETS)
 @require_POST
 @domain_errors_to_messages
 def bulk_action(request):
@@ -327,7 +337,7 @@ def bulk_action(request):
     return redirect(request.POST.get("next") if str(request.POST.get("next", "")).startswith("/support/") else "support:queue")
 
 
-@staff_required
+@staff_required(SUPPORT_QUEUE)
 def agent_ticket(request, pk):
     ticket = _agent_ticket(pk)
     context = {
@@ -344,7 +354,7 @@ def agent_ticket(request, pk):
     return render(request, "support/agent/ticket.html", context)
 
 
-@staff_required
+@staff_required(SUPPORT_QUEUE)
 @require_GET
 def agent_ticket_messages(request, pk):
     """The agent's view of the conversation (notes included), reloaded on live events."""
@@ -353,7 +363,7 @@ def agent_ticket_messages(request, pk):
     return render(request, "support/partials/conversation.html", context)
 
 
-@staff_required
+@staff_required(SUPPORT_QUEUE)
 @require_GET
 def canned_reply(request, pk):
     """htmx: the reply box filled with a canned reply for this ticket."""
@@ -364,7 +374,7 @@ def canned_reply(request, pk):
     return render(request, "support/agent/partials/reply_body.html", {"field": form["body"]})
 
 
-@staff_required
+@staff_required(WRITE_MESSAGES)
 @require_POST
 @domain_errors_to_messages
 def agent_reply(request, pk):
@@ -386,7 +396,7 @@ def agent_reply(request, pk):
     return redirect("support:agent_ticket", pk=ticket.pk)
 
 
-@staff_required
+@staff_required(HANDLE_TICKETS)
 @require_POST
 @domain_errors_to_messages
 def agent_assign(request, pk):
@@ -401,7 +411,7 @@ def agent_assign(request, pk):
     return redirect("support:agent_ticket", pk=ticket.pk)
 
 
-@staff_required
+@staff_required(HANDLE_TICKETS)
 @require_POST
 @domain_errors_to_messages
 def agent_priority(request, pk):
@@ -415,7 +425,7 @@ def agent_priority(request, pk):
     return redirect("support:agent_ticket", pk=ticket.pk)
 
 
-@staff_required
+@staff_required(HANDLE_TICKETS)
 @require_POST
 @domain_errors_to_messages
 def agent_transition(request, pk, action):
@@ -434,7 +444,7 @@ def _labelled(counts, choices):
     return {choices(key).label if key in choices.values else key: count for key, count in counts.items()}
 
 
-@staff_required
+@staff_required(SUPPORT_QUEUE)
 def stats(request):
     today = timezone.localdate()
     form = StatsRangeForm(request.GET or {"date_from": today - timedelta(days=29), "date_to": today})

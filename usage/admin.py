@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core import permissions
 from core.admin_mixins import ReadOnlyAdminMixin, run_service_action
 from usage import services
 from usage.models import AddonPrice, AddonPurchase, AddonType, UsageAlert, UsageFlush, UsageRecord
@@ -23,7 +24,9 @@ class UsageRecordAdmin(ReadOnlyAdmin):
     list_select_related = ["organization"]
     actions = ["recount_storage", "check_alerts"]
 
-    @admin.action(description=_("Recount storage of these organizations from the files"))
+    # The records are read-only (no change permission exists in use); recounting from the files and
+    # checking limits only bring the counters back to the truth, so whoever reads them may.
+    @admin.action(description=_("Recount storage of these organizations from the files"), permissions=["view"])
     def recount_storage(self, request, queryset):
         orgs = {record.organization for record in queryset.select_related("organization")}
         for organization in orgs:
@@ -35,7 +38,7 @@ class UsageRecordAdmin(ReadOnlyAdmin):
             % {"count": count},
         )
 
-    @admin.action(description=_("Check limits and send missing alerts now"))
+    @admin.action(description=_("Check limits and send missing alerts now"), permissions=["view"])
     def check_alerts(self, request, queryset):
         orgs = {record.organization for record in queryset.select_related("organization")}
         sent = sum(len(services.check_alerts(organization=org)) for org in orgs)
@@ -121,7 +124,10 @@ class AddonPurchaseAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # customers buy through the dashboard or the API, which invoice them
 
-    @admin.action(description=_("Stop renewal (or cancel if unpaid)"))
+    def has_subscriptions_permission(self, request):  # an add-on renews with the subscription
+        return request.user.has_perm(permissions.CHANGE_SUBSCRIPTIONS)
+
+    @admin.action(description=_("Stop renewal (or cancel if unpaid)"), permissions=["subscriptions"])
     def stop_renewal(self, request, queryset):
         run_service_action(
             self, request, queryset, lambda purchase: services.cancel_addon(organization=purchase.organization, pk=purchase.pk),
@@ -129,7 +135,9 @@ class AddonPurchaseAdmin(admin.ModelAdmin):
             audit_action="addon_renewal_stopped", audit_fields=("status", "renew"), refused_level=messages.WARNING,
         )
 
-    @admin.action(description=_("Renew or expire add-ons whose period has ended (the 05:00 run, now)"))
+    @admin.action(
+        description=_("Renew or expire add-ons whose period has ended (the 05:00 run, now)"), permissions=["subscriptions"]
+    )
     def end_due_periods(self, request, queryset):
         counts = services.end_addon_periods()
         messages.success(request, _("%(renewed)s renewed, %(expired)s expired.") % counts)

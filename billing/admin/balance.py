@@ -3,7 +3,6 @@ discrepancies that webhooks recorded (read-only; staff mark them resolved)."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -13,7 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from billing import payments, selectors
 from billing.models import BalanceAccount, BalanceEntry, PaymentDiscrepancy
-from core import audit
+from core import audit, permissions
 from core.admin_mixins import NoAddOrDeleteMixin
 from core.errors import DomainError
 from core.money import format_money, to_minor
@@ -80,9 +79,8 @@ class BalanceAccountAdmin(NoAddOrDeleteMixin, admin.ModelAdmin):
         )
 
     def refund_view(self, request, pk):
-        if not request.user.has_perm("billing.change_payment"):
-            raise PermissionDenied
         account = get_object_or_404(BalanceAccount.objects.select_related("organization"), pk=pk)
+        permissions.require(request, permissions.REFUND, target=account.organization)
         form = BalanceRefundForm(request.POST or None)
         before = self._balance(account)
         if request.method == "POST" and form.is_valid():
@@ -170,7 +168,7 @@ class PaymentDiscrepancyAdmin(NoAddOrDeleteMixin, admin.ModelAdmin):
     def balance_display(self, obj):
         return format_money(obj.credited_to_balance, obj.received_currency)
 
-    @admin.action(description=gettext_lazy("Mark resolved"))
+    @admin.action(description=gettext_lazy("Mark resolved"), permissions=["change"])
     def mark_resolved(self, request, queryset):
         done = queryset.filter(resolved_at__isnull=True).update(resolved_at=timezone.now(), resolved_by=request.user)
         self.message_user(request, _("%(count)s discrepancies marked resolved.") % {"count": done}, messages.SUCCESS)

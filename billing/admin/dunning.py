@@ -2,8 +2,8 @@
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +18,7 @@ from billing.models import (
     DunningStep,
     Invoice,
 )
+from core import permissions
 from core.admin_mixins import ReadOnlyAdminMixin
 from core.errors import DomainError
 from core.models import TaskRun
@@ -81,8 +82,7 @@ class DunningPolicyAdmin(admin.ModelAdmin):
         ]
 
     def automation_view(self, request):
-        if not request.user.is_staff or not self.has_view_permission(request):
-            raise PermissionDenied
+        permissions.require(request, permissions.VIEW_INVOICES)
         if request.method == "POST":
             self._act(request)
             return redirect(request.get_full_path())
@@ -116,8 +116,9 @@ class DunningPolicyAdmin(admin.ModelAdmin):
         }
         action = actions.get(request.POST.get("action"))
         invoice = Invoice.objects.filter(pk=request.POST.get("invoice") or 0).first()
-        if action is None or invoice is None or not request.user.has_perm("billing.change_invoice"):
-            raise PermissionDenied
+        permissions.require(request, permissions.CHANGE_INVOICES, target=invoice)
+        if action is None or invoice is None:
+            raise Http404
         label, service, audit_action = action
         run_action(self, request, [invoice], label, service, audit_action, INVOICE_AUDIT)
 

@@ -3,7 +3,6 @@ are read-only: corrections go through a credit note."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -21,7 +20,7 @@ from billing.models import (
     NumberSequence,
     PendingCharge,
 )
-from core import audit
+from core import audit, permissions
 from core.admin_mixins import NoAddOrDeleteMixin
 from core.errors import DomainError
 from core.money import format_money, to_minor
@@ -87,6 +86,9 @@ class InvoiceAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # invoices are created by services (subscriptions, orders, add-ons)
 
+    def has_credit_note_permission(self, request):
+        return request.user.has_perm(permissions.CREDIT_NOTE)
+
     def has_delete_permission(self, request, obj=None):
         return obj is not None and not obj.is_finalized
 
@@ -126,14 +128,12 @@ class InvoiceAdmin(admin.ModelAdmin):
         )
 
     def pdf_view(self, request, pk):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
+        permissions.require(request, permissions.VIEW_INVOICES)
         return views._pdf_response(get_object_or_404(Invoice, pk=pk))
 
     def credit_note_view(self, request, pk):
-        if not self.has_view_permission(request) or not request.user.has_perm("billing.add_creditnote"):
-            raise PermissionDenied
         invoice = get_object_or_404(Invoice, pk=pk)
+        permissions.require(request, permissions.CREDIT_NOTE, target=invoice)
         form = CreditNoteForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             credited_before = invoice.amount_credited
@@ -165,11 +165,11 @@ class InvoiceAdmin(admin.ModelAdmin):
         }
         return render(request, "billing/admin/credit_note_form.html", context)
 
-    @admin.action(description=_("Finalize (number, PDF, email)"))
+    @admin.action(description=_("Finalize (number, PDF, email)"), permissions=["change"])
     def finalize(self, request, queryset):
         run_action(self, request, queryset, _("Finalized"), lambda i: services.finalize_invoice(invoice=i))
 
-    @admin.action(description=_("Void (credits what remains)"))
+    @admin.action(description=_("Void (credits what remains)"), permissions=["change"])
     def void(self, request, queryset):
         if request.POST.get("confirmed") != "yes":  # voiding cannot be undone: ask first
             context = {
@@ -189,7 +189,7 @@ class InvoiceAdmin(admin.ModelAdmin):
             INVOICE_AUDIT,
         )
 
-    @admin.action(description=_("Mark uncollectible"))
+    @admin.action(description=_("Mark uncollectible"), permissions=["change"])
     def mark_uncollectible(self, request, queryset):
         run_action(
             self,
@@ -201,11 +201,11 @@ class InvoiceAdmin(admin.ModelAdmin):
             INVOICE_AUDIT,
         )
 
-    @admin.action(description=_("Resend the invoice email"))
+    @admin.action(description=_("Resend the invoice email"), permissions=["change"])
     def resend(self, request, queryset):
         run_action(self, request, queryset, _("Sent again"), lambda i: services.resend_invoice(invoice=i))
 
-    @admin.action(description=_("Issue a credit note for all that remains"))
+    @admin.action(description=_("Issue a credit note for all that remains"), permissions=["credit_note"])
     def credit_remaining(self, request, queryset):
         run_action(
             self,

@@ -2,7 +2,6 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -15,7 +14,7 @@ from billing.models import (
     Refund,
     WebhookEvent,
 )
-from core import audit
+from core import audit, permissions
 from core.admin_mixins import NoAddOrDeleteMixin
 from core.errors import DomainError
 from core.money import format_money, to_minor
@@ -102,9 +101,8 @@ class PaymentAdmin(NoAddOrDeleteMixin, admin.ModelAdmin):
         )
 
     def refund_view(self, request, pk):
-        if not request.user.has_perm("billing.change_payment"):
-            raise PermissionDenied
         payment = get_object_or_404(Payment, pk=pk)
+        permissions.require(request, permissions.REFUND, target=payment)
         form = RefundForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             before = audit.snapshot(payment, ["status", "amount_refunded"])

@@ -33,7 +33,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
         # customer's plan change), which invoice and credit what the change means.
         return [field.name for field in self.model._meta.fields]
 
-    @admin.action(description=_("Cancel now"))
+    @admin.action(description=_("Cancel now"), permissions=["change"])
     def cancel_now(self, request, queryset):
         run_action(
             self,
@@ -45,7 +45,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
             SUBSCRIPTION_AUDIT,
         )
 
-    @admin.action(description=_("Cancel at the end of the period"))
+    @admin.action(description=_("Cancel at the end of the period"), permissions=["change"])
     def cancel_at_period_end(self, request, queryset):
         run_action(
             self,
@@ -57,7 +57,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
             SUBSCRIPTION_AUDIT,
         )
 
-    @admin.action(description=_("Suspend"))
+    @admin.action(description=_("Suspend"), permissions=["change"])
     def suspend(self, request, queryset):
         run_action(
             self,
@@ -69,7 +69,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
             SUBSCRIPTION_AUDIT,
         )
 
-    @admin.action(description=_("Reactivate"))
+    @admin.action(description=_("Reactivate"), permissions=["change"])
     def reactivate(self, request, queryset):
         run_action(
             self,
@@ -81,7 +81,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
             SUBSCRIPTION_AUDIT,
         )
 
-    @admin.action(description=_("Extend the trial by 7 days"))
+    @admin.action(description=_("Extend the trial by 7 days"), permissions=["change"])
     def extend_trial_7_days(self, request, queryset):
         run_action(
             self,
@@ -93,7 +93,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
             SUBSCRIPTION_AUDIT,
         )
 
-    @admin.action(description=_("Undo the plan change (scheduled downgrade or unpaid upgrade)"))
+    @admin.action(description=_("Undo the plan change (scheduled downgrade or unpaid upgrade)"), permissions=["change"])
     def undo_plan_change(self, request, queryset):
         run_action(
             self,

@@ -10,15 +10,17 @@ from rest_framework.permissions import DjangoModelPermissions
 from blog import selectors
 from blog.api import serializers
 from blog.models import LANGUAGES, Article, Category
+from core.permissions import StaffWith2FA
 
 
 class StaffWritePermissions(DjangoModelPermissions):
-    """Reading is open; writing needs a staff account with the model's add/change/delete permission."""
+    """Reading is open; writing needs a staff account that passed the second factor (as on every
+    staff surface, core.permissions) with the model's add/change/delete permission."""
 
     def has_permission(self, request, view):
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return True
-        return bool(request.user.is_authenticated and request.user.is_staff and super().has_permission(request, view))
+        return StaffWith2FA().has_permission(request, view) and super().has_permission(request, view)
 
 
 class ArticleFilter(django_filters.FilterSet):

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import UserFactory, api_with_2fa
 from blog.models import Article
 from blog.tests.factories import ArticleFactory, BlogCategoryFactory
 from catalog.tests.factories import ProductFactory
@@ -46,12 +46,13 @@ def test_only_staff_with_the_blog_permissions_write(api_client, user, editor):
     assert api_client.post("/api/v1/blog/articles/", payload).status_code == 401
     api_client.force_authenticate(user)
     assert api_client.post("/api/v1/blog/articles/", payload).status_code == 403
-    api_client.force_authenticate(UserFactory(email="staff@example.test", is_staff=True))
+    api_client.force_authenticate(None)
+    api_with_2fa(api_client, UserFactory(email="staff@example.test", is_staff=True))
     assert api_client.post("/api/v1/blog/articles/", payload).status_code == 403
     assert api_client.post("/api/v1/blog/categories/", {"slug": "x", "name_fr": "X", "name_en": "X"}).status_code == 403
     assert not Article.objects.exists()
 
-    api_client.force_authenticate(editor)
+    api_with_2fa(api_client, editor)
     created = api_client.post("/api/v1/blog/articles/", payload)
     assert created.status_code == 201, created.json()
     assert created.json()["author"] == editor.full_name and created.json()["notice"] is None
@@ -63,11 +64,20 @@ def test_only_staff_with_the_blog_permissions_write(api_client, user, editor):
     assert not Article.objects.exists()
 
 
+def test_an_editor_writes_only_with_the_second_factor(api_client, editor):
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(editor).access_token}")
+    refused = api_client.post("/api/v1/blog/articles/", {"language": "en", "slug": "new", "title": "New", "body": "B"})
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "two_factor_required"
+    assert not Article.objects.exists()
+
+
 def test_staff_writes_get_the_admins_checks(api_client, editor):
     ArticleFactory(slug="taken", language="en")
     topic = BlogCategoryFactory(slug="guides")
     product = ProductFactory(slug="pack")
-    api_client.force_authenticate(editor)
+    api_with_2fa(api_client, editor)
     payload = {"language": "en", "slug": "taken", "title": "T", "summary": "S", "body": "B", "status": "draft"}
 
     refused = api_client.post("/api/v1/blog/articles/", payload)

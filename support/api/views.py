@@ -12,7 +12,7 @@ from accounts.selectors import resolve_organization
 from core.api import throttling
 from core.api.throttling import PublicFormThrottle
 from core.api.views import OrganizationScopedMixin
-from core.permissions import StaffWith2FA
+from core.permissions import SUPPORT_QUEUE, StaffWith2FA
 from support import selectors, services
 from support.api.serializers import (
     ContactReceivedSerializer,
@@ -134,7 +134,7 @@ class AttachmentDownloadView(APIView):
 
 class StatsView(APIView):
     permission_classes = [StaffWith2FA]
-    staff_permission = "support.view_ticket"  # the support roles, as the agent desk
+    staff_permission = SUPPORT_QUEUE  # the support roles, as the agent desk
 
     @extend_schema(parameters=[StatsQuerySerializer], responses=StatsSerializer, summary="Support statistics (staff)")
     def get(self, request):
