@@ -10,10 +10,10 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in, user_logged_out
 
-        from accounts.selectors import resolve_organization
+        from accounts.selectors import resolve_organization_for_api
         from core.api.views import register_organization_resolver
 
-        register_organization_resolver(resolve_organization)
+        register_organization_resolver(resolve_organization_for_api)
         user_logged_in.connect(_track_login, dispatch_uid="accounts.track_login")
         user_logged_out.connect(_forget_login, dispatch_uid="accounts.forget_login")
 

@@ -162,6 +162,11 @@ class Organization(models.Model):
         help_text=_("Invoices are due after this many days (staff only; at most 60, art. L441-10 of the Commercial Code)."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    require_two_factor = models.BooleanField(
+        _("members need two-factor authentication"),
+        default=False,
+        help_text=_("Members without an authenticator app set one up before anything else in this organization."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

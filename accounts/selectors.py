@@ -6,10 +6,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.models import LoginSession, Membership, Organization
-from core.errors import NotFound
+from core.errors import Forbidden, NotFound
 
 SESSION_KEY = "organization_id"
 HEADER = "HTTP_X_ORGANIZATION"
@@ -57,6 +58,31 @@ def resolve_organization(request, user):
         if org:
             return org
     return orgs[0] if orgs else None
+
+
+def has_two_factor(user):
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def two_factor_missing(user, organization):
+    """The organization asks its members for a second factor and `user` has no confirmed device."""
+    return bool(organization and organization.require_two_factor and not has_two_factor(user))
+
+
+def resolve_organization_for_api(request, user):
+    """resolve_organization for the API: an organization that requires two-factor authentication
+    is closed to a member without a confirmed device (403 `two_factor_enrolment_required`)."""
+    organization = resolve_organization(request, user)
+    if two_factor_missing(user, organization):
+        raise Forbidden(
+            _(
+                "%(organization)s requires two-factor authentication: turn it on from your profile on the website, "
+                "then log in again."
+            )
+            % {"organization": organization.name},
+            code="two_factor_enrolment_required",
+        )
+    return organization
 
 
 def preferred_language(user, organization=None):

@@ -20,7 +20,8 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 from accounts import locks, validators, vies
 from accounts.models import Invitation, LoginSession, Membership, Organization
-from accounts.selectors import language_for
+from accounts.selectors import has_two_factor, language_for
+from core import audit
 from core.api import throttling
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from notifications.services import send_email
@@ -180,6 +181,7 @@ ORGANIZATION_FIELDS = (
     "currency",
     "locale",
     "time_zone",
+    "require_two_factor",  # owners only (_check_two_factor_requirement)
 )
 
 
@@ -197,7 +199,30 @@ def update_organization(*, organization, user, **fields):
         _check_tax_identity(**identity)
     if (identity["vat_number"], identity["country"]) != (organization.vat_number, organization.country):
         fields.update(_vies_check(identity["vat_number"], identity["country"]))
-    return _save_organization(organization, user, fields)
+    # From the database: a page's ModelForm has already set the new value on `organization`.
+    required_before = Organization.objects.values_list("require_two_factor", flat=True).get(pk=organization.pk)
+    if fields.get("require_two_factor", required_before) != required_before:
+        _check_two_factor_requirement(organization, user, fields["require_two_factor"])
+    organization = _save_organization(organization, user, fields)
+    if organization.require_two_factor != required_before:
+        audit.record(
+            actor=user,
+            action="organization_two_factor_required" if organization.require_two_factor else "organization_two_factor_optional",
+            target=organization,
+            before={"require_two_factor": required_before},
+            after={"require_two_factor": organization.require_two_factor},
+        )
+    return organization
+
+
+def _check_two_factor_requirement(organization, user, required):
+    """Owners decide; an owner turning it on has a second factor already (else the next page sends them to enrol)."""
+    if not _is_owner(user, organization):
+        message = _("Only owners decide whether members need two-factor authentication.")
+        raise Forbidden(message, code="owner_only_field", fields={"require_two_factor": [message]})
+    if required and not has_two_factor(user):
+        message = _("Turn on two-factor authentication for your own account first.")
+        raise ValidationFailed(message, code="two_factor_required_first", fields={"require_two_factor": [message]})
 
 
 def _check_tax_identity(*, country, is_business, vat_number, siren):
@@ -459,10 +484,6 @@ def reset_two_factor(*, user, by=None, request=None):
     StaticDevice.objects.filter(user=user).delete()
     revoke_access(user=user, request=request)
     logger.info("two_factor_disabled user=%s by=%s", user.pk, by.pk if by else user.pk)
-
-
-def has_two_factor(user):
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
 def verify_second_factor(*, user, token):

@@ -388,8 +388,10 @@ def _managed_organization(request):
 
 @organization_required
 def organization_settings(request):
-    organization, _membership = _managed_organization(request)
+    organization, membership = _managed_organization(request)
     form = OrganizationForm(request.POST or None, instance=organization)
+    if membership.role != Membership.Role.OWNER:
+        del form.fields["require_two_factor"]  # the owners' decision
     if request.method == "POST" and form.is_valid():
         try:
             services.update_organization(organization=organization, user=request.user, **form.cleaned_data)

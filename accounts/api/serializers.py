@@ -183,6 +183,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
             "locale",
             "time_zone",
             "payment_terms_days",
+            "require_two_factor",
             "created_at",
         ]
         read_only_fields = [

@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.OrganizationMiddleware",
+    "accounts.middleware.OrganizationTwoFactorMiddleware",
     "axes.middleware.AxesMiddleware",
     # After the user and organization are known: their language and time zone win over the browser's.
     "accounts.middleware.PreferencesMiddleware",
