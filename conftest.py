@@ -4,6 +4,7 @@ test, and the people every app's tests need.
 App-specific factories live in `<app>/tests/factories.py`; these fixtures cover the tenant model.
 """
 
+import gettext
 import os
 
 import pytest
@@ -13,10 +14,12 @@ from django.utils.translation import trans_real
 from core.catalogues import compile_catalogues
 
 # The .mo files are build products (not in git): compile what changed, and forget any catalogue
-# Django read while starting up (before this ran).
+# Django read while starting up (before this ran), in Django's cache and in Python's gettext one
+# (keyed by file path: without this, a catalogue recompiled after a rebase kept its old strings).
 if compile_catalogues():
     trans_real._translations.clear()
     trans_real._default = None
+    gettext._translations.clear()
 
 from accounts.tests.factories import MembershipFactory, OrganizationFactory, UserFactory  # noqa: E402
 
