@@ -102,6 +102,13 @@ class OrganizationForm(forms.ModelForm):
         return normalize_siren(self.cleaned_data["siren"])
 
 
+class BillingIdentityForm(OrganizationForm):
+    """The organization's billing identity alone, as checkout asks for it."""
+
+    class Meta(OrganizationForm.Meta):
+        fields = services.BILLING_IDENTITY_FIELDS
+
+
 class InviteForm(forms.Form):
     email = forms.EmailField(label=_("Email"))
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER)

@@ -165,6 +165,21 @@ def _is_owner(user, organization):
 # What the tax decision reads: checked together when any of it changes.
 TAX_IDENTITY_FIELDS = ("country", "is_business", "vat_number", "siren")
 
+# The billing identity: what invoices say of the organization (billing copies it at each issue),
+# edited in its settings and at checkout (catalog), one form and one check for both.
+BILLING_IDENTITY_FIELDS = (
+    "legal_name",
+    "address_line1",
+    "address_line2",
+    "postal_code",
+    "city",
+    "country",
+    "is_business",
+    "vat_number",
+    "siren",
+    "billing_email",
+)
+
 # The organization settings owners and admins may edit (the settings form shows them in this order).
 ORGANIZATION_FIELDS = (
     "name",

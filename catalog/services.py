@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import services as account_services
 from billing import selectors as billing_selectors
 from billing import services as billing_services
 from billing.payments import refund_invoice
@@ -212,14 +213,11 @@ def purge_anonymous_carts(*, older_than):
 # --- checkout ----------------------------------------------------------------------------------
 
 
-def billing_defaults(organization, user):
-    """The checkout form's billing details, prefilled from the organization (and the buyer's email)."""
-    return {
-        "billing_name": organization.display_legal_name,
-        "billing_email": organization.billing_email or user.email,
-        "billing_address": "\n".join(organization.address_lines),
-        "vat_number": organization.vat_number,
-    }
+def billing_defaults(organization):
+    """The checkout's billing details: the organization's billing identity, as its invoices print it."""
+    details = {name: getattr(organization, name) for name in account_services.BILLING_IDENTITY_FIELDS}
+    details["legal_name"] = organization.display_legal_name
+    return details
 
 
 def _reserve_stock(lines):
@@ -249,13 +247,15 @@ def payment_methods_for(currency):
     ]
 
 
-@transaction.atomic
 def checkout(*, cart, organization, user, billing, payment_method, expected_total=None):
     """Place the cart as an order and hand it to billing for the invoice and the payment.
 
-    `billing`: billing_name, billing_email, billing_address, vat_number. `expected_total`, when a
-    client sends the total it showed, must match the server's (a stale or tampered total is
-    refused). Returns the order; its invoice is billing's.
+    `billing`: the billing identity typed at checkout (any of accounts' BILLING_IDENTITY_FIELDS).
+    What differs from the organization's is saved to it first, through accounts (owners and admins
+    only; checked as in its settings, VIES asked outside any transaction), so the invoice, its VAT
+    included, says what was typed. `expected_total`, when a client sends the total it showed, must
+    match the server's (a stale or tampered total is refused; a new identity may change the VAT).
+    Returns the order; its invoice is billing's.
     """
     if payment_method not in payment_methods_for(organization.currency):
         raise ValidationFailed(
@@ -263,12 +263,22 @@ def checkout(*, cart, organization, user, billing, payment_method, expected_tota
             code="invalid_payment_method",
             fields={"payment_method": [_("Not offered for payments in %(currency)s.") % {"currency": organization.currency}]},
         )
-    if not (billing.get("billing_name") or "").strip() or not (billing.get("billing_email") or "").strip():
-        raise ValidationFailed(
-            _("A billing name and email are needed."),
-            code="billing_details_missing",
-            fields={"billing_name": ["Required."], "billing_email": ["Required."]},
-        )
+    unknown = set(billing) - set(account_services.BILLING_IDENTITY_FIELDS)
+    if unknown:
+        raise ValidationFailed(_("These fields cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
+    if not cart.items.exists():
+        raise ValidationFailed(_("Your cart is empty."), code="empty_cart")
+    shown = billing_defaults(organization)
+    changed = {name: value for name, value in billing.items() if value != shown[name]}
+    if changed:
+        account_services.update_organization(organization=organization, user=user, **changed)
+    return _place_order(
+        cart=cart, organization=organization, user=user, payment_method=payment_method, expected_total=expected_total
+    )
+
+
+@transaction.atomic
+def _place_order(*, cart, organization, user, payment_method, expected_total):
     currency = organization.currency
     cart = Cart.objects.select_for_update().get(pk=cart.pk, organization=organization)
     totals, unavailable = selectors.cart_totals(cart=cart, currency=currency, organization=organization)
@@ -296,7 +306,6 @@ def checkout(*, cart, organization, user, billing, payment_method, expected_tota
         vat=totals.vat,
         total=totals.total,
         coupon_code=cart.coupon_code if totals.coupon else "",
-        **{key: (billing.get(key) or "").strip() for key in ("billing_name", "billing_email", "billing_address", "vat_number")},
     )
     order.number = f"CMD-{order.pk:06d}"
     order.save(update_fields=["number"])
@@ -338,8 +347,11 @@ def checkout(*, cart, organization, user, billing, payment_method, expected_tota
     )
     if invoice.total != order.total:  # both priced by billing's VAT decision: a difference is a bug, never billed
         raise Conflict(_("The total changed since it was shown; review your cart and confirm again."), code="total_mismatch")
-    order.invoice_id = invoice.pk
-    order.save(update_fields=["invoice_id"])
+    # The order shows whom it was billed to as the invoice says it.
+    order.invoice_id, buyer = invoice.pk, invoice.buyer
+    order.billing_name, order.billing_email, order.vat_number = buyer["name"], buyer["email"], buyer["vat_number"]
+    order.billing_address = "\n".join(buyer["address_lines"])
+    order.save(update_fields=["invoice_id", "billing_name", "billing_email", "billing_address", "vat_number"])
     cart.items.all().delete()
     cart.coupon_code = ""
     cart.save(update_fields=["coupon_code", "updated_at"])

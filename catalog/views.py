@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from accounts.forms import BillingIdentityForm
 from billing.selectors import invoice_for, pay_url
 from catalog import cache as catalog_cache
 from catalog import selectors, services
@@ -170,10 +171,6 @@ def cart_clear(request):
 
 
 class CheckoutForm(forms.Form):
-    billing_name = forms.CharField(label=_("Billing name"), max_length=200)
-    billing_email = forms.EmailField(label=_("Billing email"))
-    billing_address = forms.CharField(label=_("Billing address"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    vat_number = forms.CharField(label=_("VAT number (optional)"), max_length=30, required=False)
     payment_method = forms.ChoiceField(
         label=_("Payment method"), choices=Order.PaymentMethod.choices, widget=forms.RadioSelect, initial="card"
     )
@@ -194,32 +191,35 @@ def checkout(request):
     if not totals.lines and not unavailable:
         messages.info(request, _("Your cart is empty: add something first."))
         return redirect("catalog:catalog")
-    form = CheckoutForm(
-        request.POST or None,
-        initial={**services.billing_defaults(organization, request.user), "expected_total": totals.total},
-        currency=organization.currency,
-    )
-    if request.method == "POST" and form.is_valid():
+    form = CheckoutForm(request.POST or None, initial={"expected_total": totals.total}, currency=organization.currency)
+    # The organization's billing identity, the form of its settings: what is typed is what the invoice says.
+    identity = BillingIdentityForm(request.POST or None, initial=services.billing_defaults(organization))
+    if request.method == "POST" and form.is_valid() and identity.is_valid():
         data = form.cleaned_data
         try:
             order = services.checkout(
                 cart=cart,
                 organization=organization,
                 user=request.user,
-                billing=data,
+                billing=identity.cleaned_data,
                 payment_method=data["payment_method"],
                 expected_total=data["expected_total"],
             )
         except DomainError as exc:
+            for field, errors in (exc.fields or {}).items():
+                if field in identity.fields:
+                    identity.add_error(field, errors)
             messages.error(request, exc.message)
-            return redirect("catalog:checkout")
+            if not identity.errors:
+                return redirect("catalog:checkout")
+            return render(request, "catalog/checkout.html", _checkout_context(form, identity, totals, unavailable, organization))
         messages.success(request, _("Order %(number)s is placed: pay its invoice to receive it.") % {"number": order.number})
         return redirect(pay_url(invoice_for(organization=organization, pk=order.invoice_id), method=order.payment_method))
-    return render(
-        request,
-        "catalog/checkout.html",
-        {"form": form, "totals": totals, "unavailable": unavailable, "currency": organization.currency},
-    )
+    return render(request, "catalog/checkout.html", _checkout_context(form, identity, totals, unavailable, organization))
+
+
+def _checkout_context(form, identity, totals, unavailable, organization):
+    return {"form": form, "identity": identity, "totals": totals, "unavailable": unavailable, "currency": organization.currency}
 
 
 @organization_required

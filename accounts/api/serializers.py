@@ -209,6 +209,26 @@ class OrganizationSerializer(serializers.ModelSerializer):
         return normalize_siren(value)
 
 
+class BillingIdentitySerializer(OrganizationSerializer):
+    """The organization's billing identity alone, as checkout takes it (every field optional)."""
+
+    vat_check_status = None
+
+    class Meta(OrganizationSerializer.Meta):
+        fields = list(services.BILLING_IDENTITY_FIELDS)
+        read_only_fields = []
+        extra_kwargs = {name: {"required": False} for name in services.BILLING_IDENTITY_FIELDS}
+
+    def validate(self, attrs):
+        return attrs  # no payment terms here to refuse
+
+    def to_internal_value(self, data):
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
+        if unknown:
+            raise serializers.ValidationError({name: [_("This field cannot be set.")] for name in unknown})
+        return super().to_internal_value(data)
+
+
 class MeSerializer(UserSerializer):
     two_factor_enabled = serializers.SerializerMethodField()
     memberships = MembershipSerializer(many=True, read_only=True)

@@ -2,6 +2,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.api.serializers import BillingIdentitySerializer
 from catalog.models import Category, Order, OrderLine, Product
 from catalog.services import MAX_BRIEF, MAX_QUANTITY
 
@@ -130,13 +131,11 @@ class CartCouponSerializer(StrictSerializer):
 
 
 class CheckoutSerializer(StrictSerializer):
-    """Billing details default to the organization's; `expected_total` (minor units), when sent,
-    must equal the server's total or the order is not placed."""
+    """`billing`, when sent, changes the organization's billing identity first (owners and admins,
+    checked as in its settings): the invoice says what it then is. `expected_total` (minor units),
+    when sent, must equal the server's total or the order is not placed."""
 
-    billing_name = serializers.CharField(max_length=200, required=False)
-    billing_email = serializers.EmailField(required=False)
-    billing_address = serializers.CharField(required=False, allow_blank=True)
-    vat_number = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    billing = BillingIdentitySerializer(required=False)
     payment_method = serializers.ChoiceField(choices=Order.PaymentMethod.choices)
     expected_total = serializers.IntegerField(min_value=0, required=False)
 

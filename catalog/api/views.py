@@ -197,14 +197,13 @@ class Checkout(CartMixin, generics.GenericAPIView):
     def post(self, request):
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
-        details = {**services.billing_defaults(self.organization, request.user), **data.validated_data}
         order = services.checkout(
             cart=self.cart(),
             organization=self.organization,
             user=request.user,
-            billing=details,
-            payment_method=details["payment_method"],
-            expected_total=details.get("expected_total"),
+            billing=data.validated_data.get("billing", {}),
+            payment_method=data.validated_data["payment_method"],
+            expected_total=data.validated_data.get("expected_total"),
         )
         invoice = invoice_for(organization=self.organization, pk=order.invoice_id)
         result = {

@@ -18,12 +18,7 @@ from generation.selectors import credit_balance
 
 pytestmark = pytest.mark.django_db
 
-BILLING = {
-    "billing_name": "Alice Studio SARL",
-    "billing_email": "billing@alice.test",
-    "billing_address": "Lyon",
-    "vat_number": "",
-}
+BILLING = {"legal_name": "Alice Studio SARL", "billing_email": "billing@alice.test", "city": "Lyon"}
 
 
 def fill(user, organization, *items):
@@ -154,10 +149,10 @@ def test_the_html_checkout_is_prefilled_and_sends_the_customer_to_pay(client_use
     organization.save()
     fill(user, organization, (ProductFactory(eur=1000), 1))
     page = client_user.get(reverse("catalog:checkout"))
-    assert page.context["form"].initial["billing_email"] == "accounts@alice.test"
+    assert page.context["identity"].initial["billing_email"] == "accounts@alice.test"
+    typed = {**services.billing_defaults(organization), "billing_email": "a@alice.test"}
     response = client_user.post(
-        reverse("catalog:checkout"),
-        {"billing_name": "Alice", "billing_email": "a@alice.test", "payment_method": "card", "expected_total": 1200},
+        reverse("catalog:checkout"), {**typed, "payment_method": "card", "expected_total": 1200}
     )
     order = Order.objects.get()
     assert response.status_code == 302 and response.url == pay_url(Invoice.objects.get(pk=order.invoice_id), method="card")
@@ -169,10 +164,8 @@ def test_mobile_money_is_offered_and_taken_only_for_francs(client_user, user, or
     fill(user, organization, (ProductFactory(eur=1000), 1))
     page = client_user.get(reverse("catalog:checkout"))
     assert [value for value, _label in page.context["form"].fields["payment_method"].choices] == ["card"]
-    posted = client_user.post(
-        reverse("catalog:checkout"),
-        {"billing_name": "Alice", "billing_email": "a@alice.test", "payment_method": "mobile_money", "expected_total": 1200},
-    )
+    shown = services.billing_defaults(organization)
+    posted = client_user.post(reverse("catalog:checkout"), {**shown, "payment_method": "mobile_money", "expected_total": 1200})
     assert posted.status_code == 200 and "payment_method" in posted.context["form"].errors
     refused = auth_api.post("/api/v1/checkout/", {"payment_method": "mobile_money", "expected_total": 1200}, format="json")
     assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_payment_method"

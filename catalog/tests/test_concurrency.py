@@ -32,7 +32,7 @@ def checkout_together(carts):
     def buy(cart):
         services.checkout(
             cart=cart, organization=cart.organization, user=cart.user, payment_method="card",
-            billing={"billing_name": "Buyer", "billing_email": cart.user.email},
+            billing={},
         )  # fmt: skip
         return "ok"
 

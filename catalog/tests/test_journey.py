@@ -36,7 +36,7 @@ def test_search_add_login_checkout_pay_and_receive(client, run_on_commit):
     checkout = client.get(reverse("catalog:checkout")).context
     assert (checkout["totals"].discount, checkout["totals"].total) == (198, 2138)  # 19.80 − 1.98, + 20 % VAT
 
-    form = {**checkout["form"].initial, "payment_method": "card"}
+    form = {**checkout["form"].initial, **checkout["identity"].initial, "payment_method": "card"}
     with run_on_commit(execute=True):
         to_invoice = client.post(reverse("catalog:checkout"), form)
     order = Order.objects.get()

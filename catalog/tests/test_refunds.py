@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 def paid_order(client_user, run_on_commit):
     ProductFactory(slug="pack", credits=100, eur=1000)
     client_user.post(reverse("catalog:cart_add"), {"product": "pack", "quantity": "1"})
-    form = {**client_user.get(reverse("catalog:checkout")).context["form"].initial, "payment_method": "card"}
+    page = client_user.get(reverse("catalog:checkout")).context
+    form = {**page["form"].initial, **page["identity"].initial, "payment_method": "card"}
     with run_on_commit(execute=True):
         client_user.post(reverse("catalog:checkout"), form)
     order = Order.objects.get()
@@ -61,7 +62,8 @@ def test_a_refund_started_from_the_payment_updates_the_order(paid_order, run_on_
 def test_an_unpaid_order_has_nothing_to_refund(client_user, run_on_commit):
     ProductFactory(slug="pack", credits=100, eur=1000)
     client_user.post(reverse("catalog:cart_add"), {"product": "pack", "quantity": "1"})
-    form = {**client_user.get(reverse("catalog:checkout")).context["form"].initial, "payment_method": "card"}
+    page = client_user.get(reverse("catalog:checkout")).context
+    form = {**page["form"].initial, **page["identity"].initial, "payment_method": "card"}
     with run_on_commit(execute=True):
         client_user.post(reverse("catalog:checkout"), form)
     with translation.override("en"), pytest.raises(DomainError, match="nothing was paid"):

@@ -10,6 +10,7 @@ from backoffice import cache as backoffice_cache
 from billing.models import Invoice
 from billing.selectors import pay_url
 from billing.services.delivery import render_invoice_documents
+from catalog import services as catalog_services
 from catalog.models import Order
 from catalog.tests.factories import ProductFactory
 from catalog.tests.test_checkout import fill
@@ -34,7 +35,7 @@ def test_the_html_checkout_answers_what_it_saved_when_the_cache_and_broker_are_d
     with run_on_commit(execute=True) as callbacks:
         response = client_user.post(
             reverse("catalog:checkout"),
-            {"billing_name": "Alice", "billing_email": "a@alice.test", "payment_method": "card", "expected_total": 1200},
+            {**catalog_services.billing_defaults(organization), "payment_method": "card", "expected_total": 1200},
         )
     order = Order.objects.get()
     assert response.status_code == 302 and response.url == pay_url(Invoice.objects.get(pk=order.invoice_id), method="card")
