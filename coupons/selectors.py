@@ -1,7 +1,7 @@
 """Coupon reads: the discount rule, the terms billing keeps applying to a subscription, the one
 read of billing's invoices (customer history), and staff lists and statistics."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.db.models import Count, Q
@@ -22,6 +22,10 @@ class CouponTerms:
     currency: str  # "" for percentages
     duration: str  # once | repeating | forever
     duration_months: int | None  # for repeating: how many months of invoices get the discount, whatever the interval
+    plans: frozenset = frozenset()  # the codes of the plans it is limited to (none: every plan)
+
+    def covers_plan(self, plan_code):
+        return not self.plans or plan_code in self.plans
 
     def invoice_count(self, interval="month"):
         """How many invoices of a subscription billed every `interval` ("month" or "year") get the
@@ -85,8 +89,10 @@ def terms_of(coupon):
 
 def subscription_terms(*, code):
     """What billing stores on a subscription to discount its later invoices: a repeating coupon
-    covers `duration_months` monthly invoices (billing counts them down), `forever` all of them."""
-    return terms_of(coupon_by_code(code))
+    covers `duration_months` monthly invoices (billing counts them down), `forever` all of them,
+    and only the plans it is limited to (a plan change can leave its scope)."""
+    coupon = coupon_by_code(code)
+    return replace(terms_of(coupon), plans=frozenset(coupon.plans.values_list("code", flat=True)))
 
 
 def discount_for(*, terms, amount, currency):

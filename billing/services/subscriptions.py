@@ -35,16 +35,21 @@ def _coupon_applies(subscription):
     return bool(subscription.coupon_code) and subscription.coupon_cycles_remaining != 0
 
 
-def _discountable(spec):
-    return spec.product_ref.startswith("plan:") and spec.unit_amount > 0
+def _discountable(spec, terms):
+    """A charge for a plan (not an add-on, not a credit) that the coupon is valid for."""
+    return spec.product_ref.startswith("plan:") and spec.unit_amount > 0 and terms.covers_plan(spec.product_ref[5:])
 
 
 def _with_coupon(subscription, lines):
-    """The plan lines (not add-ons) discounted by the subscription's coupon while it has cycles
-    left. Returns (lines, discounted); writes nothing."""
-    if not _coupon_applies(subscription) or not any(_discountable(spec) for spec in lines):
+    """The plan lines (not add-ons) of the plans in the coupon's scope, discounted by the
+    subscription's coupon while it has cycles left. Returns (lines, discounted); writes nothing:
+    an invoice with no line in scope (an upgrade to a plan the coupon is not for, and that plan's
+    renewals) is not discounted and so spends no cycle."""
+    if not _coupon_applies(subscription) or not any(spec.product_ref.startswith("plan:") for spec in lines):
         return lines, False
     terms = coupon_selectors.subscription_terms(code=subscription.coupon_code)
+    if not any(_discountable(spec, terms) for spec in lines):
+        return lines, False
     discounted = [
         replace(
             spec,
@@ -52,7 +57,7 @@ def _with_coupon(subscription, lines):
                 terms=terms, amount=spec.quantity * spec.unit_amount, currency=subscription.currency
             ),
         )
-        if _discountable(spec)
+        if _discountable(spec, terms)
         else spec
         for spec in lines
     ]

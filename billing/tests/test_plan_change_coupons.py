@@ -1,0 +1,95 @@
+"""Coupons on plan changes (issue 22 item 3): a coupon limited to plans discounts an upgrade or
+proration invoice only on the plans it is for, and an upgrade never spends one of its cycles."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+
+from billing import services
+from billing.models import Invoice, Subscription
+from billing.tests.factories import PlanFactory
+from coupons.tests.factories import CouponFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def plans():
+    return {
+        "pro": PlanFactory(code="pro", name="Pro", prices={"EUR": 1900}),
+        "business": PlanFactory(code="business", name="Business", tier="business", prices={"EUR": 4900}),
+    }
+
+
+def at(*args):
+    return time_machine.travel(datetime(*args, tzinfo=UTC), tick=False)
+
+
+def pay(invoice):
+    return services.mark_invoice_paid(invoice=invoice, amount=invoice.amount_due, reference=f"test:{invoice.pk}")
+
+
+def subscribe_with(organization, user, plan, scope):
+    with at(2026, 11, 1):
+        coupon = CouponFactory(code="PROHALF", percent_off="50.00", duration="repeating", duration_months=3)
+        coupon.plans.set(scope)
+        sub = services.subscribe(organization=organization, plan=plan, user=user, coupon_code="PROHALF")
+        pay(sub.invoices.get())
+    sub.refresh_from_db()
+    assert (sub.invoices.get().discount_total, sub.coupon_cycles_remaining) == (950, 2)
+    return sub
+
+
+def renew(sub):
+    """The renewal at the end of the period; returns the invoice it issued."""
+    sub.refresh_from_db()
+    with time_machine.travel(sub.current_period_end + timedelta(minutes=1), tick=False):
+        services.renew_subscription(subscription=sub)
+    return Invoice.objects.filter(subscription=sub).order_by("created_at", "pk").last()
+
+
+def lines_of(invoice):
+    return [(ln.unit_amount, ln.discount_amount) for ln in invoice.lines.order_by("pk")]
+
+
+def test_an_upgrade_to_a_plan_outside_the_scope_is_not_discounted_and_spends_no_cycle(organization, user, plans):
+    sub = subscribe_with(organization, user, plans["pro"], [plans["pro"]])
+    with at(2026, 11, 16):  # half the month left: half of the 9.50 € paid is credited
+        preview = services.preview_plan_change(subscription=sub, plan=plans["business"])
+        assert [(ln["unit_amount"], ln["discount_amount"]) for ln in preview.priced_lines] == [(-475, 0), (2450, 0)]
+        sub, upgrade = services.change_plan(subscription=sub, plan=plans["business"], user=user)
+    assert lines_of(upgrade) == [(-475, 0), (2450, 0)]
+    assert (upgrade.discount_total, upgrade.coupon_code, upgrade.total) == (0, "", preview.amounts["total"])
+    pay(upgrade)
+    sub.refresh_from_db()
+    assert (sub.plan.code, sub.coupon_cycles_remaining) == ("business", 2)
+    # Business renewals are outside the coupon too: full price, and the cycles wait.
+    renewal = renew(sub)
+    assert (lines_of(renewal), renewal.coupon_code) == ([(4900, 0)], "")
+    assert Subscription.objects.get(pk=sub.pk).coupon_cycles_remaining == 2
+
+
+def test_an_upgrade_within_the_scope_is_discounted_without_spending_a_cycle(organization, user, plans):
+    sub = subscribe_with(organization, user, plans["pro"], [plans["pro"], plans["business"]])
+    with at(2026, 11, 16):
+        sub, upgrade = services.change_plan(subscription=sub, plan=plans["business"], user=user)
+    assert lines_of(upgrade) == [(-475, 0), (2450, 1225)]
+    assert (upgrade.discount_total, upgrade.coupon_code) == (1225, "PROHALF")
+    pay(upgrade)
+    assert Subscription.objects.get(pk=sub.pk).coupon_cycles_remaining == 2  # the upgrade spent none
+    renewals = [renew(sub) for _ in range(3)]
+    assert [r.discount_total for r in renewals] == [2450, 2450, 0]  # the two cycles left, then full price
+    assert Subscription.objects.get(pk=sub.pk).coupon_cycles_remaining == 0
+
+
+def test_a_trial_ended_by_an_upgrade_outside_the_scope_pays_full_price(organization, user, plans):
+    with at(2026, 11, 1):
+        coupon = CouponFactory(code="PROHALF", percent_off="50.00", duration="repeating", duration_months=3)
+        coupon.plans.set([plans["pro"]])
+        sub = services.subscribe(organization=organization, plan=plans["pro"], user=user, trial=True, coupon_code="PROHALF")
+    with at(2026, 11, 5):
+        sub, invoice = services.change_plan(subscription=sub, plan=plans["business"], user=user)
+    assert (lines_of(invoice), invoice.coupon_code) == ([(4900, 0)], "")
+    assert Subscription.objects.get(pk=sub.pk).coupon_cycles_remaining == 3
+    assert not Invoice.objects.filter(subscription=sub, discount_total__gt=0).exists()
