@@ -213,18 +213,29 @@ def _locked(payment):
 
 @transaction.atomic
 def apply_status(
-    payment, *, status, reference="", failure_code="", failure_message="", next_action_url="", amount=None, currency=""
+    payment,
+    *,
+    status,
+    reference="",
+    failure_code="",
+    failure_message="",
+    next_action_url="",
+    amount=None,
+    currency="",
+    provider_data=None,
 ):
     """Bring a payment to what the provider reports. A final state is never undone, except that a
     capture the provider reports after we gave up is recorded (the money moved); a late "failed"
     after "succeeded" changes nothing, nor does the same news twice. `amount`/`currency`: what the
-    provider says it captured (None/"" when it does not say: what was asked)."""
+    provider says it captured (None/"" when it does not say: what was asked). `provider_data`:
+    what the provider keeps about the payment, merged into its metadata."""
     payment = _locked(payment)
     changes = {}
     if reference and not payment.provider_reference:
         changes["provider_reference"] = reference
-    if next_action_url:
-        changes["metadata"] = {**payment.metadata, "next_action_url": next_action_url}
+    if next_action_url or provider_data:
+        extra = {"next_action_url": next_action_url} if next_action_url else {}
+        changes["metadata"] = {**payment.metadata, **extra, **(provider_data or {})}
     if (
         status == payment.status
         or not PAYMENT_MACHINE.can(payment.status, status)
@@ -359,6 +370,7 @@ def confirm_payment(*, payment, details):
         failure_message=result.failure_message,
         amount=result.amount,
         currency=result.currency,
+        provider_data=result.provider_data,
     )
 
 

@@ -35,6 +35,8 @@ class Result:
     # What was captured, when the provider says (None/"": what was asked).
     amount: int | None = None
     currency: str = ""
+    # What the provider keeps about the payment on its side, stored in the payment's metadata.
+    provider_data: dict = field(default_factory=dict)
 
 
 @dataclass

@@ -3,8 +3,10 @@
 Outcomes follow documented test card numbers and test phone numbers, as card processors and
 mobile-money aggregators do. Like a real provider it answers "processing" and then sends the
 outcome as a signed webhook (delivered by a Celery task through the same verification as any
-other provider's webhook); a mobile-money payment whose callback never comes is settled by the
-status poller, which asks `payment_status` (the provider's status is the truth).
+other provider's webhook). Like a real provider, its status is the truth: `payment_status`
+reports the outcome it decided (read back from the reference it gave, which names the test card
+or phone, and for a second confirmation step from the decision kept with the payment), so the
+status poller settles a payment whose webhook was lost (a worker killed while delivering it).
 """
 
 import hashlib
@@ -43,6 +45,15 @@ OUTCOME_LABELS = {
     "4000002760003184": gettext_lazy("Asks for a second confirmation step"),
     "4000000000009987": gettext_lazy("Fails: card reported lost (no automatic retry)"),
     "4000000000009979": gettext_lazy("Fails: card reported stolen (no automatic retry)"),
+}
+
+
+# The second confirmation step's outcomes; the decision is kept with the payment (the sandbox
+# has no storage of its own) so that its status poll reports it as a real provider would.
+DECISION = "sandbox_confirmation"
+CONFIRMATION = {
+    "approved": (SUCCESS, "", ""),
+    "refused": ("failed", "authentication_failed", "The second confirmation step was refused."),
 }
 
 
@@ -151,8 +162,9 @@ class SandboxProvider(PaymentProvider):
     def create_payment(self, *, payment, method, details, off_session=False):
         if _is_mobile(method, details):
             return self._create_mobile(payment, method, details)
-        _, (outcome, code, message) = _outcome(_number_of(method, details))
-        reference = f"sbx_pay_{secrets.token_hex(8)}"
+        number, (outcome, code, message) = _outcome(_number_of(method, details))
+        # The reference names the test card, so the status poll can answer with its outcome later.
+        reference = f"sbx_cpay_{number[-4:]}_{secrets.token_hex(8)}"
         if outcome == REQUIRES_ACTION and off_session:
             # As Stripe does off session: no second step can be asked, the bank's demand is the failure.
             return Result(
@@ -179,6 +191,8 @@ class SandboxProvider(PaymentProvider):
 
     def payment_status(self, *, payment):
         reference = payment.provider_reference or ""
+        if reference.startswith("sbx_cpay_"):
+            return self._card_status(payment, reference)
         if not reference.startswith("sbx_mm_"):
             return Result(status="processing", reference=reference)
         phone = next(p for p in TEST_PHONES if p.endswith(reference[7:9]))
@@ -189,18 +203,21 @@ class SandboxProvider(PaymentProvider):
             return Result(status="failed", reference=reference, failure_code=code, failure_message=message)
         return Result(status="processing", reference=reference)
 
+    def _card_status(self, payment, reference):
+        number = next(n for n in TEST_CARDS if n.endswith(reference[9:13]))
+        outcome, code, message = TEST_CARDS[number]
+        if outcome == REQUIRES_ACTION:
+            outcome, code, message = CONFIRMATION.get(payment.metadata.get(DECISION), ("processing", "", ""))
+        if outcome == SUCCESS:
+            return Result(status="succeeded", reference=reference, amount=payment.amount, currency=payment.currency)
+        if outcome == "failed":
+            return Result(status="failed", reference=reference, failure_code=code, failure_message=message)
+        return Result(status="processing", reference=reference)
+
     def confirm_payment(self, *, payment, details):
-        if details.get("approve"):
-            self._send_later(payment, payment.provider_reference, SUCCESS, "", "")
-        else:
-            self._send_later(
-                payment,
-                payment.provider_reference,
-                "failed",
-                "authentication_failed",
-                "The second confirmation step was refused.",
-            )
-        return Result(status="processing", reference=payment.provider_reference)
+        decision = "approved" if details.get("approve") else "refused"
+        self._send_later(payment, payment.provider_reference, *CONFIRMATION[decision])
+        return Result(status="processing", reference=payment.provider_reference, provider_data={DECISION: decision})
 
     def cancel_payment(self, *, payment):
         return Result(status="canceled", reference=payment.provider_reference or "")
