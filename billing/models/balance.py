@@ -15,12 +15,15 @@ from billing.models.plans import CURRENCIES
 class BalanceAccount(models.Model):
     """The row locked while an organization's balance in one currency moves."""
 
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="balance_accounts")
-    currency = models.CharField(max_length=3, choices=CURRENCIES)
-    created_at = models.DateTimeField(auto_now_add=True)
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="balance_accounts", verbose_name=_("organization")
+    )
+    currency = models.CharField(max_length=3, choices=CURRENCIES, verbose_name=_("currency"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("balance account")
+        verbose_name_plural = _("balance accounts")
         constraints = [
             models.UniqueConstraint(fields=["organization", "currency"], name="balanceaccount_one_per_currency"),
         ]
@@ -37,28 +40,56 @@ class BalanceEntry(models.Model):
         REFUND = "refund", _("Refunded to the payment method")
         REFUND_FAILED = "refund_failed", _("Refund refused by the provider, credited back")
 
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="balance_entries")
-    currency = models.CharField(max_length=3, choices=CURRENCIES)
-    amount = models.BigIntegerField(help_text=_("Minor units: positive credits the customer, negative uses the balance"))
-    kind = models.CharField(max_length=14, choices=Kind.choices)
-    description = models.CharField(max_length=300)
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="balance_entries", verbose_name=_("organization")
+    )
+    currency = models.CharField(max_length=3, choices=CURRENCIES, verbose_name=_("currency"))
+    amount = models.BigIntegerField(
+        help_text=_("Minor units: positive credits the customer, negative uses the balance"), verbose_name=_("amount")
+    )
+    kind = models.CharField(max_length=14, choices=Kind.choices, verbose_name=_("kind"))
+    description = models.CharField(max_length=300, verbose_name=_("description"))
     invoice = models.ForeignKey(
-        "billing.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="balance_entries"
+        "billing.Invoice",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="balance_entries",
+        verbose_name=_("invoice"),
     )
     credit_note = models.ForeignKey(
-        "billing.CreditNote", null=True, blank=True, on_delete=models.PROTECT, related_name="balance_entries"
+        "billing.CreditNote",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="balance_entries",
+        verbose_name=_("credit note"),
     )
     payment = models.ForeignKey(
-        "billing.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="balance_entries"
+        "billing.Payment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="balance_entries",
+        verbose_name=_("payment"),
     )
-    refund = models.ForeignKey("billing.Refund", null=True, blank=True, on_delete=models.PROTECT, related_name="balance_entries")
-    created_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    refund = models.ForeignKey(
+        "billing.Refund",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="balance_entries",
+        verbose_name=_("refund"),
+    )
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
-        ordering = ["-created_at", "-id"]
         verbose_name = _("balance entry")
         verbose_name_plural = _("balance entries")
+        ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["organization", "currency", "-created_at"])]
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="balanceentry_nonzero"),

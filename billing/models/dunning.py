@@ -29,22 +29,32 @@ DEFAULT_STEPS = (
 class DunningPolicy(models.Model):
     """The default policy has no organization; an organization's own policy overrides it."""
 
-    name = models.CharField(max_length=80)
+    name = models.CharField(max_length=80, verbose_name=_("name"))
     organization = models.OneToOneField(
-        "accounts.Organization", null=True, blank=True, on_delete=models.CASCADE, related_name="dunning_policy"
+        "accounts.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="dunning_policy",
+        verbose_name=_("organization"),
     )
     suspend_for_any_invoice = models.BooleanField(
         default=False,
-        help_text="Suspend the subscription for any overdue invoice; otherwise only for the subscription's own invoices.",
+        help_text=_("Suspend the subscription for any overdue invoice; otherwise only for the subscription's own invoices."),
+        verbose_name=_("suspend for any invoice"),
     )
     retry_days = models.JSONField(
-        default=list, blank=True, help_text="Days after the first failed payment to retry it (at most 3), e.g. [1, 3, 6]"
+        default=list,
+        blank=True,
+        help_text=_("Days after the first failed payment to retry it (at most 3), e.g. [1, 3, 6]"),
+        verbose_name=_("retry days"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
-        verbose_name_plural = "dunning policies"
+        verbose_name = _("dunning policy")
+        verbose_name_plural = _("dunning policies")
         constraints = [
             # One default policy: its organization, missing, counts as 0.
             models.UniqueConstraint(Coalesce("organization", models.Value(0)), name="dunningpolicy_one_default"),
@@ -55,12 +65,14 @@ class DunningPolicy(models.Model):
 
 
 class DunningStep(models.Model):
-    policy = models.ForeignKey(DunningPolicy, on_delete=models.CASCADE, related_name="steps")
-    position = models.PositiveSmallIntegerField()
-    offset_days = models.PositiveSmallIntegerField(help_text="Days after the due date")
-    action = models.CharField(max_length=20, choices=DunningAction.choices)
+    policy = models.ForeignKey(DunningPolicy, on_delete=models.CASCADE, related_name="steps", verbose_name=_("policy"))
+    position = models.PositiveSmallIntegerField(verbose_name=_("position"))
+    offset_days = models.PositiveSmallIntegerField(help_text=_("Days after the due date"), verbose_name=_("offset days"))
+    action = models.CharField(max_length=20, choices=DunningAction.choices, verbose_name=_("action"))
 
     class Meta:
+        verbose_name = _("dunning step")
+        verbose_name_plural = _("dunning steps")
         ordering = ["policy", "position"]
         constraints = [
             models.UniqueConstraint(fields=["policy", "offset_days"], name="dunningstep_unique_offset"),
@@ -79,16 +91,18 @@ class DunningEvent(models.Model):
         SUSPENDED = "suspended", _("Subscription suspended")
         SKIPPED = "skipped", _("Nothing to suspend")
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="dunning_events")
-    step = models.ForeignKey(DunningStep, on_delete=models.PROTECT, related_name="events")
-    action = models.CharField(max_length=20, choices=DunningAction.choices)
-    offset_days = models.PositiveSmallIntegerField()
-    run_date = models.DateField(help_text="The day the run took the step (platform calendar)")
-    occurred_at = models.DateTimeField(auto_now_add=True)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
-    done_at = models.DateTimeField(null=True, blank=True)
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="dunning_events", verbose_name=_("invoice"))
+    step = models.ForeignKey(DunningStep, on_delete=models.PROTECT, related_name="events", verbose_name=_("step"))
+    action = models.CharField(max_length=20, choices=DunningAction.choices, verbose_name=_("action"))
+    offset_days = models.PositiveSmallIntegerField(verbose_name=_("offset days"))
+    run_date = models.DateField(help_text=_("The day the run took the step (platform calendar)"), verbose_name=_("run date"))
+    occurred_at = models.DateTimeField(auto_now_add=True, verbose_name=_("occurred at"))
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.PENDING, verbose_name=_("outcome"))
+    done_at = models.DateTimeField(null=True, blank=True, verbose_name=_("done at"))
 
     class Meta:
+        verbose_name = _("dunning event")
+        verbose_name_plural = _("dunning events")
         ordering = ["invoice", "offset_days"]
         constraints = [models.UniqueConstraint(fields=["invoice", "step"], name="dunningevent_once_per_invoice_step")]
         indexes = [models.Index(fields=["outcome", "run_date"])]

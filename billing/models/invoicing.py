@@ -89,57 +89,84 @@ class Invoice(models.Model):
         }
     )
 
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="invoices")
-    subscription = models.ForeignKey(Subscription, null=True, blank=True, on_delete=models.SET_NULL, related_name="invoices")
-    status = models.CharField(max_length=14, choices=Status.choices, default=Status.DRAFT, db_index=True)
-    number = models.CharField(max_length=20, null=True, blank=True, unique=True)
-    year = models.PositiveSmallIntegerField(null=True, blank=True)
-    sequence = models.PositiveIntegerField(null=True, blank=True)
-    currency = models.CharField(max_length=3, choices=CURRENCIES)
-    locale = models.CharField(max_length=5, default="en")
-    source_type = models.CharField(max_length=12, choices=Source.choices, default=Source.MANUAL)
-    source_id = models.CharField(max_length=64, blank=True, db_index=True)
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="invoices", verbose_name=_("organization")
+    )
+    subscription = models.ForeignKey(
+        Subscription, null=True, blank=True, on_delete=models.SET_NULL, related_name="invoices", verbose_name=_("subscription")
+    )
+    status = models.CharField(
+        max_length=14, choices=Status.choices, default=Status.DRAFT, db_index=True, verbose_name=_("status")
+    )
+    number = models.CharField(max_length=20, null=True, blank=True, unique=True, verbose_name=_("number"))
+    year = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("year"))
+    sequence = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("sequence"))
+    currency = models.CharField(max_length=3, choices=CURRENCIES, verbose_name=_("currency"))
+    locale = models.CharField(max_length=5, default="en", verbose_name=_("locale"))
+    source_type = models.CharField(max_length=12, choices=Source.choices, default=Source.MANUAL, verbose_name=_("source type"))
+    source_id = models.CharField(max_length=64, blank=True, db_index=True, verbose_name=_("source id"))
     # The subscription period this invoice opens (renewals, first periods): one invoice per period.
-    period_start = models.DateTimeField(null=True, blank=True)
-    coupon_code = models.CharField(max_length=50, blank=True)
-    subtotal = models.BigIntegerField(default=0, help_text="Sum of quantity × unit price, before discounts, tax excluded")
-    discount_total = models.BigIntegerField(default=0)
-    net_total = models.BigIntegerField(default=0, help_text="Tax excluded (HT)")
-    vat_total = models.BigIntegerField(default=0)
-    total = models.BigIntegerField(default=0, help_text="Tax included (TTC)")
+    period_start = models.DateTimeField(null=True, blank=True, verbose_name=_("period start"))
+    coupon_code = models.CharField(max_length=50, blank=True, verbose_name=_("coupon code"))
+    subtotal = models.BigIntegerField(
+        default=0, help_text=_("Sum of quantity × unit price, before discounts, tax excluded"), verbose_name=_("subtotal")
+    )
+    discount_total = models.BigIntegerField(default=0, verbose_name=_("discount total"))
+    net_total = models.BigIntegerField(default=0, help_text=_("Tax excluded (HT)"), verbose_name=_("net total"))
+    vat_total = models.BigIntegerField(default=0, verbose_name=_("VAT total"))
+    total = models.BigIntegerField(default=0, help_text=_("Tax included (TTC)"), verbose_name=_("total"))
     # Money received for it and kept (refunds and credits moved to the balance taken off), the
     # customer balance applied to it included.
-    amount_paid = models.BigIntegerField(default=0)
-    amount_credited = models.BigIntegerField(default=0)
-    balance_applied = models.BigIntegerField(default=0, help_text="Part of amount_paid taken from the customer balance")
-    issue_date = models.DateField(null=True, blank=True)
-    due_date = models.DateField(null=True, blank=True)
-    payment_terms_days = models.PositiveSmallIntegerField(default=14)
+    amount_paid = models.BigIntegerField(default=0, verbose_name=_("amount paid"))
+    amount_credited = models.BigIntegerField(default=0, verbose_name=_("amount credited"))
+    balance_applied = models.BigIntegerField(
+        default=0, help_text=_("Part of amount_paid taken from the customer balance"), verbose_name=_("balance applied")
+    )
+    issue_date = models.DateField(null=True, blank=True, verbose_name=_("issue date"))
+    due_date = models.DateField(null=True, blank=True, verbose_name=_("due date"))
+    payment_terms_days = models.PositiveSmallIntegerField(default=14, verbose_name=_("payment terms days"))
     # An invoice in another currency also states its VAT in euros (French rule BR-FR-CO-12), at the
     # rate recorded here at finalization (billing.tax.eur_rate: XOF's fixed parity).
     eur_rate = models.DecimalField(
-        max_digits=12, decimal_places=6, null=True, blank=True, help_text="Units of the currency for 1 EUR"
+        max_digits=12,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text=_("Units of the currency for 1 EUR"),
+        verbose_name=_("EUR rate"),
     )
-    vat_total_eur = models.BigIntegerField(null=True, blank=True, help_text="The VAT total in euro cents")
-    seller = models.JSONField(default=dict, blank=True, help_text="Copied from settings.SELLER at finalization")
-    buyer = models.JSONField(default=dict, blank=True, help_text="Copied from the organization at finalization")
-    pdf_file = models.CharField(max_length=255, blank=True, help_text="Storage name of the rendered PDF")
-    paid_at = models.DateTimeField(null=True, blank=True)
-    voided_at = models.DateTimeField(null=True, blank=True)
-    uncollectible_at = models.DateTimeField(null=True, blank=True)
-    issued_notified_at = models.DateTimeField(null=True, blank=True)
-    overdue_notified_at = models.DateTimeField(null=True, blank=True)
-    payment_attempts = models.PositiveSmallIntegerField(default=0)
-    last_payment_attempt_at = models.DateTimeField(null=True, blank=True)
-    last_payment_error = models.CharField(max_length=255, blank=True)
-    payment_references = models.JSONField(default=list, blank=True)
-    created_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    vat_total_eur = models.BigIntegerField(
+        null=True, blank=True, help_text=_("The VAT total in euro cents"), verbose_name=_("VAT total (EUR)")
+    )
+    seller = models.JSONField(
+        default=dict, blank=True, help_text=_("Copied from settings.SELLER at finalization"), verbose_name=_("seller")
+    )
+    buyer = models.JSONField(
+        default=dict, blank=True, help_text=_("Copied from the organization at finalization"), verbose_name=_("buyer")
+    )
+    pdf_file = models.CharField(
+        max_length=255, blank=True, help_text=_("Storage name of the rendered PDF"), verbose_name=_("PDF file")
+    )
+    paid_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paid at"))
+    voided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("voided at"))
+    uncollectible_at = models.DateTimeField(null=True, blank=True, verbose_name=_("uncollectible at"))
+    issued_notified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("issued notified at"))
+    overdue_notified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("overdue notified at"))
+    payment_attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("payment attempts"))
+    last_payment_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last payment attempt at"))
+    last_payment_error = models.CharField(max_length=255, blank=True, verbose_name=_("last payment error"))
+    payment_references = models.JSONField(default=list, blank=True, verbose_name=_("payment references"))
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = InvoiceQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["organization", "status"]),
@@ -242,19 +269,25 @@ class PendingCharge(models.Model):
     renewal): billed once, by the renewal that picks it up, or on a final invoice when the
     subscription ends first. `key` makes adding the same charge twice a no-op."""
 
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="pending_charges")
-    currency = models.CharField(max_length=3, choices=CURRENCIES)
-    description = models.CharField(max_length=300)
-    product_ref = models.CharField(max_length=80, blank=True)
-    quantity = models.PositiveIntegerField(default=1)
-    unit_amount = models.PositiveBigIntegerField(help_text="Minor units, tax excluded")
-    source_type = models.CharField(max_length=12, choices=Invoice.Source.choices)
-    source_id = models.CharField(max_length=64)
-    key = models.CharField(max_length=64, help_text="Unique per source, e.g. the period it pays for")
-    invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="pending_charges")
-    created_at = models.DateTimeField(auto_now_add=True)
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="pending_charges", verbose_name=_("organization")
+    )
+    currency = models.CharField(max_length=3, choices=CURRENCIES, verbose_name=_("currency"))
+    description = models.CharField(max_length=300, verbose_name=_("description"))
+    product_ref = models.CharField(max_length=80, blank=True, verbose_name=_("product ref"))
+    quantity = models.PositiveIntegerField(default=1, verbose_name=_("quantity"))
+    unit_amount = models.PositiveBigIntegerField(help_text=_("Minor units, tax excluded"), verbose_name=_("unit amount"))
+    source_type = models.CharField(max_length=12, choices=Invoice.Source.choices, verbose_name=_("source type"))
+    source_id = models.CharField(max_length=64, verbose_name=_("source id"))
+    key = models.CharField(max_length=64, help_text=_("Unique per source, e.g. the period it pays for"), verbose_name=_("key"))
+    invoice = models.ForeignKey(
+        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="pending_charges", verbose_name=_("invoice")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("pending charge")
+        verbose_name_plural = _("pending charges")
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["source_type", "source_id", "key"], name="pendingcharge_once_per_source_key"),
@@ -282,18 +315,20 @@ INVOICE_MACHINE = StateMachine(
 class LineBase(models.Model):
     """A priced line: amounts rounded once, here, so every total is a sum of rounded lines."""
 
-    position = models.PositiveSmallIntegerField(default=0)
-    description = models.CharField(max_length=300)
-    product_ref = models.CharField(max_length=80, blank=True)
-    quantity = models.PositiveIntegerField(default=1)
-    unit_amount = models.BigIntegerField(help_text="Minor units, tax excluded; negative for a credit (proration)")
-    discount_amount = models.BigIntegerField(default=0)
-    vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
+    description = models.CharField(max_length=300, verbose_name=_("description"))
+    product_ref = models.CharField(max_length=80, blank=True, verbose_name=_("product ref"))
+    quantity = models.PositiveIntegerField(default=1, verbose_name=_("quantity"))
+    unit_amount = models.BigIntegerField(
+        help_text=_("Minor units, tax excluded; negative for a credit (proration)"), verbose_name=_("unit amount")
+    )
+    discount_amount = models.BigIntegerField(default=0, verbose_name=_("discount amount"))
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=2, verbose_name=_("VAT rate"))
     # Why this rate (billing.tax): the legal basis documents print and Factur-X's category.
-    tax_basis = models.CharField(max_length=24, choices=TaxBasis.choices)
-    net_amount = models.BigIntegerField(help_text="quantity × unit − discount, tax excluded")
-    vat_amount = models.BigIntegerField()
-    total_amount = models.BigIntegerField()
+    tax_basis = models.CharField(max_length=24, choices=TaxBasis.choices, verbose_name=_("tax basis"))
+    net_amount = models.BigIntegerField(help_text=_("quantity × unit − discount, tax excluded"), verbose_name=_("net amount"))
+    vat_amount = models.BigIntegerField(verbose_name=_("VAT amount"))
+    total_amount = models.BigIntegerField(verbose_name=_("total amount"))
 
     class Meta:
         abstract = True
@@ -330,11 +365,13 @@ class InvoiceLineQuerySet(models.QuerySet):
 
 
 class InvoiceLine(LineBase):
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines", verbose_name=_("invoice"))
 
     objects = InvoiceLineQuerySet.as_manager()
 
     class Meta(LineBase.Meta):
+        verbose_name = _("invoice line")
+        verbose_name_plural = _("invoice lines")
         constraints = [
             models.CheckConstraint(condition=Q(discount_amount__gte=0), name="invoiceline_discount_positive"),
             models.CheckConstraint(condition=Q(vat_rate__gte=0) & Q(vat_rate__lte=100), name="invoiceline_vat_rate_range"),
@@ -360,12 +397,19 @@ class InvoiceLine(LineBase):
 class NumberSequence(models.Model):
     """The last number given per document kind and year; its row lock serializes finalizations."""
 
-    prefix = models.CharField(max_length=5)
-    year = models.PositiveSmallIntegerField()
-    last = models.PositiveIntegerField(default=0)
-    last_date = models.DateField(null=True, blank=True, help_text="Issue date of the last number: the next is never earlier")
+    prefix = models.CharField(max_length=5, verbose_name=_("prefix"))
+    year = models.PositiveSmallIntegerField(verbose_name=_("year"))
+    last = models.PositiveIntegerField(default=0, verbose_name=_("last"))
+    last_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text=_("Issue date of the last number: the next is never earlier"),
+        verbose_name=_("last date"),
+    )
 
     class Meta:
+        verbose_name = _("number sequence")
+        verbose_name_plural = _("number sequences")
         constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="numbersequence_unique_prefix_year")]
 
     def __str__(self):
@@ -376,8 +420,12 @@ class DistanceSalesYear(models.Model):
     """The seller's EU distance sales to consumers in a calendar year, net, in euro cents: the
     running total the one-stop-shop threshold is measured against (billing.tax)."""
 
-    year = models.PositiveSmallIntegerField(unique=True)
-    net_eur_cents = models.BigIntegerField(default=0)
+    year = models.PositiveSmallIntegerField(unique=True, verbose_name=_("year"))
+    net_eur_cents = models.BigIntegerField(default=0, verbose_name=_("net amount (euro cents)"))
+
+    class Meta:
+        verbose_name = _("distance sales year")
+        verbose_name_plural = _("distance sales years")
 
     def __str__(self):
         return f"{self.year}: {self.net_eur_cents}"

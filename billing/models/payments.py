@@ -44,23 +44,29 @@ MOBILE_MONEY_CURRENCIES = ("XOF",)  # what mobile money can be paid in (the prov
 
 
 class PaymentMethod(models.Model):
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="payment_methods")
-    provider = models.CharField(max_length=20, choices=Provider.choices)
-    kind = models.CharField(max_length=20, choices=MethodKind.choices)
-    provider_token = models.CharField(max_length=120, help_text="The provider's reference, never a card number")
-    provider_customer = models.CharField(max_length=120, blank=True)
-    brand = models.CharField(max_length=30, blank=True)
-    last4 = models.CharField(max_length=4, blank=True)
-    phone_masked = models.CharField(max_length=30, blank=True)
-    operator = models.CharField(max_length=30, blank=True)
-    exp_month = models.PositiveSmallIntegerField(null=True, blank=True)
-    exp_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="payment_methods", verbose_name=_("organization")
+    )
+    provider = models.CharField(max_length=20, choices=Provider.choices, verbose_name=_("provider"))
+    kind = models.CharField(max_length=20, choices=MethodKind.choices, verbose_name=_("kind"))
+    provider_token = models.CharField(
+        max_length=120, help_text=_("The provider's reference, never a card number"), verbose_name=_("provider token")
+    )
+    provider_customer = models.CharField(max_length=120, blank=True, verbose_name=_("provider customer"))
+    brand = models.CharField(max_length=30, blank=True, verbose_name=_("brand"))
+    last4 = models.CharField(max_length=4, blank=True, verbose_name=_("last 4 digits"))
+    phone_masked = models.CharField(max_length=30, blank=True, verbose_name=_("phone masked"))
+    operator = models.CharField(max_length=30, blank=True, verbose_name=_("operator"))
+    exp_month = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("exp month"))
+    exp_year = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("exp year"))
     # The provider's fingerprint of the card (or the phone number): the same one is saved once.
-    fingerprint = models.CharField(max_length=120, blank=True)
-    is_default = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    fingerprint = models.CharField(max_length=120, blank=True, verbose_name=_("fingerprint"))
+    is_default = models.BooleanField(default=False, verbose_name=_("is default"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("payment method")
+        verbose_name_plural = _("payment methods")
         ordering = ["-is_default", "-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["organization"], condition=Q(is_default=True), name="paymentmethod_one_default"),
@@ -96,32 +102,42 @@ class Payment(models.Model):
     IN_FLIGHT = (Status.PENDING, Status.PROCESSING)
     SETTLED = (Status.SUCCEEDED, Status.REFUNDED, Status.PARTIALLY_REFUNDED)
 
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="payments")
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
-    amount = models.BigIntegerField()
-    currency = models.CharField(max_length=3, choices=CURRENCIES)
-    provider = models.CharField(max_length=20, choices=Provider.choices)
-    method = models.CharField(max_length=20, choices=MethodKind.choices)
-    payment_method = models.ForeignKey(PaymentMethod, null=True, blank=True, on_delete=models.SET_NULL, related_name="payments")
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
-    attempt = models.PositiveSmallIntegerField(default=1)
-    provider_reference = models.CharField(max_length=120, null=True, blank=True)
-    failure_code = models.CharField(max_length=60, blank=True)
-    failure_message = models.CharField(max_length=255, blank=True)
-    metadata = models.JSONField(default=dict, blank=True)
-    amount_refunded = models.BigIntegerField(default=0)
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="payments", verbose_name=_("organization")
+    )
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments", verbose_name=_("invoice"))
+    amount = models.BigIntegerField(verbose_name=_("amount"))
+    currency = models.CharField(max_length=3, choices=CURRENCIES, verbose_name=_("currency"))
+    provider = models.CharField(max_length=20, choices=Provider.choices, verbose_name=_("provider"))
+    method = models.CharField(max_length=20, choices=MethodKind.choices, verbose_name=_("method"))
+    payment_method = models.ForeignKey(
+        PaymentMethod, null=True, blank=True, on_delete=models.SET_NULL, related_name="payments", verbose_name=_("payment method")
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True, verbose_name=_("status")
+    )
+    attempt = models.PositiveSmallIntegerField(default=1, verbose_name=_("attempt"))
+    provider_reference = models.CharField(max_length=120, null=True, blank=True, verbose_name=_("provider reference"))
+    failure_code = models.CharField(max_length=60, blank=True, verbose_name=_("failure code"))
+    failure_message = models.CharField(max_length=255, blank=True, verbose_name=_("failure message"))
+    metadata = models.JSONField(default=dict, blank=True, verbose_name=_("metadata"))
+    amount_refunded = models.BigIntegerField(default=0, verbose_name=_("amount refunded"))
     # What the provider reports it captured: differs from `amount` (what was asked) only when the
     # payment did not reconcile (a PaymentDiscrepancy says how). Empty until it succeeds.
-    amount_received = models.BigIntegerField(null=True, blank=True)
-    currency_received = models.CharField(max_length=3, blank=True)
-    idempotency_key = models.CharField(max_length=120, blank=True)
-    request_fingerprint = models.CharField(max_length=64, blank=True)
-    created_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    amount_received = models.BigIntegerField(null=True, blank=True, verbose_name=_("amount received"))
+    currency_received = models.CharField(max_length=3, blank=True, verbose_name=_("currency received"))
+    idempotency_key = models.CharField(max_length=120, blank=True, verbose_name=_("idempotency key"))
+    request_fingerprint = models.CharField(max_length=64, blank=True, verbose_name=_("request fingerprint"))
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    completed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("completed at"))
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -198,22 +214,33 @@ class Refund(models.Model):
         INVOICE = "invoice", _("Refund of an invoice")
         BALANCE = "balance", _("Refund of the customer balance")
 
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.INVOICE)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
-    amount = models.BigIntegerField()
-    currency = models.CharField(max_length=3, choices=CURRENCIES, blank=True)
-    provider_reference = models.CharField(max_length=120, blank=True)
-    credit_note = models.OneToOneField(
-        "billing.CreditNote", null=True, blank=True, on_delete=models.PROTECT, related_name="refund"
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("payment"))
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.INVOICE, verbose_name=_("kind"))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True, verbose_name=_("status")
     )
-    reason = models.CharField(max_length=300)
-    failure_message = models.CharField(max_length=255, blank=True)
-    created_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    amount = models.BigIntegerField(verbose_name=_("amount"))
+    currency = models.CharField(max_length=3, choices=CURRENCIES, blank=True, verbose_name=_("currency"))
+    provider_reference = models.CharField(max_length=120, blank=True, verbose_name=_("provider reference"))
+    credit_note = models.OneToOneField(
+        "billing.CreditNote",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="refund",
+        verbose_name=_("credit note"),
+    )
+    reason = models.CharField(max_length=300, verbose_name=_("reason"))
+    failure_message = models.CharField(max_length=255, blank=True, verbose_name=_("failure message"))
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    completed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("completed at"))
 
     class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
@@ -241,23 +268,25 @@ class PaymentDiscrepancy(models.Model):
         NOT_PAYABLE = "not_payable", _("Invoice no longer payable")
         REDUCED = "reduced", _("Amount due lowered meanwhile")
 
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="discrepancies")
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    expected_amount = models.BigIntegerField()
-    expected_currency = models.CharField(max_length=3)
-    received_amount = models.BigIntegerField()
-    received_currency = models.CharField(max_length=3)
-    applied_to_invoice = models.BigIntegerField(default=0)
-    credited_to_balance = models.BigIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    resolved_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    resolution = models.CharField(max_length=300, blank=True)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="discrepancies", verbose_name=_("payment"))
+    kind = models.CharField(max_length=12, choices=Kind.choices, verbose_name=_("kind"))
+    expected_amount = models.BigIntegerField(verbose_name=_("expected amount"))
+    expected_currency = models.CharField(max_length=3, verbose_name=_("expected currency"))
+    received_amount = models.BigIntegerField(verbose_name=_("received amount"))
+    received_currency = models.CharField(max_length=3, verbose_name=_("received currency"))
+    applied_to_invoice = models.BigIntegerField(default=0, verbose_name=_("applied to invoice"))
+    credited_to_balance = models.BigIntegerField(default=0, verbose_name=_("credited to balance"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
+    resolved_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("resolved by")
+    )
+    resolution = models.CharField(max_length=300, blank=True, verbose_name=_("resolution"))
 
     class Meta:
-        ordering = ["-created_at", "-id"]
         verbose_name = _("payment discrepancy")
         verbose_name_plural = _("payment discrepancies")
+        ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["payment"], name="paymentdiscrepancy_once_per_payment")]
 
     def __str__(self):
@@ -273,18 +302,26 @@ class WebhookEvent(models.Model):
         IGNORED = "ignored", "Ignored"
         FAILED = "failed", "Failed"
 
-    provider = models.CharField(max_length=20, choices=Provider.choices)
-    event_id = models.CharField(max_length=120)
-    event_type = models.CharField(max_length=80)
-    payload = models.JSONField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED, db_index=True)
-    outcome = models.TextField(blank=True)
-    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_events")
-    deliveries = models.PositiveIntegerField(default=1, help_text="How many times the provider sent it")
-    received_at = models.DateTimeField(auto_now_add=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
+    provider = models.CharField(max_length=20, choices=Provider.choices, verbose_name=_("provider"))
+    event_id = models.CharField(max_length=120, verbose_name=_("event id"))
+    event_type = models.CharField(max_length=80, verbose_name=_("event type"))
+    payload = models.JSONField(verbose_name=_("payload"))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.RECEIVED, db_index=True, verbose_name=_("status")
+    )
+    outcome = models.TextField(blank=True, verbose_name=_("outcome"))
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_events", verbose_name=_("payment")
+    )
+    deliveries = models.PositiveIntegerField(
+        default=1, help_text=_("How many times the provider sent it"), verbose_name=_("deliveries")
+    )
+    received_at = models.DateTimeField(auto_now_add=True, verbose_name=_("received at"))
+    processed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("processed at"))
 
     class Meta:
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
         ordering = ["-received_at"]
         constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="webhookevent_unique_provider_id")]
 

@@ -32,26 +32,40 @@ class Plan(models.Model):
     The field defaults are the Free allowance, used when an organization has no plan at all.
     """
 
-    code = models.SlugField(max_length=40, unique=True)
-    name = models.CharField(max_length=80)
-    tier = models.CharField(max_length=10, choices=Tier.choices, default=Tier.FREE)
-    interval = models.CharField(max_length=5, choices=Interval.choices, default=Interval.MONTH)
-    trial_days = models.PositiveSmallIntegerField(default=0)
-    traffic_bytes = models.BigIntegerField(null=True, blank=True, default=1 * 1024**3, help_text="Per month; empty = unlimited")
-    storage_bytes = models.BigIntegerField(null=True, blank=True, default=500 * 1024**2, help_text="Empty = unlimited")
-    generation_credits = models.IntegerField(null=True, blank=True, default=50, help_text="Per period; empty = unlimited")
-    concurrent_jobs = models.PositiveSmallIntegerField(null=True, blank=True, default=1)
-    memory_mb = models.PositiveIntegerField(null=True, blank=True, default=512, help_text="What one job may use")
-    support_priority = models.CharField(max_length=10, choices=SupportPriority.choices, default=SupportPriority.LOW)
-    features = models.JSONField(default=list, blank=True, help_text="Lines shown on the pricing page")
-    is_active = models.BooleanField(default=True)
-    sort_order = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    code = models.SlugField(max_length=40, unique=True, verbose_name=_("code"))
+    name = models.CharField(max_length=80, verbose_name=_("name"))
+    tier = models.CharField(max_length=10, choices=Tier.choices, default=Tier.FREE, verbose_name=_("tier"))
+    interval = models.CharField(max_length=5, choices=Interval.choices, default=Interval.MONTH, verbose_name=_("interval"))
+    trial_days = models.PositiveSmallIntegerField(default=0, verbose_name=_("trial days"))
+    traffic_bytes = models.BigIntegerField(
+        null=True, blank=True, default=1 * 1024**3, help_text=_("Per month; empty = unlimited"), verbose_name=_("traffic bytes")
+    )
+    storage_bytes = models.BigIntegerField(
+        null=True, blank=True, default=500 * 1024**2, help_text=_("Empty = unlimited"), verbose_name=_("storage bytes")
+    )
+    generation_credits = models.IntegerField(
+        null=True, blank=True, default=50, help_text=_("Per period; empty = unlimited"), verbose_name=_("generation credits")
+    )
+    concurrent_jobs = models.PositiveSmallIntegerField(null=True, blank=True, default=1, verbose_name=_("concurrent jobs"))
+    memory_mb = models.PositiveIntegerField(
+        null=True, blank=True, default=512, help_text=_("What one job may use"), verbose_name=_("memory (MB)")
+    )
+    support_priority = models.CharField(
+        max_length=10, choices=SupportPriority.choices, default=SupportPriority.LOW, verbose_name=_("support priority")
+    )
+    features = models.JSONField(
+        default=list, blank=True, help_text=_("Lines shown on the pricing page"), verbose_name=_("features")
+    )
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
+    sort_order = models.PositiveSmallIntegerField(default=0, verbose_name=_("sort order"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     LIMIT_FIELDS = ("traffic_bytes", "storage_bytes", "generation_credits", "concurrent_jobs", "memory_mb", "support_priority")
 
     class Meta:
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
         ordering = ["sort_order", "code"]
         constraints = [
             models.CheckConstraint(
@@ -84,11 +98,13 @@ class Plan(models.Model):
 
 
 class PlanPrice(models.Model):
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="prices")
-    currency = models.CharField(max_length=3, choices=CURRENCIES)
-    amount = models.BigIntegerField(help_text="Minor units, tax excluded")
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="prices", verbose_name=_("plan"))
+    currency = models.CharField(max_length=3, choices=CURRENCIES, verbose_name=_("currency"))
+    amount = models.BigIntegerField(help_text=_("Minor units, tax excluded"), verbose_name=_("amount"))
 
     class Meta:
+        verbose_name = _("plan price")
+        verbose_name_plural = _("plan prices")
         ordering = ["currency"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "currency"], name="planprice_one_per_currency"),
