@@ -56,6 +56,13 @@ def api(platform):
         yield client
 
 
+def wait_in_page(page, expression, arg=None, timeout=20):
+    """Poll `expression` (evaluated with `arg`) in the page until it is truthy. Playwright's
+    wait_for_function polls with an eval() inside the page, which the Content-Security-Policy
+    refuses (no 'unsafe-eval'); an evaluation driven from here is not the page's own script."""
+    return wait_for(lambda: page.evaluate(expression, arg), timeout, f"never true in {page.url}: {expression}", interval=0.1)
+
+
 def token_for(api, email, password):
     response = api.post("/api/v1/auth/token/", json={"email": email, "password": password})
     assert response.status_code == 200, response.text
@@ -111,8 +118,11 @@ class Socket:
         try:
             async with websockets.connect(self.url, additional_headers=bearer(self.token), open_timeout=20) as ws:
                 self.opened_at = time.monotonic()
-                async for raw in ws:
-                    self.messages.append((time.monotonic(), json.loads(raw)))
+                try:
+                    async for raw in ws:
+                        self.messages.append((time.monotonic(), json.loads(raw)))
+                except websockets.ConnectionClosedError:
+                    pass  # closed with a code other than 1000 or 1001: kept below for the test
                 self.closed = (ws.close_code, ws.close_reason)
         except Exception as exc:  # noqa: BLE001 - reported by the test that reads it
             self.closed = (None, repr(exc))

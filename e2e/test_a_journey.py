@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from e2e.conftest import PASSWORD, Socket, bearer, token_for
+from e2e.conftest import PASSWORD, Socket, bearer, token_for, wait_in_page
 from e2e.processes import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -28,7 +28,7 @@ def unread(page):
 
 
 def wait_socket_open(page):
-    page.wait_for_function("document.body.dataset.wsState === 'open'")
+    wait_in_page(page, "document.body.dataset.wsState === 'open'")
 
 
 def test_sign_up_and_confirm_the_email_from_its_link(customer, platform, idle_socket):
@@ -87,7 +87,7 @@ def test_buy_pay_with_3d_secure_and_see_the_payment_turn_to_success_by_itself(cu
     page.wait_for_selector("#payment-status[data-status=succeeded]", timeout=60_000)
     assert page.evaluate(STILL_HERE), "the page was reloaded instead of updating itself"
     # "Invoice paid" is a notification: the bell counts it, live.
-    page.wait_for_function(f"Number(document.querySelector('[data-unread-count]').textContent) > {bell_before}")
+    wait_in_page(page, f"Number(document.querySelector('[data-unread-count]').textContent) > {bell_before}")
     assert page.evaluate(STILL_HERE)
 
 
@@ -124,7 +124,7 @@ def test_a_generation_job_shows_its_progress_and_result_live(customer, platform,
         assert page.locator(f"[data-job='{job}'][data-active]").count() == 1
     # The page shows the result by itself (it reloads once to show the files); the test never reloads it.
     image = page.wait_for_selector(f"[data-job='{job}'] img", timeout=120_000)
-    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image)
+    wait_in_page(page, "img => img.complete && img.naturalWidth > 0", arg=image)
     assert page.locator(f"[data-job='{job}'][data-active]").count() == 0
     events = [e for e in app.of_type("generation.job") if e["job"] == job]
     assert any(e["status"] == "running" and 0 < e["progress"] < 100 for e in events), events
@@ -145,7 +145,7 @@ def test_an_agent_reply_and_the_status_change_appear_live(customer, platform, ap
     reply = f"Your credits are on your balance ({time.time():.0f})."
     agent.reply(ticket["id"], reply)
     page.wait_for_selector(f"#conversation >> text={reply}", timeout=30_000)
-    page.wait_for_function(f"Number(document.querySelector('[data-unread-count]').textContent) > {bell_before}")
+    wait_in_page(page, f"Number(document.querySelector('[data-unread-count]').textContent) > {bell_before}")
     status = page.locator("[data-ticket-status]").first
     assert status.get_attribute("class") != f"status {ticket['status']}", "the status badge did not follow the reply"
     assert page.evaluate(STILL_HERE), "the page was reloaded instead of updating itself"

@@ -3,7 +3,9 @@ the worker killed while it works, and (production) Redis stopped.
 
 What must hold: the supervisor starts the worker again and the work completes, each email sent
 once (the sweepers queue again what the killed worker took with it); with Redis down, /healthz
-says so, pages answer without a server error, and nothing is saved half-way.
+says so, pages answer without a server error, nothing is saved half-way, open sockets are closed
+with 1013 (Try Again Later) and new ones refused the same way, and live events flow again once it
+is back (the page reconnects by itself).
 """
 
 import re
@@ -13,7 +15,7 @@ import uuid
 import httpx
 import pytest
 
-from e2e.conftest import PASSWORD, bearer, token_for
+from e2e.conftest import PASSWORD, Socket, bearer, token_for, wait_in_page
 from e2e.processes import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -82,14 +84,46 @@ def test_a_worker_killed_while_it_works_is_restarted_and_the_work_done_once(plat
     wait_for(lambda: httpx.get(platform.base + "/healthz", timeout=10).status_code == 200, 60, "healthz stayed 503", interval=2)
 
 
-def test_with_redis_down_health_says_so_pages_answer_and_nothing_is_half_saved(platform, api):
+def browser_page_of(browser, platform, email):
+    """A customer's page, logged in, that records the live events its script hands to the page."""
+    context = browser.new_context(base_url=platform.base, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/accounts/dashboard/")
+    page.evaluate("document.addEventListener('webox:event', e => (window.__events ||= []).push(e.detail))")
+    wait_in_page(page, "document.body.dataset.wsState === 'open'")
+    return page
+
+
+def ws_url(platform):
+    return platform.base.replace("http", "ws", 1) + "/ws/notifications/"
+
+
+def test_with_redis_down_health_says_so_pages_answer_and_nothing_is_half_saved(platform, api, browser, agent):
     if platform.profile != "production":
         pytest.skip("the embedded profile has no Redis")
     email, headers = new_customer(api, "outage")
+    token = headers["Authorization"].split()[1]
     tickets_before = api.get("/api/v1/support/tickets/", headers=headers).json()["count"]
+    page = browser_page_of(browser, platform, email)
+    app = Socket(ws_url(platform), token)
+    wait_for(lambda: app.of_type("hello"), 30, f"the app's socket never opened: {app.closed}")
     mark = platform.log_size()
     platform.stop_redis()
     try:
+        # Open sockets are closed with 1013 (Try Again Later), the browser's as the app's.
+        wait_for(lambda: app.closed, 30, "the app's socket stayed open on a layer that is down")
+        assert app.closed[0] == 1013, app.closed
+        wait_in_page(page, "document.body.dataset.wsState === 'closed'")
+        # A new socket is refused the same way, not with a server error.
+        refused = Socket(ws_url(platform), token)
+        wait_for(lambda: refused.closed, 60, "a socket opened while Redis is down was never answered")
+        assert refused.closed[0] == 1013 and not refused.messages, (refused.closed, refused.messages)
+
         health = httpx.get(platform.base + "/healthz", timeout=30)
         assert health.status_code == 503, health.text
         assert {"cache", "broker"} <= set(health.json()["down"]), health.text
@@ -111,6 +145,22 @@ def test_with_redis_down_health_says_so_pages_answer_and_nothing_is_half_saved(p
     for ticket in tickets["results"]:
         detail = api.get(f"/api/v1/support/tickets/{ticket['id']}/", headers=headers).json()
         assert detail["messages"], detail
-    # No HTTP request answered 500 meanwhile (the outage answers 503). Open sockets do drop with
-    # the channel layer: the page's script reconnects once Redis is back.
-    assert not re.findall(r'"(?:GET|POST|PUT|PATCH|DELETE) [^"]*" 500', platform.log_text(mark))
+
+    # Events flow again: the page's script reconnected by itself (its back-off is at most 30 s),
+    # and a socket the app opens again receives them.
+    wait_in_page(page, "document.body.dataset.wsState === 'open'", timeout=60)
+    again = Socket(ws_url(platform), token)
+    wait_for(lambda: again.of_type("hello"), 30, f"no socket after the outage: {again.closed}")
+    response = api.post("/api/v1/support/tickets/", headers=headers, json={"subject": "After the outage", "body": "Back?"})
+    assert response.status_code == 201, response.text
+    agent.reply(response.json()["id"], "Back, and live.")
+    wait_for(lambda: again.of_type("support.message"), 30, f"no event after the outage: {again.messages}")
+    wait_in_page(page, "(window.__events || []).some(e => e.type === 'support.message')", timeout=30)
+    page.context.close()
+
+    log = platform.log_text(mark)
+    # No HTTP request answered 500 meanwhile (the outage answers 503), and no socket ended in a
+    # server error: the web processes logged the outage without a traceback.
+    assert not re.findall(r'"(?:GET|POST|PUT|PATCH|DELETE) [^"]*" 500', log)
+    assert "Exception in ASGI application" not in log, log
+    assert "socket_closed reason=unavailable" in log

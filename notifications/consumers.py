@@ -1,12 +1,20 @@
 import asyncio
+import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from accounts.models import Membership
 from accounts.selectors import language_for
+from core.tasks import TRANSIENT_ERRORS
 from notifications.live import EVERYONE, organization_group, user_group
 from notifications.services import unread_count
+
+logger = logging.getLogger("webox.notifications")
+
+# RFC 6455 "Try Again Later": the server cannot serve the socket now (the channel layer or the
+# database is down). Clients reconnect with back-off; 4401 (not logged in) is the one not retried.
+TRY_AGAIN_LATER = 1013
 
 
 def in_any_thread(fn):
@@ -37,21 +45,35 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     Notices for an organization or for everyone arrive as one message to the whole audience with
     their text in each language; the socket shows its user's and counts them into the unread count
     it keeps (set by hello and by every push that carries the count).
+
+    When the channel layer fails (Redis down), an open socket is closed with 1013 (Try Again
+    Later), and a new one is accepted and closed the same way, never a server error. Clients
+    reconnect with back-off; once the layer is back, the new socket joins its groups again (a
+    restarted Redis has forgotten them) and its hello reloads the page's state.
     """
+
+    layer_broken = False
+    closing = False  # closed with TRY_AGAIN_LATER
 
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=4401)
             return
-        self.groups_joined, self.unread = await in_any_thread(socket_state)(user)
-        await self._join()
+        try:
+            groups, unread = await in_any_thread(socket_state)(user)
+            await self._join(groups)
+        except TRANSIENT_ERRORS as exc:
+            await self.accept()
+            await self._try_again_later("connect", exc)
+            return
+        self.groups_joined, self.unread = groups, unread
         self.rejoining = asyncio.ensure_future(self._stay_in_groups())
         await self.accept()
         await self.send_json({"type": "hello", "unread": self.unread})
 
-    async def _join(self):
-        await asyncio.gather(*(self.channel_layer.group_add(group, self.channel_name) for group in self.groups_joined))
+    async def _join(self, groups):
+        await asyncio.gather(*(self.channel_layer.group_add(group, self.channel_name) for group in groups))
 
     async def _stay_in_groups(self):
         """Channel layers drop a group's members after `group_expiry` (a day by default): a socket
@@ -59,14 +81,57 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         every = getattr(self.channel_layer, "group_expiry", 86400) / 2
         while True:
             await asyncio.sleep(every)
-            await self._join()
+            try:
+                await self._join(self.groups_joined)
+            except TRANSIENT_ERRORS as exc:
+                await self._try_again_later("rejoin", exc)
+                return
+
+    async def _try_again_later(self, during, exc):
+        """Close once, whichever part finds the layer down first (a connect that fails also fails
+        the receive already waiting beside it): a second close is a server error."""
+        self.layer_broken = True
+        if self.closing:
+            return
+        self.closing = True
+        logger.warning("socket_closed reason=unavailable during=%s error=%s: %s", during, exc.__class__.__name__, exc)
+        await self.close(code=TRY_AGAIN_LATER)
+
+    # channels' __call__ stores the layer's receive here and awaits it beside the client's
+    # messages: an error it raises would end the consumer with a traceback (close 1011), so the
+    # consumer reads the layer through _receive_from_layer instead.
+    @property
+    def channel_receive(self):
+        return self._receive_from_layer
+
+    @channel_receive.setter
+    def channel_receive(self, receive):
+        self._layer_receive = receive
+
+    async def _receive_from_layer(self):
+        if not self.layer_broken:
+            try:
+                return await self._layer_receive()
+            except TRANSIENT_ERRORS as exc:
+                self.layer_broken = True
+                return {"type": "layer.failed", "error": exc}
+        await asyncio.get_running_loop().create_future()  # nothing more from a broken layer
+
+    async def layer_failed(self, event):
+        await self._try_again_later("receive", event["error"])
 
     async def disconnect(self, code):
-        if hasattr(self, "groups_joined"):
-            self.rejoining.cancel()
+        if not hasattr(self, "rejoining"):
+            return
+        self.rejoining.cancel()
+        if self.layer_broken:
+            return  # its groups expire on their own (group_expiry), or went with a restarted Redis
+        try:
             await asyncio.gather(
                 *(self.channel_layer.group_discard(group, self.channel_name) for group in self.groups_joined)
             )
+        except TRANSIENT_ERRORS as exc:
+            logger.warning("socket_groups_kept error=%s: %s", exc.__class__.__name__, exc)
 
     async def push(self, event):
         payload = event["payload"]

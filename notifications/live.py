@@ -58,6 +58,10 @@ def group_send(group, message):
         return
     if isinstance(layer, RedisChannelLayer):
         future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), _sender.get())
-        future.result(timeout=SEND_TIMEOUT)
+        try:
+            future.result(timeout=SEND_TIMEOUT)
+        except TimeoutError:
+            future.cancel()  # not left waiting on the loop (and holding a pooled connection)
+            raise
     else:
         async_to_sync(layer.group_send)(group, message)

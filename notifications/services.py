@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 
 from accounts.models import Organization, User
 from accounts.selectors import language_for
-from core.tasks import enqueue
+from core.tasks import TRANSIENT_ERRORS, enqueue
 from notifications import kinds, live
 from notifications.live import EVERYONE, organization_group, user_group
 from notifications.models import EmailLog, Notification
@@ -144,9 +144,14 @@ def _push(user_id, payload):
 
 
 def _send(group, message):
+    """A live push is best effort: the notification is stored either way, and a socket that
+    reconnects reloads its state. A layer that is down (Redis) is an outage, logged without a
+    traceback; anything else is a bug, logged with one."""
     try:
         live.group_send(group, message)
-    except Exception:  # a live push is best effort: the notification is stored either way
+    except TRANSIENT_ERRORS as exc:
+        logger.warning("push_failed group=%s error=%s: %s", group, exc.__class__.__name__, exc)
+    except Exception:
         logger.exception("push_failed group=%s", group)
 
 

@@ -33,9 +33,11 @@
   function connect(path, attempt) {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + location.host + path);
-    socket.onopen = function () { attempt = 0; document.body.dataset.wsState = "open"; };
     socket.onmessage = function (message) {
       var data = JSON.parse(message.data);
+      // Live from the hello on: a socket the server accepts and closes at once (1013, Try Again
+      // Later: Redis down) keeps the back-off growing.
+      if (data.type === "hello") { attempt = 0; document.body.dataset.wsState = "open"; }
       if (typeof data.unread === "number") setUnread(data.unread);
       if (data.type === "notification") toast(data.title, data.body, data.link);
       document.dispatchEvent(new CustomEvent("webox:event", { detail: data }));
@@ -43,6 +45,8 @@
     socket.onclose = function (event) {
       document.body.dataset.wsState = "closed";
       if (event.code === 4401) return; // not logged in: do not retry
+      // Anything else (1013 while the server's Redis is down, a restart, the network) is retried
+      // after 1, 2, 4 … 30 s.
       var delay = Math.min(30000, 1000 * Math.pow(2, attempt));
       setTimeout(function () { connect(path, attempt + 1); }, delay);
     };
