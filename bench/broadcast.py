@@ -22,6 +22,7 @@ import os
 import statistics
 import sys
 import time
+import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -123,9 +124,11 @@ async def rounds(args, sockets, organization):
 
     sides = {
         "raw group_send": raw,
-        "broadcast to everyone": lambda label: in_thread(services.broadcast, title=label),
-        "broadcast to the organization": lambda label: in_thread(services.broadcast, title=label, organization=organization),
-        "through the worker": lambda label: in_thread(tasks.broadcast.delay, label),
+        "broadcast to everyone": lambda label: in_thread(services.broadcast, key=uuid.uuid4(), title=label),
+        "broadcast to the organization": lambda label: in_thread(
+            services.broadcast, key=uuid.uuid4(), title=label, organization=organization
+        ),
+        "through the worker": lambda label: in_thread(tasks.broadcast.delay, str(uuid.uuid4()), label),
     }
     results = {name: [] for name in sides}
     missed = dict.fromkeys(sides, 0)

@@ -1,3 +1,5 @@
+import uuid
+
 from django.contrib import admin, messages
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -35,8 +37,9 @@ class NotificationAdmin(admin.ModelAdmin):
                 target=org,
                 after={"title": form.cleaned_data["title"], "audience": org.slug if org else "everyone"},
             )
-            broadcast.delay(
-                form.cleaned_data["title"], form.cleaned_data["body"], form.cleaned_data["link"], org.pk if org else None
+            broadcast.delay(  # under a key of its own: a retried task notifies nobody twice
+                str(uuid.uuid4()), form.cleaned_data["title"], form.cleaned_data["body"], form.cleaned_data["link"],
+                org.pk if org else None,
             )
             if org:
                 messages.success(request, _("Broadcast queued for the members of %(organization)s.") % {"organization": org})

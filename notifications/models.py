@@ -45,6 +45,21 @@ class Notification(models.Model):
         }
 
 
+class Broadcast(models.Model):
+    """A staff broadcast done, under the key its request was given: a retried or redelivered task
+    finds it and writes nothing again (one notice per recipient)."""
+
+    key = models.UUIDField(_("key"), unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("broadcast")
+        verbose_name_plural = _("broadcasts")
+
+    def __str__(self):
+        return str(self.key)
+
+
 class EmailLog(models.Model):
     """Every email: rendered when queued, sent by a task, its outcome kept for support and audit."""
 

@@ -20,7 +20,7 @@ from accounts.selectors import language_for
 from core.tasks import TRANSIENT_ERRORS, enqueue
 from notifications import kinds, live
 from notifications.live import EVERYONE, organization_group, user_group
-from notifications.models import EmailLog, Notification
+from notifications.models import Broadcast, EmailLog, Notification
 
 logger = logging.getLogger("webox.notifications")
 
@@ -77,11 +77,25 @@ BROADCAST_BATCH = 5000
 
 
 @transaction.atomic
-def broadcast(*, title, body="", link="", organization=None):
+def broadcast(*, key, title, body="", link="", organization=None):
     """A staff notice to one organization's members, or to every active user: rows bulk-inserted
-    in each user's language, then one group send to the audience. Returns how many were written."""
+    in each user's language, then one group send to the audience. Returns how many were written.
+
+    Done once per `key` (a UUID the request that asked for it chose): the broadcast is recorded in
+    the same transaction as its rows, so a task retried after a failure, or delivered twice, writes
+    nothing the second time (and returns 0)."""
+    if not Broadcast.objects.get_or_create(key=key)[1]:
+        logger.info("broadcast_done_already key=%s", key)
+        return 0
     if organization is not None:
-        return len(notify(organization, "broadcast", title=title, body=body, link=link))
+        written = len(notify(organization, "broadcast", title=title, body=body, link=link))
+    else:
+        written = _to_everyone(title, body, link)
+    logger.info("broadcast key=%s recipients=%s", key, written)
+    return written
+
+
+def _to_everyone(title, body, link):
     users = User.objects.filter(is_active=True).select_related("default_organization").order_by("pk")
     users = users.only("pk", "locale", "default_organization__locale")
     texts, written, created = {}, 0, []
@@ -96,7 +110,6 @@ def broadcast(*, title, body="", link="", organization=None):
         created = Notification.objects.bulk_create(rows)
         written += len(created)
     _to_audience(EVERYONE, created, "broadcast", texts, link)
-    logger.info("broadcast recipients=%s", written)
     return written
 
 

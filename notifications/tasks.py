@@ -8,7 +8,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db.models import F, Q
 from django.utils import timezone
 
-from core.tasks import due_for_sweep
+from core.tasks import RETRY, due_for_sweep
 from core.tasks_log import record_run
 from notifications.models import EmailLog
 
@@ -82,11 +82,12 @@ def sweep_emails():
             counts["emails"] += 1
 
 
-@shared_task
-def broadcast(title, body="", link="", organization_id=None):
-    """Staff broadcast to all active users, or to one organization's members."""
+@shared_task(**RETRY)
+def broadcast(key, title, body="", link="", organization_id=None):
+    """Staff broadcast to all active users, or to one organization's members; once per `key`, so
+    a retry after a transient error or a redelivery (acks late) never notifies anyone twice."""
     from accounts.models import Organization
     from notifications.services import broadcast
 
     organization = Organization.objects.get(pk=organization_id) if organization_id else None
-    broadcast(title=title, body=body, link=link, organization=organization)
+    broadcast(key=key, title=title, body=body, link=link, organization=organization)

@@ -6,8 +6,9 @@ import uuid
 
 import pytest
 from asgiref.sync import sync_to_async
+from celery.exceptions import Retry
 from channels.testing import WebsocketCommunicator
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.translation import gettext_lazy
 from rest_framework_simplejwt.tokens import AccessToken
@@ -17,8 +18,8 @@ from accounts.tests.factories import OrganizationFactory, UserFactory
 from config.asgi import application
 from config.settings.base import redis_channel_layer
 from conftest import requires_redis
-from notifications import live
-from notifications.models import Notification
+from notifications import live, services, tasks
+from notifications.models import Broadcast, Notification
 from notifications.services import broadcast, mark_all_read, notify
 
 # More sockets than channels_redis's default capacity (100), all on this one process's Redis key.
@@ -66,7 +67,8 @@ async def test_broadcasts_reach_every_socket_in_its_language(redis_layer):
     members, outsiders = sockets[:MEMBERS], sockets[MEMBERS:]
 
     # Known to the French catalogue: "Diffuser une notification".
-    await sync_to_async(broadcast)(title=gettext_lazy("Broadcast a notification"), link="/status/", organization=organization)
+    title = gettext_lazy("Broadcast a notification")
+    await sync_to_async(broadcast)(key=uuid.uuid4(), title=title, link="/status/", organization=organization)
     received = await everyone_receives(members)
     assert {(m["type"], m["link"], m["unread"]) for m in received} == {("notification", "/status/", 1)}
     titles = [m["title"] for m in received]
@@ -74,7 +76,7 @@ async def test_broadcasts_reach_every_socket_in_its_language(redis_layer):
     assert titles[0::2] == ["Diffuser une notification"] * (MEMBERS // 2)  # follow the organization
     assert all([await ws.receive_nothing(timeout=0.05) for ws in outsiders])
 
-    written = await sync_to_async(broadcast)(title="Maintenance at 22:00", body="An hour at most.")
+    written = await sync_to_async(broadcast)(key=uuid.uuid4(), title="Maintenance at 22:00", body="An hour at most.")
     assert written == SOCKETS
     received = await everyone_receives(sockets)
     assert {(m["title"], m["body"]) for m in received} == {("Maintenance at 22:00", "An hour at most.")}
@@ -105,8 +107,10 @@ def test_a_broadcast_to_everyone_writes_in_bulk(run_on_commit):
     User.objects.bulk_create([User(email=f"b{n}@example.test") for n in range(30)])
     User.objects.create(email="gone@example.test", is_active=False)
     with CaptureQueriesContext(connection) as queries, run_on_commit(execute=True):
-        assert broadcast(title="Hello") == 30
-    assert len(queries) <= 5  # the users, one insert, the transaction's own statements
+        assert broadcast(key=uuid.uuid4(), title="Hello") == 30
+    # The broadcast's key (looked up, inserted in a savepoint), the users, one insert, the
+    # transaction's own statements.
+    assert len(queries) <= 9
     assert Notification.objects.filter(kind="broadcast").count() == 30
 
 
@@ -121,3 +125,42 @@ async def test_reading_notifications_brings_every_open_socket_to_the_new_count()
     await sync_to_async(mark_all_read)(user=user)
     assert await ws.receive_json_from(timeout=2) == {"type": "unread", "unread": 0}
     await ws.disconnect()
+
+
+def fail_once(monkeypatch, owner, name, *, after=False):
+    """`owner.name` fails once with a transient error: before doing its work, or after it (the
+    work committed, then the worker lost its connection: the broker delivers the task again)."""
+    real, calls = getattr(owner, name), []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > 1:
+            return real(*args, **kwargs)
+        if after:
+            real(*args, **kwargs)
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(owner, name, flaky)
+    return calls
+
+
+@pytest.mark.parametrize("after", [False, True], ids=["fails before its work", "fails after its work"])
+@pytest.mark.parametrize("to_organization", [False, True], ids=["to everyone", "to an organization"])
+@pytest.mark.django_db
+def test_a_broadcast_task_that_fails_once_notifies_each_recipient_once(
+    organization, user, other_user, run_on_commit, monkeypatch, after, to_organization
+):
+    owner = services if after else Notification.objects
+    calls = fail_once(monkeypatch, owner, "broadcast" if after else "bulk_create", after=after)
+    key = str(uuid.uuid4())
+    args = [key, "Maintenance at 22:00", "An hour at most.", "", organization.pk if to_organization else None]
+    with pytest.raises(Retry), run_on_commit(execute=True):
+        tasks.broadcast.delay(*args)
+    with run_on_commit(execute=True):
+        tasks.broadcast.apply(args=args, retries=1)  # the retry, once its back-off has passed
+        tasks.broadcast.apply(args=args)  # and the same task delivered once more
+    # Failed once, then done; the duplicate found it done (before writing a row, or before the service ran again).
+    assert len(calls) == (3 if after else 2)
+    recipients = [user.email] if to_organization else sorted([user.email, other_user.email])
+    assert sorted(Notification.objects.values_list("recipient__email", flat=True)) == recipients
+    assert Broadcast.objects.get().key == uuid.UUID(key)
