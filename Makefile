@@ -49,7 +49,7 @@ run: seed
 test: install-dev
 	$(VENV)/bin/lint-imports --no-cache
 	bin/install-system-deps
-	$(PY) -m pytest -m "not browser and not capacity" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 	$(PY) -m pytest -m browser $(PYTEST_ARGS)
 
 lint: install-dev

@@ -23,6 +23,21 @@ def in_any_thread(fn):
     return database_sync_to_async(fn, thread_sensitive=False)
 
 
+async def cancelled(task):
+    """Cancel `task` and wait for its end, cancelling it again if a cancel is lost.
+
+    Python 3.11's asyncio.wait_for, which redis-py sends every command through, swallows a cancel
+    that arrives as the send completes (fixed in 3.12). A closing socket whose receive was sending
+    its BZPOPMIN at that moment (in channels_redis, one receive per process holds the lock and reads
+    for every socket; a socket closing is often the one just handed the lock) then read on for
+    ever: the closed socket's consumer never ended, and held the process's receive lock."""
+    while not task.done():
+        task.cancel()
+        await asyncio.wait([task], timeout=0.05)
+    if not task.cancelled():
+        task.exception()  # read, so that a failure of a receive nobody waits for is not logged as lost
+
+
 def socket_state(user):
     """({group: language its notices are read in}, unread count) for a user's socket, in two
     queries: their own group, everyone's, and each organization they are a member of."""
@@ -109,13 +124,17 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         self._layer_receive = receive
 
     async def _receive_from_layer(self):
-        if not self.layer_broken:
-            try:
-                return await self._layer_receive()
-            except TRANSIENT_ERRORS as exc:
-                self.layer_broken = True
-                return {"type": "layer.failed", "error": exc}
-        await asyncio.get_running_loop().create_future()  # nothing more from a broken layer
+        if self.layer_broken:
+            await asyncio.get_running_loop().create_future()  # nothing more from a broken layer
+        receiving = asyncio.ensure_future(self._layer_receive())
+        try:
+            return await asyncio.shield(receiving)
+        except asyncio.CancelledError:
+            await cancelled(receiving)
+            raise
+        except TRANSIENT_ERRORS as exc:
+            self.layer_broken = True
+            return {"type": "layer.failed", "error": exc}
 
     async def layer_failed(self, event):
         await self._try_again_later("receive", event["error"])

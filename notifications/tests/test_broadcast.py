@@ -58,7 +58,6 @@ async def everyone_receives(sockets):
     return await asyncio.gather(*(ws.receive_json_from(timeout=10) for ws in sockets))
 
 
-@pytest.mark.capacity
 @requires_redis
 @pytest.mark.django_db(transaction=True)
 async def test_broadcasts_reach_every_socket_in_its_language(redis_layer):
@@ -86,7 +85,6 @@ async def test_broadcasts_reach_every_socket_in_its_language(redis_layer):
     await asyncio.gather(*(ws.disconnect() for ws in sockets))
 
 
-@pytest.mark.capacity
 @requires_redis
 @pytest.mark.django_db(transaction=True)
 async def test_a_burst_of_pushes_waiting_on_one_process_is_not_dropped(redis_layer):
@@ -100,6 +98,19 @@ async def test_a_burst_of_pushes_waiting_on_one_process_is_not_dropped(redis_lay
     assert [m["to"] for m in received] == [user.pk for user in users]
     for ws in sockets:
         await ws.disconnect()
+
+
+@requires_redis
+@pytest.mark.django_db(transaction=True)
+async def test_each_closed_socket_ends_its_consumer_by_itself_on_the_redis_layer(redis_layer):
+    """One receive per process reads for every socket (channels_redis), and a socket closing is
+    often the one just handed that role: its consumer still ends by itself, at once."""
+    users = await sync_to_async(lambda: UserFactory.create_batch(12))()
+    for n, ws in enumerate(await open_sockets(users)):
+        await ws.send_input({"type": "websocket.disconnect", "code": 1000})
+        ended, _ = await asyncio.wait([ws.future], timeout=3)  # a swallowed cancel never ends
+        await ws.wait()
+        assert ended, f"socket {n}: the closed socket's consumer was still running"
 
 
 @pytest.mark.django_db
