@@ -14,8 +14,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 import config.deploy_checks  # noqa: F401 (registers check --deploy's report of unsafe defaults)
+from billing import conf as billing_conf
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -81,6 +83,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.OrganizationMiddleware",
     "accounts.middleware.OrganizationTwoFactorMiddleware",
@@ -433,6 +436,40 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free meta t
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp): every script and stylesheet is a file of the site itself,
+# no inline script, event handler or <style> element (pages pass data through data-attributes and
+# json_script). Style attributes stay allowed: progress bars and meters set their width with one.
+# The socket (ws: or wss:, same host) is 'self' for connect-src. When Stripe is offered, the pay
+# page's card field loads Stripe.js, which frames Stripe's pages and calls its API.
+STRIPE_CSP = {
+    "script-src": ["https://js.stripe.com"],
+    "frame-src": ["https://js.stripe.com", "https://hooks.stripe.com"],
+    "connect-src": ["https://api.stripe.com"],
+}
+
+
+def content_security_policy(payment_providers):
+    directives = {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "frame-src": [NONE],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+    if "stripe" in payment_providers:
+        for directive, sources in STRIPE_CSP.items():
+            directives[directive] = [*(s for s in directives[directive] if s != NONE), *sources]
+    return {"DIRECTIVES": directives}
+
+
+CONTENT_SECURITY_POLICY = content_security_policy(billing_conf.PAYMENT_PROVIDERS)
 
 # --- Logging: one structured line per event, with request id, user and organization ------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
