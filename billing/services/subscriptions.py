@@ -354,15 +354,29 @@ def _upgrade(subscription, change, user):
 
 def _apply_upgrade(subscription, plan, invoice):
     """The paid upgrade takes effect: the new plan, and a new period when its invoice started one."""
+    old_interval = subscription.plan.interval
     subscription.plan, subscription.scheduled_plan = plan, None
     subscription.pending_plan = subscription.pending_invoice = None
     subscription.cancel_at_period_end, subscription.canceled_at = False, None
     if invoice.period_start is not None:
+        _restate_cycles(subscription, old_interval, plan.interval, used=bool(invoice.coupon_code))
         subscription.current_period_start = invoice.period_start
         subscription.current_period_end = pricing.add_interval(invoice.period_start, plan.interval)
         subscription.billing_anchor_day = invoice.period_start.day
     subscription.save()
     logger.info("plan_upgraded subscription=%s plan=%s invoice=%s", subscription.pk, plan.code, invoice.number)
+
+
+def _restate_cycles(subscription, old_interval, new_interval, *, used):
+    """A repeating coupon lasts months whatever the interval: its cycles left, counted in periods
+    of the old interval, become periods of the new one when an upgrade starts a new period in
+    another interval (3 months, one spent monthly, then a discounted yearly upgrade: nothing left,
+    not two discounted years). `used`: the upgrade's own period was discounted and took its months."""
+    if old_interval == new_interval or subscription.coupon_cycles_remaining is None:
+        return
+    months = {"month": 1, "year": 12}
+    left = subscription.coupon_cycles_remaining * months[old_interval] - (months[new_interval] if used else 0)
+    subscription.coupon_cycles_remaining = max(0, -(-left // months[new_interval]))
 
 
 def undo_plan_change(*, subscription, user=None):

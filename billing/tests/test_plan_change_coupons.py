@@ -93,3 +93,17 @@ def test_a_trial_ended_by_an_upgrade_outside_the_scope_pays_full_price(organizat
     assert (lines_of(invoice), invoice.coupon_code) == ([(4900, 0)], "")
     assert Subscription.objects.get(pk=sub.pk).coupon_cycles_remaining == 3
     assert not Invoice.objects.filter(subscription=sub, discount_total__gt=0).exists()
+
+
+def test_a_repeating_coupon_lasts_its_months_across_an_upgrade_to_a_yearly_plan(organization, user, plans):
+    """3 months at 50 %: the first month, then the yearly period the upgrade starts (discounted,
+    no cycle spent on the upgrade itself); the yearly renewal a year later is at full price."""
+    yearly = PlanFactory(code="pro-year", name="Pro", interval="year", prices={"EUR": 24000})
+    sub = subscribe_with(organization, user, plans["pro"], [])
+    with at(2026, 11, 16):
+        sub, upgrade = services.change_plan(subscription=sub, plan=yearly, user=user)
+    assert upgrade.discount_total == 12000 and upgrade.coupon_code == "PROHALF"
+    pay(upgrade)
+    sub.refresh_from_db()
+    assert (sub.plan.code, sub.coupon_cycles_remaining) == ("pro-year", 0)
+    assert renew(sub).discount_total == 0
