@@ -14,6 +14,7 @@ from celery import shared_task
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, IntegerField, Sum, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing import selectors, services
 from billing.emails import account_message, dunning_message
@@ -42,28 +43,33 @@ def check_steps(steps):
     """`steps`: [(offset_days, action)] in their order. Refuses duplicate days, days out of order
     and a suspension anywhere but last, with a message that names the step."""
     if not steps:
-        raise ValidationFailed("A dunning policy needs at least one step.", code="invalid_policy")
+        raise ValidationFailed(_("A dunning policy needs at least one step."), code="invalid_policy")
     seen = set()
     for offset, _action in steps:
         if offset in seen:
-            raise ValidationFailed(f"Two steps are on day D+{offset}: give each step its own day.", code="duplicate_offset")
+            raise ValidationFailed(
+                _("Two steps are on day D+%(offset)s: give each step its own day.") % {"offset": offset}, code="duplicate_offset"
+            )
         seen.add(offset)
-    for (before, _), (after, _) in zip(steps, steps[1:], strict=False):
+    for (before, _before_action), (after, _after_action) in zip(steps, steps[1:], strict=False):
         if after < before:
             raise ValidationFailed(
-                f"Step D+{after} is listed after D+{before}: list the steps in the order of their days.",
+                _("Step D+%(after)s is listed after D+%(before)s: list the steps in the order of their days.")
+                % {"after": after, "before": before},
                 code="steps_out_of_order",
             )
-    if any(action == DunningAction.SUSPEND for _, action in steps[:-1]):
-        raise ValidationFailed("Suspension can only be the last step.", code="suspend_not_last")
+    if any(action == DunningAction.SUSPEND for _offset, action in steps[:-1]):
+        raise ValidationFailed(_("Suspension can only be the last step."), code="suspend_not_last")
 
 
 def check_retry_days(days):
     if not isinstance(days, list) or len(days) > MAX_RETRIES or not all(isinstance(d, int) for d in days):
-        raise ValidationFailed(f"Retry days are a list of at most {MAX_RETRIES} whole days.", code="invalid_retry_days")
+        raise ValidationFailed(
+            _("Retry days are a list of at most %(max)s whole days.") % {"max": MAX_RETRIES}, code="invalid_retry_days"
+        )
     if days != sorted(set(days)) or any(not 1 <= d <= MAX_RETRY_DAY for d in days):
         raise ValidationFailed(
-            f"Retry days increase and stay within {MAX_RETRY_DAY} days of the failure, e.g. [1, 3, 6].",
+            _("Retry days increase and stay within %(max)s days of the failure, e.g. [1, 3, 6].") % {"max": MAX_RETRY_DAY},
             code="invalid_retry_days",
         )
 
@@ -317,11 +323,13 @@ def reactivate_if_settled(invoice):
 def send_next_step_now(*, invoice):
     """Take the invoice's next step not yet taken, today, whatever its day."""
     if invoice.status != Invoice.Status.OPEN:
-        raise InvalidTransition("Only an open invoice can be reminded.", code="invoice_not_open")
+        raise InvalidTransition(_("Only an open invoice can be reminded."), code="invoice_not_open")
     taken = set(invoice.dunning_events.values_list("step_id", flat=True))
     step = next((s for s in policy_for(invoice.organization).steps.all() if s.pk not in taken), None)
     if step is None:
-        raise InvalidTransition(f"Every step has been taken for invoice {invoice.number}.", code="dunning_complete")
+        raise InvalidTransition(
+            _("Every step has been taken for invoice %(number)s.") % {"number": invoice.number}, code="dunning_complete"
+        )
     with transaction.atomic():
         event = DunningEvent.objects.create(
             invoice=invoice,
@@ -336,7 +344,7 @@ def send_next_step_now(*, invoice):
 def suspend_now(*, invoice):
     subscription = _subscription_to_suspend(invoice) or selectors.live_subscription(organization=invoice.organization)
     if subscription is None or subscription.status == Subscription.Status.SUSPENDED:
-        raise InvalidTransition("This organization has no subscription to suspend.", code="nothing_to_suspend")
+        raise InvalidTransition(_("This organization has no subscription to suspend."), code="nothing_to_suspend")
     services.suspend_subscription(subscription=subscription)
     _tell(invoice.organization, "account_suspended", invoice=invoice)
     return subscription

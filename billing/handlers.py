@@ -6,6 +6,8 @@ handlers in the transaction of the change, so a handler that fails rolls the cha
 
 from collections import defaultdict
 
+from django.utils.translation import gettext as _
+
 from billing.models import Invoice
 from core.errors import ValidationFailed
 
@@ -40,7 +42,7 @@ def register_invoice_refunded_handler(source_type, handler):
 
 def check_source_type(source_type):
     if source_type not in Invoice.Source.values:
-        raise ValidationFailed(f"Unknown invoice source “{source_type}”.", code="invalid_source_type")
+        raise ValidationFailed(_("Unknown invoice source “%(source)s”.") % {"source": source_type}, code="invalid_source_type")
 
 
 def invoice_paid(invoice):

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from billing import selectors
 from billing.models import Interval
@@ -39,18 +40,18 @@ def check_line(spec):
     try:
         rate = Decimal(str(spec.french_rate))
     except (InvalidOperation, ValueError):
-        raise ValidationFailed(f"“{spec.french_rate}” is not a VAT rate.", code="invalid_line") from None
+        raise ValidationFailed(_("“%(rate)s” is not a VAT rate.") % {"rate": spec.french_rate}, code="invalid_line") from None
     if not isinstance(spec.quantity, int) or spec.quantity < 1:
-        raise ValidationFailed("A line's quantity is a whole number of at least 1.", code="invalid_line")
+        raise ValidationFailed(_("A line's quantity is a whole number of at least 1."), code="invalid_line")
     if not isinstance(spec.unit_amount, int) or not isinstance(spec.discount_amount, int):
-        raise ValidationFailed("Line amounts are whole minor units.", code="invalid_line")
+        raise ValidationFailed(_("Line amounts are whole minor units."), code="invalid_line")
     if not (Decimal(0) <= rate <= Decimal(100)):
-        raise ValidationFailed("A VAT rate is between 0 and 100 percent.", code="invalid_line")
+        raise ValidationFailed(_("A VAT rate is between 0 and 100 percent."), code="invalid_line")
     gross = spec.quantity * spec.unit_amount
     if spec.discount_amount < 0 or (spec.discount_amount and spec.discount_amount > gross):
-        raise ValidationFailed("A discount is positive and never above the line's amount.", code="invalid_line")
+        raise ValidationFailed(_("A discount is positive and never above the line's amount."), code="invalid_line")
     if not spec.description.strip():
-        raise ValidationFailed("Every line needs a description.", code="invalid_line")
+        raise ValidationFailed(_("Every line needs a description."), code="invalid_line")
     return gross - spec.discount_amount, rate
 
 
@@ -122,9 +123,9 @@ def plan_price(plan, currency):
     price = plan.price_in(currency)
     if price is None or not plan.is_active:
         raise ValidationFailed(
-            f"The {plan.name} plan is not sold in {currency}.",
+            _("The %(plan)s plan is not sold in %(currency)s.") % {"plan": plan.name, "currency": currency},
             code="plan_not_available_in_currency",
-            fields={"plan": [f"Not sold in {currency}."]},
+            fields={"plan": [_("Not sold in %(currency)s.") % {"currency": currency}]},
         )
     return price
 

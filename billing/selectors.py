@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db.models import Min, Prefetch, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing.models import (
     BalanceEntry,
@@ -100,7 +101,7 @@ def invoice_for(*, organization, pk):
     """An organization's invoice; another organization's (or a draft) is NotFound."""
     invoice = invoices_for(organization=organization).filter(pk=pk).first()
     if invoice is None:
-        raise NotFound("No such invoice.")
+        raise NotFound(_("No such invoice."))
     return invoice
 
 
@@ -115,7 +116,7 @@ def credit_notes_for(*, organization):
 def credit_note_for(*, organization, pk):
     note = credit_notes_for(organization=organization).filter(pk=pk).first()
     if note is None:
-        raise NotFound("No such credit note.")
+        raise NotFound(_("No such credit note."))
     return note
 
 
@@ -196,14 +197,14 @@ def dunning_steps_reached(*, invoice_ids):
 def payment_for(*, organization, pk):
     payment = Payment.objects.filter(organization=organization, pk=pk).select_related("invoice").first()
     if payment is None:
-        raise NotFound("No such payment.")
+        raise NotFound(_("No such payment."))
     return payment
 
 
 def method_for(*, organization, pk):
     method = PaymentMethod.objects.filter(organization=organization, pk=pk).first()
     if method is None:
-        raise NotFound("No such payment method.", code="payment_method_not_found")
+        raise NotFound(_("No such payment method."), code="payment_method_not_found")
     return method
 
 

@@ -34,7 +34,9 @@ class DunningStepFormSet(forms.models.BaseInlineFormSet):
         for form in self.forms:
             step = form.instance
             if form.cleaned_data.get("DELETE") and step.pk and step.events.exists():
-                raise forms.ValidationError(f"{step} has been taken on invoices and stays in their history: keep it.")
+                raise forms.ValidationError(
+                    _("%(step)s has been taken on invoices and stays in their history: keep it.") % {"step": step}
+                )
         kept = [f.cleaned_data for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
         kept.sort(key=lambda data: data["position"])
         try:
@@ -150,4 +152,3 @@ class DunningEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["invoice__number", "invoice__organization__name"]
     date_hierarchy = "occurred_at"
     list_select_related = ["invoice"]
-

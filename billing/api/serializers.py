@@ -242,6 +242,7 @@ class PaymentSerializer(serializers.ModelSerializer):
     invoice = serializers.PrimaryKeyRelatedField(read_only=True)
     invoice_number = serializers.CharField(source="invoice.number", read_only=True)
     next_action_url = serializers.CharField(read_only=True)
+    failure_message = serializers.CharField(source="failure_reason", read_only=True)
 
     class Meta:
         model = Payment

@@ -1,6 +1,7 @@
 import django_filters
 from django.core.files.storage import default_storage
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
@@ -18,9 +19,7 @@ from core.money import CURRENCY_CHOICES
 
 
 class PlanFilter(django_filters.FilterSet):
-    currency = django_filters.ChoiceFilter(
-        field_name="prices__currency", choices=CURRENCY_CHOICES, label="Sold in this currency"
-    )
+    currency = django_filters.ChoiceFilter(field_name="prices__currency", choices=CURRENCY_CHOICES, label="Sold in this currency")
 
     class Meta:
         model = Plan
@@ -45,7 +44,7 @@ class ManagerWritePermission(permissions.BasePermission):
             return True
         member = membership(request.user, view.organization)
         if not (member and member.can_manage):
-            raise Forbidden("Only owners and admins manage the subscription.")
+            raise Forbidden(_("Only owners and admins manage the subscription."))
         return True
 
 
@@ -192,7 +191,7 @@ class InvoiceFilter(django_filters.FilterSet):
 
 def _pdf(document):
     if not document.pdf_file or not default_storage.exists(document.pdf_file):
-        raise NotFound("The PDF is being prepared: try again in a minute.", code="pdf_not_ready")
+        raise NotFound(_("The PDF is being prepared: try again in a minute."), code="pdf_not_ready")
     return FileResponse(
         default_storage.open(document.pdf_file, "rb"), content_type="application/pdf", filename=f"{document.number}.pdf"
     )

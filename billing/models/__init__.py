@@ -14,6 +14,7 @@ from billing.models.invoicing import (
     TaxBasis,
 )
 from billing.models.payments import (
+    FAILURE_REASONS,
     PAYMENT_MACHINE,
     REFUND_MACHINE,
     MethodKind,
@@ -29,6 +30,7 @@ from billing.models.subscriptions import SUBSCRIPTION_MACHINE, BillingSettings, 
 
 __all__ = [
     "CURRENCIES",
+    "FAILURE_REASONS",
     "REFUND_MACHINE",
     "BalanceAccount",
     "BalanceEntry",

@@ -19,7 +19,7 @@ from core.state import StateMachine
 class InvoiceQuerySet(models.QuerySet):
     def delete(self):
         if self.exclude(status=Invoice.Status.DRAFT).exists():
-            raise Conflict("A finalized invoice cannot be deleted: issue a credit note.", code="invoice_finalized")
+            raise Conflict(_("A finalized invoice cannot be deleted: issue a credit note."), code="invoice_finalized")
         return super().delete()
 
     def update(self, **kwargs):
@@ -27,7 +27,8 @@ class InvoiceQuerySet(models.QuerySet):
         frozen = set(kwargs) - Invoice.MUTABLE_AFTER_FINALIZATION - {"subscription", "created_by"}
         if (frozen or kwargs.get("status") == Invoice.Status.DRAFT) and self.exclude(status=Invoice.Status.DRAFT).exists():
             raise Conflict(
-                f"A finalized invoice cannot be edited ({', '.join(sorted(frozen or ['status']))}): issue a credit note.",
+                _("A finalized invoice cannot be edited (%(fields)s): issue a credit note.")
+                % {"fields": ", ".join(sorted(frozen or ["status"]))},
                 code="invoice_finalized",
             )
         return super().update(**kwargs)
@@ -203,7 +204,8 @@ class Invoice(models.Model):
         changed = self._frozen_changes()
         if changed:
             raise Conflict(
-                f"Invoice {self.number} is finalized and cannot be edited ({', '.join(changed)}): issue a credit note.",
+                _("Invoice %(number)s is finalized and cannot be edited (%(fields)s): issue a credit note.")
+                % {"number": self.number, "fields": ", ".join(changed)},
                 code="invoice_finalized",
             )
         super().save(*args, **kwargs)
@@ -211,7 +213,7 @@ class Invoice(models.Model):
 
     def delete(self, *args, **kwargs):
         if self.status != Invoice.Status.DRAFT or Invoice.objects.filter(pk=self.pk).exclude(status="draft").exists():
-            raise Conflict("A finalized invoice cannot be deleted: issue a credit note.", code="invoice_finalized")
+            raise Conflict(_("A finalized invoice cannot be deleted: issue a credit note."), code="invoice_finalized")
         return super().delete(*args, **kwargs)
 
     @classmethod
@@ -346,7 +348,7 @@ class LineBase(models.Model):
 class InvoiceLineQuerySet(models.QuerySet):
     def _check_drafts(self):
         if self.exclude(invoice__status=Invoice.Status.DRAFT).exists():
-            raise Conflict("The lines of a finalized invoice cannot change.", code="invoice_finalized")
+            raise Conflict(_("The lines of a finalized invoice cannot change."), code="invoice_finalized")
 
     def update(self, **kwargs):
         self._check_drafts()
@@ -360,7 +362,7 @@ class InvoiceLineQuerySet(models.QuerySet):
         objs = list(objs)
         invoices = {line.invoice_id for line in objs}
         if Invoice.objects.filter(pk__in=invoices).exclude(status=Invoice.Status.DRAFT).exists():
-            raise Conflict("The lines of a finalized invoice cannot change.", code="invoice_finalized")
+            raise Conflict(_("The lines of a finalized invoice cannot change."), code="invoice_finalized")
         return super().bulk_create(objs, *args, **kwargs)
 
 
@@ -391,7 +393,10 @@ class InvoiceLine(LineBase):
     def _check_draft(self):
         invoice = Invoice.objects.only("status", "number").get(pk=self.invoice_id)
         if invoice.is_finalized:
-            raise Conflict(f"Invoice {invoice.number} is finalized and its lines cannot change.", code="invoice_finalized")
+            raise Conflict(
+                _("Invoice %(number)s is finalized and its lines cannot change.") % {"number": invoice.number},
+                code="invoice_finalized",
+            )
 
 
 class NumberSequence(models.Model):

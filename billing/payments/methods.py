@@ -3,6 +3,7 @@ card or phone number again is the method already saved), choose the default, rem
 payment in flight uses."""
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from billing import providers
 from billing.models import Payment, PaymentMethod
@@ -46,7 +47,7 @@ def add_payment_method(*, organization, provider, details, make_default=False):
                 is_default=first or make_default,
             )
     except IntegrityError:
-        raise Conflict("This payment method is already saved.", code="payment_method_exists") from None
+        raise Conflict(_("This payment method is already saved."), code="payment_method_exists") from None
 
 
 @transaction.atomic
@@ -60,7 +61,7 @@ def set_default_payment_method(*, method):
 @transaction.atomic
 def remove_payment_method(*, method):
     if method.payments.filter(status__in=Payment.IN_FLIGHT).exists():
-        raise Conflict("A payment with this method is in progress.", code="payment_method_in_use")
+        raise Conflict(_("A payment with this method is in progress."), code="payment_method_in_use")
     was_default, organization_id = method.is_default, method.organization_id
     method.delete()
     if was_default:

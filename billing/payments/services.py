@@ -248,7 +248,7 @@ def apply_status(
         return payment
     if status == "failed":
         changes.update(
-            failure_code=failure_code[:60] or "failed", failure_message=failure_reason(failure_code, failure_message)[:255]
+            failure_code=failure_code[:60] or "failed", failure_message=failure_message[:255]
         )
     if status == "succeeded":
         changes.update(
@@ -321,7 +321,7 @@ def _tell_failure(payment):
         payment.organization,
         "payment_failed",
         title=lazy_text(gettext_lazy("Payment of invoice %(number)s failed"), number=payment.invoice.number),
-        body=payment.failure_message,
+        body=payment.failure_reason,
         link=reverse("billing:payment_detail", args=[payment.pk]),
         context={"payment": payment, "invoice": payment.invoice},
         related=payment,
@@ -353,7 +353,7 @@ def _push(payment):
             "invoice_id": payment.invoice_id,
             "status": payment.status,
             "status_display": payment.get_status_display(),
-            "message": payment.failure_message,
+            "message": str(payment.failure_reason),
         },
     )
 

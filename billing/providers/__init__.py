@@ -5,6 +5,7 @@ offered only with DEBUG on or on an install that says PAYMENT_TEST_MODE (the pro
 refuses to start otherwise, config/deploy_checks.py), so a forgotten setting never turns it on."""
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from billing import conf
 from billing.providers.base import BadSignature, PaymentProvider, ProviderError
@@ -22,9 +23,7 @@ def test_mode():
 
 
 def _names():
-    return [
-        name for name in conf.PAYMENT_PROVIDERS if name in REGISTRY and (test_mode() or not REGISTRY[name].test_mode)
-    ]
+    return [name for name in conf.PAYMENT_PROVIDERS if name in REGISTRY and (test_mode() or not REGISTRY[name].test_mode)]
 
 
 def enabled():
@@ -35,9 +34,9 @@ def get(name):
     names = _names()
     if name not in names:
         raise ValidationFailed(
-            f"Unknown payment provider “{name}”.",
+            _("Unknown payment provider “%(name)s”.") % {"name": name},
             code="unknown_provider",
-            fields={"provider": [f"Use one of: {', '.join(names)}."]},
+            fields={"provider": [_("Use one of: %(choices)s.") % {"choices": ", ".join(names)}]},
         )
     return REGISTRY[name]
 

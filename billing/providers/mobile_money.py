@@ -82,7 +82,7 @@ class MobileMoneyProvider(PaymentProvider):
 
     def _request(self, path, payload=None, *, idempotency_key="", method="POST"):
         if not conf.MOBILE_MONEY_BASE_URL:
-            raise ProviderError("Mobile money is not configured here.", code="provider_unavailable")
+            raise ProviderError(_("Mobile money is not configured here."), code="provider_unavailable")
         headers = {"Authorization": f"Bearer {conf.MOBILE_MONEY_API_KEY}"}
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
@@ -91,7 +91,7 @@ class MobileMoneyProvider(PaymentProvider):
                 method, f"{conf.MOBILE_MONEY_BASE_URL}{path}", json=payload, headers=headers, timeout=conf.MOBILE_MONEY_TIMEOUT
             )
         except httpx.HTTPError:
-            raise ProviderError("The mobile money operator could not be reached. Try again in a moment.") from None
+            raise ProviderError(_("The mobile money operator could not be reached. Try again in a moment.")) from None
         try:
             data = response.json()
         except ValueError:
@@ -99,7 +99,7 @@ class MobileMoneyProvider(PaymentProvider):
         if response.status_code >= 400:
             error = data.get("error") or {}
             raise ProviderError(
-                error.get("message") or "The mobile money operator refused the request.",
+                error.get("message") or _("The mobile money operator refused the request."),
                 code=error.get("code") or "provider_error",
             )
         return data
@@ -149,7 +149,7 @@ class MobileMoneyProvider(PaymentProvider):
         )
 
     def confirm_payment(self, *, payment, details):
-        raise ValidationFailed("Mobile money payments are confirmed on the phone.", code="confirm_on_phone")
+        raise ValidationFailed(_("Mobile money payments are confirmed on the phone."), code="confirm_on_phone")
 
     def cancel_payment(self, *, payment):
         data = self._request(f"/v1/payments/{payment.provider_reference}/cancel", {})

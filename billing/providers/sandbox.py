@@ -124,9 +124,9 @@ def _outcome(number):
     number = "".join(ch for ch in str(number) if ch.isdigit())
     if number not in TEST_CARDS:
         raise ValidationFailed(
-            "Test mode: use one of the sandbox test card numbers shown on the page.",
+            _("Test mode: use one of the sandbox test card numbers shown on the page."),
             code="invalid_test_card",
-            fields={"card_number": ["Not a sandbox test card number."]},
+            fields={"card_number": [_("Not a sandbox test card number.")]},
         )
     return number, TEST_CARDS[number]
 

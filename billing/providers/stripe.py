@@ -4,6 +4,7 @@ and webhooks checked with the library's signature verification. Keys come from t
 import stripe as stripe_sdk
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from billing import conf
 from billing.providers.base import BadSignature, Event, PaymentProvider, ProviderError, Result, SavedMethod
@@ -29,7 +30,7 @@ EVENT_STATUSES = {
 
 def client():
     if not conf.STRIPE_SECRET_KEY:
-        raise ProviderError("Card payments by Stripe are not configured here.", code="provider_unavailable")
+        raise ProviderError(_("Card payments by Stripe are not configured here."), code="provider_unavailable")
     return stripe_sdk.StripeClient(conf.STRIPE_SECRET_KEY, http_client=stripe_sdk.HTTPXClient(allow_sync_methods=True))
 
 
@@ -39,7 +40,7 @@ def _call(method, *args, **kwargs):
     except stripe_sdk.CardError:
         raise
     except stripe_sdk.StripeError as exc:
-        raise ProviderError(exc.user_message or "The card processor could not be reached. Try again later.") from None
+        raise ProviderError(exc.user_message or _("The card processor could not be reached. Try again later.")) from None
 
 
 def _result(intent):
@@ -67,9 +68,9 @@ class StripeProvider(PaymentProvider):
     def check(self, *, currency, method, details):
         if method is None and not str(details.get("payment_method", "")).startswith("pm_"):
             raise ValidationFailed(
-                "A Stripe payment method (pm_…) is required.",
+                _("A Stripe payment method (pm_…) is required."),
                 code="invalid_payment_method",
-                fields={"payment_method": ["Expected a Stripe payment method id."]},
+                fields={"payment_method": [_("Expected a Stripe payment method id.")]},
             )
 
     def create_payment(self, *, payment, method, details, off_session=False):
@@ -126,7 +127,7 @@ class StripeProvider(PaymentProvider):
     def save_method(self, *, organization, details, customer=""):
         token = details.get("payment_method", "")
         if not token.startswith("pm_"):
-            raise ValidationFailed("A Stripe payment method (pm_…) is required.", code="invalid_payment_method")
+            raise ValidationFailed(_("A Stripe payment method (pm_…) is required."), code="invalid_payment_method")
         api = client()
         if not customer:
             customer = _call(

@@ -3,6 +3,8 @@ picked up by the renewal or by the final invoice of a subscription that ends."""
 
 import logging
 
+from django.utils.translation import gettext as _
+
 from billing import handlers, pricing
 from billing.models import PendingCharge
 from core.errors import ValidationFailed
@@ -17,7 +19,7 @@ def add_pending_charge(*, organization, line, source_type, source_id, key):
     handlers.check_source_type(source_type)
     pricing.check_line(line)
     if line.unit_amount < 0 or line.discount_amount:
-        raise ValidationFailed("A pending charge is a plain, positive amount.", code="invalid_line")
+        raise ValidationFailed(_("A pending charge is a plain, positive amount."), code="invalid_line")
     charge, created = PendingCharge.objects.get_or_create(
         source_type=source_type,
         source_id=str(source_id),

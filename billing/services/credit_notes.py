@@ -28,9 +28,9 @@ def void_invoice(*, invoice, reason, user=None):
     invoice = Invoice.objects.locked(invoice)
     INVOICE_MACHINE.check(invoice.status, Invoice.Status.VOID)
     if invoice.amount_paid:
-        raise Conflict("This invoice has been paid: refund it with a credit note instead.", code="invoice_paid")
+        raise Conflict(_("This invoice has been paid: refund it with a credit note instead."), code="invoice_paid")
     if invoice.payments.filter(status__in=["pending", "processing"]).exists():
-        raise Conflict("A payment of this invoice is in progress: cancel it first.", code="payment_in_progress")
+        raise Conflict(_("A payment of this invoice is in progress: cancel it first."), code="payment_in_progress")
     if invoice.creditable > 0:
         _create_credit_note(invoice, amount=invoice.creditable, reason=reason or "Invoice voided", user=user)
     return invoices.mark_void(invoice)

@@ -40,15 +40,16 @@ def create_invoice(
     check_currency(organization.currency)
     if subscription is not None and subscription.currency != organization.currency:
         raise Conflict(
-            f"Subscription {subscription.pk} is billed in {subscription.currency}, not {organization.currency}.",
+            _("Subscription %(id)s is billed in %(currency)s, not %(organization_currency)s.")
+            % {"id": subscription.pk, "currency": subscription.currency, "organization_currency": organization.currency},
             code="currency_mismatch",
         )
     if not lines:
-        raise ValidationFailed("An invoice needs at least one line.", code="invalid_line")
+        raise ValidationFailed(_("An invoice needs at least one line."), code="invalid_line")
     priced = pricing.price_lines(organization, lines, on=pricing.platform_today())
     amounts = pricing.totals(priced)
     if amounts["total"] < 0:
-        raise ValidationFailed("An invoice cannot total less than zero: issue a credit note instead.", code="negative_invoice")
+        raise ValidationFailed(_("An invoice cannot total less than zero: issue a credit note instead."), code="negative_invoice")
     invoice = Invoice.objects.create(
         organization=organization,
         subscription=subscription,
@@ -90,7 +91,8 @@ def next_number(prefix):
         year = today.year  # the year turned while waiting: number in the new one
     if sequence.last_date and today < sequence.last_date:
         raise Conflict(
-            f"{prefix}-{year}-{sequence.last:06d} is dated {sequence.last_date}: a later number cannot be dated {today}.",
+            _("%(number)s is dated %(date)s: a later number cannot be dated %(today)s.")
+            % {"number": f"{prefix}-{year}-{sequence.last:06d}", "date": sequence.last_date, "today": today},
             code="numbering_out_of_order",
         )
     sequence.last += 1

@@ -111,13 +111,13 @@ def subscribe(*, organization, plan, trial=False, user=None, coupon_code=""):
     and rolls everything back); it discounts the plan line of as many invoices as its terms say."""
     price = pricing.plan_price(plan, organization.currency)
     if selectors.live_subscription(organization=organization):
-        raise Conflict("This organization already has a subscription: change its plan instead.", code="subscription_exists")
+        raise Conflict(_("This organization already has a subscription: change its plan instead."), code="subscription_exists")
     now = timezone.now()
     if trial:
         if not plan.trial_days:
-            raise ValidationFailed(f"The {plan.name} plan has no trial.", code="no_trial")
+            raise ValidationFailed(_("The %(plan)s plan has no trial.") % {"plan": plan.name}, code="no_trial")
         if selectors.trial_used(organization=organization):
-            raise ValidationFailed("This organization has already had a trial.", code="trial_used")
+            raise ValidationFailed(_("This organization has already had a trial."), code="trial_used")
     end, num, den = (now + timedelta(days=plan.trial_days), 1, 1) if trial else pricing.period_from(organization, now, plan)
     try:
         with transaction.atomic():
@@ -132,7 +132,7 @@ def subscribe(*, organization, plan, trial=False, user=None, coupon_code=""):
                 billing_anchor_day=end.day if trial else now.day,
             )
     except IntegrityError:
-        raise Conflict("This organization already has a subscription.", code="subscription_exists") from None
+        raise Conflict(_("This organization already has a subscription."), code="subscription_exists") from None
     if coupon_code and coupon_code.strip():
         _attach_coupon(subscription, coupon_code.strip(), price, user)
     if not trial and price:
@@ -402,10 +402,10 @@ def undo_plan_change(*, subscription, user=None):
 def cancel_subscription(*, subscription, at_period_end=True):
     subscription = _lock_subscription(subscription)
     if not subscription.is_live:
-        raise InvalidTransition("This subscription has already ended.", code="subscription_ended")
+        raise InvalidTransition(_("This subscription has already ended."), code="subscription_ended")
     if at_period_end:
         if subscription.cancel_at_period_end:
-            raise InvalidTransition("This subscription is already set to end with its period.", code="already_canceling")
+            raise InvalidTransition(_("This subscription is already set to end with its period."), code="already_canceling")
         subscription.cancel_at_period_end = True
         subscription.canceled_at = timezone.now()
         subscription.save(update_fields=["cancel_at_period_end", "canceled_at", "updated_at"])
@@ -428,7 +428,7 @@ def resume_subscription(*, subscription):
     """Undo a cancellation at period end, before the period ends."""
     subscription = _lock_subscription(subscription)
     if not subscription.is_live or not subscription.cancel_at_period_end:
-        raise InvalidTransition("Only a subscription set to end with its period can be resumed.", code="not_resumable")
+        raise InvalidTransition(_("Only a subscription set to end with its period can be resumed."), code="not_resumable")
     subscription.cancel_at_period_end = False
     subscription.canceled_at = None
     subscription.save(update_fields=["cancel_at_period_end", "canceled_at", "updated_at"])
@@ -455,14 +455,14 @@ def reactivate_subscription(*, subscription):
     would bill the weeks it spent suspended."""
     subscription = _lock_subscription(subscription)
     if subscription.status not in (Subscription.Status.SUSPENDED, Subscription.Status.PAST_DUE):
-        raise InvalidTransition("Only a suspended or past-due subscription can be reactivated.", code="not_reactivable")
+        raise InvalidTransition(_("Only a suspended or past-due subscription can be reactivated."), code="not_reactivable")
     period = {}
     if subscription.suspended_at_trial_end:
         waiting = _waiting_first_invoice(subscription)
         if waiting is not None:
             period = first_paid_period(subscription=subscription, invoice=waiting)
         else:
-            period, _ = _bill_first_period(subscription, None)
+            period, _invoice = _bill_first_period(subscription, None)
     return SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.ACTIVE, suspended_at=None, **period)
 
 
@@ -472,7 +472,7 @@ def first_period_invoice(subscription, user):
     a new one (None on a free plan, which is active again at once)."""
     subscription = _lock_subscription(subscription)
     if not subscription.suspended_at_trial_end:
-        raise InvalidTransition("Only a trial suspended at its end can be restarted.", code="not_restartable")
+        raise InvalidTransition(_("Only a trial suspended at its end can be restarted."), code="not_restartable")
     waiting = _waiting_first_invoice(subscription)
     if waiting is not None:
         return waiting
@@ -518,9 +518,9 @@ def first_paid_period(*, subscription, invoice):
 def extend_trial(*, subscription, days):
     subscription = _lock_subscription(subscription)
     if subscription.status != Subscription.Status.TRIALING:
-        raise InvalidTransition("Only a subscription in trial can have its trial extended.", code="not_trialing")
+        raise InvalidTransition(_("Only a subscription in trial can have its trial extended."), code="not_trialing")
     if not 1 <= days <= 90:
-        raise ValidationFailed("A trial is extended by 1 to 90 days.", code="invalid_days")
+        raise ValidationFailed(_("A trial is extended by 1 to 90 days."), code="invalid_days")
     subscription.trial_end += timedelta(days=days)
     subscription.current_period_end = subscription.trial_end
     subscription.save(update_fields=["trial_end", "current_period_end", "updated_at"])
