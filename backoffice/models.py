@@ -33,6 +33,8 @@ class Report(models.Model):
     """No table: holds the permissions that open each back-office report to a role."""
 
     class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
         managed = False
         default_permissions = ()
         permissions = [

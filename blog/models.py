@@ -88,7 +88,7 @@ class Article(Searchable):
         _("summary"), max_length=500, help_text=_("One or two sentences: lists, feeds and search engines show it.")
     )
     body = models.TextField(_("body"), help_text=_("Markdown. Raw HTML is removed."))
-    body_html = models.TextField(editable=False, default="")
+    body_html = models.TextField(editable=False, default="", verbose_name=_("body html"))
     cover = models.ImageField(_("cover image"), upload_to="blog/covers/", blank=True)
     cover_alt = models.CharField(
         _("cover image description"),

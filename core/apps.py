@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "core"
-    verbose_name = "Platform"
+    verbose_name = _("Platform")
 
     def ready(self):
         from django.db.models.signals import post_migrate

@@ -11,14 +11,16 @@ class TaskRun(models.Model):
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
 
-    task = models.CharField(max_length=120, db_index=True)
-    started_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.RUNNING)
-    counts = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
+    task = models.CharField(max_length=120, db_index=True, verbose_name=_("task"))
+    started_at = models.DateTimeField(verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.RUNNING, verbose_name=_("outcome"))
+    counts = models.JSONField(default=dict, blank=True, verbose_name=_("counts"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
 
     class Meta:
+        verbose_name = _("task run")
+        verbose_name_plural = _("task runs")
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["task", "-started_at"])]
 
@@ -34,24 +36,37 @@ class AuditEntry(models.Model):
     """One staff action that changed money or access: who did what to which row, with the values
     before and after. Written by core.audit.record, never edited afterwards."""
 
-    actor = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    actor_email = models.EmailField(blank=True, help_text="Kept when the user is deleted")
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    action = models.CharField(max_length=60, db_index=True)
-    target_type = models.ForeignKey(
-        "contenttypes.ContentType", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    actor = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("actor")
     )
-    target_id = models.CharField(max_length=64, blank=True)
-    target_repr = models.CharField(max_length=200, blank=True)
-    before = models.JSONField(default=dict, blank=True)
-    after = models.JSONField(default=dict, blank=True)
+    actor_email = models.EmailField(blank=True, help_text=_("Kept when the user is deleted"), verbose_name=_("actor email"))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
+    action = models.CharField(max_length=60, db_index=True, verbose_name=_("action"))
+    target_type = models.ForeignKey(
+        "contenttypes.ContentType",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("target type"),
+    )
+    target_id = models.CharField(max_length=64, blank=True, verbose_name=_("target id"))
+    target_repr = models.CharField(max_length=200, blank=True, verbose_name=_("target"))
+    before = models.JSONField(default=dict, blank=True, verbose_name=_("before"))
+    after = models.JSONField(default=dict, blank=True, verbose_name=_("after"))
     organization = models.ForeignKey(
-        "accounts.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("organization"),
     )
 
     class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "audit entries"
         indexes = [models.Index(fields=["target_type", "target_id"])]
 
     def __str__(self):
@@ -66,14 +81,16 @@ class ProcessHeartbeat(models.Model):
         WORKER = "worker", "Celery worker"
         BEAT = "beat", "Celery beat"
 
-    key = models.CharField(max_length=32, primary_key=True)
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    hostname = models.CharField(max_length=200)
-    pid = models.PositiveIntegerField()
-    started_at = models.DateTimeField()
-    seen_at = models.DateTimeField()
+    key = models.CharField(max_length=32, primary_key=True, verbose_name=_("key"))
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("kind"))
+    hostname = models.CharField(max_length=200, verbose_name=_("hostname"))
+    pid = models.PositiveIntegerField(verbose_name=_("pid"))
+    started_at = models.DateTimeField(verbose_name=_("started at"))
+    seen_at = models.DateTimeField(verbose_name=_("seen at"))
 
     class Meta:
+        verbose_name = _("process heartbeat")
+        verbose_name_plural = _("process heartbeats")
         indexes = [models.Index(fields=["kind", "seen_at"])]
 
     def __str__(self):
@@ -84,7 +101,9 @@ class StateTransition(models.Model):
     """One move of a state machine (core.state.StateMachine.advance): which row went from which
     state to which, when, and who did it (the request's user; empty for tasks and commands)."""
 
-    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE, related_name="+")
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.CASCADE, related_name="+", verbose_name=_("content type")
+    )
     object_id = models.CharField(_("object id"), max_length=64)
     field = models.CharField(_("state field"), max_length=40, default="status")
     source = models.CharField(_("from state"), max_length=40)
@@ -96,9 +115,9 @@ class StateTransition(models.Model):
     created_at = models.DateTimeField(_("moved at"), default=timezone.now)
 
     class Meta:
-        ordering = ["created_at", "id"]
         verbose_name = _("state transition")
         verbose_name_plural = _("state transitions")
+        ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["content_type", "object_id", "created_at"], name="transition_row_idx")]
 
     def __str__(self):

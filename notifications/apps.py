@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class NotificationsConfig(AppConfig):
     name = "notifications"
-    verbose_name = "Notifications and emails"
+    verbose_name = _("Notifications and emails")
 
     def ready(self):
         from notifications.kinds import register
