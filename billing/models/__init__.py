@@ -14,7 +14,6 @@ from billing.models.invoicing import (
     TaxBasis,
 )
 from billing.models.payments import (
-    FAILURE_REASONS,
     PAYMENT_MACHINE,
     REFUND_MACHINE,
     MethodKind,
@@ -30,7 +29,6 @@ from billing.models.subscriptions import SUBSCRIPTION_MACHINE, BillingSettings, 
 
 __all__ = [
     "CURRENCIES",
-    "FAILURE_REASONS",
     "REFUND_MACHINE",
     "BalanceAccount",
     "BalanceEntry",

@@ -165,7 +165,9 @@ class Payment(models.Model):
 
     @property
     def failure_reason(self):
-        """Why it failed, in the reader's language when the code is known."""
+        """Why it failed, in the reader's language when the code is known ("" if it has not failed)."""
+        if not self.failure_code:
+            return ""
         return FAILURE_REASONS.get(self.failure_code) or self.failure_message or _("The payment did not go through.")
 
     @property

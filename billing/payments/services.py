@@ -248,7 +248,7 @@ def apply_status(
         return payment
     if status == "failed":
         changes.update(
-            failure_code=failure_code[:60] or "failed", failure_message=failure_message[:255]
+            failure_code=failure_code[:60] or "failed", failure_message=failure_reason(failure_code, failure_message)[:255]
         )
     if status == "succeeded":
         changes.update(
