@@ -10,7 +10,19 @@ from catalog.tests.factories import ProductFactory
 from core.search import Searchable
 from support.tests.factories import open_ticket
 
-TRANSLATED_APPS = ["support", "catalog", "accounts", "blog", "coupons", "usage", "generation", "notifications", "core", "backoffice"]
+TRANSLATED_APPS = [
+    "support",
+    "catalog",
+    "accounts",
+    "blog",
+    "coupons",
+    "usage",
+    "generation",
+    "notifications",
+    "core",
+    "backoffice",
+    "billing",
+]
 # The search columns are the database's, never shown.
 INTERNAL = {field.name for field in Searchable._meta.fields}
 
