@@ -16,7 +16,7 @@ from django.db.models import Case, Count, IntegerField, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing import selectors, services
+from billing import handlers, selectors, services
 from billing.emails import account_message, dunning_message
 from billing.models import (
     DEFAULT_STEPS,
@@ -312,6 +312,7 @@ def reactivate_if_settled(invoice):
             return
     was_suspended = subscription.status == Subscription.Status.SUSPENDED
     SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.ACTIVE, suspended_at=None, **period)
+    handlers.subscription_changed(subscription)
     if was_suspended:
         _tell(organization, "account_reactivated")
     logger.info("subscription_reactivated subscription=%s after_payment=%s", subscription.pk, invoice.number)

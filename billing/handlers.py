@@ -14,6 +14,7 @@ from core.errors import ValidationFailed
 _paid_handlers = defaultdict(list)
 _voided_handlers = defaultdict(list)
 _refunded_handlers = defaultdict(list)
+_subscription_handlers = []
 
 
 def register_invoice_paid_handler(source_type, handler):
@@ -38,6 +39,20 @@ def register_invoice_refunded_handler(source_type, handler):
     if handler not in _refunded_handlers[source_type]:
         _refunded_handlers[source_type].append(handler)
     return handler
+
+
+def register_subscription_changed_handler(handler):
+    """handler(organization) runs in the transaction of every change of a subscription's period,
+    plan or status (subscribe, renewal, trial end, plan change, cancel, suspension, reactivation)
+    and when one of its invoices is paid: generation grants and expires plan credits from it."""
+    if handler not in _subscription_handlers:
+        _subscription_handlers.append(handler)
+    return handler
+
+
+def subscription_changed(subscription):
+    for handler in _subscription_handlers:
+        handler(subscription.organization)
 
 
 def check_source_type(source_type):

@@ -1,5 +1,7 @@
 """Billing reads, always scoped to an organization (or to a source another app owns)."""
 
+from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -42,6 +44,40 @@ def live_subscription(*, organization):
         Subscription.objects.select_related("plan", "scheduled_plan", "pending_plan", "pending_invoice")
         .filter(organization=organization, status__in=Subscription.LIVE)
         .first()
+    )
+
+
+@dataclass(frozen=True)
+class CreditPeriod:
+    """The subscription period whose plan credits the organization holds now: `key` names it
+    (the same for the whole period, whatever plan changes it sees), `credits` is what its plan
+    includes (None: the plan sets no amount)."""
+
+    key: str
+    start: datetime
+    end: datetime
+    credits: int | None
+    plan_name: str
+
+
+def credit_period(*, organization):
+    """The CreditPeriod of the organization's live subscription when its plan credits are due:
+    a trial (its allowance), or an active or past-due period that is paid (its invoice paid, or
+    none needed: a free plan). None otherwise (no subscription, suspended, period not paid yet)."""
+    subscription = live_subscription(organization=organization)
+    if subscription is None or subscription.status == Subscription.Status.SUSPENDED:
+        return None
+    start = subscription.current_period_start
+    if subscription.status != Subscription.Status.TRIALING:
+        unpaid = Invoice.objects.filter(subscription=subscription, period_start=start).exclude(status=Invoice.Status.PAID)
+        if unpaid.exists():
+            return None
+    return CreditPeriod(
+        key=f"subscription:{subscription.pk}:{start.isoformat()}",
+        start=start,
+        end=subscription.current_period_end,
+        credits=subscription.plan.generation_credits,
+        plan_name=subscription.plan.name,
     )
 
 

@@ -6,10 +6,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core import audit, permissions
-from core.admin_mixins import run_service_action
+from core.admin_mixins import ReadOnlyAdminMixin, run_service_action
 from core.errors import DomainError
 from generation import conf, providers, selectors, services
-from generation.models import Artifact, Conversation, ConversationMessage, CreditEntry, CreditPrice, GenerationJob
+from generation.models import (
+    Artifact,
+    Conversation,
+    ConversationMessage,
+    CreditEntry,
+    CreditGrant,
+    CreditPrice,
+    GenerationJob,
+)
 
 
 def usd(micros):
@@ -108,6 +116,18 @@ class CreditPriceAdmin(admin.ModelAdmin):
             return False
 
 
+@admin.register(CreditGrant)
+class CreditGrantAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Grants are written by the services (plan periods, purchases, adjustments); their ledger below."""
+
+    list_display = ["created_at", "organization", "kind", "amount", "priority", "expires_at", "expired_at", "order_ref", "note"]
+    list_filter = ["kind"]
+    search_fields = ["organization__name", "order_ref", "period_key", "note"]
+    date_hierarchy = "created_at"
+    list_select_related = ["organization"]
+    inlines = [CreditEntryInline]
+
+
 class CreditAdjustmentForm(forms.ModelForm):
     class Meta:
         model = CreditEntry
@@ -118,12 +138,12 @@ class CreditAdjustmentForm(forms.ModelForm):
 class CreditEntryAdmin(admin.ModelAdmin):
     """The ledger is append-only: staff add an adjustment (through the service), never edit."""
 
-    list_display = ["created_at", "organization", "amount", "reason", "job", "order_ref", "note"]
+    list_display = ["created_at", "organization", "amount", "reason", "grant", "job", "order_ref", "note"]
     list_filter = ["reason"]
     search_fields = ["organization__name", "order_ref", "note", "job__id"]
     date_hierarchy = "created_at"
     autocomplete_fields = ["organization"]
-    list_select_related = ["organization", "job"]
+    list_select_related = ["organization", "job", "grant"]
     form = CreditAdjustmentForm
 
     def has_change_permission(self, request, obj=None):
@@ -144,7 +164,7 @@ class CreditEntryAdmin(admin.ModelAdmin):
             target=entry,
             organization=obj.organization,
             before={"balance": balance},
-            after={"balance": balance + entry.amount, "amount": entry.amount},
+            after={"balance": balance + obj.amount, "amount": obj.amount},
         )
 
 

@@ -11,10 +11,12 @@ class GenerationConfig(AppConfig):
         from generation import selectors as dashboard_selectors
 
         dashboard.register(dashboard_selectors.dashboard_panel)
-        from generation.services import grant_credits
+        from billing.services import register_subscription_changed_handler
+        from generation.services import grant_credits, sync_plan_credits
         from notifications import kinds
         from usage.services import register_delivery
 
         kinds.register("generation_completed")
         kinds.register("generation_failed")
         register_delivery("generation_credits", grant_credits)  # credits add-ons land on the ledger
+        register_subscription_changed_handler(sync_plan_credits)  # the plan's credits follow its paid periods

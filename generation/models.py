@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.state import StateMachine
@@ -250,12 +250,68 @@ class ConversationMessage(models.Model):
         return f"{self.role}: {self.content[:60]}"
 
 
+class CreditGrant(models.Model):
+    """Credits given to an organization at once (as Stripe's credit grants): a plan's allowance for
+    a period, a credit pack, an add-on's delivery, a staff gift. Its amount never changes; what is
+    left of it is the sum of its ledger entries (CreditEntry). Credits are spent from the grants
+    in priority order (lowest first: the plan's before the purchased), then the soonest to expire;
+    a grant past `expires_at` counts no more, and its remainder is written off by an expiry entry."""
+
+    class Kind(models.TextChoices):
+        PLAN = "plan", _("Included in the plan")
+        PURCHASED = "purchased", _("Purchased")
+
+    # Spent first: the plan's credits expire with their period, the purchased ones never do.
+    PRIORITY = {Kind.PLAN: 10, Kind.PURCHASED: 50}
+
+    organization = models.ForeignKey(
+        "accounts.Organization", verbose_name=_("organization"), on_delete=models.CASCADE, related_name="credit_grants"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    amount = models.PositiveIntegerField(_("amount"))
+    priority = models.PositiveSmallIntegerField(_("priority"), help_text=_("Grants of a lower priority are spent first."))
+    # The plan period it belongs to (billing.selectors.CreditPeriod.key): a plan's grants of one period.
+    period_key = models.CharField(_("period"), max_length=80, blank=True)
+    order_ref = models.CharField(
+        _("order ref"), max_length=64, blank=True, help_text=_("The order or invoice that paid for these credits.")
+    )
+    effective_at = models.DateTimeField(_("effective from"))
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True, help_text=_("Empty: never expires."))
+    # When the expiry (or the end of its plan period) was written off on the ledger.
+    expired_at = models.DateTimeField(_("expired"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("credit grant")
+        verbose_name_plural = _("credit grants")
+        indexes = [
+            models.Index(fields=["organization", "expired_at", "priority"]),
+            models.Index(fields=["expired_at", "expires_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="generation_credit_grant_positive"),
+            models.CheckConstraint(condition=Q(kind__in=["plan", "purchased"]), name="generation_credit_grant_kind_valid"),
+            models.CheckConstraint(
+                condition=~Q(kind="plan") | (Q(expires_at__isnull=False) & ~Q(period_key="")),
+                name="generation_credit_grant_plan_has_period",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.amount} ({self.get_kind_display()})"
+
+
 class CreditEntry(models.Model):
     """One movement of credits. The balance is the sum of `amount`; rows are never edited."""
 
     class Reason(models.TextChoices):
         PURCHASE = "purchase", _("Credit pack purchased")
         GRANT = "grant", _("Granted")
+        PLAN = "plan", _("Included in the plan")
+        EXPIRY = "expiry", pgettext_lazy("credit entry", "Expired")
+        CLAWBACK = "clawback", _("Taken back after a refund")
         RESERVATION = "reservation", _("Reserved for a job")
         REFUND = "refund", _("Refunded (job failed or canceled)")
         RELEASE = "release", _("Unused reservation released")
@@ -263,6 +319,10 @@ class CreditEntry(models.Model):
 
     organization = models.ForeignKey(
         "accounts.Organization", verbose_name=_("organization"), on_delete=models.CASCADE, related_name="credit_entries"
+    )
+    grant = models.ForeignKey(
+        CreditGrant, verbose_name=_("grant"), on_delete=models.PROTECT, related_name="entries",
+        help_text=_("The grant these credits are added to or taken from."),
     )
     amount = models.IntegerField(_("amount"), help_text=_("Positive adds credits, negative spends them."))
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
@@ -279,12 +339,12 @@ class CreditEntry(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("credit entry")
         verbose_name_plural = _("credit entries")
-        indexes = [models.Index(fields=["organization", "-created_at"])]
+        indexes = [models.Index(fields=["organization", "-created_at"]), models.Index(fields=["grant", "amount"])]
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="generation_credit_entry_nonzero"),
-            # One refund and one release per job at most: settling or refunding twice is impossible.
+            # One reservation, refund and release per job and grant at most: settling or refunding twice is impossible.
             models.UniqueConstraint(
-                fields=["job", "reason"], condition=Q(job__isnull=False), name="generation_credit_entry_once_per_job"
+                fields=["job", "reason", "grant"], condition=Q(job__isnull=False), name="generation_credit_entry_once_per_job"
             ),
             # A paid order grants its credits once, however often the payment handler runs.
             models.UniqueConstraint(

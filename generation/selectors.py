@@ -1,11 +1,16 @@
 """Reads of generation data, always scoped to an organization."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.core.cache import cache
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, F, Prefetch, Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import NotFound
-from generation.models import Artifact, Conversation, CreditEntry, CreditPrice, GenerationJob
+from generation.models import Artifact, Conversation, CreditEntry, CreditGrant, CreditPrice, GenerationJob
+from usage import selectors as usage_selectors
 
 BALANCE_CACHE_SECONDS = 300
 
@@ -14,19 +19,96 @@ def balance_cache_key(organization_id):
     return f"generation:credit-balance:{organization_id}"
 
 
+def live_grants(*, organization, now=None):
+    """The organization's grants that still count: not written off, not past their expiry."""
+    now = now or timezone.now()
+    return CreditGrant.objects.filter(organization=organization, expired_at__isnull=True).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    )
+
+
+def spendable_grants(*, organization):
+    """The live grants holding credits, each with `left`, in the order credits are spent: by
+    priority (the plan's first), then the soonest to expire, then the oldest."""
+    return (
+        live_grants(organization=organization)
+        .annotate(left=Sum("entries__amount"))
+        .filter(left__gt=0)
+        .order_by("priority", F("expires_at").asc(nulls_last=True), "created_at", "id")
+    )
+
+
 def ledger_sum(*, organization):
-    """The balance from the ledger itself (no cache): what reservations are checked against."""
-    return CreditEntry.objects.filter(organization=organization).aggregate(total=Sum("amount"))["total"] or 0
+    """The balance from the ledger itself (no cache): the credits left on the live grants, what
+    reservations are checked against."""
+    live = live_grants(organization=organization)
+    return CreditEntry.objects.filter(grant__in=live).aggregate(total=Sum("amount"))["total"] or 0
 
 
 def credit_balance(*, organization):
-    """The organization's credits: the sum of its ledger, cached until the next movement."""
+    """The organization's credits: the sum of its live grants' ledger, cached until the next
+    movement or the next expiry, whichever comes first."""
     key = balance_cache_key(organization.pk)
     balance = cache.get(key)
     if balance is None:
         balance = ledger_sum(organization=organization)
-        cache.set(key, balance, BALANCE_CACHE_SECONDS)
+        expiry = live_grants(organization=organization).exclude(expires_at=None).order_by("expires_at").first()
+        seconds = BALANCE_CACHE_SECONDS
+        if expiry is not None:
+            seconds = max(1, min(seconds, int((expiry.expires_at - timezone.now()).total_seconds())))
+        cache.set(key, balance, seconds)
     return balance
+
+
+@dataclass(frozen=True)
+class CreditSummary:
+    """What the ledger says now, as the pages, the alerts and the API tell it.
+
+    included: the plan's credits of the current period (0 when none are granted now);
+    included_left / purchased_left: what is left of them (purchased credits never expire);
+    spent: credits jobs used since the period began (the calendar month without plan credits),
+    net of refunds; period_start / period_end: the period of the included credits (None without)."""
+
+    included: int
+    included_left: int
+    purchased_left: int
+    spent: int
+    period_start: datetime | None
+    period_end: datetime | None
+
+    @property
+    def left(self):
+        return self.included_left + self.purchased_left
+
+    @property
+    def included_spent(self):
+        return self.included - self.included_left
+
+
+def credit_summary(*, organization):
+    """The CreditSummary of the organization now (four queries)."""
+    live = live_grants(organization=organization)
+    left = dict(live.values_list("kind").annotate(left=Sum("entries__amount")))
+    plan = live.filter(kind=CreditGrant.Kind.PLAN)
+    first = plan.order_by("created_at").first()
+    # Spent since the plan credits arrived (their grant's own time: a period started ahead of the
+    # clock by a billing run for a later date still counts what came after it).
+    since = (
+        first.created_at if first else usage_selectors.platform_time().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    )
+    jobs = CreditEntry.objects.filter(
+        organization=organization,
+        created_at__gte=since,
+        reason__in=[CreditEntry.Reason.RESERVATION, CreditEntry.Reason.REFUND, CreditEntry.Reason.RELEASE],
+    )
+    return CreditSummary(
+        included=plan.aggregate(total=Sum("amount"))["total"] or 0,
+        included_left=left.get(CreditGrant.Kind.PLAN) or 0,
+        purchased_left=left.get(CreditGrant.Kind.PURCHASED) or 0,
+        spent=-(jobs.aggregate(total=Sum("amount"))["total"] or 0),
+        period_start=first.effective_at if first else None,
+        period_end=first.expires_at if first else None,
+    )
 
 
 def jobs_for(*, organization):

@@ -17,7 +17,7 @@ from datetime import timedelta
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from kombu.exceptions import OperationalError
 from accounts.entitlements import require_entitled
 from accounts.models import Organization
 from accounts.selectors import language_for
+from billing import selectors as billing_selectors
 from config.celery import app as celery_app
 from core.errors import InvalidTransition, NotFound, QuotaExceeded, ValidationFailed
 from core.heartbeats import alive_keys, current_worker_key
@@ -41,6 +42,7 @@ from generation.models import (
     ConversationMessage,
     CreditAccount,
     CreditEntry,
+    CreditGrant,
     GenerationJob,
     JobStatus,
     Kind,
@@ -67,9 +69,9 @@ def _lock_account(organization):
     return CreditAccount.objects.select_for_update().get(organization=organization)
 
 
-def _entry(*, organization, amount, reason, job=None, order_ref="", note=""):
+def _entry(*, organization, grant, amount, reason, job=None, order_ref="", note=""):
     entry = CreditEntry.objects.create(
-        organization=organization, amount=amount, reason=reason, job=job, order_ref=order_ref, note=note[:200]
+        organization=organization, grant=grant, amount=amount, reason=reason, job=job, order_ref=order_ref, note=note[:200]
     )
     key = selectors.balance_cache_key(organization.pk)
     cache.delete(key)
@@ -78,9 +80,58 @@ def _entry(*, organization, amount, reason, job=None, order_ref="", note=""):
     return entry
 
 
+def _grant(*, organization, kind, amount, reason, note, order_ref="", period=None):
+    """A new grant and the ledger entry that brings its credits in."""
+    grant = CreditGrant.objects.create(
+        organization=organization,
+        kind=kind,
+        amount=amount,
+        priority=CreditGrant.PRIORITY[kind],
+        period_key=period.key if period else "",
+        order_ref=order_ref,
+        effective_at=period.start if period else timezone.now(),
+        expires_at=period.end if period else None,
+        note=note[:200],
+    )
+    entry = _entry(organization=organization, grant=grant, amount=amount, reason=reason, order_ref=order_ref, note=note)
+    return grant, entry
+
+
+def _spend(organization, amount, reason, *, job=None, note=""):
+    """Take `amount` credits from the live grants in spending order (the caller holds the account
+    lock and checked the balance). Returns [(grant, credits taken)]."""
+    taken, left = [], amount
+    for grant in selectors.spendable_grants(organization=organization):
+        share = min(left, grant.left)
+        _entry(organization=organization, grant=grant, amount=-share, reason=reason, job=job, note=note)
+        taken.append((grant, share))
+        left -= share
+        if not left:
+            return taken
+    raise QuotaExceeded(_("Not enough credits left."))
+
+
+def _write_off(grant, now):
+    """An expired grant (or one whose plan period ended) counts no more: what is left of it leaves
+    the ledger as an expiry entry, so the ledger's sum stays the balance."""
+    left = grant.entries.aggregate(total=Sum("amount"))["total"] or 0
+    if left:
+        _entry(organization=grant.organization, grant=grant, amount=-left, reason=CreditEntry.Reason.EXPIRY)
+    if grant.expired_at is None:
+        grant.expired_at = now
+        grant.save(update_fields=["expired_at"])
+    return left
+
+
+def _expire_due(organization, now):
+    due = CreditGrant.objects.filter(organization=organization, expired_at__isnull=True, expires_at__lte=now)
+    return sum(_write_off(grant, now) for grant in due.select_related("organization"))
+
+
 @transaction.atomic
 def grant_credits(*, organization, amount, reason, order_ref=""):
-    """Add credits (a paid credit pack when `order_ref` names the order; once per order)."""
+    """Add purchased credits, which never expire (a paid credit pack when `order_ref` names the
+    order, once per order; an add-on's delivery; a gift). Returns the ledger entry."""
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise ValidationFailed(
             _("Credits granted must be a positive whole number."), fields={"amount": [_("Must be a positive integer.")]}
@@ -91,14 +142,66 @@ def grant_credits(*, organization, amount, reason, order_ref=""):
         existing = CreditEntry.objects.filter(organization=organization, order_ref=order_ref, reason=kind).first()
         if existing:
             return existing
-    entry = _entry(organization=organization, amount=amount, reason=kind, order_ref=order_ref, note=str(reason))
+    _grant_row, entry = _grant(
+        organization=organization, kind=CreditGrant.Kind.PURCHASED, amount=amount, reason=kind, note=str(reason),
+        order_ref=order_ref,
+    )  # fmt: skip
     logger.info("credits_granted organization=%s amount=%s order=%s", organization.pk, amount, order_ref)
     return entry
 
 
+def sync_plan_credits(organization, *, now=None):
+    """Make the organization's plan credits what billing says its subscription is owed now
+    (billing.selectors.credit_period): the plan's credits of a paid (or trial, or free) period
+    granted once, expiring at the period's end, topped up when an upgrade raises them; those of
+    any other period (ended, replaced, a subscription ended or suspended) written off. Billing
+    calls it on every change of a subscription (register_subscription_changed_handler);
+    running it twice changes nothing."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        period = billing_selectors.credit_period(organization=organization)
+        _lock_account(organization)
+        _expire_due(organization, now)
+        plan_grants = CreditGrant.objects.filter(organization=organization, kind=CreditGrant.Kind.PLAN)
+        others = plan_grants.filter(expired_at__isnull=True)
+        if period is not None:
+            others = others.exclude(period_key=period.key)
+        for grant in others.select_related("organization"):
+            _write_off(grant, now)
+        if period is None or not period.credits or period.end <= now:
+            return None
+        current = plan_grants.filter(period_key=period.key)
+        # A trial extended: its allowance lasts as long as the trial.
+        current.filter(expired_at__isnull=True).exclude(expires_at=period.end).update(expires_at=period.end)
+        missing = period.credits - (current.aggregate(total=Sum("amount"))["total"] or 0)
+        if missing <= 0:
+            return None
+        grant, _entry_row = _grant(
+            organization=organization, kind=CreditGrant.Kind.PLAN, amount=missing, reason=CreditEntry.Reason.PLAN,
+            note=period.plan_name, period=period,
+        )  # fmt: skip
+    logger.info("plan_credits_granted organization=%s amount=%s until=%s", organization.pk, missing, period.end.isoformat())
+    return grant
+
+
+def expire_credit_grants(*, now=None):
+    """The sweeper: every grant past its expiry written off (per organization, under its lock)."""
+    now = now or timezone.now()
+    due = CreditGrant.objects.filter(expired_at__isnull=True, expires_at__lte=now)
+    counts = {"grants_expired": 0, "credits_expired": 0}
+    for organization in Organization.objects.filter(pk__in=list(due.values_list("organization", flat=True).distinct())):
+        with transaction.atomic():
+            _lock_account(organization)
+            count = due.filter(organization=organization).count()
+            counts["credits_expired"] += _expire_due(organization, now)
+            counts["grants_expired"] += count
+    return counts
+
+
 @transaction.atomic
 def adjust_credits(*, organization, amount, note):
-    """A staff correction (either sign), refused if it would take the balance below zero."""
+    """A staff correction (either sign), refused if it would take the balance below zero: a
+    positive one is a grant that never expires, a negative one is taken as jobs take credits."""
     if not isinstance(amount, int) or isinstance(amount, bool) or amount == 0:
         raise ValidationFailed(
             _("The adjustment must be a non-zero whole number."), fields={"amount": [_("Must be a non-zero integer.")]}
@@ -106,13 +209,29 @@ def adjust_credits(*, organization, amount, note):
     _lock_account(organization)
     if selectors.ledger_sum(organization=organization) + amount < 0:
         raise QuotaExceeded(_("This adjustment would take the balance below zero."))
-    return _entry(organization=organization, amount=amount, reason=CreditEntry.Reason.ADJUSTMENT, note=note)
+    reason = CreditEntry.Reason.ADJUSTMENT
+    if amount > 0:
+        return _grant(organization=organization, kind=CreditGrant.Kind.PURCHASED, amount=amount, reason=reason, note=note)[1]
+    _spend(organization, -amount, reason, note=note)
+    return CreditEntry.objects.filter(organization=organization, reason=reason).latest("id")
 
 
 def _refund(job, reason=CreditEntry.Reason.REFUND, amount=None):
+    """Give `amount` of a job's reservation back to the grants it was taken from, the last taken
+    first (the purchased credits before the plan's). Credits returning to a grant that has
+    expired meanwhile expire with it."""
     amount = job.credits_reserved if amount is None else amount
-    if amount > 0:
-        _entry(organization=job.organization, amount=amount, reason=reason, job=job)
+    now = timezone.now()
+    reserved = job.credit_entries.filter(reason=CreditEntry.Reason.RESERVATION).select_related("grant", "grant__organization")
+    for entry in reserved.order_by("-id"):
+        share = min(amount, -entry.amount)
+        if share <= 0:
+            break
+        _entry(organization=job.organization, grant=entry.grant, amount=share, reason=reason, job=job)
+        amount -= share
+        grant = entry.grant
+        if grant.expired_at is not None or (grant.expires_at is not None and grant.expires_at <= now):
+            _write_off(grant, now)
 
 
 # --- submitting --------------------------------------------------------------------------------
@@ -189,7 +308,7 @@ def submit_job(*, organization, user, kind, provider, model, prompt, params, pre
             queued_at=timezone.now(),
         )
         if credits:
-            _entry(organization=organization, amount=-credits, reason=CreditEntry.Reason.RESERVATION, job=job)
+            _spend(organization, credits, CreditEntry.Reason.RESERVATION, job=job)
         if conversation is not None:
             ConversationMessage.objects.create(
                 conversation=conversation, role=ConversationMessage.Role.USER, content=prompt, job=job

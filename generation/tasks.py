@@ -19,6 +19,12 @@ def fail_stale_jobs():
         counts.update(services.fail_stale_jobs())
 
 
+@shared_task
+def expire_credit_grants():
+    with record_run("generation.expire_credit_grants") as counts:
+        counts.update(services.expire_credit_grants())
+
+
 @worker_ready.connect
 def sweep_after_start(**kwargs):
     """A worker that starts again (after a crash) retired its previous run: the jobs that run held

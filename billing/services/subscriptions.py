@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing import pricing, selectors
+from billing import handlers, pricing, selectors
 from billing.models import SUBSCRIPTION_MACHINE, BillingSettings, Invoice, InvoiceLine, PendingCharge, Subscription
 from billing.services import credit_notes, invoices
 from billing.services.charges import pending_charges
@@ -139,6 +139,7 @@ def subscribe(*, organization, plan, trial=False, user=None, coupon_code=""):
         _bill(
             subscription, [pricing.plan_line(subscription, plan, prorate(price, num, den), now, end)], user=user, period_start=now
         )
+    handlers.subscription_changed(subscription)
     logger.info("subscribed org=%s plan=%s trial=%s coupon=%s", organization.pk, plan.code, trial, subscription.coupon_code)
     return subscription
 
@@ -315,6 +316,7 @@ def change_plan(*, subscription, plan, user=None):
         subscription.save(update_fields=["scheduled_plan", "updated_at"])
     else:
         invoice = _upgrade(subscription, change, user)
+    handlers.subscription_changed(subscription)
     logger.info("plan_change subscription=%s to=%s kind=%s", subscription.pk, plan.code, change.kind)
     return subscription, invoice
 
@@ -364,6 +366,7 @@ def _apply_upgrade(subscription, plan, invoice):
         subscription.current_period_end = pricing.add_interval(invoice.period_start, plan.interval)
         subscription.billing_anchor_day = invoice.period_start.day
     subscription.save()
+    handlers.subscription_changed(subscription)
     logger.info("plan_upgraded subscription=%s plan=%s invoice=%s", subscription.pk, plan.code, invoice.number)
 
 
@@ -414,6 +417,7 @@ def cancel_subscription(*, subscription, at_period_end=True):
     SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.CANCELED, canceled_at=now, ended_at=now, scheduled_plan=None)
     _release_coupon(subscription)
     _bill_final_charges(subscription, now)
+    handlers.subscription_changed(subscription)
     return subscription
 
 
@@ -438,7 +442,9 @@ def resume_subscription(*, subscription):
 @transaction.atomic
 def suspend_subscription(*, subscription):
     subscription = _lock_subscription(subscription)
-    return SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.SUSPENDED, suspended_at=timezone.now())
+    SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.SUSPENDED, suspended_at=timezone.now())
+    handlers.subscription_changed(subscription)
+    return subscription
 
 
 @transaction.atomic
@@ -463,7 +469,9 @@ def reactivate_subscription(*, subscription):
             period = first_paid_period(subscription=subscription, invoice=waiting)
         else:
             period, _invoice = _bill_first_period(subscription, None)
-    return SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.ACTIVE, suspended_at=None, **period)
+    SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.ACTIVE, suspended_at=None, **period)
+    handlers.subscription_changed(subscription)
+    return subscription
 
 
 @transaction.atomic
@@ -479,6 +487,7 @@ def first_period_invoice(subscription, user):
     period, invoice = _bill_first_period(subscription, user)
     if invoice is None:
         SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.ACTIVE, suspended_at=None, **period)
+        handlers.subscription_changed(subscription)
     return invoice
 
 
@@ -524,6 +533,7 @@ def extend_trial(*, subscription, days):
     subscription.trial_end += timedelta(days=days)
     subscription.current_period_end = subscription.trial_end
     subscription.save(update_fields=["trial_end", "current_period_end", "updated_at"])
+    handlers.subscription_changed(subscription)
     return subscription
 
 
@@ -542,12 +552,14 @@ def renew_subscription(*, subscription, now=None):
         SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.CANCELED, ended_at=end)
         _release_coupon(subscription)
         _bill_final_charges(subscription, end)
+        handlers.subscription_changed(subscription)
         return subscription
     plan = subscription.scheduled_plan or subscription.plan
     price = plan.price_in(subscription.currency)
     if price is None or not plan.is_active:
         SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.EXPIRED, ended_at=end)
         _bill_final_charges(subscription, end)
+        handlers.subscription_changed(subscription)
         return subscription
     # The anchor day keeps periods on the day they started (a trial's paid periods on its end's);
     # calendar billing has its own (the 1st).
@@ -565,6 +577,7 @@ def renew_subscription(*, subscription, now=None):
     charges = pending_charges(subscription)
     if lines or charges:
         _bill(subscription, lines, period_start=end, charges=charges)
+    handlers.subscription_changed(subscription)
     logger.info("subscription_renewed subscription=%s plan=%s until=%s", subscription.pk, plan.code, new_end.isoformat())
     return subscription
 
@@ -579,6 +592,8 @@ def subscription_invoice_paid(invoice):
         subscription = _lock_subscription(subscription)
         if subscription.pending_invoice_id == invoice.pk:
             _apply_upgrade(subscription, subscription.pending_plan, invoice)
+    if subscription:
+        handlers.subscription_changed(subscription)  # the period it bills is paid now
 
 
 def subscription_invoice_voided(invoice):
