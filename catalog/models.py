@@ -275,6 +275,9 @@ class Order(models.Model):
     vat = models.BigIntegerField(default=0, verbose_name=_("vat"))
     total = models.BigIntegerField(default=0, verbose_name=_("total"))
     refunded_amount = models.BigIntegerField(default=0, verbose_name=_("refunded amount"))
+    # Credits of its packs that refunds took back, and those already spent when they came (kept).
+    credits_taken_back = models.PositiveIntegerField(default=0, verbose_name=_("credits taken back"))
+    credits_spent_before_refund = models.PositiveIntegerField(default=0, verbose_name=_("credits spent before the refund"))
     # Billing details frozen at checkout (prefilled from the organization).
     billing_name = models.CharField(max_length=200, verbose_name=_("billing name"))
     billing_email = models.EmailField(verbose_name=_("billing email"))
@@ -313,7 +316,12 @@ class Order(models.Model):
 
     @property
     def is_downloadable(self):
+        """Delivered and not wholly refunded: a partial refund keeps what was delivered."""
         return self.status == self.Status.FULFILLED
+
+    @property
+    def is_partly_refunded(self):
+        return 0 < self.refunded_amount < self.total
 
 
 class OrderLine(models.Model):

@@ -26,6 +26,7 @@ from core.errors import Conflict, DomainError, InvalidTransition, NotFound, Unpr
 from core.i18n import lazy_text
 from core.money import check_currency
 from coupons import services as coupon_services
+from generation import selectors as generation_selectors
 from generation import services as generation_services
 from notifications.services import notify
 
@@ -508,19 +509,50 @@ def expire_pending_orders(*, now=None):
 def refund_order(*, order, amount=None):
     """Record a refund of `amount` (all that is left when None) on the order. Billing calls it,
     through its refunded handler, once the provider has paid the money back and the credit note
-    exists; staff start refunds with `refund_order_payment`."""
+    exists; staff start refunds with `refund_order_payment`.
+
+    A partial refund keeps the order as it was (delivered, its downloads open) with the amount
+    recorded; the refund that reaches its total makes it refunded. Its credit packs give back
+    their share of the credits (all of them once wholly refunded) as far as they are unspent;
+    what was already spent is recorded on the order."""
     order = Order.objects.select_for_update().get(pk=order.pk)
     left = order.total - order.refunded_amount
-    amount = left if amount is None else int(amount)
-    if not 0 < amount <= left:
-        raise ValidationFailed(
-            _("The refund must be between 1 and %(left)s (minor units).") % {"left": left}, code="invalid_refund_amount"
-        )
-    ORDER_MACHINE.advance(
-        order, Order.Status.REFUNDED, refunded_amount=order.refunded_amount + amount, refunded_at=timezone.now()
-    )
-    logger.info("order_refunded order=%s amount=%s", order.number, amount)
+    amount = left if amount is None else amount
+    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= left:
+        message = _("The refund must be between 1 and %(left)s (minor units).") % {"left": left}
+        raise ValidationFailed(message, code="invalid_refund_amount", fields={"amount": [message]})
+    refunded = order.refunded_amount + amount
+    if refunded == order.total:
+        ORDER_MACHINE.advance(order, Order.Status.REFUNDED, refunded_amount=refunded, refunded_at=timezone.now())
+    else:
+        order.refunded_amount, order.refunded_at = refunded, timezone.now()
+        order.save(update_fields=["refunded_amount", "refunded_at", "updated_at"])
+    _take_back_credits(order)
+    logger.info("order_refunded order=%s amount=%s refunded=%s of %s", order.number, amount, refunded, order.total)
     return order
+
+
+def _take_back_credits(order):
+    """The credits the refunds so far answer for: the packs' credits in proportion to the money
+    refunded (all of them at a full refund), less what earlier refunds took back or found spent."""
+    granted = generation_selectors.purchased_credits(organization=order.organization, order_ref=order.number)
+    if not granted:
+        return
+    full = order.refunded_amount == order.total
+    due = granted if full else granted * order.refunded_amount // order.total
+    due -= order.credits_taken_back + order.credits_spent_before_refund
+    if due <= 0 and not full:
+        return
+    taken, spent = generation_services.claw_back_credits(
+        organization=order.organization,
+        order_ref=order.number,
+        credits=max(due, 0),
+        note=f"Refund of order {order.number}",
+        final=full,
+    )
+    order.credits_taken_back += taken
+    order.credits_spent_before_refund += spent
+    order.save(update_fields=["credits_taken_back", "credits_spent_before_refund", "updated_at"])
 
 
 def handle_invoice_paid(invoice):

@@ -60,6 +60,12 @@ def credit_balance(*, organization):
     return balance
 
 
+def purchased_credits(*, organization, order_ref):
+    """The credits the purchase `order_ref` granted (0 when it granted none)."""
+    grant = CreditGrant.objects.filter(organization=organization, order_ref=order_ref, kind=CreditGrant.Kind.PURCHASED)
+    return grant.values_list("amount", flat=True).first() or 0
+
+
 @dataclass(frozen=True)
 class CreditSummary:
     """What the ledger says now, as the pages, the alerts and the API tell it.

@@ -199,6 +199,34 @@ def expire_credit_grants(*, now=None):
 
 
 @transaction.atomic
+def claw_back_credits(*, organization, order_ref, credits, note="", final=False):
+    """Take back up to `credits` of what the purchase `order_ref` granted and is still unspent (a
+    refunded credit pack). Returns (taken back, already spent: the part that could not be). With
+    `final` (nothing of the purchase is left paid for), the grant ends: credits a running job
+    gives back to it later are written off rather than returned to the customer."""
+    if not isinstance(credits, int) or isinstance(credits, bool) or credits < 0:
+        raise ValidationFailed(_("Credits taken back must be a whole number, zero or more."), code="invalid_amount")
+    _lock_account(organization)
+    grant = (
+        CreditGrant.objects.select_related("organization")
+        .filter(organization=organization, order_ref=order_ref, kind=CreditGrant.Kind.PURCHASED)
+        .first()
+    )
+    if grant is None:
+        return 0, 0
+    left = grant.entries.aggregate(total=Sum("amount"))["total"] or 0
+    taken = min(credits, max(left, 0)) if grant.expired_at is None else 0
+    if taken:
+        _entry(organization=organization, grant=grant, amount=-taken, reason=CreditEntry.Reason.CLAWBACK, note=note)
+    if final:
+        _write_off(grant, timezone.now())
+    logger.info(
+        "credits_clawed_back organization=%s order=%s taken=%s spent=%s", organization.pk, order_ref, taken, credits - taken
+    )
+    return taken, credits - taken
+
+
+@transaction.atomic
 def adjust_credits(*, organization, amount, note):
     """A staff correction (either sign), refused if it would take the balance below zero: a
     positive one is a grant that never expires, a negative one is taken as jobs take credits."""

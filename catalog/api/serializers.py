@@ -159,7 +159,8 @@ class OrderSerializer(serializers.ModelSerializer):
         model = Order
         fields = [
             "id", "number", "status", "currency", "subtotal", "discount", "vat", "total", "refunded_amount",
-            "billing_name", "billing_email", "billing_address", "vat_number", "payment_method", "coupon_code", "invoice_id",
+            "credits_taken_back", "credits_spent_before_refund", "billing_name", "billing_email", "billing_address",
+            "vat_number", "payment_method", "coupon_code", "invoice_id",
             "created_at", "paid_at", "fulfilled_at", "canceled_at", "lines",
         ]  # fmt: skip
 
