@@ -276,7 +276,6 @@ def dashboard_panel(*, organization):
     return {
         "subscription": live_subscription(organization=organization),
         "next_invoice_at": next_invoice_at(organization=organization),
-        "credits_included": plan_limits(organization=organization)["generation_credits"],
         "invoices_to_pay": list(
             invoices_for(organization=organization).filter(status=Invoice.Status.OPEN).order_by("due_date")[:5]
         ),

@@ -14,9 +14,11 @@ class GenerationConfig(AppConfig):
         from billing.services import register_subscription_changed_handler
         from generation.services import grant_credits, sync_plan_credits
         from notifications import kinds
+        from usage.selectors import register_credit_summary
         from usage.services import register_delivery
 
         kinds.register("generation_completed")
         kinds.register("generation_failed")
         register_delivery("generation_credits", grant_credits)  # credits add-ons land on the ledger
         register_subscription_changed_handler(sync_plan_credits)  # the plan's credits follow its paid periods
+        register_credit_summary(dashboard_selectors.credit_summary)  # usage pages and alerts read the ledger

@@ -187,5 +187,6 @@ def dashboard_panel(*, organization):
     """The customer dashboard's credits and recent jobs (accounts.dashboard)."""
     return {
         "credits_available": credit_balance(organization=organization),
+        "credits": credit_summary(organization=organization),
         "jobs": list(jobs_for(organization=organization).order_by("-created_at")[:5]),
     }

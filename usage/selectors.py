@@ -8,10 +8,14 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import F, Sum
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from billing import selectors as billing_selectors
 from core.errors import NotFound
+from core.formats import format_date
+from core.i18n import lazy_text
 from usage import conf
 from usage.counters import counter_key, store
 from usage.models import (
@@ -35,6 +39,44 @@ DISPLAYED_METRICS = (
     Metric.MEMORY_MB,
 )
 BYTE_METRICS = frozenset({Metric.TRAFFIC_BYTES, Metric.STORAGE_BYTES})
+
+
+# Generation's credit ledger, read through the function it registers (GenerationConfig.ready):
+# summary(*, organization) -> generation.selectors.CreditSummary (included, included_left,
+# included_spent, purchased_left, spent, left, period_start, period_end). Usage never imports generation.
+_credit_summaries = []
+
+
+def register_credit_summary(summary):
+    _credit_summaries[:] = [summary]
+
+
+def credit_summary(*, organization):
+    """What the credit ledger says now (None when no ledger is registered)."""
+    return _credit_summaries[0](organization=organization) if _credit_summaries else None
+
+
+def credits_when_empty(*, organization):
+    """What happens at zero credits, in the reader's language (lazy)."""
+    renewal = billing_selectors.next_invoice_at(organization=organization)
+    if renewal is None:
+        return gettext_lazy("At zero credits, new jobs are refused until you buy a credit pack.")
+    return lazy_text(
+        gettext_lazy(
+            "At zero credits, new jobs are refused until you buy a credit pack or your plan's next credits "
+            "arrive with your next paid period (%(date)s)."
+        ),
+        date=_date_lazy(renewal),
+    )
+
+
+_date_lazy = lazy(format_date, str)  # formatted when read, in the reader's language
+
+
+def credit_alert_period(credits):
+    """The date UsageAlert rows of generation credits are keyed on: the start of the period of the
+    included credits (alerts go out once per level per period), in the platform's calendar."""
+    return platform_time(credits.period_start).date() if credits.period_start else month_start()
 
 
 def platform_time(moment=None):
@@ -231,6 +273,9 @@ class MetricUsage:
     projected_over: bool
     hard: bool
     is_bytes: bool
+    # Generation credits only: the ledger's summary and what happens at zero.
+    credits: object = None
+    when_empty: str = ""
 
     @property
     def bar_width(self):
@@ -244,6 +289,9 @@ def usage_summary(*, organization):
     now = timezone.now()
     rows = []
     for metric in DISPLAYED_METRICS:
+        if metric == Metric.GENERATION_CREDITS and _credit_summaries:
+            rows.append(_credits_usage(organization))
+            continue
         limit = all_limits[metric]
         value = used[metric]
         pct = percent(value, limit)
@@ -263,6 +311,28 @@ def usage_summary(*, organization):
             )
         )
     return rows
+
+
+def _credits_usage(organization):
+    """The credits row from the ledger: the plan's credits of this period used against what it
+    included (never above 100 %: past them, purchased credits are spent), red once nothing is left."""
+    credits = credit_summary(organization=organization)
+    used, limit = credits.included_spent, credits.included
+    pct = percent(used, limit) if limit else None
+    return MetricUsage(
+        metric=Metric.GENERATION_CREDITS,
+        label=Metric(Metric.GENERATION_CREDITS).label,
+        used=used,
+        limit=limit,
+        percent=pct,
+        level="danger" if not credits.left else level(pct),
+        projected=used,
+        projected_over=False,
+        hard=True,
+        is_bytes=False,
+        credits=credits,
+        when_empty=credits_when_empty(organization=organization),
+    )
 
 
 def history(*, organization, months=12):
@@ -357,5 +427,4 @@ def dashboard_panel(*, organization):
     """The customer dashboard's usage against limits (accounts.dashboard)."""
     return {
         "usage": [row for row in usage_summary(organization=organization) if row.metric != Metric.MEMORY_MB],
-        "credits_used_this_month": current_usage(organization=organization, metric=Metric.GENERATION_CREDITS),
     }

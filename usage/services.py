@@ -276,11 +276,28 @@ def check_alerts(*, organization, metrics=None):
     all_limits = selectors.limits(organization=organization)
     created = []
     for metric in metrics or selectors.DISPLAYED_METRICS:
+        if metric == Metric.GENERATION_CREDITS:
+            created += _check_credit_alerts(organization)
+            continue
         limit = all_limits.get(metric)
         if _alerted(metric, limit):
             used = selectors.current_usage(organization=organization, metric=metric)
             created += _send_alerts(organization, month, metric, used, limit, _due_levels(metric, used, limit, now))
     return created
+
+
+def _check_credit_alerts(organization):
+    """Credits are alerted on from the ledger, not the month's counter: 80/95/100 % of the credits
+    the plan included this period used (purchased credits come after them), once per level and
+    period, the message telling what is left and what happens at zero."""
+    credits = selectors.credit_summary(organization=organization)
+    if credits is None or not credits.included:
+        return []
+    used, limit = credits.included_spent, credits.included
+    pct = selectors.percent(used, limit)
+    levels = [(str(level), used) for level in conf.ALERT_LEVELS if pct >= level]
+    period = selectors.credit_alert_period(credits)
+    return _send_alerts(organization, period, Metric.GENERATION_CREDITS, used, limit, levels, credits=credits)
 
 
 def _check_flushed_alerts(totals):
@@ -291,7 +308,10 @@ def _check_flushed_alerts(totals):
     near = {
         (org_id, metric): used
         for (org_id, metric), used in totals.items()
-        if _alerted(metric, floors.get(metric)) and _due_levels(metric, used, floors[metric], now)
+        # Credits are alerted from the ledger as they are spent (record), not from the counters.
+        if metric != Metric.GENERATION_CREDITS
+        and _alerted(metric, floors.get(metric))
+        and _due_levels(metric, used, floors[metric], now)
     }
     due = {}
     for chunk in _chunks(sorted({org_id for org_id, _metric in near}), _UPSERT_ROWS):
@@ -333,14 +353,16 @@ def _due_levels(metric, used, limit, now):
     return due
 
 
-def _send_alerts(organization, month, metric, used, limit, levels):
+def _send_alerts(organization, month, metric, used, limit, levels, credits=None):
     """Record each due level (the unique constraint keeps it to once a month, whoever else is
     checking) and tell the members: one message for the highest level crossed, one for the projection."""
     pct = selectors.percent(used, limit)
     created = [_new_alert(organization, metric, month, level, value, limit) for level, value in levels]
     created = [alert for alert in created if alert]
     crossed = [alert for alert in created if alert.level != UsageAlert.Level.PROJECTION]
-    if crossed:
+    if crossed and credits is not None:
+        _notify_credit_alert(organization, crossed[-1], pct, credits)
+    elif crossed:
         _notify_alert(organization, crossed[-1], pct)
     for alert in created:
         if alert.level == UsageAlert.Level.PROJECTION:
@@ -387,6 +409,42 @@ def _notify_alert(organization, alert, pct):
     }
     notify(organization, "usage_alert", title=title, body=body, link=reverse("usage:dashboard"), context=context, related=alert)
     logger.info("usage_alert org=%s metric=%s level=%s", organization.pk, alert.metric, alert.level)
+
+
+def _notify_credit_alert(organization, alert, pct, credits):
+    title = lazy_text(
+        gettext_lazy("%(metric)s: %(percent)s%% of this period's included credits used"),
+        metric=Metric(alert.metric).label,
+        percent=alert.level,
+    )
+    facts = lazy_text(
+        gettext_lazy(
+            "You have used %(used)s of the %(limit)s credits your plan includes this period (%(percent)s%%). "
+            "%(left)s credits left, %(purchased)s of them purchased (they do not expire)."
+        ),
+        used=intcomma(alert.used),
+        limit=intcomma(alert.limit),
+        percent=pct,
+        left=intcomma(credits.left),
+        purchased=intcomma(credits.purchased_left),
+    )
+    when_empty = selectors.credits_when_empty(organization=organization)
+    context = {
+        "metric": Metric(alert.metric).label,
+        "metric_code": alert.metric,
+        "level": alert.level,
+        "percent": pct,
+        "used": alert.used,
+        "limit": alert.limit,
+        "credits_left": credits.left,
+        "purchased_left": credits.purchased_left,
+        "when_empty": when_empty,
+        "is_bytes": False,
+        "hard": True,
+    }
+    body = lazy_text(gettext_lazy("%(facts)s %(advice)s"), facts=facts, advice=when_empty)
+    notify(organization, "usage_alert", title=title, body=body, link=reverse("usage:dashboard"), context=context, related=alert)
+    logger.info("usage_alert org=%s metric=%s level=%s left=%s", organization.pk, alert.metric, alert.level, credits.left)
 
 
 # --- Add-ons ---------------------------------------------------------------------------------

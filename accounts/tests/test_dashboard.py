@@ -21,13 +21,17 @@ def test_the_dashboard_shows_plan_credits_usage_invoices_jobs_and_tickets(client
     with time_machine.travel(timezone.now() - timedelta(days=60)):  # first: invoice numbers follow their dates
         late = invoice(organization)
     pro = PlanFactory(code="pro", name="Pro", prices={"EUR": 1900}, generation_credits=1000)
-    billing_services.subscribe(organization=organization, plan=pro)
+    subscription = billing_services.subscribe(organization=organization, plan=pro)
     generation_services.grant_credits(organization=organization, amount=250, reason="grant")
+    unpaid = client_user.get(reverse("accounts:dashboard")).content.decode()
+    assert "No plan credits this period" in unpaid and "data-credits-available>250<" in unpaid
+    first = subscription.invoices.get()
+    billing_services.mark_invoice_paid(invoice=first, amount=first.amount_due, reference="transfer-1")
     open_ticket(organization=organization, requester=user, subject="The export does not start")
     body = client_user.get(reverse("accounts:dashboard")).content.decode()
     assert "Pro (monthly)" in body and "Renews on" in body
-    assert "Your plan includes 1000 credits per period." in body
-    assert "data-credits-available>" in body
+    assert "0 of the 1000 credits included in your plan used, until" in body
+    assert "250 purchased credits left" in body and "data-credits-available>1250<" in body
     assert 'data-metric="storage_bytes"' in body and 'data-metric="generation_credits"' in body
     assert late.number in body and "Overdue since" in body and reverse("billing:invoice_pay", args=[late.pk]) in body
     assert "The export does not start" in body

@@ -99,4 +99,18 @@ class ProviderPageSerializer(serializers.Serializer):
 
 
 class CreditsSerializer(serializers.Serializer):
-    balance = serializers.IntegerField()
+    """The credit ledger now: what the plan included this period, what was purchased, spent and is left."""
+
+    balance = serializers.IntegerField(help_text="Credits left: included_left + purchased_left")
+    included = serializers.IntegerField(help_text="Credits the plan included this period (0 when none are granted now)")
+    included_used = serializers.IntegerField(source="included_spent", help_text="Of the included credits, those used")
+    included_left = serializers.IntegerField()
+    included_expires_at = serializers.DateTimeField(
+        source="period_end", allow_null=True, help_text="When what is left of the included credits expires"
+    )
+    purchased_left = serializers.IntegerField(help_text="Purchased credits left (packs, add-ons): they never expire")
+    spent = serializers.IntegerField(help_text="Credits jobs used this period (this month without plan credits), net of refunds")
+    at_zero = serializers.ChoiceField(
+        choices=["refused"], help_text="What happens when the balance reaches zero: new jobs are refused"
+    )
+    when_empty = serializers.CharField(help_text="The same, said for people, in the request's language")

@@ -1,3 +1,5 @@
+from dataclasses import asdict
+
 import django_filters
 from django.core.files.storage import default_storage
 from django.http import FileResponse
@@ -17,6 +19,7 @@ from generation.api.serializers import (
     ProviderSerializer,
 )
 from generation.models import GenerationJob
+from usage import selectors as usage_selectors
 
 
 class JobFilter(django_filters.FilterSet):
@@ -92,9 +95,19 @@ class ProviderList(generics.GenericAPIView):
 
 
 class CreditsView(OrganizationScopedMixin, generics.GenericAPIView):
-    """The organization's credit balance (the sum of its ledger)."""
+    """The organization's credits as its ledger has them: included in the plan this period (spent
+    first, expiring with the period), purchased (never expiring), spent, left, and what happens at zero."""
 
     serializer_class = CreditsSerializer
 
     def get(self, request):
-        return Response({"balance": selectors.credit_balance(organization=self.organization)})
+        credits = selectors.credit_summary(organization=self.organization)
+        when_empty = usage_selectors.credits_when_empty(organization=self.organization)
+        data = {
+            **asdict(credits),
+            "balance": credits.left,
+            "included_spent": credits.included_spent,
+            "at_zero": "refused",
+            "when_empty": str(when_empty),
+        }
+        return Response(CreditsSerializer(data).data)

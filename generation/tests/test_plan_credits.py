@@ -200,3 +200,47 @@ def test_a_plan_grant_and_spends_racing_never_overspend_or_grant_twice(organizat
     reserved = CreditEntry.objects.filter(reason=CreditEntry.Reason.RESERVATION).aggregate(total=Sum("amount"))["total"]
     assert reserved == -accepted
 
+
+def test_the_usage_page_the_api_and_the_ledger_tell_the_same_story(
+    client_user, auth_api, organization, user, ten_per_image, no_dispatch, plan_limits
+):
+    """Once: "Generation credits 77 of 50 · 154 % … Refused past the limit" while the next job was accepted."""
+    from django.urls import reverse
+
+    plan_limits["concurrent_jobs"] = None
+    free = PlanFactory(code="free-story", name="Free", tier="free", generation_credits=50, prices={"EUR": 0, "XOF": 0})
+    billing_services.subscribe(organization=organization, plan=free)
+    services.grant_credits(organization=organization, amount=500, reason="1 × Pack 500", order_ref="CMD-STORY")
+    spend(organization, user, 80)  # the 50 included, then 30 purchased
+
+    page = client_user.get(reverse("usage:dashboard")).content.decode()
+    card = page[page.index('data-metric="generation_credits"') :]
+    card = card[: card.index("</section>")]
+    assert "<strong>470</strong> credits left" in card
+    assert "50 of the 50 credits included in your plan used, until" in card and "100%" in card
+    assert "470 purchased credits left" in card and "80 credits spent this period." in card
+    assert "At zero credits, new jobs are refused until you buy a credit pack or your plan&#x27;s next credits arrive" in card
+    assert "154" not in card and "Refused past the limit" not in card
+
+    row = next(m for m in auth_api.get("/api/v1/usage/").json()["metrics"] if m["metric"] == "generation_credits")
+    assert (row["used"], row["limit"], row["percent"], row["hard"]) == (50, 50, 100, True)
+    credits = auth_api.get("/api/v1/generation/credits/").json()
+    assert {
+        key: credits[key] for key in ("balance", "included", "included_used", "included_left", "purchased_left", "spent")
+    } == {
+        "balance": 470,
+        "included": 50,
+        "included_used": 50,
+        "included_left": 0,
+        "purchased_left": 470,
+        "spent": 80,
+    }
+    assert credits["at_zero"] == "refused" and credits["included_expires_at"]
+
+    spend(organization, user, 470)  # accepted, as the ledger says, down to zero
+    with pytest.raises(QuotaExceeded):
+        spend(organization, user, 10)
+    page = client_user.get(reverse("usage:metrics")).content.decode()
+    card = page[page.index('data-metric="generation_credits"') :]
+    assert "<strong>0</strong> credits left" in card and 'class="progress danger"' in card
+    assert auth_api.get("/api/v1/generation/credits/").json()["balance"] == 0

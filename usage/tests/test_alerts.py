@@ -4,6 +4,9 @@ import pytest
 import time_machine
 from django.core import mail
 
+from billing import services as billing_services
+from billing.tests.factories import PlanFactory
+from generation import services as generation_services
 from notifications.models import Notification
 from usage import services
 from usage.models import Metric, UsageAlert
@@ -66,34 +69,76 @@ def test_a_request_counter_crossing_a_level_alerts_at_the_next_flush(organizatio
     assert "80" in alerts(organization, Metric.TRAFFIC_BYTES)
 
 
+@pytest.fixture
+def included_credits(organization):
+    """A Free subscription whose period includes 100 credits (granted at once: nothing to pay)."""
+    free = PlanFactory(code="free-alerts", name="Free", tier="free", generation_credits=100, prices={"EUR": 0, "XOF": 0})
+    billing_services.subscribe(organization=organization, plan=free)
+    return organization
+
+
+def spend(organization, credits):
+    """Credits spent from the ledger, then counted as generation does when a job settles."""
+    generation_services.adjust_credits(organization=organization, amount=-credits, note="jobs")
+    services.record(organization=organization, metric=Metric.GENERATION_CREDITS, amount=credits)
+
+
 @time_machine.travel("2026-03-31 20:00Z", tick=False)  # the month's last hours: no projection alert
-def test_credits_crossing_a_level_alert_at_once(organization, user, run_on_commit):
+def test_credits_crossing_a_level_alert_at_once_from_the_ledger(included_credits, user, run_on_commit):
+    generation_services.grant_credits(organization=included_credits, amount=40, reason="pack", order_ref="CMD-A")
     with run_on_commit(execute=True):
-        services.record(organization=organization, metric=Metric.GENERATION_CREDITS, amount=79)
-        assert alerts(organization, Metric.GENERATION_CREDITS) == []
+        spend(included_credits, 79)
+        assert alerts(included_credits, Metric.GENERATION_CREDITS) == []
     with run_on_commit(execute=True):
-        services.record(organization=organization, metric=Metric.GENERATION_CREDITS, amount=2)  # 81 of 100
-    assert alerts(organization, Metric.GENERATION_CREDITS) == ["80"]
-    assert "Generation credits: 80%" in Notification.objects.get(kind="usage_alert").title
+        spend(included_credits, 2)  # 81 of the 100 included
+    assert alerts(included_credits, Metric.GENERATION_CREDITS) == ["80"]
+    notification = Notification.objects.get(kind="usage_alert")
+    assert notification.title == "Generation credits: 80% of this period's included credits used"
+    assert "59 credits left, 40 of them purchased" in notification.body
+    assert "new jobs are refused until you buy a credit pack or your plan's next credits arrive" in notification.body
+    with run_on_commit(execute=True):
+        spend(included_credits, 25)  # 100 % of the included, purchased credits go on
+    assert alerts(included_credits, Metric.GENERATION_CREDITS) == ["80", "95", "100"]
+    assert "34 credits left, 34 of them purchased" in Notification.objects.latest("pk").body
+
+
+def test_credit_alerts_in_french(included_credits, user, run_on_commit):
+    user.locale = "fr"
+    user.save()
+    with run_on_commit(execute=True):
+        spend(included_credits, 96)
+    assert mail.outbox[0].subject == "Crédits de génération : 95 % des crédits inclus de la période utilisés"
+    assert "Vous avez utilisé 96 des 100 crédits inclus" in mail.outbox[0].body
+    assert "4 crédits restants" in mail.outbox[0].body
+
+
+def test_the_month_counter_of_credits_alerts_nothing_on_its_own(organization, user, run_on_commit):
+    """Without credits included this period nothing is "past a limit": purchased credits are the limit."""
+    with run_on_commit(execute=True):
+        services.record(organization=organization, metric=Metric.GENERATION_CREDITS, amount=500)
+    services.flush_counters()
+    services.check_alerts(organization=organization)
+    assert alerts(organization, Metric.GENERATION_CREDITS) == []
 
 
 @time_machine.travel("2026-03-10 00:00+01:00", tick=False)
 def test_projection_past_the_limit_is_alerted_once(organization, user):
-    # 30 credits in the first 9 days of a 31-day month: about 103 by the end, over the 100 allowed.
-    services.record(organization=organization, metric=Metric.GENERATION_CREDITS, amount=30)
+    # 0.3 GB of traffic in the first 9 days of a 31-day month: about 1.03 GB by the end, over the 1 GB allowed.
+    services.record(organization=organization, metric=Metric.TRAFFIC_BYTES, amount=int(0.3 * GB))
     services.flush_counters()
     services.check_alerts(organization=organization)
-    assert alerts(organization, Metric.GENERATION_CREDITS) == ["projection"]
+    services.check_alerts(organization=organization)
+    assert alerts(organization, Metric.TRAFFIC_BYTES) == ["projection"]
     alert = UsageAlert.objects.get()
-    assert (alert.used, alert.limit) == (103, 100)
+    assert alert.limit == GB and GB < alert.used < 1.04 * GB
     assert "on track to pass" in Notification.objects.get().title
 
 
 @time_machine.travel("2026-03-10 00:00Z", tick=False)
 def test_no_projection_alert_when_the_pace_fits(organization, user):
-    services.record(organization=organization, metric=Metric.GENERATION_CREDITS, amount=20)
+    services.record(organization=organization, metric=Metric.TRAFFIC_BYTES, amount=int(0.2 * GB))
     services.check_alerts(organization=organization)
-    assert alerts(organization, Metric.GENERATION_CREDITS) == []
+    assert alerts(organization, Metric.TRAFFIC_BYTES) == []
 
 
 def test_french_members_get_the_alert_in_french(organization, user, run_on_commit):

@@ -6,8 +6,11 @@ import io
 import pytest
 from django.urls import reverse
 
+from billing import services as billing_services
 from billing.models import Invoice
 from billing.selectors import pay_url
+from billing.tests.factories import PlanFactory
+from generation import services as generation_services
 from usage import services
 from usage.models import AddonPurchase, Metric
 from usage.tests.conftest import GB
@@ -18,7 +21,9 @@ pytestmark = pytest.mark.django_db
 
 def test_dashboard_shows_bars_coloured_by_level(client_user, organization):
     services.adjust_storage(organization=organization, delta_bytes=GB * 96 // 100 + 1024**2)  # 96 % of Free's 1 GB: red
-    services.record(organization=organization, metric=Metric.GENERATION_CREDITS, amount=85)  # 85 of 100: orange
+    free = PlanFactory(code="free-page", name="Free", tier="free", generation_credits=100, prices={"EUR": 0, "XOF": 0})
+    billing_services.subscribe(organization=organization, plan=free)
+    generation_services.adjust_credits(organization=organization, amount=-85, note="jobs")  # 85 of 100: orange
     response = client_user.get(reverse("usage:dashboard"))
     assert response.status_code == 200
     html = response.content.decode()
@@ -32,7 +37,7 @@ def test_dashboard_shows_bars_coloured_by_level(client_user, organization):
 
 
 def test_dashboard_moves_with_the_metrics_partial(client_user, organization):
-    services.record(organization=organization, metric=Metric.GENERATION_CREDITS, amount=12)
+    services.record(organization=organization, metric=Metric.API_REQUESTS, amount=12)
     assert "<strong>12</strong>" in client_user.get(reverse("usage:metrics")).content.decode()
 
 
