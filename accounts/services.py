@@ -183,16 +183,7 @@ BILLING_IDENTITY_FIELDS = (
 # The organization settings owners and admins may edit (the settings form shows them in this order).
 ORGANIZATION_FIELDS = (
     "name",
-    "legal_name",
-    "address_line1",
-    "address_line2",
-    "postal_code",
-    "city",
-    "country",
-    "is_business",
-    "vat_number",
-    "siren",
-    "billing_email",
+    *BILLING_IDENTITY_FIELDS,
     "currency",
     "locale",
     "time_zone",
