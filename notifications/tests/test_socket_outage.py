@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 import pytest
+import redis.asyncio
 import redis.exceptions
 from asgiref.sync import sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
@@ -15,7 +16,9 @@ from rest_framework_simplejwt.tokens import AccessToken
 from accounts.tests.factories import UserFactory
 from config.asgi import application
 from config.settings.base import redis_channel_layer
+from conftest import requires_redis
 from notifications.consumers import TRY_AGAIN_LATER
+from notifications.layers import RedisChannelLayer
 from notifications.services import push_event
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -142,3 +145,17 @@ async def test_on_a_redis_that_does_not_answer_a_socket_is_refused_cleanly(setti
     assert await close_code(ws, timeout=30) == TRY_AGAIN_LATER
     await ws.wait()
     assert errors() == []
+
+
+@requires_redis
+async def test_after_redis_dropped_its_connections_the_first_command_still_goes_through(settings):
+    """A restarted Redis has closed every pooled connection: the first event a process sent after
+    an outage failed with "Connection closed by server" and was lost (seen in the e2e drill)."""
+    config = redis_channel_layer(settings.REDIS_URL)["CONFIG"]
+    client = RedisChannelLayer(**config).connection(0)
+    assert await client.ping()
+    killer = redis.asyncio.from_url(settings.REDIS_URL)
+    assert await killer.client_kill_filter(_id=await client.client_id()) == 1
+    await killer.aclose()
+    assert await client.ping()
+    await client.connection_pool.disconnect()
