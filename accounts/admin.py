@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.db.models import Count, Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -8,6 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import locks, services
 from accounts.models import Invitation, Membership, Organization, User
 from core import audit
+from core.admin_mixins import TranslatedPermissionsMixin
 
 ACCESS_FIELDS = ("is_active", "is_staff", "is_superuser")
 
@@ -74,7 +77,7 @@ class TwoFactorFilter(admin.SimpleListFilter):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(TranslatedPermissionsMixin, BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "full_name", "is_staff", "is_active", "two_factor", "email_verified_at", "date_joined"]
     list_filter = ["is_staff", "is_superuser", "is_active", TwoFactorFilter, ("email_verified_at", admin.EmptyFieldListFilter)]
@@ -146,6 +149,14 @@ class UserAdmin(BaseUserAdmin):
             len(users),
         )
         self.message_user(request, message % {"count": len(users)}, messages.WARNING)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(TranslatedPermissionsMixin, BaseGroupAdmin):
+    pass
 
 
 @admin.register(Organization)

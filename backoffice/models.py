@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 
 class MrrSnapshot(models.Model):
@@ -38,11 +39,11 @@ class Report(models.Model):
         managed = False
         default_permissions = ()
         permissions = [
-            ("view_revenue", "Can see the revenue dashboard"),
-            ("view_overdue_report", "Can see and export the overdue invoices report"),
-            ("view_coupon_report", "Can see and export the coupon performance report"),
-            ("view_generation_report", "Can see and export the generation report"),
-            ("view_usage_report", "Can see and export the usage report"),
+            ("view_revenue", gettext_noop("Can see the revenue dashboard")),
+            ("view_overdue_report", gettext_noop("Can see and export the overdue invoices report")),
+            ("view_coupon_report", gettext_noop("Can see and export the coupon performance report")),
+            ("view_generation_report", gettext_noop("Can see and export the generation report")),
+            ("view_usage_report", gettext_noop("Can see and export the usage report")),
         ]
 
     def __str__(self):

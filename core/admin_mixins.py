@@ -1,8 +1,11 @@
-"""What the admins share: rows staff only read, and actions that run a service on each selected row
-and write the audit log."""
+"""What the admins share: rows staff only read, actions that run a service on each selected row
+and write the audit log, and permissions listed in the staff's language."""
 
+from django import forms
 from django.contrib import messages
+from django.contrib.auth.models import Permission
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core import audit
 from core.errors import DomainError
@@ -50,3 +53,40 @@ def run_service_action(
     if done:
         modeladmin.message_user(request, done_message(done), messages.SUCCESS)
     return done
+
+
+# Django stores a permission's name once, in English, when it migrates ("Can add invoice"): the
+# admin's permission pickers would show French staff English. The four actions Django gives every
+# model are worded here from the model's translated name; other permissions name their msgid.
+BUILTIN_PERMISSIONS = {
+    "add": gettext_lazy("Can add %(model)s"),
+    "change": gettext_lazy("Can change %(model)s"),
+    "delete": gettext_lazy("Can delete %(model)s"),
+    "view": gettext_lazy("Can view %(model)s"),
+}
+
+
+def permission_label(permission):
+    """A permission as the admin lists it ("app | model | what it allows"), in the reader's language."""
+    model = permission.content_type.model_class()
+    action, _sep, model_name = permission.codename.partition("_")
+    if model is not None and action in BUILTIN_PERMISSIONS and model_name == model._meta.model_name:
+        name = BUILTIN_PERMISSIONS[action] % {"model": model._meta.verbose_name}
+    else:
+        name = _(permission.name)
+    return f"{permission.content_type} | {name}"
+
+
+class PermissionChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return permission_label(obj)
+
+
+class TranslatedPermissionsMixin:
+    """Admin whose many-to-many fields to permissions (a group's, a user's) read in the staff's language."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.related_model is Permission:
+            kwargs["form_class"] = PermissionChoiceField
+            kwargs.setdefault("queryset", Permission.objects.select_related("content_type"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)

@@ -51,3 +51,18 @@ def test_the_admin_shows_french_labels_to_french_staff(admin_client, organizatio
     product = ProductFactory()
     page = admin_client.get(f"/admin/catalog/product/{product.pk}/change/").content.decode()
     assert "Taux de TVA" in page and "Unités restantes d’une offre limitée" in page and "VAT rate" not in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["/admin/auth/group/add/", "/admin/accounts/user/{user}/change/"])
+def test_permissions_are_listed_in_the_staff_language(admin_client, user, page):
+    """Django stores permission names in English when it migrates; French staff read them in French."""
+    url = page.format(user=user.pk)
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    french = admin_client.get(url).content.decode()
+    assert "Facturation | facture | Peut ajouter\u00a0: facture" in french
+    assert "Peut voir le tableau de bord du chiffre d’affaires" in french
+    assert "Can add" not in french and "Can see" not in french
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    english = admin_client.get(url).content.decode()
+    assert "Billing | invoice | Can add invoice" in english and "Can see the revenue dashboard" in english
