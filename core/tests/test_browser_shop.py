@@ -5,7 +5,7 @@ paid, its invoice downloadable and the credits on the balance."""
 import pytest
 
 from accounts.tests.factories import MembershipFactory, OrganizationFactory
-from catalog.models import Order
+from catalog.models import Cart, Order
 from catalog.tests.factories import CategoryFactory, ProductFactory
 from generation.selectors import credit_balance
 
@@ -25,10 +25,6 @@ def shop():
     return MembershipFactory(organization=org, user__email="nina@example.test").user
 
 
-# A known defect, not yet found: since 2026-12-05 about one run in four places the order without
-# the promo code the cart page showed applied (order.coupon_code == ""). Kept running, not
-# skipped, so that each run still exercises the journey; the stop note of that day says more.
-@pytest.mark.xfail(reason="intermittent: the order is placed without the cart's promo code", strict=False)
 def test_search_filter_cart_login_promo_checkout_and_pay(page, shop):
     page.goto("/shop/")
     page.fill("input[name=search]", "starter")
@@ -56,7 +52,8 @@ def test_search_filter_cart_login_promo_checkout_and_pay(page, shop):
     # Wait for the code's answer: leaving for the checkout before it arrives would cancel it.
     with page.expect_navigation():  # the code's form posts, then comes back to the cart
         page.click("button:has-text('Apply')")
-    assert "PROMO5" in page.content()
+    assert "The code PROMO5 takes €5.00 off." in page.content()
+    assert Cart.objects.get(user=shop).coupon_code == "PROMO5"
 
     page.goto("/shop/checkout/")
     page.click("button:has-text('Place the order')")
