@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from dateutil.relativedelta import relativedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -303,14 +304,20 @@ def change_plan(*, subscription, plan, user=None):
     In a trial, a dearer plan ends the trial: its first period starts and is invoiced now; a
     cheaper one just replaces the plan for the rest of the trial. Returns (subscription, the
     invoice issued or None); charging it is billing.recurring's job."""
+    # The subscription first, then the invoice the unused time is credited on: the order of the
+    # dunning run too (its step's foreign key share-locks the invoice at commit, after it marked
+    # the subscription past due), so the two never deadlock. The paths that take an invoice and
+    # then the subscription (paying or voiding an upgrade's invoice, reactivating a past-due
+    # subscription) are those where the checks below refuse a change before it locks an invoice.
     subscription = _lock_subscription(subscription)
     change = preview_plan_change(subscription=subscription, plan=plan)
     invoice = None
     if change.kind == "trial_upgrade":
         invoice = _end_trial_on(subscription, change, user)
     elif change.kind == "trial_switch":
+        _restate_cycles(subscription, subscription.plan.interval, plan.interval)
         subscription.plan, subscription.scheduled_plan = plan, None
-        subscription.save(update_fields=["plan", "scheduled_plan", "updated_at"])
+        subscription.save(update_fields=["plan", "scheduled_plan", "coupon_cycles_remaining", "updated_at"])
     elif change.kind == "downgrade":
         subscription.scheduled_plan = plan
         subscription.save(update_fields=["scheduled_plan", "updated_at"])
@@ -323,6 +330,7 @@ def change_plan(*, subscription, plan, user=None):
 
 def _end_trial_on(subscription, change, user):
     now = change.effective_at
+    _restate_cycles(subscription, subscription.plan.interval, change.plan.interval)
     SUBSCRIPTION_MACHINE.advance(
         subscription,
         Subscription.Status.ACTIVE,
@@ -332,6 +340,7 @@ def _end_trial_on(subscription, change, user):
         current_period_start=now,
         current_period_end=change.period_end,
         billing_anchor_day=now.day,
+        coupon_cycles_remaining=subscription.coupon_cycles_remaining,
     )
     if not change.lines:
         return None
@@ -356,12 +365,18 @@ def _upgrade(subscription, change, user):
 
 def _apply_upgrade(subscription, plan, invoice):
     """The paid upgrade takes effect: the new plan, and a new period when its invoice started one."""
-    old_interval = subscription.plan.interval
+    if invoice.period_start is not None:
+        _restate_cycles(
+            subscription,
+            subscription.plan.interval,
+            plan.interval,
+            used=bool(invoice.coupon_code),
+            unused_months=_unused_discounted_months(subscription, invoice.period_start),
+        )
     subscription.plan, subscription.scheduled_plan = plan, None
     subscription.pending_plan = subscription.pending_invoice = None
     subscription.cancel_at_period_end, subscription.canceled_at = False, None
     if invoice.period_start is not None:
-        _restate_cycles(subscription, old_interval, plan.interval, used=bool(invoice.coupon_code))
         subscription.current_period_start = invoice.period_start
         subscription.current_period_end = pricing.add_interval(invoice.period_start, plan.interval)
         subscription.billing_anchor_day = invoice.period_start.day
@@ -370,16 +385,31 @@ def _apply_upgrade(subscription, plan, invoice):
     logger.info("plan_upgraded subscription=%s plan=%s invoice=%s", subscription.pk, plan.code, invoice.number)
 
 
-def _restate_cycles(subscription, old_interval, new_interval, *, used):
-    """A repeating coupon lasts months whatever the interval: its cycles left, counted in periods
-    of the old interval, become periods of the new one when an upgrade starts a new period in
-    another interval (3 months, one spent monthly, then a discounted yearly upgrade: nothing left,
-    not two discounted years). `used`: the upgrade's own period was discounted and took its months."""
-    if old_interval == new_interval or subscription.coupon_cycles_remaining is None:
+def _restate_cycles(subscription, old_interval, new_interval, *, used=False, unused_months=0):
+    """A repeating coupon lasts months whatever the interval: when the plan moves to another
+    interval (an upgrade starting a new period, a downgrade at the renewal, a trial moved or ended
+    by another plan), the cycles left, counted in periods of the old interval, become periods of
+    the new one. `unused_months`: whole months of a discounted period an upgrade cut short (credited
+    at what was paid for them, so their discount was not used); `used`: the upgrade's own period
+    was discounted and took its months. Never more than the coupon gives from its start in the
+    new interval (a 3-month coupon on a yearly trial moved to monthly: 3 months, not 12).
+    3 months, one spent monthly, then a discounted yearly upgrade: nothing left, not two years."""
+    if old_interval == new_interval or not subscription.coupon_code or subscription.coupon_cycles_remaining is None:
         return
     months = {"month": 1, "year": 12}
-    left = subscription.coupon_cycles_remaining * months[old_interval] - (months[new_interval] if used else 0)
-    subscription.coupon_cycles_remaining = max(0, -(-left // months[new_interval]))
+    left = subscription.coupon_cycles_remaining * months[old_interval] + unused_months - (months[new_interval] if used else 0)
+    whole = coupon_selectors.subscription_terms(code=subscription.coupon_code).invoice_count(new_interval)
+    subscription.coupon_cycles_remaining = min(max(0, -(-left // months[new_interval])), whole)
+
+
+def _unused_discounted_months(subscription, at):
+    """Whole months left from `at` to the end of the current period when the invoice that billed
+    it was discounted by the subscription's coupon (0 otherwise)."""
+    _billed, _covered_from, billed_on = _billed_for_current_plan(subscription)
+    if billed_on is None or not billed_on.coupon_code:
+        return 0
+    left = relativedelta(subscription.current_period_end, at)
+    return max(left.years * 12 + left.months, 0)
 
 
 def undo_plan_change(*, subscription, user=None):
@@ -568,6 +598,7 @@ def renew_subscription(*, subscription, now=None):
     new_end, num, den = pricing.period_from(subscription.organization, end, plan, anchor)
     price = prorate(price, num, den)
     status = Subscription.Status.ACTIVE if subscription.status == Subscription.Status.TRIALING else subscription.status
+    _restate_cycles(subscription, subscription.plan.interval, plan.interval)
     subscription.plan, subscription.scheduled_plan, subscription.billing_anchor_day = plan, None, anchor
     subscription.current_period_start, subscription.current_period_end = end, new_end
     if status != subscription.status:

@@ -107,3 +107,72 @@ def test_a_repeating_coupon_lasts_its_months_across_an_upgrade_to_a_yearly_plan(
     sub.refresh_from_db()
     assert (sub.plan.code, sub.coupon_cycles_remaining) == ("pro-year", 0)
     assert renew(sub).discount_total == 0
+
+
+def subscribe_yearly_with(organization, user, months, *, trial=False):
+    """A 50 % coupon repeating for `months` months on a 240 € yearly plan."""
+    yearly = PlanFactory(code="pro-year", name="Pro", interval="year", prices={"EUR": 24000})
+    with at(2026, 11, 1):
+        CouponFactory(code="HALFOFF", percent_off="50.00", duration="repeating", duration_months=months)
+        sub = services.subscribe(organization=organization, plan=yearly, user=user, coupon_code="HALFOFF", trial=trial)
+        if not trial:
+            pay(sub.invoices.get())
+    sub.refresh_from_db()
+    return sub
+
+
+def test_a_yearly_plan_moved_to_a_monthly_one_at_renewal_keeps_the_coupons_months(organization, user):
+    """24 months at 50 %: the first year, then twelve discounted months of the monthly plan the
+    downgrade moves to at the renewal (its cycle left counts a year, not one month); the 13th full price."""
+    monthly = PlanFactory(code="starter", name="Starter", prices={"EUR": 900})
+    sub = subscribe_yearly_with(organization, user, 24)
+    assert (sub.invoices.get().discount_total, sub.coupon_cycles_remaining) == (12000, 1)
+    with at(2027, 3, 1):
+        sub, invoice = services.change_plan(subscription=sub, plan=monthly, user=user)
+    assert invoice is None and sub.scheduled_plan == monthly
+    renewals = [renew(sub) for _ in range(13)]
+    assert {r.lines.get().product_ref for r in renewals} == {"plan:starter"}
+    assert [r.discount_total for r in renewals] == [450] * 12 + [0]
+    assert Subscription.objects.get(pk=sub.pk).coupon_cycles_remaining == 0
+
+
+def test_a_yearly_plan_upgraded_to_a_monthly_one_mid_year_keeps_the_months_not_used(organization, user):
+    """24 months at 50 %, a month of the first year used, then an upgrade to a monthly plan: the
+    eleven unused months of the discounted year are credited at what was paid and stay on the
+    coupon, so 22 discounted renewals follow the discounted upgrade month (1 + 1 + 22 = 24)."""
+    business = PlanFactory(code="business", name="Business", tier="business", prices={"EUR": 4900})
+    sub = subscribe_yearly_with(organization, user, 24)
+    with at(2026, 12, 1):
+        sub, upgrade = services.change_plan(subscription=sub, plan=business, user=user)
+    # The year's unused time, credited to the balance, pays the discounted month at once.
+    assert (upgrade.coupon_code, upgrade.discount_total, upgrade.status) == ("HALFOFF", 2450, Invoice.Status.PAID)
+    sub.refresh_from_db()
+    assert (sub.plan.code, sub.coupon_cycles_remaining) == ("business", 22)
+
+
+def test_a_trial_switched_to_a_monthly_plan_gets_the_coupons_months_in_months(organization, user):
+    """3 months at 50 % taken with a yearly plan's trial (one discounted year), the trial then moved
+    to a cheaper monthly plan: three discounted months, not one and not twelve."""
+    monthly = PlanFactory(code="starter", name="Starter", prices={"EUR": 900})
+    sub = subscribe_yearly_with(organization, user, 3, trial=True)
+    assert sub.coupon_cycles_remaining == 1
+    with at(2026, 11, 5):
+        sub, invoice = services.change_plan(subscription=sub, plan=monthly, user=user)
+    assert invoice is None and Subscription.objects.get(pk=sub.pk).coupon_cycles_remaining == 3
+    renewals = [renew(sub) for _ in range(4)]
+    assert [r.discount_total for r in renewals] == [450, 450, 450, 0]
+
+
+def test_a_trial_ended_by_an_upgrade_to_a_yearly_plan_spends_its_months_on_the_year(organization, user, plans):
+    """3 months at 50 % taken with a monthly trial, ended by a yearly plan: one discounted year
+    (not three)."""
+    yearly = PlanFactory(code="pro-year", name="Pro", interval="year", prices={"EUR": 24000})
+    with at(2026, 11, 1):
+        CouponFactory(code="HALFOFF", percent_off="50.00", duration="repeating", duration_months=3)
+        sub = services.subscribe(organization=organization, plan=plans["pro"], user=user, trial=True, coupon_code="HALFOFF")
+    with at(2026, 11, 5):
+        sub, invoice = services.change_plan(subscription=sub, plan=yearly, user=user)
+    assert invoice.discount_total == 12000
+    pay(invoice)
+    assert Subscription.objects.get(pk=sub.pk).coupon_cycles_remaining == 0
+    assert renew(sub).discount_total == 0
