@@ -533,8 +533,12 @@ def refund_order(*, order, amount=None):
 
 
 def _take_back_credits(order):
-    """The credits the refunds so far answer for: the packs' credits in proportion to the money
-    refunded (all of them at a full refund), less what earlier refunds took back or found spent."""
+    """The credits the refunds so far answer for: the packs' credits times the money refunded over
+    the order's total (a refund is shared over the order's lines in proportion, as its credit note
+    shares it over the VAT rates), in integers and rounded down, so the customer keeps a
+    part-credit until the refunds reach the total, which takes back all of them; less what earlier
+    refunds took back or found spent. Counted on the refunds so far, several partial refunds take
+    back exactly what one refund of their sum would."""
     granted = generation_selectors.purchased_credits(organization=order.organization, order_ref=order.number)
     if not granted:
         return

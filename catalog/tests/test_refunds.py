@@ -131,6 +131,47 @@ def test_a_partial_refund_keeps_the_order_delivered_and_takes_back_its_share_of_
     assert (api["status"], api["refunded_amount"], api["credits_taken_back"]) == ("fulfilled", 600, 25)
 
 
+def mixed_order(client_user, run_on_commit, lines):
+    """A paid order of `lines` [(product factory, slug, price in cents, extra fields)]."""
+    for factory, slug, eur, fields in lines:
+        factory(slug=slug, eur=eur, **fields)
+        client_user.post(reverse("catalog:cart_add"), {"product": slug, "quantity": "1"})
+    page = client_user.get(reverse("catalog:checkout")).context
+    form = {**page["form"].initial, **page["identity"].initial, "payment_method": "card"}
+    with run_on_commit(execute=True):
+        client_user.post(reverse("catalog:checkout"), form)
+    order = Order.objects.get()
+    with run_on_commit(execute=True):
+        client_user.post(
+            reverse("billing:invoice_pay", args=[order.invoice_id]), {"provider": "sandbox", "card_number": "4242424242424242"}
+        )
+    order.refresh_from_db()
+    return order
+
+
+def test_partial_refunds_of_a_mixed_order_take_back_credits_in_proportion_rounded_down_until_the_last(
+    client_user, organization, run_on_commit
+):
+    """A 100-credit pack (12.00 €) and a guide (24.00 €): each refund takes back the credits of
+    the share of the order refunded so far, rounded down (the customer keeps the part-credit),
+    less what earlier refunds took; the refund that reaches the total takes back the rest. So three
+    refunds take back exactly what one refund of their sum would, and all 100 in the end."""
+    order = mixed_order(
+        client_user, run_on_commit, [(ProductFactory, "pack", 1000, {"credits": 100}), (DigitalProductFactory, "guide", 2000, {})]
+    )
+    assert order.total == 3600 and credits(organization) == 100
+    taken = []
+    for amount in (1000, 1000, None):  # 27.7… credits, then 55.5… in all, then the rest
+        with run_on_commit(execute=True):
+            order = services.refund_order_payment(order=order, amount=amount)
+        taken.append(order.credits_taken_back)
+    assert taken == [27, 55, 100]
+    assert (order.status, order.refunded_amount, order.credits_spent_before_refund) == (Order.Status.REFUNDED, 3600, 0)
+    assert credits(organization) == 0
+    clawbacks = CreditEntry.objects.filter(reason=CreditEntry.Reason.CLAWBACK).order_by("pk")
+    assert list(clawbacks.values_list("amount", flat=True)) == [-27, -28, -45]
+
+
 def test_a_refund_above_what_was_paid_is_refused_and_changes_nothing(paid_order, organization):
     with pytest.raises(ValidationFailed) as refused:
         services.refund_order_payment(order=paid_order, amount=1201)
