@@ -235,7 +235,7 @@ ADMIN = {
     "admin:django_celery_results_taskresult_changelist": "",
     "admin:generation_conversation_changelist": "",
     "admin:generation_creditentry_changelist": "F",
-    "admin:generation_creditgrant_changelist": "",
+    "admin:generation_creditgrant_changelist": "F",
     "admin:generation_creditprice_changelist": "",
     "admin:generation_generationjob_changelist": "",
     "admin:generation_providers": "",
