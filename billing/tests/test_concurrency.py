@@ -180,3 +180,49 @@ def test_no_row_lock_is_held_while_the_provider_works(organization, monkeypatch)
     assert payment.status == "succeeded"
     payments.refund_payment(payment=payment, amount=100)
     assert seen == ["free", "free"]
+
+
+def test_a_plan_change_waits_for_a_dunning_run_on_the_invoice_it_credits(organization):
+    """A yearly subscriber whose invoice is still open moves to a monthly plan (its unused time
+    credited by a credit note on that invoice) while the dunning run takes a step on that invoice:
+    the run marks the subscription past due and commits, the step's foreign key share-locking the
+    invoice then. The plan change locks the subscription before the invoice, as the run does, so it
+    waits for the run and is then refused for the past-due subscription; with the invoice locked
+    first, the run's commit and the plan change would wait for each other (deadlock detected)."""
+    from collections import Counter
+
+    from billing import dunning
+    from billing.models import CreditNote, DunningEvent, Subscription
+    from billing.tests.factories import PlanFactory
+    from core.errors import InvalidTransition
+    from core.tests.concurrency import backend_pid, wait_until_blocked
+
+    yearly = PlanFactory(code="pro-year", interval="year", prices={"EUR": 24000})
+    business = PlanFactory(code="business", tier="business", prices={"EUR": 4900})
+    subscription = services.subscribe(organization=organization, plan=yearly)
+    open_invoice = subscription.invoices.get()
+    step = dunning.default_policy().steps.first()
+    change_pid, change_known, run_holds_subscription = [], threading.Event(), threading.Event()
+
+    def change_plan():
+        change_pid.append(backend_pid())
+        change_known.set()
+        assert run_holds_subscription.wait(60)
+        return services.change_plan(subscription=subscription, plan=business)
+
+    def dunning_run():
+        with transaction.atomic():
+            dunning._take([(Invoice.objects.get(pk=open_invoice.pk), [step])], services.platform_today(), Counter())
+            run_holds_subscription.set()
+            assert change_known.wait(60)
+            wait_until_blocked(change_pid[0])
+        return Subscription.objects.get(pk=subscription.pk)
+
+    changed, after_run = run_together([change_plan, dunning_run])
+
+    assert isinstance(changed, InvalidTransition) and changed.code == "subscription_not_changeable"
+    assert after_run.status == Subscription.Status.PAST_DUE
+    assert DunningEvent.objects.filter(invoice=open_invoice).count() == 1
+    open_invoice.refresh_from_db()
+    assert (open_invoice.status, open_invoice.amount_credited) == (Invoice.Status.OPEN, 0)
+    assert not CreditNote.objects.exists() and Invoice.objects.count() == 1

@@ -2,6 +2,7 @@
 together by a barrier (PostgreSQL only: mark the test with conftest.requires_postgres)."""
 
 import threading
+import time
 
 from django.db import connection
 
@@ -32,3 +33,24 @@ def run_together(calls):
 
 def failures(outcomes):
     return [outcome for outcome in outcomes if isinstance(outcome, Exception)]
+
+
+def backend_pid():
+    """This thread's PostgreSQL backend, for wait_until_blocked in another thread."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def wait_until_blocked(pid, timeout=60):
+    """Return once the PostgreSQL backend `pid` waits for a lock: how a race test puts two
+    transactions in a chosen order (the one waiting is known to hold only what it took before)
+    without guessing a duration. pg_locks is read live, never from a transaction's snapshot."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_locks WHERE pid = %s AND NOT granted", [pid])
+            if cursor.fetchone():
+                return
+        time.sleep(0.01)
+    raise AssertionError(f"backend {pid} never waited for a lock")
