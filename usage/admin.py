@@ -47,8 +47,8 @@ class UsageRecordAdmin(ReadOnlyAdmin):
 
 @admin.register(UsageAlert)
 class UsageAlertAdmin(ReadOnlyAdmin):
-    list_display = ["organization", "metric", "month", "level", "used", "limit", "created_at"]
-    list_filter = ["metric", "level", "month"]
+    list_display = ["organization", "metric", "period_start", "level", "used", "limit", "created_at"]
+    list_filter = ["metric", "level", "period_start"]
     search_fields = ["organization__name", "organization__slug"]
     date_hierarchy = "created_at"
     list_select_related = ["organization"]

@@ -71,7 +71,10 @@ class UsageFlush(models.Model):
 
 
 class UsageAlert(models.Model):
-    """An alert sent for one metric and month; the unique constraint makes each level go out once."""
+    """An alert sent for one metric and period; the unique constraint makes each level go out once a
+    period. The period is the platform's calendar month for the counters, and the period of the
+    included credits for generation credits (a plan's periods start on any day and at any time:
+    a trial and the paid period an upgrade starts the same day are two periods)."""
 
     class Level(models.TextChoices):
         P80 = "80", _("80%")
@@ -83,7 +86,9 @@ class UsageAlert(models.Model):
         "accounts.Organization", verbose_name=_("organization"), on_delete=models.CASCADE, related_name="usage_alerts"
     )
     metric = models.CharField(_("metric"), max_length=32, choices=Metric.choices)
-    month = models.DateField(_("month"))
+    period_start = models.DateTimeField(
+        _("period start"), help_text=_("The month's first moment for counters; the included credits' period start for credits.")
+    )
     level = models.CharField(_("level"), max_length=12, choices=Level.choices)
     used = models.BigIntegerField(_("used"))
     limit = models.BigIntegerField(_("limit"))
@@ -94,11 +99,13 @@ class UsageAlert(models.Model):
         verbose_name = _("usage alert")
         verbose_name_plural = _("usage alerts")
         constraints = [
-            models.UniqueConstraint(fields=["organization", "metric", "month", "level"], name="usage_alert_once_per_month"),
+            models.UniqueConstraint(
+                fields=["organization", "metric", "period_start", "level"], name="usage_alert_once_per_period"
+            ),
         ]
 
     def __str__(self):
-        return f"{self.organization} {self.metric} {self.month:%Y-%m} {self.level}"
+        return f"{self.organization} {self.metric} {self.period_start:%Y-%m-%d %H:%M} {self.level}"
 
 
 def default_allowed_plans():

@@ -2,7 +2,7 @@
 
 import functools
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -74,9 +74,9 @@ _date_lazy = lazy(format_date, str)  # formatted when read, in the reader's lang
 
 
 def credit_alert_period(credits):
-    """The date UsageAlert rows of generation credits are keyed on: the start of the period of the
-    included credits (alerts go out once per level per period), in the platform's calendar."""
-    return platform_time(credits.period_start).date() if credits.period_start else month_start()
+    """The moment UsageAlert rows of generation credits are keyed on: the start of the period of
+    the included credits (alerts go out once per level per period), else the month's."""
+    return credits.period_start or month_started_at()
 
 
 def platform_time(moment=None):
@@ -88,6 +88,13 @@ def month_start(moment=None):
     """The first day of the platform's calendar month of `moment`, default now."""
     moment = platform_time(moment)
     return date(moment.year, moment.month, 1)
+
+
+def month_started_at(moment=None):
+    """The first moment of the platform's calendar month of `moment` (aware), what UsageAlert rows
+    of the counters are keyed on."""
+    first = month_start(moment)
+    return datetime(first.year, first.month, 1, tzinfo=ZoneInfo(settings.PLATFORM_TIME_ZONE))
 
 
 def previous_month(month):

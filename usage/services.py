@@ -272,7 +272,7 @@ def check_alerts(*, organization, metrics=None):
     """Send the 80/95/100 % alerts (and the month-end projection alert) not sent yet this month.
     When several levels are crossed at once, one message names the highest; each level is stored
     so it never goes out again this month. Returns the alerts created."""
-    month, now = selectors.month_start(), timezone.now()
+    month, now = selectors.month_started_at(), timezone.now()
     all_limits = selectors.limits(organization=organization)
     created = []
     for metric in metrics or selectors.DISPLAYED_METRICS:
@@ -304,7 +304,7 @@ def _check_flushed_alerts(totals):
     """check_alerts() for everyone a flush moved, {(org_id, metric): this month's recorded total}.
     Limits are read once, and only for the organizations whose total could reach a level of the
     lowest limit any plan sets; the levels already sent only for those past a level of their own."""
-    month, now, floors = selectors.month_start(), timezone.now(), selectors.lowest_plan_limits()
+    month, now, floors = selectors.month_started_at(), timezone.now(), selectors.lowest_plan_limits()
     near = {
         (org_id, metric): used
         for (org_id, metric), used in totals.items()
@@ -324,7 +324,7 @@ def _check_flushed_alerts(totals):
     if not due:
         return []
     sent = set(
-        UsageAlert.objects.filter(organization_id__in={org_id for org_id, _ in due}, month=month).values_list(
+        UsageAlert.objects.filter(organization_id__in={org_id for org_id, _ in due}, period_start=month).values_list(
             "organization_id", "metric", "level"
         )
     )
@@ -353,11 +353,11 @@ def _due_levels(metric, used, limit, now):
     return due
 
 
-def _send_alerts(organization, month, metric, used, limit, levels, credits=None):
-    """Record each due level (the unique constraint keeps it to once a month, whoever else is
+def _send_alerts(organization, period_start, metric, used, limit, levels, credits=None):
+    """Record each due level (the unique constraint keeps it to once a period, whoever else is
     checking) and tell the members: one message for the highest level crossed, one for the projection."""
     pct = selectors.percent(used, limit)
-    created = [_new_alert(organization, metric, month, level, value, limit) for level, value in levels]
+    created = [_new_alert(organization, metric, period_start, level, value, limit) for level, value in levels]
     created = [alert for alert in created if alert]
     crossed = [alert for alert in created if alert.level != UsageAlert.Level.PROJECTION]
     if crossed and credits is not None:
@@ -370,12 +370,12 @@ def _send_alerts(organization, month, metric, used, limit, levels, credits=None)
     return created
 
 
-def _new_alert(organization, metric, month, level, used, limit):
-    """The alert row if this level was not recorded yet this month, else None."""
+def _new_alert(organization, metric, period_start, level, used, limit):
+    """The alert row if this level was not recorded yet this period, else None."""
     try:
         with transaction.atomic():
             return UsageAlert.objects.create(
-                organization=organization, metric=metric, month=month, level=level, used=used, limit=limit
+                organization=organization, metric=metric, period_start=period_start, level=level, used=used, limit=limit
             )
     except IntegrityError:
         return None
@@ -428,7 +428,7 @@ def _notify_credit_alert(organization, alert, pct, credits):
         left=intcomma(credits.left),
         purchased=intcomma(credits.purchased_left),
     )
-    when_empty = selectors.credits_when_empty(organization=organization)
+    when_empty = selectors.credits_when_empty(organization=organization, credits=credits)
     context = {
         "metric": Metric(alert.metric).label,
         "metric_code": alert.metric,

@@ -148,3 +148,22 @@ def test_french_members_get_the_alert_in_french(organization, user, run_on_commi
         services.adjust_storage(organization=organization, delta_bytes=GB * 81 // 100 + 1024**2)
     assert mail.outbox[0].subject == "Stockage : 80 % de votre limite mensuelle utilisés"
     assert "Vous avez utilisé" in mail.outbox[0].body and "81 %" in mail.outbox[0].body
+
+
+def test_two_credit_periods_starting_the_same_day_are_alerted_once_each(organization, user, run_on_commit):
+    """A trial's allowance, then the paid period an upgrade starts the same morning: the second
+    period's 80 % is its own alert, not taken for the trial's (alerts are keyed on the period's
+    start, not its day)."""
+    trial_plan = PlanFactory(code="pro-alerts", name="Pro", generation_credits=100, prices={"EUR": 1900})
+    business = PlanFactory(code="business-alerts", name="Business", generation_credits=200, prices={"EUR": 4900})
+    with time_machine.travel("2026-03-10 08:00Z", tick=False), run_on_commit(execute=True):
+        subscription = billing_services.subscribe(organization=organization, plan=trial_plan, trial=True)
+        spend(organization, 81)
+    assert alerts(organization, Metric.GENERATION_CREDITS) == ["80"]
+    with time_machine.travel("2026-03-10 11:00Z", tick=False), run_on_commit(execute=True):
+        _subscription, invoice = billing_services.change_plan(subscription=subscription, plan=business)
+        billing_services.mark_invoice_paid(invoice=invoice, amount=invoice.amount_due, reference="test:upgrade")
+        spend(organization, 161)
+    assert alerts(organization, Metric.GENERATION_CREDITS) == ["80", "80"]
+    starts = UsageAlert.objects.filter(metric=Metric.GENERATION_CREDITS).order_by("pk").values_list("period_start", flat=True)
+    assert [start.isoformat() for start in starts] == ["2026-03-10T08:00:00+00:00", "2026-03-10T11:00:00+00:00"]
