@@ -86,12 +86,25 @@ def current_language():
     return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
+# What the apps above accounts give a new organization, in the transaction that creates it
+# (generation: the Free plan's credits of the month); they register in their AppConfig.ready().
+_organization_created = []
+
+
+def register_organization_created(handler):
+    """handler(organization), called once for every organization created."""
+    if handler not in _organization_created:
+        _organization_created.append(handler)
+
+
 def create_organization(*, owner, name, currency="EUR", locale="", **fields):
     locale = locale or current_language()
     org = Organization.objects.create(
         name=name, slug=_unique_slug(name), currency=currency, locale=locale, billing_email=owner.email, **fields
     )
     Membership.objects.create(user=owner, organization=org, role=Membership.Role.OWNER)
+    for handler in _organization_created:
+        handler(org)
     return org
 
 

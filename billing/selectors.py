@@ -1,7 +1,7 @@
 """Billing reads, always scoped to an organization (or to a source another app owns)."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -49,9 +49,9 @@ def live_subscription(*, organization):
 
 @dataclass(frozen=True)
 class CreditPeriod:
-    """The subscription period whose plan credits the organization holds now: `key` names it
-    (the same for the whole period, whatever plan changes it sees), `credits` is what its plan
-    includes (None: the plan sets no amount)."""
+    """The period whose plan credits the organization holds now (a subscription's, or the Free
+    plan's calendar month without one): `key` names it (the same for the whole period, whatever
+    plan changes it sees), `credits` is what its plan includes (None: unlimited)."""
 
     key: str
     start: datetime
@@ -60,12 +60,16 @@ class CreditPeriod:
     plan_name: str
 
 
-def credit_period(*, organization):
-    """The CreditPeriod of the organization's live subscription when its plan credits are due:
-    a trial (its allowance), or an active or past-due period that is paid (its invoice paid, or
-    none needed: a free plan). None otherwise (no subscription, suspended, period not paid yet)."""
+def credit_period(*, organization, now=None):
+    """The CreditPeriod whose plan credits are due to the organization now: its live
+    subscription's trial (its allowance), or an active or past-due period that is paid (its invoice
+    paid, or none needed: a free plan). Without a live subscription the organization is on the
+    Free plan (its limits are, see plan_limits): the Free plan's credits for the platform's
+    calendar month. None otherwise (suspended, period not paid yet, no Free plan)."""
     subscription = live_subscription(organization=organization)
-    if subscription is None or subscription.status == Subscription.Status.SUSPENDED:
+    if subscription is None:
+        return free_credit_period(now=now)
+    if subscription.status == Subscription.Status.SUSPENDED:
         return None
     start = subscription.current_period_start
     if subscription.status != Subscription.Status.TRIALING:
@@ -183,6 +187,22 @@ def current_plan(*, organization):
 
 def free_plan():
     return Plan.objects.filter(tier="free", is_active=True).order_by("sort_order").first()
+
+
+def free_credit_period(*, now=None):
+    """The Free plan's credits of the platform's calendar month of `now` (None without a Free plan)."""
+    plan = free_plan()
+    if plan is None:
+        return None
+    local = (now or timezone.now()).astimezone(ZoneInfo(settings.PLATFORM_TIME_ZONE))
+    start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    end = (start + timedelta(days=32)).replace(day=1)
+    return CreditPeriod(key=f"free:{start:%Y-%m}", start=start, end=end, credits=plan.generation_credits, plan_name=plan.name)
+
+
+def subscribed_organization_ids():
+    """The ids of the organizations with a live subscription (a subquery: the others are on the Free plan)."""
+    return Subscription.objects.filter(status__in=Subscription.LIVE).values("organization_id")
 
 
 def plan_limits(*, organization):

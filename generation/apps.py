@@ -11,6 +11,7 @@ class GenerationConfig(AppConfig):
         from generation import selectors as dashboard_selectors
 
         dashboard.register(dashboard_selectors.dashboard_panel)
+        from accounts.services import register_organization_created
         from billing.services import register_subscription_changed_handler
         from generation.services import grant_credits, sync_plan_credits
         from notifications import kinds
@@ -21,4 +22,5 @@ class GenerationConfig(AppConfig):
         kinds.register("generation_failed")
         register_delivery("generation_credits", grant_credits)  # credits add-ons land on the ledger
         register_subscription_changed_handler(sync_plan_credits)  # the plan's credits follow its paid periods
+        register_organization_created(sync_plan_credits)  # a new organization starts with the Free plan's month
         register_credit_summary(dashboard_selectors.credit_summary)  # usage pages and alerts read the ledger

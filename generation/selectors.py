@@ -8,6 +8,7 @@ from django.db.models import Count, F, Prefetch, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from billing import selectors as billing_selectors
 from core.errors import NotFound
 from generation.models import Artifact, Conversation, CreditEntry, CreditGrant, CreditPrice, GenerationJob
 from usage import selectors as usage_selectors
@@ -60,6 +61,12 @@ def credit_balance(*, organization):
     return balance
 
 
+def unlimited_credits(*, organization):
+    """Whether the organization's plan has unlimited credits now (its jobs take none)."""
+    period = billing_selectors.credit_period(organization=organization)
+    return period is not None and period.credits is None
+
+
 def purchased_credits(*, organization, order_ref):
     """The credits the purchase `order_ref` granted (0 when it granted none)."""
     grant = CreditGrant.objects.filter(organization=organization, order_ref=order_ref, kind=CreditGrant.Kind.PURCHASED)
@@ -73,7 +80,8 @@ class CreditSummary:
     included: the plan's credits of the current period (0 when none are granted now);
     included_left / purchased_left: what is left of them (purchased credits never expire);
     spent: credits jobs used since the period began (the calendar month without plan credits),
-    net of refunds; period_start / period_end: the period of the included credits (None without)."""
+    net of refunds; period_start / period_end: the period of the included credits (None without);
+    unlimited: the plan's credits are unlimited (jobs take none from the ledger)."""
 
     included: int
     included_left: int
@@ -81,6 +89,7 @@ class CreditSummary:
     spent: int
     period_start: datetime | None
     period_end: datetime | None
+    unlimited: bool = False
 
     @property
     def left(self):
@@ -92,7 +101,7 @@ class CreditSummary:
 
 
 def credit_summary(*, organization):
-    """The CreditSummary of the organization now (four queries)."""
+    """The CreditSummary of the organization now (four queries, and two or three without plan credits)."""
     live = live_grants(organization=organization)
     left = dict(live.values_list("kind").annotate(left=Sum("entries__amount")))
     plan = live.filter(kind=CreditGrant.Kind.PLAN)
@@ -114,6 +123,7 @@ def credit_summary(*, organization):
         spent=-(jobs.aggregate(total=Sum("amount"))["total"] or 0),
         period_start=first.effective_at if first else None,
         period_end=first.expires_at if first else None,
+        unlimited=first is None and unlimited_credits(organization=organization),  # unlimited plans have no grant
     )
 
 

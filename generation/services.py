@@ -151,15 +151,18 @@ def grant_credits(*, organization, amount, reason, order_ref=""):
 
 
 def sync_plan_credits(organization, *, now=None):
-    """Make the organization's plan credits what billing says its subscription is owed now
-    (billing.selectors.credit_period): the plan's credits of a paid (or trial, or free) period
-    granted once, expiring at the period's end, topped up when an upgrade raises them; those of
-    any other period (ended, replaced, a subscription ended or suspended) written off. Billing
-    calls it on every change of a subscription (register_subscription_changed_handler);
-    running it twice changes nothing."""
+    """Make the organization's plan credits what billing says it is owed now
+    (billing.selectors.credit_period): the plan's credits of a paid (or trial, or free) period,
+    or the Free plan's month without a subscription, granted once, expiring at the period's end,
+    topped up when an upgrade raises them; those of any other period (ended, replaced, a
+    subscription ended or suspended) written off. An unlimited plan is granted nothing (its jobs
+    take no credits). Billing calls it on every change of a subscription
+    (register_subscription_changed_handler), accounts when an organization is created, the
+    sweeper for the Free plan's new month and a job that finds the balance short; running it
+    twice changes nothing."""
     now = now or timezone.now()
     with transaction.atomic():
-        period = billing_selectors.credit_period(organization=organization)
+        period = billing_selectors.credit_period(organization=organization, now=now)
         _lock_account(organization)
         _expire_due(organization, now)
         plan_grants = CreditGrant.objects.filter(organization=organization, kind=CreditGrant.Kind.PLAN)
@@ -184,8 +187,22 @@ def sync_plan_credits(organization, *, now=None):
     return grant
 
 
+def grant_free_credits(*, now=None):
+    """The Free plan's credits of the month to every organization without a live subscription
+    that has not had them yet (the sweeper's first run of a month gives them all). Returns how
+    many organizations got them."""
+    period = billing_selectors.free_credit_period(now=now)
+    if period is None or not period.credits:
+        return 0
+    waiting = Organization.objects.exclude(pk__in=billing_selectors.subscribed_organization_ids()).exclude(
+        credit_grants__period_key=period.key
+    )
+    return sum(sync_plan_credits(organization, now=now) is not None for organization in waiting.order_by("pk").iterator())
+
+
 def expire_credit_grants(*, now=None):
-    """The sweeper: every grant past its expiry written off (per organization, under its lock)."""
+    """The sweeper: every grant past its expiry written off (per organization, under its lock),
+    then the Free plan's credits of a new month granted."""
     now = now or timezone.now()
     due = CreditGrant.objects.filter(expired_at__isnull=True, expires_at__lte=now)
     counts = {"grants_expired": 0, "credits_expired": 0}
@@ -195,6 +212,7 @@ def expire_credit_grants(*, now=None):
             count = due.filter(organization=organization).count()
             counts["credits_expired"] += _expire_due(organization, now)
             counts["grants_expired"] += count
+    counts["free_credits_granted"] = grant_free_credits(now=now)
     return counts
 
 
@@ -303,14 +321,20 @@ def submit_job(*, organization, user, kind, provider, model, prompt, params, pre
         (0, 0) if prepaid else price_in_credits(kind=kind, provider=provider, model=model, prompt=prompt, params=params)
     )
     credits = per_unit * units
+    # An unlimited plan's jobs reserve nothing: the ledger is not theirs to draw on.
+    taken = 0 if selectors.unlimited_credits(organization=organization) else credits
     with transaction.atomic():
         conversation = None
         if kind == Kind.CHAT:
             conversation, params["messages"] = _chat_messages(organization, params, prompt)
         _lock_account(organization)
-        if credits:
+        if taken:
             balance = selectors.ledger_sum(organization=organization)
-            if balance < credits:
+            if balance < taken:
+                # The period's credits may not be granted yet (the Free plan's month just begun).
+                sync_plan_credits(organization)
+                balance = selectors.ledger_sum(organization=organization)
+            if balance < taken:
                 raise QuotaExceeded(
                     _("This needs %(credits)s credits and your balance is %(balance)s. Buy a credit pack to continue.")
                     % {"credits": credits, "balance": balance},
@@ -331,12 +355,12 @@ def submit_job(*, organization, user, kind, provider, model, prompt, params, pre
             conversation=conversation,
             prepaid=prepaid,
             credits_per_unit=per_unit,
-            credits_reserved=credits,
+            credits_reserved=taken,
             memory_limit_mb=memory,
             queued_at=timezone.now(),
         )
-        if credits:
-            _spend(organization, credits, CreditEntry.Reason.RESERVATION, job=job)
+        if taken:
+            _spend(organization, taken, CreditEntry.Reason.RESERVATION, job=job)
         if conversation is not None:
             ConversationMessage.objects.create(
                 conversation=conversation, role=ConversationMessage.Role.USER, content=prompt, job=job

@@ -56,9 +56,23 @@ def credit_summary(*, organization):
     return _credit_summaries[0](organization=organization) if _credit_summaries else None
 
 
-def credits_when_empty(*, organization):
-    """What happens at zero credits, in the reader's language (lazy)."""
+def credits_when_empty(*, organization, credits=None):
+    """What happens at zero credits, in the reader's language (lazy); `credits`: the organization's
+    credit summary when the caller has it."""
+    credits = credits or credit_summary(organization=organization)
+    if credits is not None and credits.unlimited:
+        return gettext_lazy("Your plan's credits are unlimited: no job is refused for credits.")
     renewal = billing_selectors.next_invoice_at(organization=organization)
+    free = billing_selectors.free_credit_period() if renewal is None else None
+    if free is not None and free.credits:
+        # No renewal coming (no subscription, or one set to end): the Free plan's month comes next.
+        return lazy_text(
+            gettext_lazy(
+                "At zero credits, new jobs are refused until you buy a credit pack or the Free plan's next "
+                "credits arrive (%(date)s)."
+            ),
+            date=_date_lazy(credits.period_end if credits is not None and credits.period_end else free.end),
+        )
     if renewal is None:
         return gettext_lazy("At zero credits, new jobs are refused until you buy a credit pack.")
     return lazy_text(
@@ -338,7 +352,7 @@ def _credits_usage(organization):
         hard=True,
         is_bytes=False,
         credits=credits,
-        when_empty=credits_when_empty(organization=organization),
+        when_empty=credits_when_empty(organization=organization, credits=credits),
     )
 
 

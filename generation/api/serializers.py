@@ -110,7 +110,9 @@ class CreditsSerializer(serializers.Serializer):
     )
     purchased_left = serializers.IntegerField(help_text="Purchased credits left (packs, add-ons): they never expire")
     spent = serializers.IntegerField(help_text="Credits jobs used this period (this month without plan credits), net of refunds")
+    unlimited = serializers.BooleanField(help_text="The plan's credits are unlimited: jobs take none from the balance")
     at_zero = serializers.ChoiceField(
-        choices=["refused"], help_text="What happens when the balance reaches zero: new jobs are refused"
+        choices=["refused", "unlimited"],
+        help_text="What happens when the balance reaches zero: new jobs are refused (none, when the credits are unlimited)",
     )
     when_empty = serializers.CharField(help_text="The same, said for people, in the request's language")

@@ -102,12 +102,12 @@ class CreditsView(OrganizationScopedMixin, generics.GenericAPIView):
 
     def get(self, request):
         credits = selectors.credit_summary(organization=self.organization)
-        when_empty = usage_selectors.credits_when_empty(organization=self.organization)
+        when_empty = usage_selectors.credits_when_empty(organization=self.organization, credits=credits)
         data = {
             **asdict(credits),
             "balance": credits.left,
             "included_spent": credits.included_spent,
-            "at_zero": "refused",
+            "at_zero": "unlimited" if credits.unlimited else "refused",
             "when_empty": str(when_empty),
         }
         return Response(CreditsSerializer(data).data)

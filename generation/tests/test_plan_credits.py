@@ -144,8 +144,11 @@ def test_an_upgrade_tops_the_period_up_and_a_free_plan_is_granted_without_an_inv
         assert grants_left(organization) == ({"plan": 50, "purchased": 0}, 50)
     with at(2026, 3, 5, 10):
         billing_services.cancel_subscription(subscription=subscription, at_period_end=False)
-        assert grants_left(organization) == ({"plan": 0, "purchased": 0}, 0)  # ended with its subscription
+        # Ended with its subscription; without one, the organization is on the Free plan's month.
+        assert grants_left(organization) == ({"plan": 50, "purchased": 0}, 50)
+        assert CreditGrant.objects.filter(expired_at=None).get().period_key == "free:2026-03"
         subscription = billing_services.subscribe(organization=organization, plan=pro)
+        assert grants_left(organization) == ({"plan": 0, "purchased": 0}, 0)  # Pro's wait for its payment
         invoice = subscription.invoices.get()
         billing_services.mark_invoice_paid(invoice=invoice, amount=invoice.amount_due, reference="t-1")
         assert grants_left(organization) == ({"plan": 100, "purchased": 0}, 100)
@@ -167,8 +170,8 @@ def test_the_sweeper_writes_off_expired_grants_and_a_refund_into_an_expired_gran
     with at(2026, 3, 15, 11):
         # Past its end, the trial's credits count no more, even before anything wrote them off.
         assert selectors.credit_balance(organization=organization) == 0
-        assert services.expire_credit_grants() == {"grants_expired": 1, "credits_expired": 80}
-        assert services.expire_credit_grants() == {"grants_expired": 0, "credits_expired": 0}
+        assert services.expire_credit_grants() == {"grants_expired": 1, "credits_expired": 80, "free_credits_granted": 0}
+        assert services.expire_credit_grants() == {"grants_expired": 0, "credits_expired": 0, "free_credits_granted": 0}
         services.cancel_job(organization=organization, pk=job.pk)  # its 20 credits come back, and expire
     grant = CreditGrant.objects.get()
     assert sum(e.amount for e in grant.entries.all()) == 0
@@ -244,3 +247,60 @@ def test_the_usage_page_the_api_and_the_ledger_tell_the_same_story(
     card = page[page.index('data-metric="generation_credits"') :]
     assert "<strong>0</strong> credits left" in card and 'class="progress danger"' in card
     assert auth_api.get("/api/v1/generation/credits/").json()["balance"] == 0
+
+
+def test_an_organization_without_a_subscription_has_the_free_plans_credits_each_month(
+    organization, user, ten_per_image, no_dispatch, plan_limits, client_user
+):
+    """The pricing page promises the Free plan's 50 credits a period, and an organization without a
+    subscription is on the Free plan (its limits are): 50 credits when it is created, the rest
+    written off at the end of the platform's month and 50 again for the next, by the sweeper; an
+    organization that missed the sweeper gets them when a job needs them."""
+    from django.urls import reverse
+
+    from accounts.services import create_organization
+
+    plan_limits["concurrent_jobs"] = None
+    PlanFactory(code="free-month", name="Free", tier="free", generation_credits=50, prices={"EUR": 0, "XOF": 0})
+    with at(2026, 3, 10, 9):
+        created = create_organization(owner=user, name="Second studio")
+        assert (summary(created).included, summary(created).left) == (50, 50)
+        spend(created, user, 20)
+        march = CreditGrant.objects.get(organization=created)
+        assert (march.period_key, march.expires_at) == ("free:2026-03", datetime(2026, 3, 31, 22, tzinfo=UTC))
+        # The shared organization was made before anything granted it: its first job finds them.
+        submit_offline_job(organization, user)
+        assert grants_left(organization) == ({"plan": 40, "purchased": 0}, 40)
+        page = client_user.get(reverse("usage:dashboard")).content.decode()
+    assert "10 of the 50 credits included in your plan used" in page
+    assert "the Free plan&#x27;s next credits arrive" in page
+    with at(2026, 3, 31, 22, 5):  # April, on the platform's clock
+        assert services.expire_credit_grants() == {"grants_expired": 2, "credits_expired": 70, "free_credits_granted": 2}
+        assert (summary(created).included, summary(created).left, summary(created).spent) == (50, 50, 0)
+        assert grants_left(organization) == ({"plan": 50, "purchased": 0}, 50)
+        assert services.expire_credit_grants()["free_credits_granted"] == 0  # once a month
+
+
+def test_an_unlimited_plan_takes_no_credits_and_says_so(
+    organization, user, ten_per_image, no_dispatch, plan_limits, auth_api, client_user
+):
+    """A plan whose credits are unlimited (empty, as the admin says): its jobs are accepted
+    without a balance and take nothing, purchased credits included; the page and the API say so."""
+    from django.urls import reverse
+
+    plan_limits["concurrent_jobs"] = None
+    unlimited = PlanFactory(code="unlimited", name="Studio", generation_credits=None, prices={"EUR": 0, "XOF": 0})
+    billing_services.subscribe(organization=organization, plan=unlimited)
+    assert not CreditGrant.objects.filter(kind=CreditGrant.Kind.PLAN).exists()
+    services.grant_credits(organization=organization, amount=30, reason="1 × Pack 30", order_ref="CMD-UNLIMITED")
+    job = submit_offline_job(organization, user, params={"width": 128, "height": 128, "count": 4})
+    assert (job.credits_per_unit, job.credits_reserved) == (10, 0)
+    assert grants_left(organization) == ({"plan": 0, "purchased": 30}, 30)
+    credits = auth_api.get("/api/v1/generation/credits/").json()
+    assert (credits["unlimited"], credits["at_zero"], credits["balance"]) == (True, "unlimited", 30)
+    assert "no job is refused for credits" in credits["when_empty"]
+    page = client_user.get(reverse("usage:dashboard")).content.decode()
+    card = page[page.index('data-metric="generation_credits"') :]
+    card = card[: card.index("</section>")]
+    assert "Your plan includes unlimited credits: jobs take none from your balance." in card, card
+    assert "no job is refused for credits" in card
