@@ -5,8 +5,8 @@ Run one profile per pytest process (what `.ci/run` does):
     .venv/bin/python -m pytest e2e -m e2e --profile embedded     # make run
     .venv/bin/python -m pytest e2e -m e2e --profile production   # supervisord, PostgreSQL, Redis
 
-The modules run in order: the journey (and the scan of the server logs it produced), then the
-fault drills, which kill, freeze and cut what the journey used.
+The modules run in order: the journey (and the scan of the server logs it produced), the plan
+credits' journey, then the fault drills, which kill, freeze and cut what the journeys used.
 """
 
 import asyncio
