@@ -140,5 +140,9 @@ class Article(Searchable):
     def words_for_search(self):
         return f"{self.title} {self.summary} {html.unescape(nh3.clean(self.body_html, tags=set()))}"
 
+    @classmethod
+    def titles_for_suggestions(cls):
+        return cls.objects.live().values_list("title", flat=True)
+
     def is_live(self, now=None):
         return self.status != self.Status.DRAFT and self.published_at is not None and self.published_at <= (now or timezone.now())

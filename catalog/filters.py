@@ -54,7 +54,7 @@ class ProductFilter(django_filters.FilterSet):
 
     def corrected(self):
         """For a search alone that found nothing: the same search with its typos corrected, if that
-        finds something (PostgreSQL), else None. Only asked once a page came out empty, so a search
+        finds something, else None. Only asked once a page came out empty, so a search
         that finds costs no query more; with a category or a price set, the filters are the likelier
         reason for an empty page, and nothing is corrected."""
         data = self.form.cleaned_data if self.is_valid() else {}

@@ -147,6 +147,10 @@ class Product(Searchable):
     def words_for_search(self):
         return f"{self.name} {self.category.name if self.category_id else ''} {self.description}"
 
+    @classmethod
+    def titles_for_suggestions(cls):
+        return cls.objects.filter(is_active=True).values_list("name", flat=True)
+
     def clean(self):
         if self.kind == self.Kind.CREDITS and not self.credits:
             raise ValidationError({"credits": _("A credit pack needs its number of credits.")})

@@ -65,7 +65,7 @@ def search(queryset, text):
 
 
 def corrected_search(text):
-    """`text` with its typos corrected (PostgreSQL), or None: for a search that found nothing."""
+    """`text` with its typos corrected (core.search.suggest), or None: for a search that found nothing."""
     corrected = core_search.suggest(core_search.words(text))
     return " ".join(corrected) if corrected else None
 

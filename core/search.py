@@ -10,18 +10,25 @@ a database trigger (French and English stemming), with a GIN index on each (tsve
   B: category or summary, C: description or body). When nothing matches, each word is corrected to
   the closest word the tables hold by trigram similarity (pg_trgm): "promt" -> "prompt".
 - SQLite: every word must appear in `search_text` (so accents and case never matter); ranked by
-  how early the first word appears (titles come first in the text).
+  how early the first word appears (titles come first in the text). When nothing matches, each
+  word is corrected to the closest word of the titles visitors may find (difflib, over a
+  vocabulary cached for VOCABULARY_SECONDS and forgotten when a searchable row is saved).
 """
 
+import difflib
 import re
 import unicodedata
 
+from django.apps import apps
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connection, models
 from django.db.models import F, FloatField, Func, Value
 from django.db.models.functions import Cast
 from django.utils.functional import cached_property
+
+from core.tasks import after_commit
 
 MAX_QUERY_LENGTH = 200  # characters read from a query; the rest is ignored
 MAX_WORDS = 8
@@ -43,8 +50,9 @@ def words(query):
 
 class Searchable(models.Model):
     """A searchable table: `search_text` is written on save from `words_for_search()` whenever one
-    of `SEARCH_SOURCES` may have changed. `search_text` is nullable so that adding it on SQLite is an
-    ALTER TABLE, not a copy of the table (which triggers may refer to)."""
+    of `SEARCH_SOURCES` may have changed; `titles_for_suggestions()` gives the titles visitors may
+    find, the words a typo is corrected to on SQLite. `search_text` is nullable so that adding it on
+    SQLite is an ALTER TABLE, not a copy of the table (which triggers may refer to)."""
 
     SEARCH_SOURCES = set()
 
@@ -55,16 +63,24 @@ class Searchable(models.Model):
         abstract = True
 
     def save(self, *args, update_fields=None, **kwargs):
-        if update_fields is None or self.SEARCH_SOURCES & set(update_fields):
+        words_changed = update_fields is None or bool(self.SEARCH_SOURCES & set(update_fields))
+        if words_changed:
             self.refresh_search_text()
             update_fields = None if update_fields is None else {*update_fields, "search_text"}
         super().save(*args, update_fields=update_fields, **kwargs)
+        if words_changed and not is_postgres():  # PostgreSQL's word table is kept by triggers
+            forget_vocabulary()
 
     def refresh_search_text(self):
         """What save() does; for code that writes rows without it (bulk_create, bulk_update)."""
         self.search_text = normalize(self.words_for_search())
 
     def words_for_search(self):
+        raise NotImplementedError
+
+    @classmethod
+    def titles_for_suggestions(cls):
+        """The titles of the rows visitors may find (a values_list of strings)."""
         raise NotImplementedError
 
 
@@ -98,18 +114,53 @@ SIMILAR_WORD = (
 
 def suggest(terms):
     """The words with each one no searchable row holds replaced by the closest word they hold, or
-    None when no word changes. PostgreSQL only: `search_word` is kept by triggers (catalog 0008)."""
-    if not is_postgres():
+    None when no word changes. PostgreSQL: by trigram similarity over `search_word`, kept by
+    triggers (catalog 0008); SQLite: by difflib's ratio over the titles' vocabulary."""
+    correctable = [len(term) >= MIN_TYPO_LENGTH and not term.isdigit() for term in terms]
+    if not any(correctable):
         return None
-    corrected = []
-    with connection.cursor() as cursor:
-        for term in terms:
-            best = None
-            if len(term) >= MIN_TYPO_LENGTH and not term.isdigit():
-                cursor.execute(SIMILAR_WORD, [term, term])
-                best = (cursor.fetchone() or [None])[0]
-            corrected.append(best or term)
+    closest = _closest_postgres if is_postgres() else _closest_embedded
+    corrected = [(closest(term) if ok else None) or term for term, ok in zip(terms, correctable, strict=True)]
     return corrected if corrected != terms else None
+
+
+def _closest_postgres(term):
+    with connection.cursor() as cursor:
+        cursor.execute(SIMILAR_WORD, [term, term])
+        return (cursor.fetchone() or [None])[0]
+
+
+VOCABULARY_KEY = "search:vocabulary"
+VOCABULARY_SECONDS = 300  # bounds how long a word written without save() (bulk_create) goes unsuggested
+SIMILAR_ENOUGH = 0.75  # difflib's ratio: "promt" -> "prompt" is 0.91, "drop" -> "prompt" 0.6
+
+
+def _closest_embedded(term):
+    vocabulary = _vocabulary()
+    if term in vocabulary:
+        return term
+    found = difflib.get_close_matches(term, vocabulary, n=1, cutoff=SIMILAR_ENOUGH)
+    return found[0] if found else None
+
+
+def _vocabulary():
+    """The distinct words of the searchable titles visitors may find, built once per cache period:
+    comparing a typo to a few thousand words costs milliseconds, reading every row's text would not."""
+    vocabulary = cache.get(VOCABULARY_KEY)
+    if vocabulary is None:
+        searchable = [model for model in apps.get_models() if issubclass(model, Searchable)]
+        titles = (title for model in searchable for title in model.titles_for_suggestions().iterator())
+        every = {word for title in titles for word in normalize(title).split()}
+        vocabulary = sorted(word for word in every if len(word) >= MIN_TYPO_LENGTH and not word.isdigit())
+        cache.set(VOCABULARY_KEY, vocabulary, VOCABULARY_SECONDS)
+    return vocabulary
+
+
+def forget_vocabulary():
+    """A searchable row changed: the vocabulary is built again on the next suggestion, and once more
+    after the commit (a vocabulary built in between from the old rows is not kept)."""
+    cache.delete(VOCABULARY_KEY)
+    after_commit("search_vocabulary_forget", lambda: cache.delete(VOCABULARY_KEY))
 
 
 class CappedPaginator(Paginator):

@@ -40,7 +40,7 @@ def search(request):
         products, articles = _results(request, query, currency)
         suggestion = None
         if not products.paginator.count and not articles.paginator.count:
-            # Nothing at all: the query corrected for typos (PostgreSQL), if that finds something.
+            # Nothing at all: the query corrected for typos, if that finds something.
             suggestion = catalog_selectors.corrected_search(query)
             if suggestion:
                 products, articles = _results(request, suggestion, currency)

@@ -4,8 +4,9 @@
 import django_filters
 from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics
-from rest_framework.permissions import DjangoModelPermissions
+from rest_framework.permissions import SAFE_METHODS, DjangoModelPermissions
 
 from blog import selectors
 from blog.api import serializers
@@ -15,12 +16,35 @@ from core.permissions import StaffWith2FA
 
 class StaffWritePermissions(DjangoModelPermissions):
     """Reading is open; writing needs a staff account that passed the second factor (as on every
-    staff surface, core.permissions) with the model's add/change/delete permission."""
+    staff surface, core.permissions) with the model's add/change/delete permission. The schema
+    reads `anonymous_methods` (core.api.schema.AutoSchema) and `staff_writes` says the rest."""
+
+    anonymous_methods = SAFE_METHODS
 
     def has_permission(self, request, view):
-        if request.method in ("GET", "HEAD", "OPTIONS"):
+        if request.method in self.anonymous_methods:
             return True
         return StaffWith2FA().has_permission(request, view) and super().has_permission(request, view)
+
+
+WRITE_ACTIONS = {"post": "add", "put": "change", "patch": "change", "delete": "delete"}
+
+
+def staff_writes(model):
+    """The schema's description of each write a view offers: who may (what StaffWritePermissions checks)."""
+
+    def decorate(view):
+        notes = {
+            method: extend_schema(
+                description=f"Staff only: an active staff account that passed two-factor authentication and holds "
+                f"the `blog.{action}_{model}` permission (the Content editors role)."
+            )
+            for method, action in WRITE_ACTIONS.items()
+            if hasattr(view, method)
+        }
+        return extend_schema_view(**notes)(view)
+
+    return decorate
 
 
 class ArticleFilter(django_filters.FilterSet):
@@ -44,6 +68,7 @@ class ArticleMixin:
         return articles.select_related("author").prefetch_related("categories", "tags", "related_products")
 
 
+@staff_writes("article")
 class ArticleList(ArticleMixin, generics.ListCreateAPIView):
     """Live articles, newest first (staff with the blog's permissions see every status)."""
 
@@ -51,6 +76,7 @@ class ArticleList(ArticleMixin, generics.ListCreateAPIView):
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
 
 
+@staff_writes("article")
 class ArticleDetail(ArticleMixin, generics.RetrieveUpdateDestroyAPIView):
     """An article by its slug; slugs are unique per language, so `?language=` picks one when both
     languages use the same slug (else the request's language comes first)."""
@@ -75,9 +101,11 @@ class CategoryMixin:
     queryset = Category.objects.all()
 
 
+@staff_writes("category")
 class CategoryList(CategoryMixin, generics.ListCreateAPIView):
     filter_backends = []
 
 
+@staff_writes("category")
 class CategoryDetail(CategoryMixin, generics.RetrieveUpdateDestroyAPIView):
     lookup_field = "slug"

@@ -111,7 +111,22 @@ def test_staff_writes_get_the_admins_checks(api_client, editor):
     assert Article.objects.get(pk=article.pk).slug == "fresh"
 
 
-def test_the_blog_api_is_in_the_openapi_schema(api_client):
+BLOG_PATHS = [f"/api/v1/blog/{kind}/{detail}" for kind in ("articles", "categories") for detail in ("", "{slug}/")]
+
+
+def test_the_openapi_schema_says_who_may_read_and_write_the_blog(api_client):
+    """Reads need no credentials (no 401 or 403 documented); every write needs them and names the
+    staff permission StaffWritePermissions checks, as the test above proves the code does."""
     schema = api_client.get("/api/schema/?format=json").json()
-    assert {"/api/v1/blog/articles/", "/api/v1/blog/articles/{slug}/", "/api/v1/blog/categories/"} <= set(schema["paths"])
-    assert "post" in schema["paths"]["/api/v1/blog/articles/"]
+    operations = {(path, method): schema["paths"][path][method] for path in BLOG_PATHS for method in schema["paths"][path]}
+    reads = {key: op for key, op in operations.items() if key[1] == "get"}
+    writes = {key: op for key, op in operations.items() if key[1] in ("post", "put", "patch", "delete")}
+    assert len(reads) == 4 and len(writes) == 8
+    for key, operation in reads.items():
+        assert {} in operation["security"] and not {"401", "403"} & set(operation["responses"]), key
+    for (path, method), operation in writes.items():
+        assert {} not in operation["security"] and operation["security"], (path, method)
+        assert {"401", "403"} <= set(operation["responses"]), (path, method)
+        action = {"post": "add", "put": "change", "patch": "change", "delete": "delete"}[method]
+        model = "article" if "articles" in path else "category"
+        assert f"`blog.{action}_{model}` permission" in operation["description"], (path, method)

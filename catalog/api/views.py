@@ -28,9 +28,33 @@ CURRENCY_PARAM = OpenApiParameter(
 
 
 class ProductPagination(PageNumberPagination):
-    """`count` stops at 1,000 (core.search.CappedPaginator): a broad search is not counted in full."""
+    """`count` stops at 1,000 (core.search.CappedPaginator): a broad search is not counted in full.
+    A search whose results are those of its typos' correction says so, as the shop page does."""
 
     django_paginator_class = CappedPaginator
+    CORRECTION = {
+        "suggestion": "The corrected search whose results these are: nothing matched the search as typed "
+        "(null when the search was not corrected).",
+        "corrected_from": "The search as typed, when the results are those of `suggestion` (else null).",
+    }
+    corrected = None  # the corrected FilterSet (catalog.filters.ProductFilter.corrected), set by the view
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        results = response.data.pop("results")
+        response.data["suggestion"] = self.corrected.suggestion if self.corrected else None
+        response.data["corrected_from"] = self.corrected.typed if self.corrected else None
+        response.data["results"] = results
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        shape = super().get_paginated_response_schema(schema)
+        results = shape["properties"].pop("results")
+        for name, description in self.CORRECTION.items():
+            shape["properties"][name] = {"type": "string", "nullable": True, "description": description}
+        shape["properties"]["results"] = results
+        shape["required"] = [*shape["required"], *self.CORRECTION]
+        return shape
 
 
 class ProductFilterBackend(DjangoFilterBackend):
@@ -74,8 +98,10 @@ class CategoryList(VisitorCacheMixin, generics.ListAPIView):
 
 @extend_schema(parameters=[CURRENCY_PARAM])
 class ProductList(CurrencyMixin, VisitorCacheMixin, generics.ListAPIView):
-    """Active products with a price in the currency; `search` is full-text (ranked) on PostgreSQL,
-    `min_price`/`max_price` are in major units (e.g. 9.99), `ordering` as on the shop page."""
+    """Active products with a price in the currency; `search` must match every word, ranked (without
+    accents; stemmed on PostgreSQL), and when it finds nothing, its typos are corrected: the results
+    are those of `suggestion` (the search as typed in `corrected_from`). `min_price`/`max_price` are
+    in major units (e.g. 9.99), `ordering` as on the shop page."""
 
     permission_classes = [AllowAny]
     serializer_class = serializers.ProductSerializer
@@ -91,7 +117,10 @@ class ProductList(CurrencyMixin, VisitorCacheMixin, generics.ListAPIView):
         if page or self.paginator.page.paginator.count:
             return page
         corrected = self.filterset.corrected()  # nothing found: a typo? (catalog.filters)
-        return super().paginate_queryset(corrected.qs) if corrected else page
+        if not corrected:
+            return page
+        self.paginator.corrected = corrected
+        return super().paginate_queryset(corrected.qs)
 
 
 @extend_schema(parameters=[CURRENCY_PARAM])

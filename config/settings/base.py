@@ -274,7 +274,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",  # drf-spectacular's, plus anonymous_methods
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["core.api.throttling.RequestRateThrottle"],  # one round trip per request
     "DEFAULT_THROTTLE_RATES": {

@@ -1,7 +1,12 @@
 """The OpenAPI schema documents the errors every operation can answer, in the one error envelope
 (`core.api.errors`): 401 without valid credentials (unless anonymous callers are welcome), 403
 when the caller may not, 404 for an id that is not the caller's, 400/409/422 for a write the
-domain refuses, 429 when throttled. drf-spectacular documents only the successes by itself."""
+domain refuses, 429 when throttled. drf-spectacular documents only the successes by itself.
+
+`AutoSchema` also reads a permission's `anonymous_methods`: the methods it lets anyone call (the
+blog's public reads beside its staff writes), documented as needing no credentials."""
+
+from drf_spectacular import openapi
 
 ENVELOPE = {
     "type": "object",
@@ -51,3 +56,16 @@ def document_errors(result, generator, request, public):
             for code in codes:
                 responses.setdefault(code, {"description": DESCRIPTIONS[code], "content": reference})
     return result
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's schema (REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"]), which knows AllowAny and
+    IsAuthenticatedOrReadOnly only: an operation a permission opens to anyone (`anonymous_methods`,
+    the same attribute the permission checks) is documented as accepting no credentials too."""
+
+    def get_auth(self):
+        auths = super().get_auth()
+        opened = any(self.method in getattr(permission, "anonymous_methods", ()) for permission in self.view.get_permissions())
+        if opened and {} not in auths:
+            auths.append({})
+        return auths

@@ -6,7 +6,6 @@ import pytest
 from blog.models import Article
 from blog.tests.factories import ArticleFactory
 from catalog.tests.factories import ProductFactory
-from conftest import requires_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +50,6 @@ def test_the_search_page_runs_the_same_queries_whatever_the_number_of_rows(clien
         client.get("/search/?q=prompt")
 
 
-@requires_postgres
 def test_a_typo_is_corrected_for_products_and_articles(client, content):
     page = client.get("/search/?q=promt").content.decode()
     assert "Le guide du prompt" in page and "Writing a good prompt" in page
