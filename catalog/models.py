@@ -9,6 +9,7 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -60,9 +61,12 @@ class Category(models.Model):
 
 
 class Product(Searchable):
-    """Searchable (core.search): on PostgreSQL its vector is kept by a trigger (migration 0008)."""
+    """Searchable (core.search): on PostgreSQL its vectors are kept by a trigger (migrations 0008, 0011)."""
 
     SEARCH_SOURCES = {"name", "category", "description"}
+
+    # The name alone, kept by the same trigger (migration 0011): a broad search lists name matches first.
+    search_title = SearchVectorField(null=True, editable=False)
 
     class Kind(models.TextChoices):
         CREDITS = "credits", _("Credit pack")

@@ -7,8 +7,11 @@ a database trigger (French and English stemming), with a GIN index on each (tsve
 
 - PostgreSQL: every word must match as a prefix of a stemmed word (French or English stemming):
   "prompts" finds "prompt", "credit" finds "crédits"; ranked by ts_rank over the weights (A: title,
-  B: category or summary, C: description or body). When nothing matches, each word is corrected to
-  the closest word the tables hold by trigram similarity (pg_trgm): "promt" -> "prompt".
+  B: category or summary, C: description or body). A table that also keeps its title alone
+  (`search_title`, products) lists the rows whose title matches first, each group by rank: the
+  first pages of a broad search then read those few rows, not every row that holds the word
+  (CappedPaginator). When nothing matches, each word is corrected to the closest word the tables
+  hold by trigram similarity (pg_trgm): "promt" -> "prompt".
 - SQLite: every word must appear in `search_text` (so accents and case never matter); ranked by
   how early the first word appears (titles come first in the text). When nothing matches, each
   word is corrected to the closest word of the titles visitors may find (difflib, over a
@@ -24,7 +27,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connection, models
-from django.db.models import F, FloatField, Func, Value
+from django.db.models import BooleanField, ExpressionWrapper, F, FloatField, Func, Q, QuerySet, Value
 from django.db.models.functions import Cast
 from django.utils.functional import cached_property
 
@@ -100,7 +103,10 @@ def match(queryset, terms):
         return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
     if is_postgres():
         query = _tsquery(terms)
-        return queryset.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+        found = queryset.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+        if any(field.name == "search_title" for field in queryset.model._meta.fields):
+            found = found.annotate(title_match=ExpressionWrapper(Q(search_title=query), output_field=BooleanField()))
+        return found
     for term in terms:
         queryset = queryset.filter(search_text__contains=term)
     position = Func(F("search_text"), Value(terms[0]), function="instr")
@@ -163,15 +169,51 @@ def forget_vocabulary():
     after_commit("search_vocabulary_forget", lambda: cache.delete(VOCABULARY_KEY))
 
 
+def _without_vector_match(titles):
+    """`titles` without its `search_vector @@ query` condition, which the title's match implies (the
+    name is part of the vector): else PostgreSQL intersects the title's GIN scan with the vector's,
+    which reads every row holding the word, the very cost the title group avoids."""
+    where, vector = titles.query.where, titles.model._meta.get_field("search_vector")
+    kept = [child for child in where.children if getattr(getattr(child, "lhs", None), "target", None) is not vector]
+    if len(kept) == len(where.children) - 1:
+        where.children = kept
+    return titles
+
+
 class CappedPaginator(Paginator):
     """Counts at most CAP rows of a queryset (a full count of a broad search costs more than the
-    page itself): past it, `count` is CAP, `capped` is true and later pages are not reachable."""
+    page itself): past it, `count` is CAP, `capped` is true and later pages are not reachable.
+
+    A search ranked by relevance on a table with `title_match` (match() on PostgreSQL) is paged in
+    two groups, the rows whose title matches, then the others, each by rank: a page is read from
+    the first group and only reaches into the second once the first runs out, so the first pages
+    of a word most descriptions hold do not rank all of them."""
 
     CAP = 1000
 
     @cached_property
     def _seen(self):
-        return self.object_list.order_by()[: self.CAP + 1].count()
+        return self.object_list.order_by().values("pk")[: self.CAP + 1].count()  # no rank to compute
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(self._rows(bottom, top), number, self)
+
+    def _rows(self, bottom, top):
+        rows = self.object_list
+        if not (isinstance(rows, QuerySet) and "title_match" in rows.query.annotations and rows.query.order_by[:1] == ("-rank",)):
+            return rows[bottom:top]
+        titles, others = _without_vector_match(rows.filter(title_match=True)), rows.filter(title_match=False)
+        found = list(titles[bottom:top])
+        if len(found) == top - bottom or (not self.capped and bottom + len(found) >= self.count):
+            return found  # the page is full, or the name matches were every match
+        # The titles ran out on this page (or before it): the others follow them.
+        ended = bottom + len(found) if found or not bottom else titles.order_by().values("pk")[:bottom].count()
+        return found + list(others[max(bottom - ended, 0) : top - ended])
 
     @cached_property
     def count(self):

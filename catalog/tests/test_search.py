@@ -148,3 +148,23 @@ def test_the_api_schema_documents_the_correction(api_client):
     for name in ("suggestion", "corrected_from"):
         assert shape["properties"][name]["type"] == "string" and shape["properties"][name]["nullable"] is True
         assert name in shape["required"]
+
+
+@requires_postgres
+def test_a_ranked_search_pages_the_name_matches_first_then_the_others(api_client):
+    """core.search.CappedPaginator: pages read the name matches (by rank), then the others, the same
+    order as ranking every match at once, wherever a page boundary falls."""
+    for n, (name, description) in enumerate([
+        ("Studio photo", "Un studio, un studio."), ("Studio son", ""), ("Mon studio vidéo", "Le studio."),
+        ("Kit couleurs", "Pour le studio."), ("Kit voix", "Studio, studio et studio."), ("Kit affiche", "Un studio."),
+    ]):  # fmt: skip
+        ProductFactory(name=name, slug=f"p{n}", description=description)
+    everything = found("studio")
+    assert everything[:3] == ["p0", "p2", "p1"] and set(everything[3:]) == {"p3", "p4", "p5"}
+    for size in (1, 2, 4, 5):
+        pages, url = [], f"/api/v1/catalog/products/?search=studio&page_size={size}"
+        while url:
+            body = api_client.get(url).json()
+            pages += [product["slug"] for product in body["results"]]
+            url = body["next"]
+        assert pages == everything, size
