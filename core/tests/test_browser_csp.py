@@ -1,11 +1,13 @@
 """The Content-Security-Policy the pages pass (issue 21): Chromium walks the visitor's, the
 customer's and the staff's main pages with the policy the server sends, and any violation it
-reports (a refused inline script, handler, <style> element, or a source from another site) fails."""
+reports (a refused inline script, handler, <style> element or style attribute, or a source from
+another site) fails."""
 
 import pytest
 from django.test import Client
 
 from accounts.tests.factories import login_with_2fa
+from billing.tests.factories import invoice
 from core.tests.browser import log_in
 from core.tests.test_browser_walk import walk  # noqa: F401 - the customer's pages, with something on each
 from support.tests.factories import open_ticket
@@ -54,11 +56,15 @@ def test_the_visitor_and_customer_pages_pass_the_policy(page, user, walk):  # no
 
 def test_the_staff_pages_pass_the_policy(page, live_server, admin_user, organization, user):
     ticket = open_ticket(organization=organization, requester=user, subject="Export stuck")
+    issued = invoice(organization)
     staff_session(page, live_server, admin_user)
     pages = [
         "/admin/",
         "/admin/notifications/notification/broadcast/",
         "/admin/billing/invoice/",
+        f"/admin/billing/invoice/{issued.pk}/change/",  # Django's change form: its widgets and scripts
+        f"/admin/support/ticket/{ticket.pk}/change/",
+        "/admin/billing/dunningpolicy/automation/",
         "/backoffice/",
         "/support/agent/",
         f"/support/agent/tickets/{ticket.pk}/",

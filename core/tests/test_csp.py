@@ -17,7 +17,7 @@ def test_every_page_sends_the_policy(client, path):
     policy = directives(response["Content-Security-Policy"])
     assert policy["default-src"] == ["'self'"]
     assert policy["script-src"] == ["'self'"]  # no inline script, no eval, no other site
-    assert policy["style-src"] == ["'self'"] and policy["style-src-attr"] == ["'unsafe-inline'"]
+    assert policy["style-src"] == ["'self'"] and policy["style-src-attr"] == ["'none'"]  # no style attribute either
     assert policy["frame-ancestors"] == ["'none'"] and policy["object-src"] == ["'none'"]
 
 

@@ -28,9 +28,12 @@ def test_dashboard_shows_bars_coloured_by_level(client_user, organization):
     assert response.status_code == 200
     html = response.content.decode()
     storage = html[html.index('data-metric="storage_bytes"') :]
-    assert '<div class="progress danger"' in storage[: storage.index("</section>")]
+    assert '<svg class="progress danger"' in storage[: storage.index("</section>")]
+    assert '<rect width="96" height="1"/>' in storage[: storage.index("</section>")]  # the bar filled to 96 %
     credits = html[html.index('data-metric="generation_credits"') :]
-    assert '<div class="progress warn"' in credits[: credits.index("</section>")]
+    assert '<svg class="progress warn"' in credits[: credits.index("</section>")]
+    assert '<rect width="85" height="1"/>' in credits[: credits.index("</section>")]
+    assert "style=" not in html  # the Content-Security-Policy refuses style attributes
     assert "Month-end projection" in html
     assert reverse("billing:pricing") in html
     assert "chart.umd.min.js" in html and 'id="usage-chart-data"' in html
