@@ -1,3 +1,4 @@
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import admin
@@ -8,7 +9,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
-from core.permissions import acts_as_staff, is_staff_member
+from core.permissions import acts_as_staff, is_staff_member, refuse_hidden_action
 
 # Apps above accounts (the back office) add live counters to the admin index: source(user) ->
 # [(label, value, url)], each shown only to a role that may see its list.
@@ -29,6 +30,14 @@ class WeBoxAdminSite(admin.AdminSite):
 
     def has_permission(self, request):
         return acts_as_staff(request.user)
+
+    def admin_view(self, view, cacheable=False):
+        """Every admin view behind the staff gate; a changelist (every model's, third-party apps'
+        too) then refuses and audits an action the role is not offered before Django reads it."""
+        model_admin = getattr(view, "__self__", None)
+        if isinstance(model_admin, admin.ModelAdmin) and view.__name__ == "changelist_view":
+            view = _refusing_hidden_actions(view, model_admin)
+        return super().admin_view(view, cacheable)
 
     def login(self, request, extra_context=None):
         """Logging in happens on the site's own pages (password, then the TOTP step)."""
@@ -84,3 +93,12 @@ class WeBoxAdminSite(admin.AdminSite):
     def index(self, request, extra_context=None):
         counters = [counter for source in _index_counters for counter in source(request.user)]
         return super().index(request, {"counters": counters, **(extra_context or {})})
+
+
+def _refusing_hidden_actions(changelist_view, model_admin):
+    @wraps(changelist_view)
+    def view(request, *args, **kwargs):
+        refuse_hidden_action(request, model_admin)
+        return changelist_view(request, *args, **kwargs)
+
+    return view

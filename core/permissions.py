@@ -7,6 +7,7 @@ On a developer's machine (DEBUG) the demo staff of `make run` are exempt
 """
 
 from django.conf import settings
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied as PageDenied
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import PermissionDenied
@@ -66,6 +67,27 @@ def require(request, permission, *, target=None):
     raise PageDenied
 
 
+def refuse_hidden_action(request, model_admin):
+    """The admin's changelists: an action posted that the role is not offered (its permission
+    missing, or no such action) is refused with the 403 page and audited, where Django would only
+    say "No action selected." (or ignore it when the role has no action at all there)."""
+    name = request.POST.get("action", "") if request.method == "POST" else ""
+    if not name or name in model_admin.get_actions(request):
+        return
+    offered = {action_name: function for function, action_name, _description in model_admin._get_base_actions()}
+    needs = getattr(offered.get(name), "allowed_permissions", ())
+    _audit_refusal(
+        request,
+        "",
+        "action_not_allowed" if name in offered else "unknown_action",
+        model=model_admin.opts.label,
+        action=name[:100],
+        action_permissions=list(needs),
+        selected=request.POST.getlist(ACTION_CHECKBOX_NAME)[:100],
+    )
+    raise PageDenied
+
+
 def required_permission(view, method):
     """The Django permission a staff API view asks for `method`: `staff_permissions` maps HTTP
     methods to permissions (the role groups hold them, as in the admin); `staff_permission` is one
@@ -94,12 +116,15 @@ class StaffWith2FA(BasePermission):
         return True
 
 
-def _audit_refusal(request, permission, reason, target=None):
+def _audit_refusal(request, permission, reason, target=None, **details):
     from core import audit
 
     audit.record(
         actor=request.user,
         action="staff_action_refused",
         target=target,
-        after={"method": request.method, "path": request.path[:200], "permission": permission or "", "reason": reason},
+        after={
+            "method": request.method, "path": request.path[:200], "permission": permission or "", "reason": reason,
+            **details,
+        },
     )

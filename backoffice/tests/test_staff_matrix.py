@@ -1,13 +1,16 @@
-"""The role x surface matrix: every staff URL of the admin, the staff pages (back office, agent desk),
-the staff downloads and the staff API, and every admin action, walked with every role (second
-factor passed). The URLs and actions are read from the URLconf and the admin registry, so a new
-staff endpoint or action without a row here fails `test_every_staff_url_has_a_row`.
+"""The role x surface matrix: every staff URL of the admin, every admin model's object page (view
+or change), the staff pages (back office, agent desk), the staff downloads and the staff API, and
+every admin action, walked with every role (second factor passed). The URLs, models and actions are
+read from the URLconf and the admin registry, so a new staff endpoint, model or action without a
+row here fails `test_every_staff_url_and_action_has_a_row`.
 
 A row names the roles allowed (F Finance, A Support agents, L Support leads, C Catalog managers,
 E Content editors; superusers are allowed everywhere) and what an allowed request answers; every
-other role gets a 403 (the API's error envelope, the 403 page)."""
+other role gets a 403 (the API's error envelope, the 403 page). An admin action a role is not
+offered is refused too when it is posted anyway, and audited."""
 
 import pytest
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.test import Client, RequestFactory
@@ -20,6 +23,7 @@ from backoffice.tests.test_audit import paid_payment
 from billing.models import BalanceAccount, CreditNote, Invoice, Payment
 from billing.tests.factories import invoice
 from blog.tests.factories import ArticleFactory, BlogCategoryFactory
+from catalog.tests.test_refunds import paid_order  # noqa: F401 - a paid order, for the refund action
 from core.models import AuditEntry
 from core.permissions import StaffWith2FA
 from coupons.tests.factories import CouponFactory
@@ -159,6 +163,28 @@ def api_requests(world):
     for name in sorted(staff_urls()["api"]):
         method, args, body = API_REQUESTS[name]
         yield name, method, reverse(name, args=[world[arg] for arg in args]), body
+
+
+def object_page_access(client, model, pk=None):
+    """What a role may do on one object's admin page: "change" (the page offers to save it), "view"
+    (it shows the object read-only, and a save posted anyway is refused with a 403) or None (403).
+    The object is `pk`, else the model's first row; a model the world holds no row of is asked
+    about a pk no row has, where Django checks the same permissions before it looks the row up (a
+    302 to the index for a role that may see it, and for a save, for a role that may change it)."""
+    if pk is None:
+        row = model._default_manager.order_by("pk").first()
+        pk = row.pk if row is not None else MISSING_PK
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[pk])
+    page = client.get(url)
+    if page.status_code == 403:
+        return None
+    if page.status_code == 200 and 'name="_save"' in page.content.decode():
+        return "change"
+    refused = client.post(url, {}).status_code == 403
+    if page.status_code == 302 and not refused:
+        return "change"
+    assert page.status_code in (200, 302) and refused, (url, page.status_code)
+    return "view"
 
 
 def walk_pages(user, requests):
@@ -331,6 +357,73 @@ ACTIONS = {
     ("usage.UsageRecord", "check_alerts"): "F",
     ("usage.UsageRecord", "recount_storage"): "F",
 }
+# Every admin model's object page: (roles that open it, roles that may save it); superusers are
+# allowed on both but where the second is None (a record nobody edits: logs, ledgers, the audit).
+OBJECT_PAGES = {
+    "accounts.Invitation": ("", ""),
+    "accounts.Organization": ("F", ""),
+    "accounts.User": ("", ""),
+    "auth.Group": ("", ""),
+    "axes.AccessAttempt": ("", ""),
+    "axes.AccessFailureLog": ("", ""),
+    "axes.AccessLog": ("", ""),
+    "billing.BalanceAccount": ("F", ""),
+    "billing.BalanceEntry": ("F", ""),
+    "billing.BillingSettings": ("", ""),
+    "billing.CreditNote": ("F", ""),
+    "billing.DunningEvent": ("F", None),
+    "billing.DunningPolicy": ("F", ""),
+    "billing.Invoice": ("F", "F"),
+    "billing.NumberSequence": ("", ""),
+    "billing.Payment": ("F", "F"),
+    "billing.PaymentDiscrepancy": ("F", "F"),
+    "billing.PaymentMethod": ("F", ""),
+    "billing.PendingCharge": ("F", ""),
+    "billing.Plan": ("F", ""),
+    "billing.Subscription": ("F", "F"),
+    "billing.WebhookEvent": ("F", ""),
+    "blog.Article": ("E", "E"),
+    "blog.Category": ("E", "E"),
+    "blog.Tag": ("E", "E"),
+    "catalog.Cart": ("", ""),
+    "catalog.Category": ("CE", "C"),
+    "catalog.Order": ("FC", "C"),
+    "catalog.Product": ("CE", "C"),
+    "core.AuditEntry": ("F", None),
+    "core.StateTransition": ("", None),
+    "core.TaskRun": ("", None),
+    "coupons.Coupon": ("FC", "FC"),
+    "coupons.CouponUsage": ("FC", None),
+    "django_celery_beat.ClockedSchedule": ("", ""),
+    "django_celery_beat.CrontabSchedule": ("", ""),
+    "django_celery_beat.IntervalSchedule": ("", ""),
+    "django_celery_beat.PeriodicTask": ("", ""),
+    "django_celery_beat.SolarSchedule": ("", ""),
+    "django_celery_results.GroupResult": ("", ""),
+    "django_celery_results.TaskResult": ("", ""),
+    "generation.Conversation": ("", ""),
+    "generation.CreditEntry": ("F", None),
+    "generation.CreditGrant": ("F", None),
+    "generation.CreditPrice": ("", ""),
+    "generation.GenerationJob": ("", ""),
+    "notifications.EmailLog": ("", ""),
+    "notifications.Notification": ("", ""),
+    "otp_static.StaticDevice": ("", ""),
+    "otp_totp.TOTPDevice": ("", ""),
+    "support.CannedReply": ("AL", "AL"),
+    "support.ContactRequest": ("AL", "AL"),
+    "support.SLAEvent": ("AL", "L"),
+    "support.SLAPolicy": ("AL", "L"),
+    "support.Ticket": ("AL", "AL"),
+    "token_blacklist.BlacklistedToken": ("", ""),
+    "token_blacklist.OutstandingToken": ("", None),
+    "usage.AddonPurchase": ("F", ""),
+    "usage.AddonType": ("", ""),
+    "usage.UsageAlert": ("", None),
+    "usage.UsageFlush": ("", None),
+    "usage.UsageRecord": ("F", None),
+}
+MISSING_PK = 987654321
 ALL_ROLES = [*ROLES, "S"]
 
 
@@ -341,6 +434,13 @@ def allowed(roles, role):
 def expected(table, role):
     """{label: status} a role gets: the row's answer where allowed, else 403."""
     return {label: answer if allowed(roles, role) else 403 for label, (roles, answer) in table.items()}
+
+
+def object_pages_expected(role):
+    return {
+        label: "change" if editors is not None and allowed(editors, role) else "view" if allowed(viewers, role) else None
+        for label, (viewers, editors) in OBJECT_PAGES.items()
+    }
 
 
 def user_for(role):
@@ -354,12 +454,53 @@ def test_every_staff_url_and_action_has_a_row():
     assert {f"backoffice:report:{name}" for name in reports.REPORTS} <= set(PAGES)
     assert found["api"] == set(API)
     assert staff_actions() == set(ACTIONS)
+    assert {model._meta.label for model in admin.site._registry} == set(OBJECT_PAGES)
+    # An object's page opens for the roles its list opens for; who may save an object may open it.
+    assert {label: viewers for label, (viewers, _editors) in OBJECT_PAGES.items()} == {
+        label: ADMIN[changelist(label)] for label in OBJECT_PAGES
+    }
+    assert all(editors is None or set(editors) <= set(viewers) for viewers, editors in OBJECT_PAGES.values())
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)
 def test_the_admin_matrix(world, role):
     got = walk_pages(user_for(role), admin_requests(world))
     assert got == {name: 200 if allowed(roles, role) else 403 for name, roles in ADMIN.items()}
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_the_object_pages_matrix(world, role):
+    client = login_with_2fa(Client(), user_for(role))
+    got = {model._meta.label: object_page_access(client, model) for model in admin.site._registry}
+    assert got == object_pages_expected(role)
+
+
+# The staff API's objects that have an admin page too: the API's answer to GET (a staff-only read:
+# None where anyone reads it) and to PATCH, for the same object.
+API_OBJECTS = {  # model: (API url name, world's key and the field it is, a change, read by staff only)
+    "coupons.Coupon": ("coupon", "coupon", "code", {"name": "Renamed"}, True),
+    "blog.Article": ("blog-article", "article", "slug", {"title": "Renamed"}, False),
+    "blog.Category": ("blog-category", "category", "slug", {"name_en": "Renamed"}, False),
+}
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_object_pages_follow_the_apis_rule(world, role):
+    """The admin's object page and the staff API give a role the same rights over the same object:
+    it saves on the page where the API lets it PATCH, and opens the page where the API lets it read
+    (for objects only staff read)."""
+    user = user_for(role)
+    client = login_with_2fa(Client(), user)
+    api = APIClient(HTTP_AUTHORIZATION=f"Bearer {token_with_2fa(user)}")
+    for label, (name, key, field, change, staff_read) in API_OBJECTS.items():
+        model = apps.get_model(label)
+        url = reverse(name, args=[world[key]])
+        page = object_page_access(client, model, model._default_manager.get(**{field: world[key]}).pk)
+        reads = api.get(url).status_code == 200
+        writes = api.patch(url, change, format="json").status_code == 200
+        assert (page == "change") == writes, label
+        if staff_read:
+            assert (page is not None) == reads, label
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)
@@ -383,6 +524,34 @@ def test_the_staff_api_matrix(world, role):
 @pytest.mark.parametrize("role", ALL_ROLES)
 def test_the_admin_actions_matrix(role):
     assert usable_actions(user_for(role)) == {action for action, roles in ACTIONS.items() if allowed(roles, role)}
+
+
+def changelist(label):
+    model = apps.get_model(label)
+    return f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_an_action_a_role_is_not_offered_is_refused_and_audited_when_posted(role):
+    """Posting the name of an action the role does not see, on a list the role may open: the 403
+    page (Django would only say "No action selected."), and an audit entry naming the action."""
+    user = user_for(role)
+    client = login_with_2fa(Client(), user)
+    hidden = sorted(
+        (label, name) for (label, name), roles in ACTIONS.items()
+        if not allowed(roles, role) and allowed(ADMIN[changelist(label)], role)
+    )  # fmt: skip
+    # And a name no admin offers, on the first list the role may open.
+    own_list = next(label for label in sorted(OBJECT_PAGES) if allowed(ADMIN[changelist(label)], role))
+    attempts = [*hidden, (own_list, "delete_everything")]
+    for label, name in attempts:
+        answer = client.post(reverse(changelist(label)), {"action": name, "_selected_action": ["1"], "index": "0"})
+        assert answer.status_code == 403, (label, name)
+    refusals = AuditEntry.objects.filter(actor=user, action="staff_action_refused").order_by("id")
+    assert [(entry.after["model"], entry.after["action"], entry.after["reason"]) for entry in refusals] == [
+        *((label, name, "action_not_allowed") for label, name in hidden),
+        (own_list, "delete_everything", "unknown_action"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -414,6 +583,37 @@ def test_refused_money_attempts_change_nothing_and_are_audited(world):
         (str(Invoice.objects.get(pk=world["invoice"])), "billing.add_creditnote"),
         (str(payment.organization), "billing.change_payment"),
     ]
+
+
+def test_a_refund_posted_by_a_role_not_offered_it_refunds_nothing_and_is_audited(paid_order, run_on_commit):  # noqa: F811
+    url = reverse("admin:catalog_order_changelist")
+    form = {"action": "refund", "_selected_action": [paid_order.pk], "index": "0"}
+    catalog = user_for("C")  # opens the orders, may retry a delivery, may not refund
+    with run_on_commit(execute=True):
+        refused = login_with_2fa(Client(), catalog).post(url, form)
+    assert refused.status_code == 403
+    paid_order.refresh_from_db()
+    assert paid_order.refunded_amount == 0 and not CreditNote.objects.exists()
+    entry = AuditEntry.objects.get(actor=catalog)
+    assert (entry.action, entry.after) == ("staff_action_refused", {
+        "method": "POST", "path": url, "permission": "", "reason": "action_not_allowed", "model": "catalog.Order",
+        "action": "refund", "action_permissions": ["refund"], "selected": [str(paid_order.pk)],
+    })  # fmt: skip
+    finance = user_for("F")
+    with run_on_commit(execute=True):
+        done = login_with_2fa(Client(), finance).post(url, form)
+    assert done.status_code == 302
+    paid_order.refresh_from_db()
+    assert paid_order.refunded_amount == paid_order.total
+    assert AuditEntry.objects.get(actor=finance).action == "order_refunded"
+
+
+def test_no_action_chosen_is_still_the_admins_message(world):
+    client = login_with_2fa(Client(), user_for("F"))
+    answer = client.post(reverse("admin:billing_invoice_changelist"), {"action": "", "_selected_action": [world["invoice"]],
+                                                                        "index": "0"}, follow=True)  # fmt: skip
+    assert answer.status_code == 200 and "Aucune action sélectionnée." in answer.content.decode()  # staff read French
+    assert not AuditEntry.objects.filter(action="staff_action_refused").exists()
 
 
 def test_a_broadcast_is_audited_and_refused_to_roles(world):
