@@ -3,8 +3,11 @@ tasks) may fail, and the request still answers what it saved."""
 
 import pytest
 import redis.exceptions
+from django.contrib.auth.backends import ModelBackend
+from django.db import OperationalError
 from django.urls import reverse
 from kombu.exceptions import OperationalError as BrokerDown
+from psycopg_pool import PoolTimeout
 
 from backoffice import cache as backoffice_cache
 from billing.models import Invoice
@@ -60,3 +63,26 @@ def test_with_redis_down_pages_and_the_api_answer_a_clean_503(settings, db):
     assert b"briefly unavailable" in page.content
     api = client.get("/api/v1/catalog/products/")
     assert api.status_code == 503 and api.json()["error"]["code"] == "service_unavailable"
+
+
+@pytest.mark.parametrize(("cause", "status"), [(PoolTimeout("couldn't get a connection after 10.00 sec"), 503), (None, 500)])
+def test_logins_answer_503_when_no_database_connection_is_free_in_time(db, monkeypatch, cause, status):
+    """Many logins at once hold every pooled connection while they hash passwords; those queued
+    behind them wait the pool's timeout and get Django's OperationalError raised from psycopg_pool's
+    PoolTimeout: a 503 to try again (page and API), not a 500. Another database error stays a 500."""
+    from django.test import Client
+
+    def no_connection_free(*args, **kwargs):
+        raise OperationalError("couldn't get a connection after 10.00 sec") from cause
+
+    monkeypatch.setattr(ModelBackend, "authenticate", no_connection_free)
+    client = Client(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE="en")
+    guess = {"email": "alice@example.test", "password": "guess"}
+    api = client.post("/api/v1/auth/token/", guess, content_type="application/json")
+    page = client.post(reverse("accounts:login"), {"username": "alice@example.test", "password": "guess"})
+    assert (api.status_code, page.status_code) == (status, status)
+    if status == 503:
+        assert api.json()["error"]["code"] == "service_unavailable" and api["Retry-After"] == "60"
+        assert b"briefly unavailable" in page.content and page["Retry-After"] == "60"
+    else:
+        assert api.json()["error"]["code"] == "server_error"
