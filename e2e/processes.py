@@ -8,6 +8,7 @@
 
 Each set gets a free port, its own folder (VAR_DIR: SQLite files, media, mail, logs), its own
 database and Redis. Emails are written to files (Django's file backend) and read back from there.
+A set has E2E_START_SECONDS (300 by default) to answer /healthz after it is started.
 """
 
 import email
@@ -81,7 +82,9 @@ class ProcessSet:
             command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
-    def wait_healthy(self, timeout=300):
+    def wait_healthy(self, timeout=None):
+        # A first start migrates a fresh database and seeds the demo: over 5 minutes on a busy machine.
+        timeout = timeout or int(os.environ.get("E2E_START_SECONDS", 300))
         def healthy():
             if self.leader.poll() is not None:
                 raise AssertionError(f"the process set exited ({self.leader.returncode}):\n{self.log_tail()}")
