@@ -258,6 +258,12 @@ def projection(used, moment=None, *, metric):
     return int(used * month_seconds / elapsed)
 
 
+def projection_floor(limit, moment=None):
+    """The least counter value whose `projection()` can pass `limit` at `moment` (rounded down)."""
+    month_seconds, elapsed = _month_so_far(moment or timezone.now(), settings.PLATFORM_TIME_ZONE)
+    return int(limit * max(elapsed, 0) / month_seconds)
+
+
 @functools.lru_cache(maxsize=16)
 def _month_so_far(moment, time_zone):
     """(seconds in the platform month of `moment`, seconds of it elapsed): a flush projects

@@ -92,14 +92,17 @@ def flush_counters():
     return applied
 
 
-# Rows per INSERT: four parameters each stays under SQLite's parameter limit.
+# Rows per INSERT: three parameters each stays under SQLite's parameter limit.
 _UPSERT_ROWS = 5000
 
 
 def _apply_batch(token, batch):
     """Write one batch under its token, in one transaction: {(org_id, metric): this month's new
     total} for what it changed, or None if another flusher already wrote it."""
-    rows = sorted(parse_key(key) + (value,) for key, value in batch.items())  # one lock order for every flusher
+    by_month = {}
+    for key, value in batch.items():
+        org_id, metric, month = parse_key(key)
+        by_month.setdefault(month, []).append((org_id, metric, value))
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -108,8 +111,9 @@ def _apply_batch(token, batch):
             logger.info("usage_flush_skipped token=%s reason=already_applied", token)
             return None
         totals = {}
-        for chunk in _chunks(rows, _UPSERT_ROWS):
-            totals.update(_upsert_records(chunk))
+        for month in sorted(by_month):
+            for chunk in _chunks(sorted(by_month[month]), _UPSERT_ROWS):  # one lock order for every flusher
+                totals.update(_upsert_records(month, chunk))
     logger.info("usage_flushed token=%s counters=%s", token, len(batch))
     return totals
 
@@ -119,36 +123,36 @@ def _chunks(items, size):
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def _upsert_records(rows):
-    """Add [(org_id, metric, month, amount)] to UsageRecord in one INSERT ... ON CONFLICT DO UPDATE.
-    Counts of a since-deleted organization are dropped with it (the join). Returns
-    {(org_id, metric): new value} for this month's rows."""
+def _upsert_records(month, rows):
+    """Add [(org_id, metric, amount)] to UsageRecord for `month` in one INSERT ... ON CONFLICT DO
+    UPDATE. Counts of a since-deleted organization are dropped with it (the join). Returns
+    {(org_id, metric): new value} if `month` is this month, else {} (nothing to alert on)."""
     ops, meta = connection.ops, UsageRecord._meta
     table, orgs = ops.quote_name(meta.db_table), ops.quote_name(Organization._meta.db_table)
-    org, metric, month, value, updated = (
+    org, metric, month_column, value, updated = (
         ops.quote_name(meta.get_field(name).column) for name in ("organization", "metric", "month", "value", "updated_at")
     )
-    months = [ops.adapt_datefield_value(row[2]) for row in rows]
     if connection.vendor == "postgresql":
-        # Four arrays instead of four placeholders a row: the statement stays small however many rows.
-        source = "unnest(%s::bigint[], %s::varchar[], %s::date[], %s::bigint[]) AS src(o, m, d, v)"
-        params = [[row[0] for row in rows], [row[1] for row in rows], months, [row[3] for row in rows]]
+        # Three arrays instead of three placeholders a row: the statement stays small however many rows.
+        source = "unnest(%s::bigint[], %s::varchar[], %s::bigint[]) AS src(o, m, v)"
+        params = [[row[0] for row in rows], [row[1] for row in rows], [row[2] for row in rows]]
     else:
-        values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
-        source = f"(SELECT column1 AS o, column2 AS m, column3 AS d, column4 AS v FROM (VALUES {values})) AS src"
-        params = [param for row, row_month in zip(rows, months, strict=True) for param in (row[0], row[1], row_month, row[3])]
+        values = ", ".join(["(%s, %s, %s)"] * len(rows))
+        source = f"(SELECT column1 AS o, column2 AS m, column3 AS v FROM (VALUES {values})) AS src"
+        params = [param for row in rows for param in row]
     sql = (
-        f"INSERT INTO {table} ({org}, {metric}, {month}, {value}, {updated}) "
-        f"SELECT src.o, src.m, src.d, src.v, %s FROM {source} JOIN {orgs} ON {orgs}.id = src.o "
+        f"INSERT INTO {table} ({org}, {metric}, {month_column}, {value}, {updated}) "
+        f"SELECT src.o, src.m, %s, src.v, %s FROM {source} JOIN {orgs} ON {orgs}.id = src.o "
         # WHERE true: SQLite's grammar needs it between INSERT ... SELECT and ON CONFLICT.
-        f"WHERE true ON CONFLICT ({org}, {metric}, {month}) "
+        f"WHERE true ON CONFLICT ({org}, {metric}, {month_column}) "
         f"DO UPDATE SET {value} = {table}.{value} + EXCLUDED.{value}, {updated} = EXCLUDED.{updated} "
-        f"RETURNING {org}, {metric}, {month}, {value}"
+        f"RETURNING {org}, {metric}, {value}"
     )
-    current = str(selectors.month_start())
+    now = ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
-        cursor.execute(sql, [ops.adapt_datetimefield_value(timezone.now()), *params])
-        return {(row[0], row[1]): row[3] for row in cursor.fetchall() if str(row[2]) == current}
+        cursor.execute(sql, [ops.adapt_datefield_value(month), now, *params])
+        rows = cursor.fetchall()
+    return {(row[0], row[1]): row[2] for row in rows} if month == selectors.month_start() else {}
 
 
 def prune_flushes():
@@ -305,13 +309,16 @@ def _check_flushed_alerts(totals):
     Limits are read once, and only for the organizations whose total could reach a level of the
     lowest limit any plan sets; the levels already sent only for those past a level of their own."""
     month, now, floors = selectors.month_started_at(), timezone.now(), selectors.lowest_plan_limits()
+    # Credits are alerted from the ledger as they are spent (record), not from the counters.
+    least = {
+        metric: _least_due(metric, floor, now)
+        for metric, floor in floors.items()
+        if metric != Metric.GENERATION_CREDITS and _alerted(metric, floor)
+    }
     near = {
         (org_id, metric): used
         for (org_id, metric), used in totals.items()
-        # Credits are alerted from the ledger as they are spent (record), not from the counters.
-        if metric != Metric.GENERATION_CREDITS
-        and _alerted(metric, floors.get(metric))
-        and _due_levels(metric, used, floors[metric], now)
+        if metric in least and used >= least[metric] and _due_levels(metric, used, floors[metric], now)
     }
     due = {}
     for chunk in _chunks(sorted({org_id for org_id, _metric in near}), _UPSERT_ROWS):
@@ -330,16 +337,30 @@ def _check_flushed_alerts(totals):
     )
     organizations = Organization.objects.in_bulk({org_id for org_id, _ in due})
     created = []
-    for (org_id, metric), (used, limit, levels) in sorted(due.items()):
-        levels = [(level, value) for level, value in levels if (org_id, metric, level) not in sent]
-        if levels and org_id in organizations:
-            created += _send_alerts(organizations[org_id], month, metric, used, limit, levels)
+    # One transaction for every alert of the flush (rows, notifications, emails): one commit
+    # instead of several per alert; the pushes and sends leave once it commits.
+    with transaction.atomic():
+        for (org_id, metric), (used, limit, levels) in sorted(due.items()):
+            levels = [(level, value) for level, value in levels if (org_id, metric, level) not in sent]
+            if levels and org_id in organizations:
+                created += _send_alerts(organizations[org_id], month, metric, used, limit, levels)
     return created
 
 
 def _alerted(metric, limit):
     """Whether a metric is alerted on at all: it has a limit, and it is not memory (a per-job limit)."""
     return bool(limit) and metric != Metric.MEMORY_MB
+
+
+def _least_due(metric, limit, now):
+    """A use below which no level of `_due_levels` can be due against `limit` (rounded down, so
+    never above the exact bound): a flush compares most counters to it instead of working out
+    their levels one by one."""
+    least = min(conf.ALERT_LEVELS) * limit // 100
+    if metric in COUNTER_METRICS:
+        # The projection passes the limit once used > limit × elapsed / month (see selectors.projection).
+        least = min(least, selectors.projection_floor(limit, now))
+    return least
 
 
 def _due_levels(metric, used, limit, now):
