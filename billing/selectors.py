@@ -47,6 +47,18 @@ def live_subscription(*, organization):
     )
 
 
+def request_live_subscription(request):
+    """live_subscription() of the request's organization, read once per request: a billing page
+    shows it and the billing banner (context_processors) checks it on the same page. Only for
+    pages that read it without changing it."""
+    organization = request.organization
+    memo = getattr(request, "_webox_live_subscription", None)
+    if memo is None or memo[0] != organization.pk:
+        memo = (organization.pk, live_subscription(organization=organization))
+        request._webox_live_subscription = memo
+    return memo[1]
+
+
 @dataclass(frozen=True)
 class CreditPeriod:
     """The period whose plan credits the organization holds now (a subscription's, or the Free
@@ -135,6 +147,14 @@ def subscriptions_for(*, organization):
 
 def invoices_for(*, organization):
     return Invoice.objects.filter(organization=organization).exclude(status=Invoice.Status.DRAFT)
+
+
+def open_and_recent_invoices(*, organization, recent=5):
+    """(the open invoices, the `recent` latest invoices) in one query: the billing overview shows
+    both. The latest ones are the first rows of any set that holds them, in the same order."""
+    latest = invoices_for(organization=organization).values("pk")[:recent]
+    rows = list(invoices_for(organization=organization).filter(Q(status=Invoice.Status.OPEN) | Q(pk__in=latest)))
+    return [row for row in rows if row.status == Invoice.Status.OPEN], rows[:recent]
 
 
 def invoice_for(*, organization, pk):

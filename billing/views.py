@@ -68,17 +68,18 @@ def pricing(request):
 @organization_required
 def overview(request):
     org = request.organization
+    open_invoices, recent_invoices = selectors.open_and_recent_invoices(organization=org)
     return render(
         request,
         "billing/overview.html",
         {
             "balances": {c: a for c, a in selectors.balances_for(organization=org).items() if a},
-            "subscription": selectors.live_subscription(organization=org),
+            "subscription": selectors.request_live_subscription(request),
             "pending_charges": selectors.pending_charges_for(organization=org),
-            "invoices": selectors.invoices_for(organization=org)[:5],
+            "invoices": recent_invoices,
             "methods": PaymentMethod.objects.filter(organization=org)[:5],
             "payments": Payment.objects.filter(organization=org).select_related("invoice")[:5],
-            "open_invoices": selectors.invoices_for(organization=org).filter(status="open"),
+            "open_invoices": open_invoices,
         },
     )
 
@@ -86,7 +87,7 @@ def overview(request):
 @organization_required
 def subscription(request):
     org = request.organization
-    current = selectors.live_subscription(organization=org)
+    current = selectors.request_live_subscription(request)
     plans = list(selectors.plans_for_sale(currency=org.currency))
     for plan in plans:
         plan.display_price = plan.price_in(org.currency)

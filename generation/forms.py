@@ -10,9 +10,10 @@ from generation.models import JobStatus, Kind, price_per_unit
 ASPECT_CHOICES = [(a, a) for a in limits.ASPECTS]
 
 
-def model_choices(kind):
-    """("provider/model", label with its price in credits) for every configured provider."""
-    prices = selectors.credit_prices()
+def model_choices(kind, prices=None):
+    """("provider/model", label with its price in credits) for every configured provider.
+    `prices` is selectors.credit_prices() when the caller has already read them."""
+    prices = selectors.credit_prices() if prices is None else prices
     choices = []
     for provider in providers.all_providers():
         if not provider.is_configured() or kind not in provider.capabilities:
@@ -42,9 +43,9 @@ class JobForm(forms.Form):
     engine = forms.ChoiceField(label=_("Provider and model"))
     prompt = forms.CharField(label=_("Prompt"), widget=forms.Textarea(attrs={"rows": 3}), max_length=limits.PROMPT_MAX_CHARS)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, prices=None, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = model_choices(self.kind)
+        choices = model_choices(self.kind, prices)
         prices = {value: credits for value, _label, credits in choices}
         self.fields["engine"].choices = [
             (value, f"{label} — {price_per_unit(credits, self.kind)}") for value, label, credits in choices
@@ -114,6 +115,13 @@ class ChatForm(JobForm):
 
 
 FORMS = {form.kind: form for form in (ImageForm, EbookForm, AudioForm, VideoForm, ChatForm)}
+
+
+def studio_forms(bound=None):
+    """{kind: form} for the studio's tabs, `bound` (a submitted form) in its kind's place: the
+    prices are read once for all of them."""
+    prices = selectors.credit_prices()
+    return {kind: bound if bound is not None and bound.kind == kind else form(prices=prices) for kind, form in FORMS.items()}
 
 
 class GalleryFilter(forms.Form):

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.cache import cache
-from django.db.models import Count, F, Prefetch, Q, Sum
+from django.db.models import Count, F, Min, Prefetch, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -52,11 +52,14 @@ def credit_balance(*, organization):
     key = balance_cache_key(organization.pk)
     balance = cache.get(key)
     if balance is None:
-        balance = ledger_sum(organization=organization)
-        expiry = live_grants(organization=organization).exclude(expires_at=None).order_by("expires_at").first()
-        seconds = BALANCE_CACHE_SECONDS
-        if expiry is not None:
-            seconds = max(1, min(seconds, int((expiry.expires_at - timezone.now()).total_seconds())))
+        # ledger_sum() and the next expiry of a grant it counts, in one query (a grant with no
+        # entry adds nothing to the sum, so its expiry cannot change it).
+        found = CreditEntry.objects.filter(grant__in=live_grants(organization=organization)).aggregate(
+            total=Sum("amount"), next_expiry=Min("grant__expires_at")
+        )
+        balance, seconds = found["total"] or 0, BALANCE_CACHE_SECONDS
+        if found["next_expiry"] is not None:
+            seconds = max(1, min(seconds, int((found["next_expiry"] - timezone.now()).total_seconds())))
         cache.set(key, balance, seconds)
     return balance
 

@@ -24,7 +24,7 @@ def _job_or_404(request, pk):
 
 @organization_required
 def studio(request):
-    return _render_studio(request, {kind: form_class() for kind, form_class in forms.FORMS.items()}, active="image")
+    return _render_studio(request, forms.studio_forms(), active="image")
 
 
 def _render_studio(request, kind_forms, *, active, status=200):
@@ -68,8 +68,7 @@ def submit(request, kind):
             return redirect("generation:job_detail", pk=job.pk)
     if kind == "chat":
         return _render_chat(request, form=form, conversation=None, status=400)
-    kind_forms = {k: (form if k == kind else cls()) for k, cls in forms.FORMS.items()}
-    return _render_studio(request, kind_forms, active=kind, status=400)
+    return _render_studio(request, forms.studio_forms(bound=form), active=kind, status=400)
 
 
 @organization_required

@@ -66,7 +66,7 @@ def test_invoice_pages_and_strangers_get_404(client_user, organization, other_or
     mine = [invoice(organization) for _ in range(5)]
     theirs = invoice(other_organization)
     client_user.get(reverse("billing:invoice_list"))  # warms the session and organization lookups
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(6):
         response = client_user.get(reverse("billing:invoice_list"))
     assert response.status_code == 200 and all(inv.number in response.content.decode() for inv in mine)
     detail = client_user.get(reverse("billing:invoice_detail", args=[mine[0].pk]))
@@ -84,7 +84,7 @@ def test_invoice_list_query_count_does_not_grow(client_user, organization, djang
     client_user.get(reverse("billing:invoice_list"))
     for _ in range(15):
         invoice(organization)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(6):
         client_user.get(reverse("billing:invoice_list"))
 
 
@@ -171,3 +171,17 @@ def test_overview_shows_subscription_invoices_payments_and_methods(client_user, 
     body = client_user.get(reverse("billing:overview")).content.decode()
     for expected in ("Pro", inv.number, "•••• 4242", "Failed", "declined"):
         assert expected in body, expected
+
+
+def test_overview_lists_every_open_invoice_and_the_five_latest_within_eight_queries(
+    client_user, organization, django_assert_max_num_queries
+):
+    first_open = [invoice(organization) for _ in range(2)]
+    voided = [invoice(organization) for _ in range(6)]
+    for inv in voided:
+        services.void_invoice(invoice=inv, reason="test")
+    client_user.get(reverse("billing:overview"))  # warms the session
+    with django_assert_max_num_queries(8):
+        response = client_user.get(reverse("billing:overview"))
+    assert [inv.pk for inv in response.context["open_invoices"]] == [inv.pk for inv in reversed(first_open)]
+    assert [inv.pk for inv in response.context["invoices"]] == [inv.pk for inv in reversed(voided[1:])]

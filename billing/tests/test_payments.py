@@ -262,7 +262,7 @@ def test_browser_decline_then_success(client_user, organization, run_on_commit, 
         )
     assert "is paid" in client_user.get(response.url).content.decode()
     assert PaymentMethod.objects.get().last4 == "4242"
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(6):
         assert client_user.get(reverse("billing:payment_list")).status_code == 200
 
 

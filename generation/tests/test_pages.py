@@ -61,13 +61,13 @@ def test_a_refused_submission_shows_the_error_and_changes_nothing(client_user, o
 def test_gallery_filters_and_keeps_its_query_count(client_user, funded, user, django_assert_max_num_queries):
     make_job(funded, user)
     make_job(funded, user, kind="video", model="offline-reel", params={"duration": 1})
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(7):
         response = client_user.get(reverse("generation:gallery") + "?kind=video")
     page = response.content.decode()
     assert page.count('class="card job-card"') == 1 and "Video" in page
     for _ in range(3):
         make_job(funded, user)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(7):
         response = client_user.get(reverse("generation:gallery") + "?status=succeeded")
     assert response.content.decode().count('class="card job-card"') == 5
 
@@ -133,11 +133,11 @@ def test_chat_page_keeps_the_conversation_history(client_user, funded, user, mon
 
 def test_studio_query_count_does_not_grow_with_jobs(client_user, funded, user, django_assert_max_num_queries):
     make_job(funded, user)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(8):
         client_user.get(reverse("generation:studio"))
     for _ in range(4):
         make_job(funded, user)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(8):
         assert client_user.get(reverse("generation:studio")).content.decode().count('class="card job-card"') == 5
 
 
