@@ -12,7 +12,7 @@ def billing_banner(request):
     organization = getattr(request, "organization", None)
     if not organization or not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
-    subscription = selectors.request_live_subscription(request)
+    subscription = selectors.request_live_subscription(request, keep=False)
     if subscription is None or subscription.status not in (Subscription.Status.PAST_DUE, Subscription.Status.SUSPENDED):
         return {}
     if subscription.suspended_at_trial_end:

@@ -47,16 +47,18 @@ def live_subscription(*, organization):
     )
 
 
-def request_live_subscription(request):
+def request_live_subscription(request, *, keep=True):
     """live_subscription() of the request's organization, read once per request: a billing page
-    shows it and the billing banner (context_processors) checks it on the same page. Only for
-    pages that read it without changing it."""
+    that shows it reads it with keep=True (it changes nothing), and the billing banner
+    (context_processors) reuses it with keep=False, which never stores what it reads itself."""
     organization = request.organization
     memo = getattr(request, "_webox_live_subscription", None)
-    if memo is None or memo[0] != organization.pk:
-        memo = (organization.pk, live_subscription(organization=organization))
-        request._webox_live_subscription = memo
-    return memo[1]
+    if memo is not None and memo[0] == organization.pk:
+        return memo[1]
+    subscription = live_subscription(organization=organization)
+    if keep:
+        request._webox_live_subscription = (organization.pk, subscription)
+    return subscription
 
 
 @dataclass(frozen=True)
