@@ -2,27 +2,13 @@
 
 import sys
 
-import redis.exceptions
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
-from django_redis.exceptions import ConnectionInterrupted
-from kombu.exceptions import OperationalError as BrokerError
-from psycopg_pool import PoolTimeout
 
 from core.api.errors import envelope
-
-# A shared service (Redis: cache, throttles, broker, channel layer) that cannot be reached.
-UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, ConnectionInterrupted, BrokerError)
-
-
-def _unavailable(exc):
-    """A shared service down, or no database connection free in time: under a burst of work that
-    holds connections (logins hash their password while their request holds one), every pooled
-    connection stays busy past the pool's wait, and Django raises psycopg_pool's PoolTimeout as
-    its OperationalError. Worth trying again a little later: not a bug."""
-    return isinstance(exc, UNAVAILABLE) or isinstance(getattr(exc, "__cause__", None), PoolTimeout)
+from core.outages import unavailable
 
 
 def _respond(request, status, code, message, template):
@@ -44,7 +30,7 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    if _unavailable(sys.exc_info()[1]):
+    if unavailable(sys.exc_info()[1]):
         return service_unavailable(request)
     return _respond(request, 500, "server_error", _("Something went wrong on our side. We have been told."), "500.html")
 

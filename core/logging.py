@@ -6,6 +6,8 @@ import re
 
 from django.utils.functional import empty
 
+from core.outages import unavailable
+
 request_context = contextvars.ContextVar("request_context", default=None)
 
 
@@ -39,6 +41,21 @@ class RedactSecretsFilter(logging.Filter):
         redacted = _SECRET_PARAMETERS.sub(r"\1[redacted]", message)
         if redacted != message:
             record.msg, record.args = redacted, ()
+        return True
+
+
+class OutageFilter(logging.Filter):
+    """A request that met a service outage is answered 503 (core.errors_views.server_error), yet
+    Django logs it as a server error with its traceback: an outage of a minute filled the log with
+    hundreds of them, and hid real errors. Each is one warning line instead, naming the error;
+    the outage itself is what /healthz and the heartbeats report."""
+
+    def filter(self, record):
+        error = record.exc_info[1] if record.exc_info else None
+        if unavailable(error):
+            record.msg, record.args = f"{record.getMessage()} error={error.__class__.__name__}: {error}", ()
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
         return True
 
 

@@ -481,12 +481,17 @@ LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"context": {"()": "core.logging.ContextFilter"}, "redact": {"()": "core.logging.RedactSecretsFilter"}},
+    "filters": {
+        "context": {"()": "core.logging.ContextFilter"},
+        "redact": {"()": "core.logging.RedactSecretsFilter"},
+        "outage": {"()": "core.logging.OutageFilter"},
+    },
     "formatters": {"kv": {"()": "core.logging.KeyValueFormatter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "kv", "filters": ["context", "redact"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["outage"]},
         "axes": {"level": "WARNING"},
         "celery": {"level": "INFO"},
         "channels_redis": {"level": "INFO"},  # says how many sockets a group send dropped (over capacity)

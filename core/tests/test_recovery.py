@@ -1,6 +1,8 @@
 """A page never saves and then answers 500: what runs after the commit (cache refreshes, queuing
 tasks) may fail, and the request still answers what it saved."""
 
+import logging
+
 import pytest
 import redis.exceptions
 from django.contrib.auth.backends import ModelBackend
@@ -47,7 +49,7 @@ def test_the_html_checkout_answers_what_it_saved_when_the_cache_and_broker_are_d
     assert "task_not_queued task=billing.tasks.render_invoice_documents" in caplog.text
 
 
-def test_with_redis_down_pages_and_the_api_answer_a_clean_503(settings, db):
+def test_with_redis_down_pages_and_the_api_answer_a_clean_503(settings, db, caplog):
     from django.test import Client
 
     settings.CACHES = {
@@ -63,6 +65,19 @@ def test_with_redis_down_pages_and_the_api_answer_a_clean_503(settings, db):
     assert b"briefly unavailable" in page.content
     api = client.get("/api/v1/catalog/products/")
     assert api.status_code == 503 and api.json()["error"]["code"] == "service_unavailable"
+    # Logged as what it is, one warning line per request, not a server error with its traceback.
+    requests = [record for record in caplog.records if record.name == "django.request"]
+    assert [(r.levelname, r.exc_info) for r in requests] == [("WARNING", None)] * 2
+    assert "Service Unavailable: /shop/ error=ConnectionError" in requests[0].getMessage()
+
+
+def test_a_real_server_error_is_still_logged_with_its_traceback(caplog):
+    try:
+        raise ValueError("a bug")
+    except ValueError:
+        logging.getLogger("django.request").error("Internal Server Error: /x/", exc_info=True)
+    (record,) = caplog.records
+    assert record.levelname == "ERROR" and record.exc_info[0] is ValueError
 
 
 @pytest.mark.parametrize(("cause", "status"), [(PoolTimeout("couldn't get a connection after 10.00 sec"), 503), (None, 500)])
