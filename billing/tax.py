@@ -151,12 +151,22 @@ def decide_lines(organization, lines, *, on):
 
 
 def record_distance_sales(invoice):
-    """Count a finalized invoice's EU consumer sales in its year's running total (a conditional
-    F() update, so concurrent finalizations add up)."""
+    """Count a finalized invoice's EU consumer sales in its year's running total."""
+    _add_distance_sales(invoice.issue_date.year, invoice, sign=1)
+
+
+def record_distance_credit(note):
+    """Take a credit note's EU consumer lines off the running total of the year of the invoice it
+    corrects: that year's sales were worth less, and the threshold measures what was sold."""
+    _add_distance_sales(note.invoice.issue_date.year, note, sign=-1)
+
+
+def _add_distance_sales(year, document, *, sign):
+    """A conditional F() update, so concurrent finalizations and credit notes add up."""
     eu_bases = (TaxBasis.EU_CONSUMER_FR, TaxBasis.EU_CONSUMER_OSS)
-    net = sum(line.net_amount for line in invoice.lines.all() if line.tax_basis in eu_bases)
+    net = sum(line.net_amount for line in document.lines.all() if line.tax_basis in eu_bases)
     if not net:
         return
-    cents = to_eur_cents(net, invoice.currency)
-    DistanceSalesYear.objects.get_or_create(year=invoice.issue_date.year)
-    DistanceSalesYear.objects.filter(year=invoice.issue_date.year).update(net_eur_cents=F("net_eur_cents") + cents)
+    cents = sign * to_eur_cents(net, document.currency)
+    DistanceSalesYear.objects.get_or_create(year=year)
+    DistanceSalesYear.objects.filter(year=year).update(net_eur_cents=F("net_eur_cents") + cents)

@@ -171,6 +171,7 @@ def _create_credit_note(invoice, *, amount, reason, user=None, refund_reference=
         created_by=user,
     )
     CreditNoteLine.objects.bulk_create(CreditNoteLine(credit_note=note, position=i, **line) for i, line in enumerate(lines))
+    tax.record_distance_credit(note)
     invoice.amount_credited += amount
     invoice.save(update_fields=["amount_credited", "updated_at"])
     enqueue(delivery.render_credit_note_pdf, note.pk)

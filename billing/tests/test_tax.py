@@ -128,6 +128,22 @@ def test_the_sale_that_passes_the_threshold_takes_the_destination_rate_and_the_t
     assert DistanceSalesYear.objects.get().net_eur_cents == 11000
 
 
+@override_settings(EU_DISTANCE_SALES_THRESHOLD_EUR=100)
+def test_credit_notes_take_their_eu_consumer_sales_off_the_year_of_the_invoice_they_correct(organization):
+    buyer(organization, "de_consumer_below")
+    sold = invoice(organization, [line(unit_amount=6000)])  # 60 € net, 72 € with French VAT
+    services.issue_credit_note(invoice=sold, amount=1200, reason="Goodwill")  # 10 € net of it
+    assert DistanceSalesYear.objects.get().net_eur_cents == 5000
+    services.issue_credit_note(invoice=sold, reason="Cancelled")  # the rest
+    assert DistanceSalesYear.objects.get().net_eur_cents == 0
+    # Back under the threshold: a 60 € sale is taxed in France again.
+    assert invoice(organization, [line(unit_amount=6000)]).lines.get().tax_basis == "eu_consumer_fr"
+    # A credit note on a French sale leaves the total alone.
+    buyer(organization, "fr_consumer")
+    services.issue_credit_note(invoice=invoice(organization, [line(unit_amount=5000)]), reason="Cancelled")
+    assert DistanceSalesYear.objects.get().net_eur_cents == 6000
+
+
 def test_last_years_total_above_the_threshold_keeps_the_destination_rate(organization):
     buyer(organization, "de_consumer_below")
     DistanceSalesYear.objects.create(year=services.platform_today().year - 1, net_eur_cents=1_000_001)
