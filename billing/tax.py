@@ -105,7 +105,6 @@ class Buyer:
 class Decision:
     rate: Decimal
     basis: str
-    country: str  # whose VAT is charged ("" when none is)
 
     @property
     def category(self):
@@ -116,15 +115,15 @@ def decide(buyer, *, french_rate, over_threshold, on):
     """The VAT of one line sold to `buyer` whose French rate is `french_rate`."""
     french_rate = Decimal(str(french_rate))
     if buyer.country == "FR":
-        return Decision(french_rate, TaxBasis.DOMESTIC, "FR")
+        return Decision(french_rate, TaxBasis.DOMESTIC)
     if buyer.in_eu and not buyer.eu_consumer:
-        return Decision(Decimal("0.00"), TaxBasis.REVERSE_CHARGE, "")
+        return Decision(Decimal("0.00"), TaxBasis.REVERSE_CHARGE)
     if buyer.in_eu:
         if over_threshold:
-            return Decision(standard_rate(buyer.country, on), TaxBasis.EU_CONSUMER_OSS, buyer.country)
-        return Decision(french_rate, TaxBasis.EU_CONSUMER_FR, "FR")
+            return Decision(standard_rate(buyer.country, on), TaxBasis.EU_CONSUMER_OSS)
+        return Decision(french_rate, TaxBasis.EU_CONSUMER_FR)
     basis = TaxBasis.OUTSIDE_EU_BUSINESS if buyer.is_business else TaxBasis.OUTSIDE_EU_CONSUMER
-    return Decision(Decimal("0.00"), basis, "")
+    return Decision(Decimal("0.00"), basis)
 
 
 def threshold_cents():

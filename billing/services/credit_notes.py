@@ -93,7 +93,7 @@ def price_credit_lines(invoice, specs):
     priced = []
     for spec in specs:
         source = by_ref.get(spec.product_ref, lines[0])
-        decision = tax.Decision(rate=source.vat_rate, basis=source.tax_basis, country="")
+        decision = tax.Decision(rate=source.vat_rate, basis=source.tax_basis)
         priced.append(pricing.price_line(spec, decision))
     return priced
 
