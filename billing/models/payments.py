@@ -27,8 +27,9 @@ class MethodKind(models.TextChoices):
     SANDBOX = "sandbox", _("Sandbox test card")
 
 
-# Failure codes in words, for the customer and in their language; any other code shows the
-# provider's own message (kept in English in failure_message, for staff and the API).
+# Failure codes in words, for the customer and in their language; any other code quotes the
+# provider's own message (kept as the provider wrote it in failure_message, for staff) in a
+# sentence of the reader's language.
 FAILURE_REASONS = {
     "card_declined": _("Your bank declined the card. Try another card or contact your bank."),
     "insufficient_funds": _("The card has insufficient funds."),
@@ -165,10 +166,14 @@ class Payment(models.Model):
 
     @property
     def failure_reason(self):
-        """Why it failed, in the reader's language when the code is known ("" if it has not failed)."""
+        """Why it failed, in the reader's language ("" if it has not failed)."""
         if not self.failure_code:
             return ""
-        return FAILURE_REASONS.get(self.failure_code) or self.failure_message or _("The payment did not go through.")
+        if self.failure_code in FAILURE_REASONS:
+            return FAILURE_REASONS[self.failure_code]
+        if self.failure_message:
+            return _("Reason given by the payment provider: %(words)s") % {"words": self.failure_message}
+        return _("The payment provider gave no reason.")
 
     @property
     def received(self):

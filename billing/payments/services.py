@@ -49,8 +49,10 @@ AUTHENTICATION_REQUIRED = "authentication_required"
 def failure_reason(code, message=""):
     """What is kept in failure_message: the known reason in English, else the provider's words
     (pages show Payment.failure_reason, in the reader's language)."""
+    if code not in FAILURE_REASONS:
+        return message
     with translation.override("en"):
-        return str(FAILURE_REASONS.get(code) or message or "The payment did not go through.")
+        return str(FAILURE_REASONS[code])
 
 
 def fingerprint(data):

@@ -4,10 +4,12 @@ import time
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.tests.factories import OrganizationFactory
 from billing import payments, selectors, services
 from billing.models import Payment, PaymentMethod, WebhookEvent
+from billing.payments.services import failure_reason
 from billing.providers import sandbox, signing
 from billing.tests.factories import PlanFactory, invoice
 from core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
@@ -356,3 +358,20 @@ def test_refund_refused_before_the_provider_when_already_credited(organization, 
     assert called == [] and Payment.objects.get().amount_refunded == 0
     payments.refund_payment(payment=payment, amount=inv.total - 1000)
     assert len(called) == 1
+
+
+@pytest.mark.parametrize(
+    ("code", "kept", "french"),
+    [
+        ("insufficient_funds", "The card has insufficient funds.", "La carte n'a pas de fonds suffisants."),
+        ("do_not_honor", "Do not honor", "Motif donné par le prestataire de paiement\u00a0: Do not honor"),
+        ("processing_error", "", "Le prestataire de paiement n’a pas donné de motif."),
+    ],
+)
+def test_a_failure_reads_in_the_customers_language_even_when_the_provider_code_is_unknown(code, kept, french):
+    """Staff keep the provider's words; a French customer reads a French sentence, quoting them
+    when the code has no wording of ours."""
+    message = {"insufficient_funds": "Your card has insufficient funds.", "do_not_honor": "Do not honor"}.get(code, "")
+    assert failure_reason(code, message) == kept
+    with translation.override("fr"):
+        assert str(Payment(failure_code=code, failure_message=kept).failure_reason) == french
