@@ -2,6 +2,7 @@
 
 import logging
 import secrets
+from importlib import import_module
 
 from axes.utils import reset as axes_reset
 from django.conf import settings
@@ -520,8 +521,6 @@ def verify_second_factor(*, user, token):
 
 
 def _session_store():
-    from importlib import import_module
-
     return import_module(settings.SESSION_ENGINE).SessionStore
 
 

@@ -3,6 +3,7 @@ syndication framework)."""
 
 from django.contrib.syndication.views import Feed
 from django.http import Http404
+from django.urls import reverse
 from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
@@ -36,8 +37,6 @@ class ArticleFeed(Feed):
         return _("WeBox blog")
 
     def link(self, obj):
-        from django.urls import reverse
-
         link = reverse("blog:list")
         return f"{link}?category={obj['category'].slug}" if obj["category"] else link
 

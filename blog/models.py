@@ -12,6 +12,7 @@ import nh3
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -133,8 +134,6 @@ class Article(Searchable):
         return f"{self.title} ({self.language})"
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("blog:article", kwargs={"language": self.language, "slug": self.slug})
 
     def words_for_search(self):

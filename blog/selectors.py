@@ -5,6 +5,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from blog.models import LANGUAGES, Article, Category
+from catalog import selectors as catalog_selectors
 from core import search as core_search
 from core.errors import NotFound
 
@@ -62,9 +63,8 @@ def read_next(article, *, limit=3):
 
 
 def related_products(article, *, currency):
-    from catalog.selectors import products
-
-    return list(products(currency=currency).filter(pk__in=article.related_products.values("pk")).order_by("name"))
+    related = catalog_selectors.products(currency=currency).filter(pk__in=article.related_products.values("pk"))
+    return list(related.order_by("name"))
 
 
 def search(*, text, language=None):

@@ -5,6 +5,7 @@ from dataclasses import replace
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from billing import selectors as billing_selectors
 from catalog.models import PRICE_COLUMNS, Cart, CartItem, Category, Order, Product
 from catalog.pricing import PricedLine, Totals, allocate_discount
 from core import search as core_search
@@ -114,9 +115,7 @@ def cart_totals(*, cart, currency, organization):
 def buyer_vat(organization, lines):
     """`lines` (at the products' French rates) with the VAT the organization's invoice will charge:
     billing decides it from the buyer."""
-    from billing.selectors import vat_rates
-
-    rates = vat_rates(organization=organization, lines=[(line.vat_rate, line.taxable) for line in lines])
+    rates = billing_selectors.vat_rates(organization=organization, lines=[(line.vat_rate, line.taxable) for line in lines])
     return [replace(line, vat_rate=rate) for line, rate in zip(lines, rates, strict=True)]
 
 

@@ -8,8 +8,11 @@ whose DEBUG is off (the system check below, registered when the settings load). 
 the settings, not in an app: it reads billing's payment configuration, which core may not import.
 """
 
+from django.conf import settings
 from django.core.checks import Error, Tags, register
 from django.core.exceptions import ImproperlyConfigured
+
+from billing import conf as payments
 
 # The secrets the repository itself holds (development and test profiles, the payment sandbox):
 # anyone can read them, so they sign nothing in production.
@@ -36,8 +39,6 @@ SETTINGS_READ = ("DEBUG", "SECRET_KEY", "SIMPLE_JWT", "PAYMENT_TEST_MODE", "SELL
 
 def problems(settings):
     """[(check id, message)] for a settings mapping (the names in SETTINGS_READ); none with DEBUG on."""
-    from billing import conf as payments
-
     if settings["DEBUG"]:
         return []
     found = []
@@ -83,7 +84,5 @@ def refuse_unsafe_defaults(settings):
 
 @register(Tags.security, deploy=True)
 def check_unsafe_defaults(app_configs, **kwargs):
-    from django.conf import settings
-
     found = problems({name: getattr(settings, name) for name in SETTINGS_READ})
     return [Error(message, id=check_id) for check_id, message in found]

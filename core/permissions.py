@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 
+from core import audit
+
 TWO_FACTOR_REQUIRED = _(
     "Staff act only with two-factor authentication: turn it on from your profile, then log in again with a code."
 )
@@ -117,8 +119,6 @@ class StaffWith2FA(BasePermission):
 
 
 def _audit_refusal(request, permission, reason, target=None, **details):
-    from core import audit
-
     audit.record(
         actor=request.user,
         action="staff_action_refused",

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from config.celery import app as celery_app
 from core import heartbeats
 from core.broker import filesystem_broker_folders
 from core.errors import DomainError
@@ -83,15 +84,13 @@ def _check_cache():
 
 
 def _check_broker():
-    from config.celery import app
-
     folders = filesystem_broker_folders()
     if folders:  # the server-less broker is "up" when its folders are there and writable
         for folder in folders:
             if not os.access(folder, os.W_OK):
                 raise RuntimeError(f"broker folder {folder} is missing or read-only")
         return
-    with app.connection_for_write() as conn:
+    with celery_app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
 
 

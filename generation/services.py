@@ -14,6 +14,7 @@ import logging
 import math
 from datetime import timedelta
 
+from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.cache import cache
 from django.db import transaction
@@ -406,8 +407,6 @@ def start_waiting_jobs(*, organization):
 def _dispatch(job):
     """Queue the job's task (after commit). A broker that is down fails the job at once, with
     its refund, rather than leaving it for the sweeper."""
-    from generation.tasks import run_job
-
     limit = TIME_LIMITS[job.kind]
     try:
         result = run_job.apply_async(args=[job.pk], time_limit=limit, soft_time_limit=limit - 15)
@@ -446,6 +445,14 @@ def execute_job(*, job_id):
     # What the provider says about the job (a refusal, an outage) is for its owner: in their language.
     with translation.override(language_for(job.user, job.organization)):
         _execute(job)
+
+
+# Defined beside `_dispatch`, which queues it, under the name the queue knows (generation.tasks
+# re-exports it): the time limit per kind is set when it is dispatched.
+@shared_task(name="generation.tasks.run_job", acks_late=True)
+def run_job(job_id):
+    """Run one generation job."""
+    execute_job(job_id=job_id)
 
 
 def _execute(job):

@@ -1,16 +1,14 @@
-"""Celery tasks: thin wrappers over services, safe to run twice."""
+"""Celery tasks: thin wrappers over services, safe to run twice. `run_job`, which the services
+queue, is defined beside them and answers to this module too."""
 
 from celery import shared_task
 from celery.signals import worker_ready
 
 from core.tasks_log import record_run
 from generation import services
+from generation.services import run_job
 
-
-@shared_task(acks_late=True)
-def run_job(job_id):
-    """Run one generation job (the time limit per kind is set when it is dispatched)."""
-    services.execute_job(job_id=job_id)
+__all__ = ["expire_credit_grants", "fail_stale_jobs", "run_job", "sweep_after_start"]
 
 
 @shared_task

@@ -19,6 +19,7 @@ from accounts.models import Organization, User
 from accounts.selectors import language_for
 from core.tasks import TRANSIENT_ERRORS, enqueue
 from notifications import kinds, live
+from notifications.delivery import deliver_email
 from notifications.live import EVERYONE, organization_group, user_group
 from notifications.models import Broadcast, EmailLog, Notification
 
@@ -229,7 +230,5 @@ def send_email(*, to, template, kind, locale=None, context=None, attachments=(),
         related_type=ContentType.objects.get_for_model(related) if related is not None else None,
         related_id=str(related.pk) if related is not None else "",
     )
-    from notifications.tasks import deliver_email
-
     enqueue(deliver_email, log.pk)
     return log

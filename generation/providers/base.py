@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from core.errors import DomainError, ValidationFailed
+from generation import conf
 
 
 class ProviderError(DomainError):
@@ -131,8 +132,6 @@ class Provider(ABC):
     prices = None  # PriceTable
 
     def is_configured(self):
-        from generation import conf
-
         return bool(conf.get(self.key_variable))
 
     def kinds(self):

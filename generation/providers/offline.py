@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from PIL import Image, ImageDraw
 
 from core.fonts import image_font
+from generation.providers import openai_compat
 from generation.providers.base import Capability, ModelPrice, OutputFile, PriceTable, Provider, ProviderError, Result
 
 logger = logging.getLogger("webox.generation.offline")
@@ -259,9 +260,7 @@ class OfflineProvider(Provider):
 
     @staticmethod
     def _local_chat():
-        from generation.providers.openai_compat import provider as local
-
-        return local
+        return openai_compat.provider
 
     def run(self, job, report):
         prompt, params = job.prompt, job.parameters

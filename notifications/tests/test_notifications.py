@@ -12,9 +12,10 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.tests.factories import MembershipFactory, UserFactory
 from config.asgi import application
 from notifications import kinds
+from notifications.delivery import MAX_ATTEMPTS, SEND_LEASE
 from notifications.models import EmailLog, Notification
 from notifications.services import notify
-from notifications.tasks import MAX_ATTEMPTS, SEND_LEASE, deliver_email, sweep_emails
+from notifications.tasks import deliver_email, sweep_emails
 
 ORIGIN = (b"origin", b"http://localhost")
 
