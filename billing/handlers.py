@@ -1,6 +1,7 @@
-"""What other apps (and billing itself) run when an invoice of a source is paid, voided or refunded.
+"""What other apps (and billing itself) run when an invoice of a source is paid, voided or refunded,
+when a subscription changes, and when billing's revenue figures move.
 
-Apps register in their AppConfig.ready() (docs/architecture.md); the invoice services call the
+Apps register in their AppConfig.ready() (docs/architecture.md); billing's services call the
 handlers in the transaction of the change, so a handler that fails rolls the change back.
 """
 
@@ -15,6 +16,7 @@ _paid_handlers = defaultdict(list)
 _voided_handlers = defaultdict(list)
 _refunded_handlers = defaultdict(list)
 _subscription_handlers = []
+_revenue_handlers = []
 
 
 def register_invoice_paid_handler(source_type, handler):
@@ -50,9 +52,27 @@ def register_subscription_changed_handler(handler):
     return handler
 
 
+def register_revenue_changed_handler(handler):
+    """handler(*, organization_id, recurring) runs in the transaction of every billing write that
+    moves a revenue figure, whether the write is a save or a queryset update: recurring=True when
+    what subscriptions bring each period may have moved (a subscription's plan, status or coupon
+    cycles; organization_id None: a plan's prices, for every subscription on it), recurring=False
+    when money moved (an invoice issued, paid, credited, voided or written off, a payment or a
+    refund settled). The back office refreshes its figures and its MRR history from it."""
+    if handler not in _revenue_handlers:
+        _revenue_handlers.append(handler)
+    return handler
+
+
 def subscription_changed(subscription):
     for handler in _subscription_handlers:
         handler(subscription.organization)
+    revenue_changed(organization_id=subscription.organization_id, recurring=True)
+
+
+def revenue_changed(*, organization_id=None, recurring=False):
+    for handler in _revenue_handlers:
+        handler(organization_id=organization_id, recurring=recurring)
 
 
 def check_source_type(source_type):

@@ -171,6 +171,19 @@ def invoices_for_source(*, source_type, source_id):
     return Invoice.objects.filter(source_type=source_type, source_id=str(source_id))
 
 
+def paid_invoices(*, organization=None, source_type=None, source_id=None):
+    """Paid invoices, the last paid first: an organization's, a source type's, or one source's
+    (coupons' first-payment rule and the invoice a confirmed use records, the shop's refunds)."""
+    invoices = Invoice.objects.filter(status=Invoice.Status.PAID)
+    if organization is not None:
+        invoices = invoices.filter(organization=organization)
+    if source_type:
+        invoices = invoices.filter(source_type=source_type)
+    if source_id is not None:
+        invoices = invoices.filter(source_id=str(source_id))
+    return invoices.order_by("-paid_at", "-id")
+
+
 def credit_notes_for(*, organization):
     return CreditNote.objects.filter(organization=organization).select_related("invoice")
 

@@ -609,7 +609,7 @@ def refund_order_payment(*, order, amount=None, user=None):
             _("Order %(number)s is %(status)s: nothing was paid.")
             % {"number": order.number, "status": order.get_status_display().lower()}
         )
-    invoice = billing_selectors.invoices_for_source(source_type="order", source_id=order.pk).filter(status="paid").first()
+    invoice = billing_selectors.paid_invoices(source_type="order", source_id=order.pk).first()
     if invoice is None:
         raise InvalidTransition(_("Order %(number)s has no paid invoice to refund.") % {"number": order.number})
     refund_invoice(invoice=invoice, amount=amount, reason=f"Refund of order {order.number}", user=user)

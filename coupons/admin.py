@@ -229,6 +229,14 @@ class CouponAdmin(admin.ModelAdmin):
         used = obj is not None and obj.usages.exists()
         return [*self.readonly_fields, "code"] if used else self.readonly_fields
 
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.terms_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        services.terms_changed()
+
     def has_delete_permission(self, request, obj=None):
         # A used coupon keeps its history (the usages protect it): deactivate it instead.
         return super().has_delete_permission(request, obj) and not (obj and obj.usages.exists())
@@ -284,6 +292,7 @@ class CouponAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         before = audit.snapshot(Coupon.objects.get(pk=obj.pk), self.AUDITED_FIELDS) if change else {}
         super().save_model(request, obj, form, change)
+        services.terms_changed()
         before, after = audit.changed(before, audit.snapshot(obj, self.AUDITED_FIELDS))
         if after:
             audit.record(

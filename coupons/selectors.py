@@ -7,8 +7,7 @@ from decimal import Decimal
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from billing.models import Invoice
-from billing.selectors import coupon_discounts, invoices_for, invoices_for_source
+from billing.selectors import coupon_discounts, paid_invoices
 from core.errors import NotFound
 from core.money import percent_of
 from coupons.models import Coupon, CouponUsage
@@ -111,22 +110,13 @@ def discount_for(*, terms, amount, currency):
 
 def organization_has_paid(*, organization, source_type=None):
     """Whether `organization` has a paid invoice (for `source_type` when given: "order" or
-    "subscription"). Billing offers no such selector, so this is the one place where coupons read
-    billing's invoices, through billing.selectors.invoices_for and never writing them."""
-    paid = invoices_for(organization=organization).filter(status=Invoice.Status.PAID)
-    if source_type:
-        paid = paid.filter(source_type=source_type)
-    return paid.exists()
+    "subscription"), read through billing.selectors.paid_invoices."""
+    return paid_invoices(organization=organization, source_type=source_type).exists()
 
 
 def paid_invoice_for(*, target_type, target_id):
     """The latest paid invoice of an order or subscription (recorded on a confirmed usage)."""
-    return (
-        invoices_for_source(source_type=target_type, source_id=target_id)
-        .filter(status=Invoice.Status.PAID)
-        .order_by("-paid_at", "-id")
-        .first()
-    )
+    return paid_invoices(source_type=target_type, source_id=target_id).first()
 
 
 def live_usages_count(*, coupon, organization):

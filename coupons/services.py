@@ -25,6 +25,21 @@ from coupons.models import USAGE_MACHINE, Coupon, CouponMinimum, CouponUsage
 
 logger = logging.getLogger("webox.coupons")
 
+_terms_handlers = []
+
+
+def register_terms_changed_handler(handler):
+    """handler() runs in the transaction of every write of a coupon's terms (created, changed or
+    deleted, through the API, the admin or a campaign): the back office's MRR discounts by them."""
+    if handler not in _terms_handlers:
+        _terms_handlers.append(handler)
+    return handler
+
+
+def terms_changed():
+    for handler in _terms_handlers:
+        handler()
+
 REASONS = (
     "unknown",
     "inactive",
@@ -367,6 +382,7 @@ def _save(coupon, *, minimums, relations):
     if cleaned is not None:
         coupon.minimums.all().delete()
         CouponMinimum.objects.bulk_create(CouponMinimum(coupon=coupon, currency=c, amount=a) for c, a in cleaned.items())
+    terms_changed()
     return coupon
 
 
@@ -414,6 +430,7 @@ def delete_coupon(*, coupon):
         )
     logger.info("coupon_deleted coupon=%s", coupon.code)
     coupon.delete()
+    terms_changed()
 
 
 def deactivate(*, coupon):

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from billing import handlers
 from billing.models import (
     Plan,
     PlanPrice,
@@ -24,6 +25,11 @@ class PlanAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("prices")
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The prices typed here are what every subscription on the plan brings each month.
+        handlers.revenue_changed(recurring=True)
 
     @admin.display(description=_("Prices (excl. VAT)"))
     def prices_display(self, obj):

@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from billing import providers, selectors, services
+from billing import handlers, providers, selectors, services
 from billing.emails import action_required_message
 from billing.models import (
     PAYMENT_MACHINE,
@@ -260,6 +260,7 @@ def apply_status(
     if status in ("succeeded", "failed", "canceled"):
         changes["completed_at"] = timezone.now()
     PAYMENT_MACHINE.advance(payment, status, **changes)
+    handlers.revenue_changed(organization_id=payment.organization_id)
     invoice = payment.invoice
     if status == "succeeded":
         _record_capture(payment)
@@ -505,6 +506,7 @@ def _settle_refund(payment, refund, reference, **changes):
     REFUND_MACHINE.advance(refund, Refund.Status.SUCCEEDED, provider_reference=reference, completed_at=timezone.now(), **changes)
     total = payment.amount_refunded + refund.amount
     PAYMENT_MACHINE.advance(payment, "refunded" if total == payment.received[0] else "partially_refunded", amount_refunded=total)
+    handlers.revenue_changed(organization_id=payment.organization_id)
 
 
 def refund_invoice(*, invoice, amount=None, reason="Refund", user=None):

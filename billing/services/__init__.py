@@ -17,6 +17,7 @@ from billing.handlers import (
     register_invoice_paid_handler,
     register_invoice_refunded_handler,
     register_invoice_voided_handler,
+    register_revenue_changed_handler,
     register_subscription_changed_handler,
 )
 from billing.pricing import LineSpec, period_label, platform_today
@@ -82,6 +83,7 @@ __all__ = [
     "register_invoice_paid_handler",
     "register_invoice_refunded_handler",
     "register_invoice_voided_handler",
+    "register_revenue_changed_handler",
     "register_subscription_changed_handler",
     "renew_subscription",
     "resend_invoice",

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from billing import handlers
 from billing.models import BalanceAccount, BalanceEntry, Invoice
 from core.errors import ValidationFailed
 
@@ -82,5 +83,6 @@ def apply_to(invoice, *, amount=None, user=None):
     invoice.balance_applied += applied
     invoice.payment_references = [*invoice.payment_references, f"balance:{entry.pk}"]
     invoice.save(update_fields=["amount_paid", "balance_applied", "payment_references", "updated_at"])
+    handlers.revenue_changed(organization_id=invoice.organization_id)
     logger.info("balance_applied invoice=%s amount=%s", invoice.number, applied)
     return applied

@@ -77,6 +77,7 @@ def issue_credit_note(*, invoice, amount=None, reason, user=None, refund_referen
             credit_note=note,
             user=user,
         )
+    handlers.revenue_changed(organization_id=invoice.organization_id)
     if invoice.status in (Invoice.Status.OPEN, Invoice.Status.UNCOLLECTIBLE) and invoice.amount_due == 0:
         if invoice.amount_paid:
             invoices.settle(invoice)

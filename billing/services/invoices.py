@@ -157,6 +157,7 @@ def finalize_invoice(*, invoice):
         **tax.vat_in_euros(invoice.vat_total, invoice.currency),
     )
     tax.record_distance_sales(invoice)
+    handlers.revenue_changed(organization_id=invoice.organization_id)
     logger.info("invoice_finalized invoice=%s number=%s total=%s %s", invoice.pk, number, invoice.total, invoice.currency)
     enqueue(delivery.render_invoice_documents, invoice.pk)
     if invoice.total == 0:
@@ -177,6 +178,7 @@ def settle(invoice, *, reference=None, amount=0):
         amount_paid=invoice.amount_paid + amount,
         payment_references=references,
     )
+    handlers.revenue_changed(organization_id=invoice.organization_id)
     handlers.invoice_paid(invoice)
     return invoice
 
@@ -233,6 +235,7 @@ def record_capture(*, invoice, amount, currency, reference, payment=None):
         invoice.amount_paid += applied
         invoice.payment_references = [*invoice.payment_references, reference]
         invoice.save(update_fields=["amount_paid", "payment_references", "updated_at"])
+        handlers.revenue_changed(organization_id=invoice.organization_id)
     surplus = amount - applied
     if surplus:
         # After the paid handlers, so the balance account is locked last (as renewals do).
@@ -290,6 +293,7 @@ def record_payment_failure(*, invoice, code, message):
 
 def mark_void(invoice):
     INVOICE_MACHINE.advance(invoice, Invoice.Status.VOID, voided_at=timezone.now())
+    handlers.revenue_changed(organization_id=invoice.organization_id)
     handlers.invoice_voided(invoice)
     logger.info("invoice_voided invoice=%s number=%s", invoice.pk, invoice.number)
     return invoice
@@ -298,4 +302,6 @@ def mark_void(invoice):
 @transaction.atomic
 def mark_uncollectible(*, invoice):
     invoice = Invoice.objects.locked(invoice)
-    return INVOICE_MACHINE.advance(invoice, Invoice.Status.UNCOLLECTIBLE, uncollectible_at=timezone.now())
+    INVOICE_MACHINE.advance(invoice, Invoice.Status.UNCOLLECTIBLE, uncollectible_at=timezone.now())
+    handlers.revenue_changed(organization_id=invoice.organization_id)
+    return invoice

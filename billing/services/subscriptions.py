@@ -70,6 +70,7 @@ def _spend_cycle(subscription):
     if subscription.coupon_cycles_remaining is not None:
         subscription.coupon_cycles_remaining -= 1
         Subscription.objects.filter(pk=subscription.pk).update(coupon_cycles_remaining=subscription.coupon_cycles_remaining)
+        handlers.revenue_changed(organization_id=subscription.organization_id, recurring=True)
 
 
 def _bill(subscription, lines, user=None, period_start=None, charges=(), spend_cycle=True):
@@ -481,7 +482,9 @@ def suspend_subscription(*, subscription):
 def mark_past_due(*, subscription):
     """An invoice of the subscription is overdue: it stays usable, but dunning has started."""
     subscription = _lock_subscription(subscription)
-    return SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.PAST_DUE)
+    SUBSCRIPTION_MACHINE.advance(subscription, Subscription.Status.PAST_DUE)
+    handlers.revenue_changed(organization_id=subscription.organization_id, recurring=True)
+    return subscription
 
 
 @transaction.atomic
