@@ -87,17 +87,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self):
         return self.email
 
-    def save(self, *args, **kwargs):
-        """A new password or a deactivation, from any path (reset, change, admin, manage.py),
-        ends the account's sessions and tokens (the page that changed the password keeps its own)."""
-        revoke = not self._state.adding and (
+    def credentials_changing(self):
+        """Whether saving now sets a new password or deactivates the account (accounts.signals then
+        ends its sessions and tokens, whatever path saves it)."""
+        return not self._state.adding and (
             self._password is not None or (not self.is_active and User.objects.filter(pk=self.pk, is_active=True).exists())
         )
-        super().save(*args, **kwargs)
-        if revoke:
-            from accounts.services import revoke_access
-
-            revoke_access(user=self)
 
     def _get_session_auth_hash(self, secret=None):
         # Django ends a session whose hash no longer matches: the hash also follows the moment the

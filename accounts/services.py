@@ -20,12 +20,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts import locks, validators, vies
+from accounts.mail import send_email
 from accounts.models import Invitation, LoginSession, Membership, Organization
 from accounts.selectors import has_two_factor, language_for
 from core import audit
 from core.api import throttling
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from notifications.services import send_email
 
 logger = logging.getLogger("webox.accounts")
 User = get_user_model()

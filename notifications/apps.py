@@ -7,6 +7,9 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications and emails")
 
     def ready(self):
+        from accounts.mail import register_sender
         from notifications.kinds import register
+        from notifications.services import send_email
 
         register("broadcast", email=False)
+        register_sender(send_email)
