@@ -17,6 +17,7 @@ class BillingConfig(AppConfig):
         from billing.payments import webhooks
         from billing.providers import sandbox
         from billing.services import subscriptions
+        from coupons.selectors import register_invoice_reads, register_scope_source
         from notifications import kinds
 
         for kind in (
@@ -39,3 +40,5 @@ class BillingConfig(AppConfig):
         for source in Invoice.Source.values:
             handlers.register_invoice_paid_handler(source, dunning.reactivate_if_settled)
         sandbox.deliver_webhooks_with(webhooks.deliver_sandbox_webhook)
+        register_invoice_reads(paid_invoices=selectors.paid_invoices, coupon_discounts=selectors.coupon_discounts)
+        register_scope_source("plans", selectors.plan_choices)

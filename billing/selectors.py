@@ -29,6 +29,11 @@ from billing.tax import decide_lines
 from core.errors import NotFound
 
 
+def plan_choices():
+    """[(code, name)] of every plan, sold or not (a coupon's scope names plans by code)."""
+    return list(Plan.objects.order_by("sort_order", "code").values_list("code", "name"))
+
+
 def plans_for_sale(*, currency=None):
     """Active plans with their prices (one query for the prices), those sold in `currency` when given."""
     plans = Plan.objects.filter(is_active=True).prefetch_related(

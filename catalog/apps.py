@@ -14,7 +14,7 @@ class CatalogConfig(AppConfig):
         )
         from catalog import selectors, signals
         from catalog.services import handle_invoice_paid, handle_invoice_refunded, handle_invoice_voided
-        from coupons.selectors import register_checkout_count
+        from coupons.selectors import register_checkout_count, register_scope_source
         from notifications import kinds
 
         register_invoice_paid_handler("order", handle_invoice_paid)
@@ -24,3 +24,5 @@ class CatalogConfig(AppConfig):
         kinds.register("order_canceled")
         signals.connect()
         register_checkout_count(selectors.paid_checkout_count)
+        register_scope_source("products", selectors.product_choices)
+        register_scope_source("categories", selectors.category_choices)

@@ -46,6 +46,16 @@ def featured_products(*, currency, limit=8):
     return products(currency=currency).filter(is_featured=True).order_by("-popularity", "pk")[:limit]
 
 
+def product_choices():
+    """[(slug, name)] of every product, on sale or not (a coupon's scope names products by slug)."""
+    return list(Product.objects.order_by("name", "slug").values_list("slug", "name"))
+
+
+def category_choices():
+    """[(slug, name)] of every category (a coupon's scope names categories by slug)."""
+    return list(Category.objects.order_by("name", "slug").values_list("slug", "name"))
+
+
 def categories():
     """Top-level categories, each with its `subcategories` (one query whatever their number)."""
     rows = list(Category.objects.order_by("ordering", "name"))

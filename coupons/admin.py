@@ -6,6 +6,7 @@ import csv
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, Q
 from django.http import HttpResponse
@@ -13,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -147,12 +149,26 @@ class UsageAmountsMixin:
         return format_money(usage.final_amount, usage.currency)
 
 
+def _scope_field(kind, label, help_text=""):
+    """A coupon's scope picked among what exists (plans, products, categories), stored as references."""
+    return forms.MultipleChoiceField(
+        label=capfirst(label),
+        required=False,
+        help_text=help_text,
+        choices=lambda: selectors.scope_choices(kind),
+        widget=FilteredSelectMultiple(label, is_stacked=False),
+    )
+
+
 class CouponAdminForm(forms.ModelForm):
     """The fixed discount in the currency's units (20.00 EUR), like the campaign form."""
 
     amount_off = forms.DecimalField(
         label=_("Amount off"), required=False, min_value=0, help_text=_("Fixed-amount coupons, in the currency's units.")
     )
+    plans = _scope_field("plans", _("plans"), _("Empty = every plan"))
+    products = _scope_field("products", _("products"))
+    categories = _scope_field("categories", _("categories"), _("With products: empty both = every item"))
 
     class Meta:
         model = Coupon
@@ -212,7 +228,6 @@ class CouponAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "discount_type", ExpiredFilter, ExhaustedFilter, "eligibility", "duration"]
     search_fields = ["code", "name"]
     date_hierarchy = "created_at"
-    filter_horizontal = ["plans", "products", "categories"]
     readonly_fields = ["uses", "statistics", "created_at", "updated_at"]
     inlines = [CouponMinimumInline, CouponUsageInline]
     actions = ["deactivate", "export_usages"]

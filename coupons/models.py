@@ -69,16 +69,13 @@ class Coupon(models.Model):
         _("max uses per organization"), default=0, help_text=_("0 = unlimited")
     )
     uses = models.PositiveIntegerField(_("uses"), default=0, editable=False, help_text=_("Reserved and confirmed redemptions"))
-    plans = models.ManyToManyField(
-        "billing.Plan", verbose_name=_("plans"), blank=True, related_name="+", help_text=_("Empty = every plan")
-    )
-    products = models.ManyToManyField("catalog.Product", verbose_name=_("products"), blank=True, related_name="+")
-    categories = models.ManyToManyField(
-        "catalog.Category",
-        verbose_name=_("categories"),
-        blank=True,
-        related_name="+",
-        help_text=_("With products: empty both = every item"),
+    # The scope, as references (plan codes, product and category slugs) rather than foreign keys:
+    # coupons sit below the catalog and beside billing, and a reference names the same thing in a
+    # cart, on an invoice line and here. What may be named comes from selectors.scope_choices.
+    plans = models.JSONField(_("plans"), default=list, blank=True, help_text=_("Empty = every plan"))
+    products = models.JSONField(_("products"), default=list, blank=True)
+    categories = models.JSONField(
+        _("categories"), default=list, blank=True, help_text=_("With products: empty both = every item")
     )
     eligibility = models.CharField(_("eligibility"), max_length=20, choices=Eligibility.choices, default=Eligibility.ALL)
     first_payment_only = models.BooleanField(

@@ -1,5 +1,6 @@
-"""Coupon reads: the discount rule, the terms billing keeps applying to a subscription, the one
-read of billing's invoices (customer history), and staff lists and statistics."""
+"""Coupon reads: the discount rule, the terms billing keeps applying to a subscription, the reads
+of billing's invoices billing registers (customer history, discounts given), and staff lists and
+statistics."""
 
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -7,7 +8,6 @@ from decimal import Decimal
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from billing.selectors import coupon_discounts, paid_invoices
 from core.errors import NotFound
 from core.money import percent_of
 from coupons.models import Coupon, CouponUsage
@@ -53,13 +53,26 @@ class CouponScope:
 def scope_of(*, code):
     """What `code` may discount in a cart (an unknown code covers everything: validation then
     refuses it with its reason)."""
-    coupon = Coupon.objects.filter(code=normalize_code(code)).prefetch_related("products", "categories").first()
+    coupon = Coupon.objects.filter(code=normalize_code(code)).only("products", "categories").first()
     if coupon is None:
         return CouponScope()
-    return CouponScope(
-        frozenset(product.slug for product in coupon.products.all()),
-        frozenset(category.slug for category in coupon.categories.all()),
-    )
+    return CouponScope(frozenset(coupon.products), frozenset(coupon.categories))
+
+
+# What a coupon's scope may name, by kind: choices() -> [(reference, label)]. Billing registers
+# its plans and the catalog its products and categories (their AppConfig.ready()): both sit above
+# coupons, which never import them.
+_scope_sources = {}
+
+
+def register_scope_source(kind, choices):
+    _scope_sources[kind] = choices
+
+
+def scope_choices(kind):
+    """[(reference, label)] that a coupon's `kind` ("plans", "products", "categories") may name."""
+    source = _scope_sources.get(kind)
+    return list(source()) if source else []
 
 
 def normalize_code(code):
@@ -91,7 +104,7 @@ def subscription_terms(*, code):
     covers `duration_months` monthly invoices (billing counts them down), `forever` all of them,
     and only the plans it is limited to (a plan change can leave its scope)."""
     coupon = coupon_by_code(code)
-    return replace(terms_of(coupon), plans=frozenset(coupon.plans.values_list("code", flat=True)))
+    return replace(terms_of(coupon), plans=frozenset(coupon.plans))
 
 
 def discount_for(*, terms, amount, currency):
@@ -108,15 +121,27 @@ def discount_for(*, terms, amount, currency):
     return min(terms.value, amount)
 
 
+# Billing sits above coupons (it reserves, confirms and applies them) and registers, from
+# BillingConfig.ready(), the two reads of its invoices coupons need: paid_invoices(*,
+# organization=None, source_type=None, source_id=None), the paid invoices, the last paid first;
+# coupon_discounts(*, codes=None, start=None, end=None, currency=""), {(code, currency):
+# (discount, revenue)} of the paid invoices that carried a coupon.
+_invoice_reads = {}
+
+
+def register_invoice_reads(*, paid_invoices, coupon_discounts):
+    _invoice_reads.update(paid_invoices=paid_invoices, coupon_discounts=coupon_discounts)
+
+
 def organization_has_paid(*, organization, source_type=None):
     """Whether `organization` has a paid invoice (for `source_type` when given: "order" or
-    "subscription"), read through billing.selectors.paid_invoices."""
-    return paid_invoices(organization=organization, source_type=source_type).exists()
+    "subscription")."""
+    return _invoice_reads["paid_invoices"](organization=organization, source_type=source_type).exists()
 
 
 def paid_invoice_for(*, target_type, target_id):
     """The latest paid invoice of an order or subscription (recorded on a confirmed usage)."""
-    return paid_invoices(source_type=target_type, source_id=target_id).first()
+    return _invoice_reads["paid_invoices"](source_type=target_type, source_id=target_id).first()
 
 
 def live_usages_count(*, coupon, organization):
@@ -135,7 +160,7 @@ def coupon_performance(*, start, end, currency=""):
     if currency:
         usages = usages.filter(currency=currency)
     uses = {(code, money): n for code, money, n in usages.values_list("coupon__code", "currency").annotate(n=Count("id"))}
-    given = coupon_discounts(start=start, end=end, currency=currency)
+    given = _invoice_reads["coupon_discounts"](start=start, end=end, currency=currency)
     codes = {code for code, _money in uses.keys() | given.keys()}
     names = dict(Coupon.objects.filter(code__in=codes).values_list("code", "name"))
     rows = [
@@ -156,7 +181,7 @@ def usage_stats(*, coupon):
     included); plus the reserved and released counts."""
     confirmed = Q(status=CouponUsage.Status.CONFIRMED)
     uses = dict(coupon.usages.filter(confirmed).values_list("currency").annotate(uses=Count("id")))
-    given = {currency: amounts for (_code, currency), amounts in coupon_discounts(codes=[coupon.code]).items()}
+    given = {currency: amounts for (_code, currency), amounts in _invoice_reads["coupon_discounts"](codes=[coupon.code]).items()}
     by_currency = [
         {"currency": currency, "uses": uses.get(currency, 0), "discount": given.get(currency, (0, 0))[0],
          "revenue": given.get(currency, (0, 0))[1]}

@@ -181,9 +181,7 @@ def _check(coupon, *, organization, amount, currency, product_refs, category_ref
 def _check_applicable(coupon, *, product_refs, category_refs, plan_code):
     """A coupon limited to plans applies to those subscriptions only; one limited to products or
     categories applies to a cart holding at least one of them; an unrestricted one to anything."""
-    plans = {plan.code for plan in coupon.plans.all()}
-    products = {product.slug for product in coupon.products.all()}
-    categories = {category.slug for category in coupon.categories.all()}
+    plans, products, categories = set(coupon.plans), set(coupon.products), set(coupon.categories)
     if plan_code:
         if plan_code in plans or not (plans or products or categories):
             return
@@ -208,7 +206,7 @@ def _check_applicable(coupon, *, product_refs, category_refs, plan_code):
 def _load(code, *, lock=False):
     code = selectors.normalize_code(code)
     queryset = Coupon.objects.select_for_update() if lock else Coupon.objects.all()
-    coupon = queryset.filter(code=code).prefetch_related("minimums", "plans", "products", "categories").first()
+    coupon = queryset.filter(code=code).prefetch_related("minimums").first()
     if coupon is None:
         raise Refused("unknown", _("The code %(code)s does not exist. Check its spelling.") % {"code": code})
     return coupon
@@ -363,7 +361,26 @@ def _clean_minimums(minimums):
     return cleaned
 
 
-def _save(coupon, *, minimums, relations):
+def _check_scope(**given):
+    """The scope references given (None: left as they are), each one checked against what exists
+    (selectors.scope_choices) and kept once, sorted."""
+    scope = {}
+    for kind, refs in given.items():
+        if refs is None:
+            continue
+        refs = sorted(set(refs))
+        known = {ref for ref, _label in selectors.scope_choices(kind)}
+        unknown = [ref for ref in refs if ref not in known]
+        if unknown:
+            raise ValidationFailed(
+                _("The coupon's scope names something that does not exist."),
+                fields={kind: [_("Not found: %(references)s.") % {"references": ", ".join(unknown)}]},
+            )
+        scope[kind] = refs
+    return scope
+
+
+def _save(coupon, *, minimums):
     try:
         coupon.full_clean()
     except ValidationError as error:
@@ -376,9 +393,6 @@ def _save(coupon, *, minimums, relations):
         raise ValidationFailed(
             _("The code %(code)s already exists.") % {"code": coupon.code}, fields={"code": [_("This code already exists.")]}
         ) from None
-    for name, values in relations.items():
-        if values is not None:
-            getattr(coupon, name).set(values)
     if cleaned is not None:
         coupon.minimums.all().delete()
         CouponMinimum.objects.bulk_create(CouponMinimum(coupon=coupon, currency=c, amount=a) for c, a in cleaned.items())
@@ -396,25 +410,26 @@ AUDITED_FIELDS = (
 
 @transaction.atomic
 def create_coupon(*, minimums=(), plans=None, products=None, categories=None, **fields):
-    """A new coupon from staff input (API or admin); bad input raises ValidationFailed, nothing saved."""
-    coupon = _save(
-        Coupon(**fields), minimums=minimums, relations={"plans": plans, "products": products, "categories": categories}
-    )
+    """A new coupon from staff input (API or admin); bad input raises ValidationFailed, nothing saved.
+    `plans`, `products`, `categories`: plan codes, product and category slugs (none: every one)."""
+    scope = _check_scope(plans=plans, products=products, categories=categories)
+    coupon = _save(Coupon(**fields, **scope), minimums=minimums)
     logger.info("coupon_created coupon=%s", coupon.code)
     return coupon
 
 
 @transaction.atomic
 def update_coupon(*, coupon, minimums=None, plans=None, products=None, categories=None, **fields):
-    """Change a coupon; relations and minimums are replaced only when given."""
+    """Change a coupon; its scope and minimums are replaced only when given."""
     coupon = Coupon.objects.select_for_update().get(pk=coupon.pk)
     if "code" in fields and selectors.normalize_code(fields["code"]) != coupon.code and coupon.usages.exists():
         raise Conflict(
             _("This coupon has been used: its code cannot change. Create a new coupon instead."), code="coupon_used"
         )
-    for name, value in fields.items():
+    scope = _check_scope(plans=plans, products=products, categories=categories)
+    for name, value in {**fields, **scope}.items():
         setattr(coupon, name, value)
-    coupon = _save(coupon, minimums=minimums, relations={"plans": plans, "products": products, "categories": categories})
+    coupon = _save(coupon, minimums=minimums)
     logger.info("coupon_updated coupon=%s fields=%s", coupon.code, ",".join(sorted(fields)))
     return coupon
 

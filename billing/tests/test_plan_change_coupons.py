@@ -32,8 +32,7 @@ def pay(invoice):
 
 def subscribe_with(organization, user, plan, scope):
     with at(2026, 11, 1):
-        coupon = CouponFactory(code="PROHALF", percent_off="50.00", duration="repeating", duration_months=3)
-        coupon.plans.set(scope)
+        CouponFactory(code="PROHALF", percent_off="50.00", duration="repeating", duration_months=3, plans=[p.code for p in scope])
         sub = services.subscribe(organization=organization, plan=plan, user=user, coupon_code="PROHALF")
         pay(sub.invoices.get())
     sub.refresh_from_db()
@@ -85,8 +84,7 @@ def test_an_upgrade_within_the_scope_is_discounted_without_spending_a_cycle(orga
 
 def test_a_trial_ended_by_an_upgrade_outside_the_scope_pays_full_price(organization, user, plans):
     with at(2026, 11, 1):
-        coupon = CouponFactory(code="PROHALF", percent_off="50.00", duration="repeating", duration_months=3)
-        coupon.plans.set([plans["pro"]])
+        CouponFactory(code="PROHALF", percent_off="50.00", duration="repeating", duration_months=3, plans=[plans["pro"].code])
         sub = services.subscribe(organization=organization, plan=plans["pro"], user=user, trial=True, coupon_code="PROHALF")
     with at(2026, 11, 5):
         sub, invoice = services.change_plan(subscription=sub, plan=plans["business"], user=user)

@@ -1,8 +1,6 @@
 from django.conf import settings
 from rest_framework import serializers
 
-from billing.models import Plan
-from catalog.models import Category, Product
 from coupons import services
 from coupons.models import CODE_MAX_LENGTH, Coupon, CouponUsage
 
@@ -45,9 +43,19 @@ class CouponSerializer(serializers.ModelSerializer):
     """Staff view of a coupon. Writes go through coupons.services, which validate the whole coupon."""
 
     minimums = MinimumSerializer(many=True, required=False, help_text="The minimum purchase, per currency")
-    plans = serializers.SlugRelatedField(slug_field="code", queryset=Plan.objects.all(), many=True, required=False)
-    products = serializers.SlugRelatedField(slug_field="slug", queryset=Product.objects.all(), many=True, required=False)
-    categories = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all(), many=True, required=False)
+    # References, checked by the service against the plans, products and categories that exist.
+    plans = serializers.ListField(
+        child=serializers.SlugField(), required=False, max_length=SLUG_LIST_MAX, help_text="Plan codes (none: every plan)"
+    )
+    products = serializers.ListField(
+        child=serializers.SlugField(), required=False, max_length=SLUG_LIST_MAX, help_text="Product slugs"
+    )
+    categories = serializers.ListField(
+        child=serializers.SlugField(),
+        required=False,
+        max_length=SLUG_LIST_MAX,
+        help_text="Category slugs (with products: none of either = every item)",
+    )
 
     class Meta:
         model = Coupon

@@ -56,7 +56,7 @@ class StaffCouponMixin:
     permission_classes = [StaffWith2FA]
     staff_permissions = COUPON_PERMISSIONS
     serializer_class = serializers.CouponSerializer
-    queryset = Coupon.objects.prefetch_related("minimums", "plans", "products", "categories")
+    queryset = Coupon.objects.prefetch_related("minimums")
 
     def get_object(self):
         coupon = selectors.coupon_by_code(self.kwargs["code"])

@@ -172,3 +172,25 @@ def test_staff_type_and_read_coupon_amounts_in_major_units(admin_client):
     page = admin_client.get(f"{CHANGELIST}{coupon.pk}/change/").content.decode()
     assert 'name="amount_off" value="20.00"' in page and 'value="50.00"' in page
     assert 'value="2000"' not in page and 'value="5000"' not in page
+
+
+def test_staff_pick_the_scope_among_what_exists(admin_client):
+    from billing.tests.factories import PlanFactory
+    from catalog.tests.factories import CategoryFactory, ProductFactory
+
+    PlanFactory(code="pro", name="Pro")
+    ProductFactory(slug="portrait", name="Portrait")
+    CategoryFactory(slug="images", name="Images")
+    form = admin_client.get(f"{CHANGELIST}add/").context["adminform"].form
+    assert ("portrait", "Portrait") in form.fields["products"].choices and ("pro", "Pro") in form.fields["plans"].choices
+    base = {
+        "name": "Scoped", "discount_type": "percentage", "percent_off": "15", "valid_from_0": "2026-01-01",
+        "valid_from_1": "00:00:00", "max_uses": 0, "max_uses_per_organization": 0, "eligibility": "all",
+        "duration": "once", "is_active": "on", "minimums-TOTAL_FORMS": 0, "minimums-INITIAL_FORMS": 0,
+        "usages-TOTAL_FORMS": 0, "usages-INITIAL_FORMS": 0, "plans": ["pro"], "categories": ["images"],
+    }  # fmt: skip
+    refused = admin_client.post(f"{CHANGELIST}add/", {**base, "code": "SCOPED", "products": ["portrait", "gone"]})
+    assert refused.status_code == 200 and "products" in refused.context["adminform"].form.errors
+    assert admin_client.post(f"{CHANGELIST}add/", {**base, "code": "SCOPED", "products": ["portrait"]}).status_code == 302
+    coupon = Coupon.objects.get(code="SCOPED")
+    assert (coupon.plans, coupon.products, coupon.categories) == (["pro"], ["portrait"], ["images"])

@@ -42,7 +42,7 @@ REFUSALS = {
     ),
     "below_minimum": (lambda org: CouponFactory(code="BIGCART", minimums={"EUR": 20000}), {"code": "BIGCART"}),
     "not_applicable": (
-        lambda org: CouponFactory(code="PLANS").plans.set([PlanFactory(code="business")]),
+        lambda org: CouponFactory(code="PLANS", plans=[PlanFactory(code="business").code]),
         {"code": "PLANS", "plan_code": "pro"},
     ),
     "not_eligible": (lambda org: CouponFactory(code="LOYAL", eligibility="existing_customers"), {"code": "LOYAL"}),
@@ -132,10 +132,30 @@ def test_staff_creates_a_coupon(staff_api, organization):
 
     assert response.status_code == 201, response.json()
     coupon = Coupon.objects.get(code="SPRING25")
-    assert (coupon.percent_off, coupon.duration_months, list(coupon.plans.values_list("code", flat=True))) == (25, 3, ["pro"])
+    assert (coupon.percent_off, coupon.duration_months, coupon.plans) == (25, 3, ["pro"])
     assert dict(coupon.minimums.values_list("currency", "amount")) == {"EUR": 3000, "XOF": 20000}
     check = services.validate(code="spring25", organization=organization, amount=2999, currency="EUR", plan_code="pro")
     assert check.reason == "below_minimum"
+
+
+def test_a_scope_naming_what_does_not_exist_is_refused(staff_api):
+    from catalog.tests.factories import CategoryFactory, ProductFactory
+
+    PlanFactory(code="pro")
+    ProductFactory(slug="portrait")
+    CategoryFactory(slug="images")
+    scope = {"plans": ["pro", "gold"], "products": ["portrait"], "categories": ["images", "nope"]}
+    response = staff_api.post("/api/v1/coupons/", {**NEW, **scope}, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"plans": ["Not found: gold."]}
+    assert not Coupon.objects.filter(code="SPRING25").exists()
+    response = staff_api.post("/api/v1/coupons/", {**NEW, **scope, "plans": ["pro"]}, format="json")
+    assert response.json()["error"]["fields"] == {"categories": ["Not found: nope."]}
+    scope.update(plans=["pro", "pro"], categories=["images"])  # the same reference twice is kept once
+    response = staff_api.post("/api/v1/coupons/", {**NEW, **scope}, format="json")
+    assert response.status_code == 201, response.json()
+    coupon = Coupon.objects.get(code="SPRING25")
+    assert (coupon.plans, coupon.products, coupon.categories) == (["pro"], ["portrait"], ["images"])
 
 
 @pytest.mark.parametrize(

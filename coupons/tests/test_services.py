@@ -176,8 +176,7 @@ def test_terms_and_discount_for_once_repeating_forever():
 def test_plan_restricted_coupon(organization):
     from billing.tests.factories import PlanFactory
 
-    coupon = CouponFactory(code="PROONLY")
-    coupon.plans.set([PlanFactory(code="pro")])
+    CouponFactory(code="PROONLY", plans=[PlanFactory(code="pro").code])
     assert check("PROONLY", organization, plan_code="pro").valid
     assert check("PROONLY", organization, plan_code="business").reason == "not_applicable"
     assert check("PROONLY", organization).reason == "not_applicable"  # not for a cart
@@ -186,10 +185,8 @@ def test_plan_restricted_coupon(organization):
 def test_product_and_category_restrictions(organization):
     from catalog.tests.factories import CategoryFactory, ProductFactory
 
-    coupon = CouponFactory(code="IMAGES")
-    category = CategoryFactory(slug="images")
-    coupon.categories.set([category])
-    coupon.products.set([ProductFactory(slug="ebook-pack")])
+    category, product = CategoryFactory(slug="images"), ProductFactory(slug="ebook-pack")
+    CouponFactory(code="IMAGES", categories=[category.slug], products=[product.slug])
     assert check("IMAGES", organization, category_refs=["images"]).valid
     assert check("IMAGES", organization, product_refs=["ebook-pack", "other"]).valid
     assert check("IMAGES", organization, product_refs=["other"], category_refs=["audio"]).reason == "not_applicable"
