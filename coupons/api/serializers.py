@@ -7,20 +7,19 @@ from coupons.models import CODE_MAX_LENGTH, Coupon, CouponUsage
 SLUG_LIST_MAX = 200
 
 
+def slug_list(help_text, **options):
+    """A list of references (codes, slugs), at most SLUG_LIST_MAX of them, that may be left out."""
+    return serializers.ListField(
+        child=serializers.SlugField(), required=False, max_length=SLUG_LIST_MAX, help_text=help_text, **options
+    )
+
+
 class ValidateRequestSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=CODE_MAX_LENGTH, help_text="Case-insensitive")
     amount = serializers.IntegerField(min_value=0, help_text="The purchase total in minor units (cents for EUR, francs for XOF).")
     currency = serializers.ChoiceField(choices=settings.SUPPORTED_CURRENCIES)
-    product_refs = serializers.ListField(
-        child=serializers.SlugField(),
-        required=False,
-        default=list,
-        max_length=SLUG_LIST_MAX,
-        help_text="Product slugs in the cart",
-    )
-    category_refs = serializers.ListField(
-        child=serializers.SlugField(), required=False, default=list, max_length=SLUG_LIST_MAX, help_text="Their category slugs"
-    )
+    product_refs = slug_list("Product slugs in the cart", default=list)
+    category_refs = slug_list("Their category slugs", default=list)
     plan_code = serializers.SlugField(required=False, allow_null=True, default=None, help_text="For a subscription")
 
 
@@ -44,18 +43,9 @@ class CouponSerializer(serializers.ModelSerializer):
 
     minimums = MinimumSerializer(many=True, required=False, help_text="The minimum purchase, per currency")
     # References, checked by the service against the plans, products and categories that exist.
-    plans = serializers.ListField(
-        child=serializers.SlugField(), required=False, max_length=SLUG_LIST_MAX, help_text="Plan codes (none: every plan)"
-    )
-    products = serializers.ListField(
-        child=serializers.SlugField(), required=False, max_length=SLUG_LIST_MAX, help_text="Product slugs"
-    )
-    categories = serializers.ListField(
-        child=serializers.SlugField(),
-        required=False,
-        max_length=SLUG_LIST_MAX,
-        help_text="Category slugs (with products: none of either = every item)",
-    )
+    plans = slug_list("Plan codes (none: every plan)")
+    products = slug_list("Product slugs")
+    categories = slug_list("Category slugs (with products: none of either = every item)")
 
     class Meta:
         model = Coupon

@@ -144,12 +144,19 @@ def test_add_and_campaign_pages_render(admin_client):
     assert admin_client.get(f"{CHANGELIST}campaign/").status_code == 200
 
 
-def test_admin_saves_codes_upper_case_and_refuses_bad_terms(admin_client):
-    base = {
-        "name": "Autumn", "discount_type": "percentage", "valid_from_0": "2026-01-01", "valid_from_1": "00:00:00",
-        "max_uses": 0, "max_uses_per_organization": 0, "eligibility": "all", "duration": "once", "is_active": "on",
+def admin_form(**fields):
+    """The admin's add form as staff fill it in: a percentage coupon valid from 2026, no limits,
+    no minimum (the inlines' management forms included)."""
+    return {
+        "discount_type": "percentage", "valid_from_0": "2026-01-01", "valid_from_1": "00:00:00", "max_uses": 0,
+        "max_uses_per_organization": 0, "eligibility": "all", "duration": "once", "is_active": "on",
         "minimums-TOTAL_FORMS": 0, "minimums-INITIAL_FORMS": 0, "usages-TOTAL_FORMS": 0, "usages-INITIAL_FORMS": 0,
+        **fields,
     }  # fmt: skip
+
+
+def test_admin_saves_codes_upper_case_and_refuses_bad_terms(admin_client):
+    base = admin_form(name="Autumn")
     refused = admin_client.post(f"{CHANGELIST}add/", {**base, "code": "autumn", "percent_off": "0"})
     assert refused.status_code == 200 and "percent_off" in refused.context["adminform"].form.errors
     assert admin_client.post(f"{CHANGELIST}add/", {**base, "code": "autumn", "percent_off": "15"}).status_code == 302
@@ -157,12 +164,9 @@ def test_admin_saves_codes_upper_case_and_refuses_bad_terms(admin_client):
 
 
 def test_staff_type_and_read_coupon_amounts_in_major_units(admin_client):
-    base = {
-        "name": "Twenty off", "discount_type": "fixed_amount", "currency": "EUR", "valid_from_0": "2026-01-01",
-        "valid_from_1": "00:00:00", "max_uses": 0, "max_uses_per_organization": 0, "eligibility": "all",
-        "duration": "once", "is_active": "on", "usages-TOTAL_FORMS": 0, "usages-INITIAL_FORMS": 0,
-        "minimums-TOTAL_FORMS": 1, "minimums-INITIAL_FORMS": 0, "minimums-0-currency": "EUR", "minimums-0-amount": "50.00",
-    }  # fmt: skip
+    base = admin_form(name="Twenty off", discount_type="fixed_amount", currency="EUR", **{
+        "minimums-TOTAL_FORMS": 1, "minimums-0-currency": "EUR", "minimums-0-amount": "50.00",
+    })  # fmt: skip
     refused = admin_client.post(f"{CHANGELIST}add/", {**base, "code": "TWENTY", "amount_off": "20.005"})
     assert refused.status_code == 200 and not Coupon.objects.filter(code="TWENTY").exists()  # 3 decimals: refused, not rounded
     response = admin_client.post(f"{CHANGELIST}add/", {**base, "code": "TWENTY", "amount_off": "20.00"})
@@ -183,12 +187,7 @@ def test_staff_pick_the_scope_among_what_exists(admin_client):
     CategoryFactory(slug="images", name="Images")
     form = admin_client.get(f"{CHANGELIST}add/").context["adminform"].form
     assert ("portrait", "Portrait") in form.fields["products"].choices and ("pro", "Pro") in form.fields["plans"].choices
-    base = {
-        "name": "Scoped", "discount_type": "percentage", "percent_off": "15", "valid_from_0": "2026-01-01",
-        "valid_from_1": "00:00:00", "max_uses": 0, "max_uses_per_organization": 0, "eligibility": "all",
-        "duration": "once", "is_active": "on", "minimums-TOTAL_FORMS": 0, "minimums-INITIAL_FORMS": 0,
-        "usages-TOTAL_FORMS": 0, "usages-INITIAL_FORMS": 0, "plans": ["pro"], "categories": ["images"],
-    }  # fmt: skip
+    base = admin_form(name="Scoped", percent_off="15", plans=["pro"], categories=["images"])
     refused = admin_client.post(f"{CHANGELIST}add/", {**base, "code": "SCOPED", "products": ["portrait", "gone"]})
     assert refused.status_code == 200 and "products" in refused.context["adminform"].form.errors
     assert admin_client.post(f"{CHANGELIST}add/", {**base, "code": "SCOPED", "products": ["portrait"]}).status_code == 302
