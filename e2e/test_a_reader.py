@@ -46,8 +46,8 @@ def test_a_visitor_reads_the_blog_follows_its_feeds_and_searches(reader, api, pl
     assert title in titles and len(titles) == 2, titles  # two live stories per language, the third is next week's
     page.click(f"main article.article-card h2 a:text-is('{title}')")
     page.wait_for_url(f"**/blog/{language}/{slug}/")
-    assert page.locator("main article h1").text_content() == title
-    assert page.locator("main article").get_attribute("lang") == language
+    assert page.locator("main article[lang] h1").text_content() == title
+    assert page.locator("main article[lang]").get_attribute("lang") == language
     assert page.locator(f"link[rel=canonical][href='{platform.base}/blog/{language}/{slug}/']").count() == 1
     alternate = f"{platform.base}/blog/{OTHER[language]}/{other_slug}/"
     assert page.locator(f"link[rel=alternate][hreflang={OTHER[language]}][href='{alternate}']").count() == 1
