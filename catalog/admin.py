@@ -3,6 +3,7 @@ actions below, which call the services (cancel releases stock, refund records th
 
 from django.contrib import admin
 from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
 
 from catalog import services
 from catalog.models import Cart, CartItem, Category, Order, OrderLine, Product, ProductPrice
@@ -23,7 +24,7 @@ class CategoryAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("parent").annotate(product_count=Count("products"))
 
-    @admin.display(ordering="product_count", description="Products")
+    @admin.display(ordering="product_count", description=_("Products"))
     def product_count(self, category):
         return category.product_count
 
@@ -65,14 +66,14 @@ class ProductAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "What the customer receives",
+            _("What the customer receives"),
             {"fields": ["credits", "download", "job_kind", "job_provider", "job_model", "job_prompt", "job_params"]},
         ),
-        ("Figures", {"fields": ["popularity", "created_at", "updated_at"]}),
+        (_("Figures"), {"fields": ["popularity", "created_at", "updated_at"]}),
     ]
     actions = ["withdraw"]
 
-    @admin.action(description="Withdraw from sale", permissions=["change"])
+    @admin.action(description=_("Withdraw from sale"), permissions=["change"])
     def withdraw(self, request, queryset):
         count = services.withdraw(products=queryset)
         self.message_user(request, f"{count} product(s) withdrawn.")
@@ -145,21 +146,23 @@ class OrderAdmin(admin.ModelAdmin):
             audit_action=audit_action, audit_fields=AUDITED_FIELDS,
         )
 
-    @admin.action(description="Cancel (unpaid orders: voids the invoice, releases limited units)", permissions=["void"])
+    @admin.action(description=_("Cancel (unpaid orders: voids the invoice, releases limited units)"), permissions=["void"])
     def cancel(self, request, queryset):
         def cancel(order):
             services.request_cancel(order=order, reason="Canceled by staff", user=request.user)
 
         self._apply(request, queryset, cancel, "canceled", audit_action="order_canceled")
 
-    @admin.action(description="Refund what is left through the payment provider (issues the credit note)", permissions=["refund"])
+    @admin.action(
+        description=_("Refund what is left through the payment provider (issues the credit note)"), permissions=["refund"]
+    )
     def refund(self, request, queryset):
         self._apply(
             request, queryset, lambda order: services.refund_order_payment(order=order, user=request.user), "refunded",
             audit_action="order_refunded",
         )
 
-    @admin.action(description="Retry the delivery of paid orders", permissions=["change"])
+    @admin.action(description=_("Retry the delivery of paid orders"), permissions=["change"])
     def retry_fulfilment(self, request, queryset):
         self._apply(request, queryset, lambda order: services.fulfil(order=order), "fulfilled")
 

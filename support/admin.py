@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from core.admin_mixins import run_service_action
 from support import selectors, services
@@ -16,7 +17,7 @@ class TicketActionForm(ActionForm):
     assignee = forms.ModelChoiceField(
         queryset=selectors.queue_workers(),
         required=False,
-        label="Agent",
+        label=_("Agent"),
     )
 
 
@@ -32,7 +33,7 @@ class MessageInline(admin.StackedInline):
     def has_add_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="Attachments")
+    @admin.display(description=_("Attachments"))
     def files(self, message):
         return (
             format_html_join(
@@ -55,11 +56,11 @@ class SLAEventInline(admin.TabularInline):
 
 
 class BreachedFilter(admin.SimpleListFilter):
-    title = "SLA"
+    title = _("SLA")
     parameter_name = "sla"
 
     def lookups(self, request, model_admin):
-        return [("breached", "Breached"), ("ok", "On time")]
+        return [("breached", _("Breached")), ("ok", _("On time"))]
 
     def queryset(self, request, queryset):
         condition = breached_condition(timezone.now())
@@ -131,20 +132,20 @@ class TicketAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # tickets are kept (stats, storage counted for attachments): close them instead
 
-    @admin.display(description="Agent page")
+    @admin.display(description=_("Agent page"))
     def agent_page(self, ticket):
         return format_html('<a href="{}">Reply, note, assign →</a>', reverse("support:agent_ticket", args=[ticket.pk]))
 
-    @admin.display(description="Related")
+    @admin.display(description=_("Related"))
     def related_object(self, ticket):
         # Shown inside the ticket only: support agents have no billing permissions of their own.
         return f"{ticket.related_type.name}: {ticket.related}" if ticket.related_type_id else "—"
 
-    @admin.action(description="Assign selected tickets to the chosen agent", permissions=["change"])
+    @admin.action(description=_("Assign selected tickets to the chosen agent"), permissions=["change"])
     def assign_selected(self, request, queryset):
         assignee = selectors.queue_workers().filter(pk=request.POST.get("assignee") or 0).first()
         if assignee is None:
-            self.message_user(request, "Choose an agent in the list next to the action.", messages.ERROR)
+            self.message_user(request, _("Choose an agent in the list next to the action."), messages.ERROR)
             return
         _run(
             self,
@@ -154,7 +155,7 @@ class TicketAdmin(admin.ModelAdmin):
             lambda t: services.assign(ticket=t, assignee=assignee, by=request.user),
         )
 
-    @admin.action(description="Assign selected tickets to me", permissions=["change"])
+    @admin.action(description=_("Assign selected tickets to me"), permissions=["change"])
     def assign_to_me(self, request, queryset):
         _run(
             self,
@@ -164,7 +165,7 @@ class TicketAdmin(admin.ModelAdmin):
             lambda t: services.assign(ticket=t, assignee=request.user, by=request.user),
         )
 
-    @admin.action(description="Resolve selected tickets", permissions=["change"])
+    @admin.action(description=_("Resolve selected tickets"), permissions=["change"])
     def resolve_selected(self, request, queryset):
         _run(
             self,
@@ -174,11 +175,11 @@ class TicketAdmin(admin.ModelAdmin):
             lambda t: services.resolve(ticket=t, agent=request.user),
         )
 
-    @admin.action(description="Close selected tickets", permissions=["change"])
+    @admin.action(description=_("Close selected tickets"), permissions=["change"])
     def close_selected(self, request, queryset):
         _run(self, request, queryset.exclude(status=Status.CLOSED), "closed", lambda t: services.close(ticket=t, by=request.user))
 
-    @admin.action(description="Set priority to urgent", permissions=["change"])
+    @admin.action(description=_("Set priority to urgent"), permissions=["change"])
     def make_urgent(self, request, queryset):
         _run(
             self,
@@ -220,7 +221,7 @@ class CannedReplyAdmin(admin.ModelAdmin):
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
-        form.base_fields["body"].help_text = "Markdown. Placeholders: {customer_name}, {ticket_number}, {agent_name}."
+        form.base_fields["body"].help_text = _("Markdown. Placeholders: {customer_name}, {ticket_number}, {agent_name}.")
         return form
 
 
@@ -237,13 +238,13 @@ class ContactRequestAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Mark as handled", permissions=["change"])
+    @admin.action(description=_("Mark as handled"), permissions=["change"])
     def mark_handled(self, request, queryset):
         for contact in queryset:
             services.mark_contact_request(request=contact, status=ContactRequest.Status.HANDLED, by=request.user)
         self.message_user(request, f"{queryset.count()} request(s) marked handled.", messages.SUCCESS)
 
-    @admin.action(description="Mark as spam", permissions=["change"])
+    @admin.action(description=_("Mark as spam"), permissions=["change"])
     def mark_spam(self, request, queryset):
         for contact in queryset:
             services.mark_contact_request(request=contact, status=ContactRequest.Status.SPAM, by=request.user)

@@ -114,7 +114,7 @@ class InvoiceAdmin(admin.ModelAdmin):
     def source(self, obj):
         return f"{obj.source_type}:{obj.source_id}"
 
-    @admin.display(description="PDF")
+    @admin.display(description=_("PDF"))
     def pdf_link(self, obj):
         if not obj.pdf_file:
             return _("not rendered yet")
