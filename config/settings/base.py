@@ -434,8 +434,9 @@ SELLER = seller_from_environment()
 SESSION_COOKIE_HTTPONLY = True
 # Sessions are read from the cache (written through to the database): a signed-in page does not
 # pay a session query. Ending a session (logout, "end other sessions", a credentials change) goes
-# through the session store, which deletes both copies.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# through the session store, which deletes both copies. While the cache is down, sessions are read
+# from the database alone (core.sessions).
+SESSION_ENGINE = "core.sessions"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free meta tag; keep default.
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -19,6 +19,7 @@ from catalog import services as catalog_services
 from catalog.models import Order
 from catalog.tests.factories import ProductFactory
 from catalog.tests.test_checkout import fill
+from core.outages import UNAVAILABLE
 from notifications.tasks import deliver_email
 
 pytestmark = pytest.mark.django_db
@@ -101,3 +102,27 @@ def test_logins_answer_503_when_no_database_connection_is_free_in_time(db, monke
         assert b"briefly unavailable" in page.content and page["Retry-After"] == "60"
     else:
         assert api.json()["error"]["code"] == "server_error"
+
+
+def test_with_the_cache_down_sessions_are_read_from_the_database(settings, db):
+    """A signed-in socket opened while Redis is down reads its session (channels' auth): it must get
+    the session, and the socket its 1013, not a server error."""
+    from django.contrib.sessions.backends.db import SessionStore as DatabaseSessions
+
+    from core.sessions import SessionStore
+
+    saved = DatabaseSessions()
+    saved["_auth_user_id"] = "42"
+    saved.save()
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient", "SOCKET_CONNECT_TIMEOUT": 1},
+        }
+    }
+    session = SessionStore(session_key=saved.session_key)
+    assert session["_auth_user_id"] == "42"
+    assert session.exists(saved.session_key) and not session.exists("no-such-session")
+    with pytest.raises(UNAVAILABLE):  # ending a session still needs its cached copy gone
+        session.delete()
