@@ -19,6 +19,8 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
+from core.models import ProcessHeartbeat
+
 logger = logging.getLogger("webox.heartbeats")
 
 MISSED_BEATS = 3
@@ -30,8 +32,6 @@ def stale_after():
 
 
 def beat(*, key, kind, hostname, started_at):
-    from core.models import ProcessHeartbeat
-
     fields = {"kind": kind, "hostname": hostname, "pid": os.getpid(), "started_at": started_at, "seen_at": timezone.now()}
     ProcessHeartbeat.objects.update_or_create(key=key, defaults=fields)
 
@@ -39,21 +39,15 @@ def beat(*, key, kind, hostname, started_at):
 def retire(*, kind, hostname, keep=None):
     """Forget the earlier runs of a process that starts again under the same name (and, on a clean
     stop, this run too: `keep=None`)."""
-    from core.models import ProcessHeartbeat
-
     ProcessHeartbeat.objects.filter(kind=kind, hostname=hostname).exclude(key=keep or "").delete()
 
 
 def alive_keys(kind):
-    from core.models import ProcessHeartbeat
-
     cutoff = timezone.now() - stale_after()
     return set(ProcessHeartbeat.objects.filter(kind=kind, seen_at__gte=cutoff).values_list("key", flat=True))
 
 
 def last_seen(kind):
-    from core.models import ProcessHeartbeat
-
     return ProcessHeartbeat.objects.filter(kind=kind).order_by("-seen_at").values_list("seen_at", flat=True).first()
 
 
@@ -74,7 +68,8 @@ def _quietly(write):
 
 
 class WorkerHeartbeat(bootsteps.StartStopStep):
-    """Celery worker step (config/celery.py adds it): a heartbeat from the worker's timer thread."""
+    """Celery worker step (config/celery.py adds it by its dotted path): a heartbeat from the
+    worker's timer thread."""
 
     requires = {"celery.worker.components:Timer"}
 

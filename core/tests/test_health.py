@@ -1,8 +1,13 @@
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
+from django.conf import settings as django_settings
 from django.utils import timezone
+from kombu.utils.imports import symbol_by_name
 
+from config import celery_app
 from core import heartbeats
 from core.broker import prepare_filesystem_broker
 from core.models import ProcessHeartbeat
@@ -33,9 +38,7 @@ def test_healthz_reports_every_component_up(client, broker_ready, processes_aliv
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert body["components"] == {
-        "database": "ok", "cache": "ok", "broker": "ok", "storage": "ok", "worker": "ok", "beat": "ok"
-    }
+    assert body["components"] == {"database": "ok", "cache": "ok", "broker": "ok", "storage": "ok", "worker": "ok", "beat": "ok"}
 
 
 def test_a_silent_worker_or_beat_makes_healthz_503_but_not_readyz(client, broker_ready, processes_alive, settings):
@@ -91,3 +94,20 @@ def test_beat_writes_its_heartbeat_from_its_tick_once_per_interval(settings):
     beat.maybe_beat()
     assert ProcessHeartbeat.objects.get(kind="beat").seen_at > first
     assert heartbeats.alive_keys("beat") == {beat.key}
+
+
+def test_the_worker_runs_the_heartbeat_step():
+    assert {symbol_by_name(step) for step in celery_app.steps["worker"]} == {heartbeats.WorkerHeartbeat}
+
+
+def test_the_celery_app_loads_before_django_is_set_up():
+    """Every process imports config.celery (config/__init__.py) before django.setup(): it must not
+    reach a model then, which is why the worker step is named by its path."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import config"],
+        cwd=django_settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert loaded.returncode == 0, loaded.stderr
