@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from accounts.validators import check_siren, check_vat_number
+from accounts.validators import ROUTING_ADDRESS_MAX_LENGTH, check_routing_address, check_siren, check_vat_number
 from core.money import CURRENCIES
 
 # Each language named in itself, as language pickers do.
@@ -147,6 +147,17 @@ class Organization(models.Model):
     vat_checked_at = models.DateTimeField(_("VIES checked at"), null=True, blank=True)
     vat_check_reference = models.CharField(_("VIES consultation number"), max_length=64, blank=True)
     billing_email = models.EmailField(_("billing email"), blank=True)
+    # BT-49 of its e-invoices (accounts.validators.check_routing_address); empty: its SIREN, else its billing email.
+    einvoicing_address = models.CharField(
+        _("e-invoicing address"),
+        max_length=ROUTING_ADDRESS_MAX_LENGTH,
+        blank=True,
+        help_text=_(
+            "Where your electronic invoices are received. In France: your SIREN, or your SIREN followed by _ and a "
+            "SIRET or routing code, as in the directory of e-invoicing platforms; elsewhere an email address. "
+            "Empty: your SIREN in France, else the billing email."
+        ),
+    )
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR)
     locale = models.CharField(_("language"), max_length=5, choices=LOCALES, default="fr")
     time_zone = models.CharField(_("time zone"), max_length=64, choices=TIME_ZONES, default="Europe/Paris")
@@ -188,9 +199,13 @@ class Organization(models.Model):
         return zoneinfo.ZoneInfo(self.time_zone)
 
     def clean(self):
-        """The checksum checks of the tax identity, for every form of the model (the admin's too)."""
+        """The checks of the tax identity, for every form of the model (the admin's too)."""
         errors = {}
-        for field, check in (("vat_number", lambda v: check_vat_number(v, self.country)), ("siren", check_siren)):
+        for field, check in (
+            ("vat_number", lambda v: check_vat_number(v, self.country)),
+            ("siren", check_siren),
+            ("einvoicing_address", lambda v: check_routing_address(v, country=self.country, siren=self.siren)),
+        ):
             try:
                 check(getattr(self, field))
             except ValidationError as error:

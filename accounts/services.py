@@ -176,8 +176,8 @@ def _is_owner(user, organization):
     return Membership.objects.filter(user=user, organization=organization, role=Membership.Role.OWNER).exists()
 
 
-# What the tax decision reads: checked together when any of it changes.
-TAX_IDENTITY_FIELDS = ("country", "is_business", "vat_number", "siren")
+# What the tax decision and the e-invoices read: checked together when any of it changes.
+TAX_IDENTITY_FIELDS = ("country", "is_business", "vat_number", "siren", "einvoicing_address")
 
 # The billing identity: what invoices say of the organization (billing copies it at each issue),
 # edited in its settings and at checkout (catalog), one form and one check for both.
@@ -191,6 +191,7 @@ BILLING_IDENTITY_FIELDS = (
     "is_business",
     "vat_number",
     "siren",
+    "einvoicing_address",
     "billing_email",
 )
 
@@ -208,7 +209,7 @@ ORGANIZATION_FIELDS = (
 def update_organization(*, organization, user, **fields):
     """Owners and admins edit the organization's settings (already normalized by a form or
     serializer). A changed tax identity is checked first (VAT number and SIREN by checksum, the
-    SIREN of a French business required), then the VAT number asked of VIES, outside any
+    SIREN of a French business required, the e-invoicing address against them), then the VAT number asked of VIES, outside any
     transaction: a number VIES refuses is refused here, and nothing changes."""
     require_manager(user=user, organization=organization)
     unknown = set(fields) - set(ORGANIZATION_FIELDS)
@@ -245,11 +246,12 @@ def _check_two_factor_requirement(organization, user, required):
         raise ValidationFailed(message, code="two_factor_required_first", fields={"require_two_factor": [message]})
 
 
-def _check_tax_identity(*, country, is_business, vat_number, siren):
+def _check_tax_identity(*, country, is_business, vat_number, siren, einvoicing_address):
     errors = {}
     for field, check, value in (
         ("vat_number", lambda v: validators.check_vat_number(v, country), vat_number),
         ("siren", validators.check_siren, siren),
+        ("einvoicing_address", lambda v: validators.check_routing_address(v, country=country, siren=siren), einvoicing_address),
     ):
         try:
             check(value)

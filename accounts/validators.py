@@ -2,7 +2,10 @@
 billing's tax decision. VAT numbers and French SIREN/SIRET are checked by python-stdnum (format
 and checksum); the EU's VIES confirms VAT numbers where it answers (accounts.vies)."""
 
+import re
+
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 from stdnum import get_cc_module
 from stdnum.fr import siren as fr_siren
@@ -61,3 +64,43 @@ def check_siren(value):
 def siren_of(value):
     """The SIREN of a SIREN or SIRET."""
     return value[:9] if value else ""
+
+
+# Electronic invoicing addresses (BT-49) and their schemes (EAS): 0225, an address of the French
+# directory of e-invoicing platforms (a SIREN, or the SIREN, "_" and a SIRET, routing code or
+# suffix); EM, an email address, for a buyer outside that directory. The French rules (BR-FR-21,
+# 23, 25) want a French business reached at an address starting with its SIREN, in letters,
+# digits and + - _ . only, at most 125 characters long (the field's length).
+FRENCH_DIRECTORY, EMAIL = "0225", "EM"
+ROUTING_ADDRESS_MAX_LENGTH = 125
+DIRECTORY_ADDRESS = re.compile(r"^(?P<siren>\d{9})(_[A-Za-z0-9+\-_.]+)?$")
+
+
+def routing_scheme(address):
+    """The scheme (EAS) of a routing address that passed check_routing_address."""
+    return EMAIL if "@" in address else FRENCH_DIRECTORY
+
+
+def check_routing_address(address, *, country, siren):
+    """A routing address fits the organization: in France an address of the French directory
+    starting with its SIREN, elsewhere an email address."""
+    if not address:
+        return
+    if country != "FR":
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise ValidationError(_("Outside France, give the email address that receives your electronic invoices.")) from None
+        return
+    match = DIRECTORY_ADDRESS.match(address)
+    if match is None:
+        raise ValidationError(
+            _(
+                "Give your address in the French directory of e-invoicing platforms: your SIREN, or your SIREN "
+                "followed by _ and a SIRET or routing code (letters, digits and + - _ . only)."
+            )
+        )
+    if not siren:
+        raise ValidationError(_("Give your SIREN first: the address starts with it."))
+    if match["siren"] != siren_of(siren):
+        raise ValidationError(_("The address starts with your SIREN, %(siren)s.") % {"siren": siren_of(siren)})

@@ -178,6 +178,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
             "vat_check_status",
             "vat_checked_at",
             "vat_check_reference",
+            "einvoicing_address",
             "billing_email",
             "currency",
             "locale",

@@ -122,3 +122,65 @@ def test_the_admin_checks_the_checksums_too(admin_client, organization):
     assert "not a valid VAT number" in response.content.decode() and "SIRET" in response.content.decode()
     organization.refresh_from_db()
     assert organization.country == "FR"
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"is_business": False, "einvoicing_address": "303265045"}, "Give your SIREN first"),  # a French consumer
+        ({"siren": "303265045", "einvoicing_address": "552100554_ROUTE"}, "starts with your SIREN, 303265045"),
+        ({"siren": "303265045", "einvoicing_address": "303265045 ROUTE"}, "directory of e-invoicing platforms"),
+        ({"siren": "303265045", "einvoicing_address": "ap@buyer.test"}, "directory of e-invoicing platforms"),
+        ({"siren": "303265045", "einvoicing_address": "303265045_" + "x" * 116}, "no more than 125 characters"),
+        ({"country": "CH", "einvoicing_address": "303265045"}, "Outside France, give the email address"),
+    ],
+)
+def test_a_routing_address_that_does_not_fit_is_refused_and_changes_nothing(auth_api, organization, changes, message):
+    response = auth_api.patch(url(organization), {"name": "X", **changes}, format="json")
+    assert response.status_code == 400, response.json()
+    fields = response.json()["error"]["fields"]
+    assert list(fields) == ["einvoicing_address"] and message in fields["einvoicing_address"][0]
+    organization.refresh_from_db()
+    assert (organization.name, organization.siren, organization.einvoicing_address) == ("Alice Studio", "", "")
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"siren": "303265045", "einvoicing_address": "303265045"},
+        {"siren": "30326504500011", "einvoicing_address": "303265045_30326504500011_AP-2.b+"},
+        {"country": "CH", "einvoicing_address": "ap@buyer.test"},
+    ],
+)
+def test_a_routing_address_of_the_french_directory_or_an_email_abroad_is_kept(auth_api, organization, changes):
+    response = auth_api.patch(url(organization), changes, format="json")
+    assert response.status_code == 200, response.json()
+    organization.refresh_from_db()
+    assert organization.einvoicing_address == changes["einvoicing_address"] == response.json()["einvoicing_address"]
+    # A new SIREN the address no longer starts with is refused with it.
+    if organization.country == "FR":
+        response = auth_api.patch(url(organization), {"siren": "552100554"}, format="json")
+        assert response.status_code == 400 and list(response.json()["error"]["fields"]) == ["einvoicing_address"]
+
+
+ROUTING_FORM = {"name": "Alice", "country": "FR", "siren": "303265045", "einvoicing_address": "552100554", "currency": "EUR"}
+
+
+def test_the_settings_page_checks_the_routing_address(client_user, organization):
+    form = {**ROUTING_FORM, "locale": "en", "time_zone": "Europe/Paris"}
+    response = client_user.post(reverse("accounts:organization_settings"), form)
+    assert response.status_code == 200 and "starts with your SIREN" in response.content.decode()
+    organization.refresh_from_db()
+    assert (organization.siren, organization.einvoicing_address) == ("", "")
+
+
+def test_the_admin_checks_the_routing_address(admin_client, organization):
+    change = reverse("admin:accounts_organization_change", args=[organization.pk])
+    form = {
+        **ROUTING_FORM, "slug": organization.slug, "locale": "en", "time_zone": "Europe/Paris", "is_active": "on",
+        "payment_terms_days": "14", "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0",
+    }  # fmt: skip
+    response = admin_client.post(change, form)
+    assert response.status_code == 200 and "starts with your SIREN" in response.content.decode()
+    organization.refresh_from_db()
+    assert (organization.siren, organization.einvoicing_address) == ("", "")

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from lxml import etree
 
+from accounts.validators import EMAIL, FRENCH_DIRECTORY, routing_scheme
 from billing.documents.labels import LABELS
 from billing.pricing import vat_breakdown
 from core.money import to_decimal
@@ -33,9 +34,6 @@ INVOICE, CREDIT_NOTE = "380", "381"
 # BT-23, the French "cadre de facturation": S1, an invoice for services (the category of every
 # operation sold here: electronically supplied services), to be paid.
 BUSINESS_PROCESS = "S1"
-# Electronic address schemes (EAS): 0225 is an address of the French directory (a SIREN, or a
-# routing address starting with it); EM an email address, for buyers outside that directory.
-FRENCH_DIRECTORY, EMAIL = "0225", "EM"
 
 # BT-120, the exemption reason of a VAT category that charges none.
 EXEMPTION_REASON = {"AE": "Autoliquidation - Reverse charge", "G": "Services outside the EU, art. 259-1 / 259 B CGI"}
@@ -69,8 +67,11 @@ def seller_address(seller):
 
 
 def buyer_address(buyer):
-    """(scheme, id) of the buyer's electronic invoicing address (BT-49): a French business is
-    reached through the directory at its SIREN, any other by its billing email."""
+    """(scheme, id) of the buyer's electronic invoicing address (BT-49): the routing address it
+    gave (checked by accounts), else a French business is reached through the directory at its
+    SIREN, any other by its billing email."""
+    if buyer.get("routing_address"):
+        return routing_scheme(buyer["routing_address"]), buyer["routing_address"]
     if buyer.get("country") == "FR" and buyer.get("siren"):
         return FRENCH_DIRECTORY, buyer["siren"]
     return EMAIL, buyer.get("email", "")

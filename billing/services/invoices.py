@@ -128,6 +128,7 @@ def buyer_details(organization):
         "vat_number": usable_vat_number(organization),
         "siren": siren_of(organization.siren) if organization.country == "FR" else "",
         "is_business": organization.is_business,
+        "routing_address": organization.einvoicing_address,
         # Where the invoice is sent (and the electronic address of a buyer outside the French
         # directory): the billing email, else the first owner's.
         "email": organization.billing_email or organization.owners().order_by("pk").values_list("email", flat=True).first() or "",

@@ -13,7 +13,7 @@ from lxml import etree
 from pypdf import PdfReader
 
 from billing import services
-from billing.documents.facturx import xmp_metadata
+from billing.documents.facturx import facturx_xml, xmp_metadata
 from billing.models import Invoice
 from billing.tests.factories import PlanFactory, invoice, line
 from billing.tests.schematron import errors
@@ -166,3 +166,22 @@ def test_consumers_get_a_plain_pdf(organization, run_on_commit):
         document.refresh_from_db()
         with default_storage.open(document.pdf_file, "rb") as handle:
             assert get_facturx_xml_from_pdf(handle.read(), check_xsd=False) == (False, False)
+
+
+@pytest.mark.parametrize(
+    "country, vat_number, siren, routing, scheme",
+    [
+        ("FR", "FR40303265045", "303265045", "303265045_30326504500011_AP", "0225"),
+        ("DE", "DE136695976", "", "e-invoices@buyer.test", "EM"),
+    ],
+)
+def test_the_buyers_routing_address_is_its_electronic_address(organization, country, vat_number, siren, routing, scheme):
+    organization.country, organization.vat_number, organization.vat_check_status = country, vat_number, "valid"
+    organization.siren, organization.einvoicing_address, organization.billing_email = siren, routing, "billing@buyer.test"
+    organization.save()
+    document = invoice(organization, [line("Pro plan", unit_amount=1900)])
+    note = services.issue_credit_note(invoice=document, amount=500, reason="Refund")
+    for xml in (facturx_xml(document), facturx_xml(note)):
+        assert errors(xml) == {"en16931": [], "br-fr-flux2": []}
+        uri = etree.fromstring(xml).find(".//ram:BuyerTradeParty/ram:URIUniversalCommunication/ram:URIID", NS)
+        assert (uri.get("schemeID"), uri.text) == (scheme, routing)
