@@ -2,6 +2,8 @@
 
 import logging
 import secrets
+from collections import Counter
+from datetime import timedelta
 from importlib import import_module
 
 from axes.utils import reset as axes_reset
@@ -11,6 +13,7 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -272,6 +275,58 @@ def _vies_check(vat_number, country):
         message = _("The EU's VIES service does not know this VAT number: check it with your tax office.")
         raise ValidationFailed(message, code="vat_number_refused", fields={"vat_number": [message]})
     return {"vat_check_status": answer.status, "vat_checked_at": answer.checked_at, "vat_check_reference": answer.reference}
+
+
+def due_vat_rechecks(*, now=None):
+    """The organizations whose EU VAT number VIES should be asked about again, the longest
+    unchecked first: never asked, unavailable last time, or answered over VIES_RECHECK_DAYS ago."""
+    now = now or timezone.now()
+    stale = now - timedelta(days=settings.VIES_RECHECK_DAYS)
+    return (
+        Organization.objects.filter(country__in=validators.EU_COUNTRIES, is_active=True)
+        .exclude(vat_number="")
+        .filter(Q(vat_checked_at__isnull=True) | Q(vat_check_status="unavailable") | Q(vat_checked_at__lt=stale))
+        .order_by(F("vat_checked_at").asc(nulls_first=True), "pk")
+    )
+
+
+def recheck_vat_numbers(*, limit, now=None):
+    """Ask VIES again about at most `limit` due numbers (due_vat_rechecks), outside any
+    transaction, and record each answer as a change of number does (date, result, consultation
+    number): a number VIES now refuses earns no reverse charge on the next invoice. VIES answers
+    per member state: once one is unavailable, this run asks it nothing more, and a stored
+    answer is never replaced by "unavailable". Returns counts by answer."""
+    counts = Counter()
+    down = set()
+    for organization in due_vat_rechecks(now=now).iterator():
+        if sum(counts.values()) >= limit:
+            break
+        number = organization.vat_number
+        # A malformed number earns no reverse charge whatever VIES says (billing.tax_identity).
+        if organization.country in down or not validators.vat_number_valid(number, organization.country):
+            continue
+        answer = vies.check(validators.normalize_vat_number(number))
+        counts[answer.status] += 1
+        if answer.status == "unavailable":
+            down.add(organization.country)
+            if organization.vat_check_status in ("valid", "invalid"):
+                continue
+        _record_vies_answer(organization, answer)
+    return counts
+
+
+def _record_vies_answer(organization, answer):
+    fields = {"vat_check_status": answer.status, "vat_checked_at": answer.checked_at, "vat_check_reference": answer.reference}
+    # Only if the number is still the one asked about: a new number was checked when it was typed.
+    current = Organization.objects.filter(pk=organization.pk, vat_number=organization.vat_number)
+    if current.update(**fields) and answer.status != organization.vat_check_status:
+        audit.record(
+            actor=None,
+            action="vat_number_rechecked",
+            target=organization,
+            before={"vat_check_status": organization.vat_check_status},
+            after={"vat_check_status": answer.status, "vat_check_reference": answer.reference},
+        )
 
 
 @transaction.atomic

@@ -399,6 +399,11 @@ EU_DISTANCE_SALES_THRESHOLD_EUR = env.int("EU_DISTANCE_SALES_THRESHOLD_EUR", def
 # The EU's VAT number check (accounts.vies); it cannot be reached from the test machines.
 VIES_URL = env("VIES_URL", default="https://ec.europa.eu/taxation_customs/vies/rest-api/check-vat-number")
 VIES_TIMEOUT = env.float("VIES_TIMEOUT", default=5.0)
+# Stored VIES answers are asked again once this old (or while VIES was unavailable), at most
+# VIES_RECHECK_BATCH numbers an hour (accounts.tasks.recheck_vat_numbers): a number VIES stops
+# confirming loses the reverse charge from the next invoice.
+VIES_RECHECK_DAYS = env.int("VIES_RECHECK_DAYS", default=30)
+VIES_RECHECK_BATCH = env.int("VIES_RECHECK_BATCH", default=50)
 
 # The seller's identity, printed on every invoice and credit note (art. R123-237 of the Commercial
 # Code: legal form, share capital, RCS number and city) and copied onto each at its issue. The
