@@ -2,8 +2,8 @@
 corrects) as UN/CEFACT CII XML (D16B, EN 16931 profile), amounts taken from its rounded lines and
 totals, embedded in the PDF/A-3 by the factur-x library after an XSD check.
 
-Every document to a business is a Factur-X one, ready for the French 2026-2027 e-invoicing rules
-(the CTC "Flux 2" rules BR-FR-*): the legal notes (PMT, PMD, AAB), the business process (BT-23, S1:
+Every document of a sale taxed as business-to-business is a Factur-X one, ready for the French
+2026-2027 e-invoicing rules (the CTC "Flux 2" rules BR-FR-*): the legal notes (PMT, PMD, AAB), the business process (BT-23, S1:
 services), both parties' electronic addresses (BT-34, BT-49), the French buyer's SIREN (BT-47) and,
 outside EUR, the VAT total in euros (BR-FR-CO-12)."""
 
@@ -14,13 +14,23 @@ from lxml import etree
 
 from accounts.validators import EMAIL, FRENCH_DIRECTORY, routing_scheme
 from billing.documents.labels import LABELS
+from billing.models import TaxBasis
 from billing.pricing import vat_breakdown
 from core.money import to_decimal
 
+# A business whose VAT number VIES refuses (or that gave none) is taxed as a consumer (art. 18 of
+# Regulation 282/2011): the French rate, or its own country's under the one-stop shop. Such a sale
+# is out of the French business-to-business e-invoicing (the platform only e-reports it), and the
+# destination's rate is not among the rates its rules allow (BR-FR-16).
+CONSUMER_BASES = frozenset({TaxBasis.EU_CONSUMER_FR, TaxBasis.EU_CONSUMER_OSS})
+
 
 def needs_facturx(document):
-    """An invoice or credit note to a business (from the buyer copied onto it at its issue)."""
-    return bool(document.buyer.get("is_business"))
+    """An invoice or credit note of a sale taxed as business-to-business: to a business (from the
+    buyer copied onto it at its issue), none of its lines taxed as a sale to a consumer."""
+    return bool(document.buyer.get("is_business")) and not any(
+        line.tax_basis in CONSUMER_BASES for line in document.lines.all()
+    )
 
 
 NS = {

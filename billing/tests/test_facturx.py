@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from billing import services
 from billing.documents.facturx import facturx_xml, xmp_metadata
-from billing.models import Invoice
+from billing.models import DistanceSalesYear, Invoice
 from billing.tests.factories import PlanFactory, invoice, line
 from billing.tests.schematron import errors
 from catalog import services as catalog_services
@@ -156,9 +156,22 @@ def test_pdf_document_information_agrees_with_its_xmp_metadata(kind, organizatio
     assert PdfReader(io.BytesIO(pdf)).pdf_header == "%PDF-1.7"  # PDF/A-3 is built on PDF 1.7
 
 
-def test_consumers_get_a_plain_pdf(organization, run_on_commit):
-    organization.is_business = False
+@pytest.mark.parametrize(
+    "country, is_business, vat_number, vies, sales_eur",
+    [
+        ("FR", False, "", "", 0),  # a consumer
+        ("DE", True, "DE811569869", "invalid", 0),  # a business VIES refuses: taxed as a consumer, French VAT
+        ("DE", True, "DE811569869", "invalid", 10_000),  # the same above the threshold: German VAT (OSS)
+    ],
+)
+def test_sales_taxed_as_to_consumers_get_a_plain_pdf(
+    organization, run_on_commit, country, is_business, vat_number, vies, sales_eur
+):
+    organization.country, organization.is_business = country, is_business
+    organization.vat_number, organization.vat_check_status = vat_number, vies
+    organization.billing_email = "billing@buyer.test"
     organization.save()
+    DistanceSalesYear.objects.create(year=services.platform_today().year, net_eur_cents=sales_eur * 100)
     with run_on_commit(execute=True):
         inv = invoice(organization)
         note = services.issue_credit_note(invoice=inv, amount=100, reason="Refund")
@@ -166,6 +179,13 @@ def test_consumers_get_a_plain_pdf(organization, run_on_commit):
         document.refresh_from_db()
         with default_storage.open(document.pdf_file, "rb") as handle:
             assert get_facturx_xml_from_pdf(handle.read(), check_xsd=False) == (False, False)
+    if sales_eur:
+        # Why: a sale taxed at another member state's rate is not a French e-invoice; its rules refuse the rate.
+        assert inv.lines.get().vat_rate == Decimal("19.00")
+        assert {rule for rule, _flag, _text in errors(facturx_xml(inv))["br-fr-flux2"]} == {
+            "BR-FR-16_BT-119",
+            "BR-FR-16_BT-152",
+        }
 
 
 @pytest.mark.parametrize(
