@@ -9,7 +9,13 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from accounts.validators import ROUTING_ADDRESS_MAX_LENGTH, check_routing_address, check_siren, check_vat_number
+from accounts.validators import (
+    ROUTING_ADDRESS_MAX_LENGTH,
+    check_routing_address,
+    check_siren,
+    check_siren_given,
+    check_vat_number,
+)
 from core.money import CURRENCIES
 
 # Each language named in itself, as language pickers do.
@@ -212,6 +218,17 @@ class Organization(models.Model):
                 errors[field] = error.messages
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def billing_identity_gaps(self):
+        """{field: [message]} of what invoices need and the billing identity lacks: the SIREN of
+        a business registered in France created before it was asked. Pages and the API tell the
+        owner; billing issues its invoices as PDFs, not as e-invoices, until then."""
+        try:
+            check_siren_given(self.siren, country=self.country, is_business=self.is_business)
+        except ValidationError as error:
+            return {"siren": error.messages}
+        return {}
 
     @property
     def display_legal_name(self):

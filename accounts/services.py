@@ -254,14 +254,15 @@ def _check_tax_identity(*, country, is_business, vat_number, siren, einvoicing_a
     for field, check, value in (
         ("vat_number", lambda v: validators.check_vat_number(v, country), vat_number),
         ("siren", validators.check_siren, siren),
+        ("siren", lambda v: validators.check_siren_given(v, country=country, is_business=is_business), siren),
         ("einvoicing_address", lambda v: validators.check_routing_address(v, country=country, siren=siren), einvoicing_address),
     ):
+        if field in errors:
+            continue
         try:
             check(value)
         except DjangoValidationError as error:
             errors[field] = error.messages
-    if country == "FR" and is_business and not siren and "siren" not in errors:
-        errors["siren"] = [_("A business registered in France gives its SIREN or SIRET.")]
     if errors:
         raise ValidationFailed(_("The billing identity is not valid."), code="invalid_tax_identity", fields=errors)
 

@@ -61,6 +61,13 @@ def check_siren(value):
         raise ValidationError(_("This is not a valid SIREN (9 digits) or SIRET (14 digits)."))
 
 
+def check_siren_given(siren, *, country, is_business):
+    """A business registered in France gives its SIREN: its invoices carry it (and the French
+    e-invoicing rules reach it by it)."""
+    if country == "FR" and is_business and not siren:
+        raise ValidationError(_("A business registered in France gives its SIREN or SIRET."))
+
+
 def siren_of(value):
     """The SIREN of a SIREN or SIRET."""
     return value[:9] if value else ""

@@ -159,6 +159,8 @@ class OrganizationSerializer(serializers.ModelSerializer):
     vat_check_status = serializers.ChoiceField(
         choices=Organization._meta.get_field("vat_check_status").choices, allow_blank=True, read_only=True
     )
+    # What invoices need and the billing identity lacks ({} when complete): the owner is asked to complete it.
+    billing_identity_gaps = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), read_only=True)
 
     class Meta:
         model = Organization
@@ -180,6 +182,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
             "vat_check_reference",
             "einvoicing_address",
             "billing_email",
+            "billing_identity_gaps",
             "currency",
             "locale",
             "time_zone",
@@ -214,6 +217,7 @@ class BillingIdentitySerializer(OrganizationSerializer):
     """The organization's billing identity alone, as checkout takes it (every field optional)."""
 
     vat_check_status = None
+    billing_identity_gaps = None
 
     class Meta(OrganizationSerializer.Meta):
         fields = list(services.BILLING_IDENTITY_FIELDS)

@@ -184,3 +184,14 @@ def test_the_admin_checks_the_routing_address(admin_client, organization):
     assert response.status_code == 200 and "starts with your SIREN" in response.content.decode()
     organization.refresh_from_db()
     assert (organization.siren, organization.einvoicing_address) == ("", "")
+
+
+def test_a_french_business_created_without_a_siren_is_asked_for_it(auth_api, client_user, organization):
+    """Organizations created before the SIREN was asked: the API and the dashboard say what is
+    missing until the owner gives it."""
+    gaps = auth_api.get(url(organization)).json()["billing_identity_gaps"]
+    assert gaps == {"siren": ["A business registered in France gives its SIREN or SIRET."]}
+    page = client_user.get(reverse("accounts:dashboard")).content.decode()
+    assert "data-billing-identity-gaps" in page and "SIREN or SIRET" in page
+    assert auth_api.patch(url(organization), {"siren": "303265045"}, format="json").json()["billing_identity_gaps"] == {}
+    assert "data-billing-identity-gaps" not in client_user.get(reverse("accounts:dashboard")).content.decode()

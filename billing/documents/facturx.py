@@ -27,10 +27,16 @@ CONSUMER_BASES = frozenset({TaxBasis.EU_CONSUMER_FR, TaxBasis.EU_CONSUMER_OSS})
 
 def needs_facturx(document):
     """An invoice or credit note of a sale taxed as business-to-business: to a business (from the
-    buyer copied onto it at its issue), none of its lines taxed as a sale to a consumer."""
-    return bool(document.buyer.get("is_business")) and not any(
-        line.tax_basis in CONSUMER_BASES for line in document.lines.all()
-    )
+    buyer copied onto it at its issue), none of its lines taxed as a sale to a consumer.
+
+    A French business without its SIREN (created before it was asked; its owner is told to give
+    it, accounts' Organization.billing_identity_gaps) gets a PDF invoice, still issued since the
+    sale must be invoiced (art. 289 CGI), rather than an e-invoice the French platform refuses:
+    its rules want the buyer's SIREN (BR-FR-11) and an address starting with it (BR-FR-21)."""
+    buyer = document.buyer
+    if not buyer.get("is_business") or (buyer.get("country") == "FR" and not buyer.get("siren")):
+        return False
+    return not any(line.tax_basis in CONSUMER_BASES for line in document.lines.all())
 
 
 NS = {

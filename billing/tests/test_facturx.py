@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.storage import default_storage
+from django.urls import reverse
 from facturx import get_facturx_xml_from_pdf
 from lxml import etree
 from pypdf import PdfReader
@@ -205,3 +206,25 @@ def test_the_buyers_routing_address_is_its_electronic_address(organization, coun
         assert errors(xml) == {"en16931": [], "br-fr-flux2": []}
         uri = etree.fromstring(xml).find(".//ram:BuyerTradeParty/ram:URIUniversalCommunication/ram:URIID", NS)
         assert (uri.get("schemeID"), uri.text) == (scheme, routing)
+
+
+def test_a_french_business_without_its_siren_is_invoiced_as_a_pdf_until_it_gives_it(organization, client_user, run_on_commit):
+    organization.vat_number, organization.vat_check_status, organization.billing_email = "FR40303265045", "valid", "b@x.test"
+    organization.save()
+    assert "data-billing-identity-gaps" in client_user.get(reverse("billing:overview")).content.decode()
+    with run_on_commit(execute=True):
+        before = invoice(organization, [line("Pro plan", unit_amount=1900)])
+    before.refresh_from_db()
+    assert before.number and before.buyer["siren"] == ""  # issued all the same
+    with default_storage.open(before.pdf_file, "rb") as handle:
+        assert get_facturx_xml_from_pdf(handle.read(), check_xsd=False) == (False, False)
+    # Without it, the French rules refuse the e-invoice: the buyer's SIREN and an address starting with it.
+    rules = {rule for rule, _flag, _text in errors(facturx_xml(before))["br-fr-flux2"]}
+    assert rules == {"BR-FR-11_BT-47", "BR-FR-21_BT-49"}
+
+    organization.siren = "303265045"
+    organization.save()
+    assert "data-billing-identity-gaps" not in client_user.get(reverse("billing:overview")).content.decode()
+    with run_on_commit(execute=True):
+        after = invoice(organization, [line("Pro plan", unit_amount=1900)])
+    assert errors(_xml(after)) == {"en16931": [], "br-fr-flux2": []}

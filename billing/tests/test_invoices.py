@@ -185,6 +185,7 @@ def test_facturx_xml_validates_and_matches_totals(organization, run_on_commit):
     from lxml import etree
 
     organization.vat_number, organization.postal_code, organization.city = "FR40303265045", "69001", "Lyon"
+    organization.siren = "303265045"
     organization.save()
     with run_on_commit(execute=True):
         inv = invoice(
