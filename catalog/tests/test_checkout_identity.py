@@ -38,6 +38,7 @@ def test_the_details_typed_on_the_checkout_page_are_the_invoice_s_buyer_and_its_
     fill(user, organization, (ProductFactory(eur=1000), 1))
     page = client_user.get(reverse("catalog:checkout"))
     assert page.context["identity"].initial["legal_name"] == organization.display_legal_name
+    assert "data-billing-identity-gaps" in page.content.decode()  # a French business without its SIREN yet
     form = {**services.billing_defaults(organization), **TYPED, "payment_method": "card", "expected_total": 1000}
     response = client_user.post(reverse("catalog:checkout"), form)
     assert response.status_code == 302, response.content.decode()[:2000]
