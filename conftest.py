@@ -9,6 +9,7 @@ import os
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.utils.translation import trans_real
 
 from core.catalogues import compile_catalogues
@@ -40,6 +41,31 @@ def pytest_collection_modifyitems(items):
         if transactional and "serialized_rollback" not in kwargs:
             kwargs.update(transaction=True, serialized_rollback=True)
             item.add_marker(pytest.mark.django_db(*(marker.args if marker else ()), **kwargs), append=False)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """Serialized rollback finds the rows to restore on the connection object that created the
+    test database. While Playwright's sync API runs its event loop in this thread, Django keeps
+    connections per async context instead, so a browser test gets a new connection object without
+    those rows: its restore was skipped and the default coupons, groups and price tables were
+    gone for every browser test after the first. Each new connection object gets them."""
+    contents = {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
+    create_connection = connections.create_connection
+
+    def create_connection_with_contents(alias):
+        connection = create_connection(alias)
+        if alias in contents:
+            connection._test_serialized_contents = contents[alias]
+        return connection
+
+    connections.create_connection = create_connection_with_contents
+    yield
+    del connections.create_connection
 
 
 @pytest.fixture(autouse=True)
