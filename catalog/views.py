@@ -126,7 +126,7 @@ def cart_add(request):
         return render(request, "catalog/_cart_added.html", {"error": exc.message})
     if request.htmx:
         return render(request, "catalog/_cart_added.html", {"item": item, "count": selectors.cart_quantity(item.cart)})
-    messages.success(request, f"{item.product.name} is in your cart.")
+    messages.success(request, _("%(product)s is in your cart.") % {"product": item.product.name})
     return redirect("catalog:cart")
 
 

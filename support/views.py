@@ -206,7 +206,7 @@ def ticket_reply(request, number):
 def ticket_reopen(request, number):
     ticket = _customer_ticket(request, number)
     services.reopen(ticket=ticket, user=request.user)
-    messages.success(request, f"{ticket.number} is reopened: an agent will pick it up.")
+    messages.success(request, _("%(number)s is reopened: an agent will pick it up.") % {"number": ticket.number})
     return redirect("support:ticket_detail", number=ticket.number)
 
 

@@ -139,6 +139,13 @@ def response_lines(client):
     return len(client.get(reverse("catalog:cart")).context["totals"].lines)
 
 
+def test_adding_from_a_page_confirms_in_the_visitors_language(client):
+    ProductFactory(slug="pack", name="Pack Découverte")
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    page = client.post(reverse("catalog:cart_add"), {"product": "pack", "quantity": "1"}, follow=True).content.decode()
+    assert "Pack Découverte est dans votre panier." in page
+
+
 def test_page_errors_are_messages_and_change_nothing(client):
     ProductFactory(slug="pack")
     response = client.post(reverse("catalog:cart_add"), {"product": "pack", "quantity": "-1"}, follow=True)

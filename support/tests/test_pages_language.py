@@ -26,6 +26,15 @@ def test_a_french_customer_reads_the_ticket_pages_in_french(client_user, user, o
     assert "Objet" in form and "Catégorie" in form and "Subject" not in form
 
 
+def test_a_french_customer_reopening_a_ticket_reads_the_confirmation_in_french(client_user, user, agent, organization):
+    user.locale = "fr"
+    user.save()
+    ticket = open_ticket(organization=organization, requester=user)
+    services.resolve(ticket=ticket, agent=agent)
+    page = client_user.post(reverse("support:ticket_reopen", args=[ticket.number]), follow=True).content.decode()
+    assert f"{ticket.number} est rouvert : un agent va le reprendre." in page
+
+
 def test_an_english_organization_keeps_english_conversation_lines(client_user, user, organization, agent):
     ticket = open_ticket(organization=organization, requester=user)
     services.resolve(ticket=ticket, agent=agent)
