@@ -31,6 +31,7 @@ SITEMAPS = {
 
 urlpatterns = [
     path("", catalog_views.home, name="home"),
+    path("favicon.ico", core_views.favicon),
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     # Static JS's strings (djangojs domain); pages add ?lang= so each language is cached apart.

@@ -10,6 +10,7 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -130,6 +131,12 @@ def _report(checks):
             down.append(name)
     status = 503 if down else 200
     return JsonResponse({"status": "down" if down else "ok", "down": down, "components": components}, status=status)
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico where a page names no icon (an API answer, a PDF): without
+    it each of them is a 404 in the console."""
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 def healthz(request):
