@@ -8,6 +8,7 @@ from catalog.models import Cart
 from catalog.tests.factories import ProductFactory
 from core.tests.browser import DESKTOP, PHONE, log_in, overflow, style
 from support.tests.factories import open_ticket
+from usage.tests.factories import ActiveAddonFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -50,3 +51,16 @@ def test_an_overdue_invoice_is_red_on_the_billing_page(page, user, organization)
     log_in(page, user.email, next_url="/billing/invoices/")
     assert style(page, "span.status.overdue", "color") == "rgb(165, 14, 14)"
     assert overflow(page) == 0
+
+
+def test_a_table_on_a_phone_keeps_its_badges_and_actions_in_whole_words(page, user, organization):
+    user.locale = "fr"  # the longer labels: "Arrêter le renouvellement"
+    user.save()
+    ActiveAddonFactory(organization=organization, renew=True)
+    page.set_viewport_size(PHONE)
+    log_in(page, user.email, next_url="/usage/")
+    row = page.locator(".table-wrap tbody tr").first
+    badge, action = row.locator(".status"), row.locator("button")
+    line = float(style(page, ".table-wrap .status", "line-height").rstrip("px"))
+    assert badge.bounding_box()["height"] < 2 * line  # "Actif" on one line, not "Acti / f"
+    assert action.bounding_box()["height"] < 3 * line  # words wrap whole, not a letter a line
