@@ -6,10 +6,12 @@ surrounding transaction commits, so nobody is told about something that was roll
 """
 
 import logging
+import uuid
 from itertools import islice
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.db import transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
@@ -17,7 +19,7 @@ from django.utils import timezone, translation
 
 from accounts.models import Organization, User
 from accounts.selectors import language_for
-from core.tasks import TRANSIENT_ERRORS, enqueue
+from core.tasks import TRANSIENT_ERRORS, after_commit, enqueue
 from notifications import kinds, live
 from notifications.delivery import deliver_email
 from notifications.live import EVERYONE, organization_group, user_group
@@ -47,16 +49,13 @@ def notify(user_or_org, kind, *, title, body="", link="", context=None, attachme
         org, users = organization, [user_or_org]
         languages = {user_or_org.pk: language_for(user_or_org, org)}
     texts = _texts(title, body, set(languages.values()))
-    created = Notification.objects.bulk_create(
-        [_row(user.pk, org, kind, texts[languages[user.pk]], link) for user in users]
-    )
+    created = Notification.objects.bulk_create([_row(user.pk, org, kind, texts[languages[user.pk]], link) for user in users])
+    _forget_unread([user.pk for user in users])
     if isinstance(user_or_org, Organization):
         _to_audience(organization_group(org.pk), created, kind, texts, link)
     else:
         note = created[0]
-        transaction.on_commit(
-            lambda: _push(note.recipient_id, {**note.as_payload(), "unread": unread_count(note.recipient)})
-        )
+        transaction.on_commit(lambda: _push(note.recipient_id, {**note.as_payload(), "unread": unread_count(note.recipient)}))
     if spec.email_template:
         for user in users:
             language = languages[user.pk]
@@ -110,6 +109,7 @@ def _to_everyone(title, body, link):
             rows.append(_row(user.pk, None, "broadcast", texts[language], link))
         created = Notification.objects.bulk_create(rows)
         written += len(created)
+    _forget_unread(everyone=True)
     _to_audience(EVERYONE, created, "broadcast", texts, link)
     return written
 
@@ -169,8 +169,41 @@ def _send(group, message):
         logger.exception("push_failed group=%s", group)
 
 
+UNREAD_CACHE_SECONDS = 300
+# A notice to every user changes every unread count: instead of forgetting each user's, it gives
+# this key a new value, and a count cached under another one is read again.
+UNREAD_EVERYONE_KEY = "notifications:unread:everyone"
+
+
+def _unread_key(user_id):
+    return f"notifications:unread:{user_id}"
+
+
 def unread_count(user):
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    """The user's unread notifications (the badge on every page), cached until a notification of
+    theirs is written or read: one cache read per page instead of a count."""
+    key = _unread_key(user.pk)
+    found = cache.get_many([key, UNREAD_EVERYONE_KEY])
+    everyone = found.get(UNREAD_EVERYONE_KEY, "")
+    cached = found.get(key)
+    if cached is not None and cached[1] == everyone:
+        return cached[0]
+    count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    cache.set(key, (count, everyone), UNREAD_CACHE_SECONDS)
+    return count
+
+
+def _forget_unread(user_ids=(), *, everyone=False):
+    """Drop the cached unread counts the current write changes, now and again after the commit (a
+    page may have cached the old count while the transaction was open)."""
+
+    def forget():
+        if everyone:
+            cache.set(UNREAD_EVERYONE_KEY, uuid.uuid4().hex, None)
+        cache.delete_many([_unread_key(user_id) for user_id in user_ids])
+
+    forget()
+    after_commit("unread_count_cache", forget)
 
 
 def mark_read(*, user, notification_id):
@@ -188,6 +221,7 @@ def mark_all_read(*, user):
 def _push_unread(user, changed):
     """Open sockets keep a running unread count (audience notices add one): tell them it fell."""
     if changed:
+        _forget_unread([user.pk])
         transaction.on_commit(lambda: _push(user.pk, {"type": "unread", "unread": unread_count(user)}))
 
 

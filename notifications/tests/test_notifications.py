@@ -1,3 +1,5 @@
+import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -6,6 +8,8 @@ from asgiref.sync import sync_to_async
 from celery.exceptions import Retry
 from channels.testing import WebsocketCommunicator
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -14,7 +18,7 @@ from config.asgi import application
 from notifications import kinds
 from notifications.delivery import MAX_ATTEMPTS, SEND_LEASE
 from notifications.models import EmailLog, Notification
-from notifications.services import notify
+from notifications.services import broadcast, mark_all_read, mark_read, notify
 from notifications.tasks import deliver_email, sweep_emails
 
 ORIGIN = (b"origin", b"http://localhost")
@@ -90,7 +94,7 @@ def test_nothing_is_pushed_or_emailed_when_the_transaction_rolls_back(user, run_
     with run_on_commit(execute=False) as callbacks:
         notify(user, "test_mail", title="Hello", context={"number": "X"})
     assert mail.outbox == []
-    assert len(callbacks) == 2  # one push and one email, both waiting for the commit
+    assert len(callbacks) == 3  # one push and one email (and the unread count's refresh), all waiting for the commit
 
 
 @pytest.mark.django_db
@@ -203,7 +207,7 @@ def test_the_header_bell_shows_the_unread_count(client_user, user):
     notify(user, "test_plain", title="Two")
     page = client_user.get("/notifications/")
     assert page.status_code == 200
-    assert b'data-unread-count>2</span>' in page.content
+    assert b"data-unread-count>2</span>" in page.content
 
 
 @pytest.mark.django_db
@@ -251,3 +255,26 @@ def test_the_notification_pages_stay_within_eight_queries(client_user, auth_api,
         assert client_user.get("/notifications/").status_code == 200
     with django_assert_max_num_queries(4):  # user, organizations, count, page
         assert auth_api.get("/api/v1/notifications/").json()["count"] == count
+
+
+def _badge(client):
+    """The unread count the header shows, and whether the page counted notifications to show it."""
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get("/notifications/").content.decode()
+    counted = any("COUNT" in q["sql"] and "notifications_notification" in q["sql"] and "read_at" in q["sql"] for q in queries)
+    return int(re.search(r"data-unread-count[^>]*>(\d+)<", body).group(1)), counted
+
+
+@pytest.mark.django_db
+def test_the_unread_badge_is_cached_and_follows_every_write_and_read(client_user, user, organization):
+    notify(user, "test_plain", title="One")
+    assert _badge(client_user) == (1, True)
+    assert _badge(client_user) == (1, False)  # from the cache
+    broadcast(key=uuid.uuid4(), title="To everyone")
+    assert _badge(client_user) == (2, True)
+    notify(organization, "test_plain", title="To the members")
+    assert _badge(client_user)[0] == 3
+    mark_read(user=user, notification_id=Notification.objects.filter(recipient=user).first().pk)
+    assert _badge(client_user)[0] == 2
+    mark_all_read(user=user)
+    assert _badge(client_user) == (0, True)
