@@ -24,15 +24,31 @@ def membership(user, organization):
     return Membership.objects.filter(user=user, organization=organization).first()
 
 
-def request_organizations(request, user):
-    """The user's active organizations, loaded once per request (the switcher lists them and
-    `resolve_organization` picks among them, so a page pays one query for both)."""
+def _request_memberships(request, user):
+    """The user's memberships of active organizations, each with its organization, loaded once per
+    request (the switcher lists the organizations, `resolve_organization` picks among them and a
+    page that shows the member's role reads it here: one query for all three)."""
     http_request = getattr(request, "_request", request)  # DRF's Request wraps Django's
     memo = getattr(http_request, "_webox_organizations", None)
     if memo is None or memo[0] != user.pk:
-        memo = (user.pk, list(organizations_for(user)))
+        memberships = Membership.objects.filter(user=user, organization__is_active=True).select_related("organization")
+        memo = (user.pk, list(memberships.order_by("organization__name", "organization_id")))
         http_request._webox_organizations = memo
     return memo[1]
+
+
+def request_organizations(request, user):
+    """The user's active organizations, by name (read once per request, see _request_memberships)."""
+    return [member.organization for member in _request_memberships(request, user)]
+
+
+def request_membership(request):
+    """The request user's membership of the request's organization (None without one), from the
+    request's single read of memberships."""
+    organization = request.organization
+    if not organization:
+        return None
+    return next((m for m in _request_memberships(request, request.user) if m.organization_id == organization.pk), None)
 
 
 def resolve_organization(request, user):

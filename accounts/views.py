@@ -373,14 +373,14 @@ def sessions_end_others(request):
 
 @organization_required
 def dashboard(request):
-    context = {"membership": selectors.membership(request.user, request.organization)}
-    context.update(where_i_stand(organization=request.organization))
+    context = {"membership": selectors.request_membership(request)}
+    context.update(where_i_stand(request))
     return render(request, "accounts/dashboard.html", context)
 
 
 def _managed_organization(request):
     """The current organization, for its owners and admins only (others get a 403 page)."""
-    member = selectors.membership(request.user, request.organization)
+    member = selectors.request_membership(request)
     if member is None or not member.can_manage:
         raise PermissionDenied(_("Only the organization's owners and admins can do this."))
     return Organization.objects.get(pk=request.organization.pk), member
@@ -407,7 +407,7 @@ def organization_settings(request):
 @organization_required
 def members(request):
     organization = request.organization
-    me = selectors.membership(request.user, organization)
+    me = selectors.request_membership(request)
     page = Paginator(organization.memberships.select_related("user").order_by("user__email"), 25).get_page(
         request.GET.get("page")
     )

@@ -127,15 +127,15 @@ def trial_used(*, organization):
 def next_invoice_at(*, organization):
     """When the organization's next subscription invoice is issued (its period's end), or None
     when no renewal is coming: no subscription, one set to end, or a suspended one."""
-    return (
-        Subscription.objects.filter(
-            organization=organization,
-            status__in=[Subscription.Status.TRIALING, Subscription.Status.ACTIVE, Subscription.Status.PAST_DUE],
-            cancel_at_period_end=False,
-        )
-        .values_list("current_period_end", flat=True)
-        .first()
-    )
+    return renewal_at(live_subscription(organization=organization))
+
+
+def renewal_at(subscription):
+    """next_invoice_at() from the organization's live subscription (or None) a page already read."""
+    renews = subscription is not None and not subscription.cancel_at_period_end
+    if renews and subscription.status in (Subscription.Status.TRIALING, Subscription.Status.ACTIVE, Subscription.Status.PAST_DUE):
+        return subscription.current_period_end
+    return None
 
 
 def pending_charges_for(*, organization):
@@ -248,7 +248,12 @@ def subscribed_organization_ids():
 def plan_limits(*, organization):
     """{"traffic_bytes", "storage_bytes", "generation_credits", "concurrent_jobs", "memory_mb",
     "support_priority"} of the live plan; the Free plan's without one (None = unlimited)."""
-    plan = current_plan(organization=organization) or free_plan() or Plan()
+    return subscription_limits(live_subscription(organization=organization))
+
+
+def subscription_limits(subscription):
+    """plan_limits() from the organization's live subscription (or None) a page already read."""
+    plan = (subscription.plan if subscription else None) or free_plan() or Plan()
     return plan.limits()
 
 
@@ -331,13 +336,14 @@ def balance_entries_for(*, organization):
     return BalanceEntry.objects.filter(organization=organization).select_related("invoice", "credit_note", "payment")
 
 
-def dashboard_panel(*, organization):
+def dashboard_panel(*, request):
     """The customer dashboard's plan, renewal and invoices to pay (accounts.dashboard)."""
+    subscription = request_live_subscription(request)
     return {
-        "subscription": live_subscription(organization=organization),
-        "next_invoice_at": next_invoice_at(organization=organization),
+        "subscription": subscription,
+        "next_invoice_at": renewal_at(subscription),
         "invoices_to_pay": list(
-            invoices_for(organization=organization).filter(status=Invoice.Status.OPEN).order_by("due_date")[:5]
+            invoices_for(organization=request.organization).filter(status=Invoice.Status.OPEN).order_by("due_date")[:5]
         ),
     }
 

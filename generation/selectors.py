@@ -1,7 +1,8 @@
 """Reads of generation data, always scoped to an organization."""
 
-from dataclasses import dataclass
-from datetime import datetime
+import functools
+from dataclasses import InitVar, dataclass
+from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.db.models import Count, F, Min, Prefetch, Q, Sum
@@ -18,6 +19,10 @@ BALANCE_CACHE_SECONDS = 300
 
 def balance_cache_key(organization_id):
     return f"generation:credit-balance:{organization_id}"
+
+
+def summary_cache_key(organization_id):
+    return f"generation:credit-summary:{organization_id}"
 
 
 def live_grants(*, organization, now=None):
@@ -84,15 +89,23 @@ class CreditSummary:
     included_left / purchased_left: what is left of them (purchased credits never expire);
     spent: credits jobs used since the period began (the calendar month without plan credits),
     net of refunds; period_start / period_end: the period of the included credits (None without);
-    unlimited: the plan's credits are unlimited (jobs take none from the ledger)."""
+    unlimited: the plan's credits are unlimited (jobs take none from the ledger), read from billing
+    when first asked, and only without plan credits (unlimited plans grant none)."""
 
+    organization: InitVar[object]
     included: int
     included_left: int
     purchased_left: int
     spent: int
     period_start: datetime | None
     period_end: datetime | None
-    unlimited: bool = False
+
+    def __post_init__(self, organization):
+        object.__setattr__(self, "_organization", organization)
+
+    @functools.cached_property
+    def unlimited(self):
+        return self.period_start is None and unlimited_credits(organization=self._organization)
 
     @property
     def left(self):
@@ -104,30 +117,52 @@ class CreditSummary:
 
 
 def credit_summary(*, organization):
-    """The CreditSummary of the organization now (four queries, and two or three without plan credits)."""
-    live = live_grants(organization=organization)
-    left = dict(live.values_list("kind").annotate(left=Sum("entries__amount")))
-    plan = live.filter(kind=CreditGrant.Kind.PLAN)
-    first = plan.order_by("created_at").first()
-    # Spent since the plan credits arrived (their grant's own time: a period started ahead of the
-    # clock by a billing run for a later date still counts what came after it).
-    since = (
-        first.created_at if first else usage_selectors.platform_time().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    """The CreditSummary of the organization now. What the ledger says is cached until its next
+    movement, the next expiry of a grant or the end of the month (when no plan credits start the
+    period), else read in two queries."""
+    key = summary_cache_key(organization.pk)
+    now = timezone.now()
+    cached = cache.get(key)
+    # The moment it stops being true travels with it: the cache's own expiry follows the cache
+    # server's clock, which a test moving the time does not move.
+    if cached is None or cached[1] <= now:
+        ledger, until = _ledger_summary(organization, now)
+        cache.set(key, (ledger, until), max(1, min(BALANCE_CACHE_SECONDS, int((until - now).total_seconds()))))
+    else:
+        ledger = cached[0]
+    return CreditSummary(organization=organization, **ledger)
+
+
+def _ledger_summary(organization, now):
+    """(CreditSummary's fields, the moment they stop being true if the ledger does not move first)."""
+    grants = list(
+        live_grants(organization=organization, now=now)
+        .values("id", "kind", "amount", "created_at", "effective_at", "expires_at")
+        .annotate(left=Sum("entries__amount"))
     )
-    jobs = CreditEntry.objects.filter(
+    plan = [grant for grant in grants if grant["kind"] == CreditGrant.Kind.PLAN]
+    first = min(plan, key=lambda grant: (grant["created_at"], grant["id"]), default=None)
+    # Spent since the plan credits arrived (their grant's own time: a period started ahead of the
+    # clock by a billing run for a later date still counts what came after it), else this month.
+    month = usage_selectors.platform_time(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    since = first["created_at"] if first else month
+    spent = CreditEntry.objects.filter(
         organization=organization,
         created_at__gte=since,
         reason__in=[CreditEntry.Reason.RESERVATION, CreditEntry.Reason.REFUND, CreditEntry.Reason.RELEASE],
-    )
-    return CreditSummary(
-        included=plan.aggregate(total=Sum("amount"))["total"] or 0,
-        included_left=left.get(CreditGrant.Kind.PLAN) or 0,
-        purchased_left=left.get(CreditGrant.Kind.PURCHASED) or 0,
-        spent=-(jobs.aggregate(total=Sum("amount"))["total"] or 0),
-        period_start=first.effective_at if first else None,
-        period_end=first.expires_at if first else None,
-        unlimited=first is None and unlimited_credits(organization=organization),  # unlimited plans have no grant
-    )
+    ).aggregate(total=Sum("amount"))["total"]
+    ends = [grant["expires_at"] for grant in grants if grant["expires_at"] is not None]
+    if first is None:
+        ends.append((month + timedelta(days=32)).replace(day=1))
+    ledger = {
+        "included": sum(grant["amount"] for grant in plan),
+        "included_left": sum(grant["left"] or 0 for grant in plan),
+        "purchased_left": sum(grant["left"] or 0 for grant in grants if grant["kind"] == CreditGrant.Kind.PURCHASED),
+        "spent": -(spent or 0),
+        "period_start": first["effective_at"] if first else None,
+        "period_end": first["expires_at"] if first else None,
+    }
+    return ledger, min([now + timedelta(seconds=BALANCE_CACHE_SECONDS), *ends])
 
 
 def jobs_for(*, organization):
@@ -196,10 +231,12 @@ def jobs_by_kind_and_provider(*, start, end):
     )
 
 
-def dashboard_panel(*, organization):
-    """The customer dashboard's credits and recent jobs (accounts.dashboard)."""
+def dashboard_panel(*, request):
+    """The customer dashboard's credits and recent jobs (accounts.dashboard): the jobs' kind,
+    status and prompt only (no artifacts)."""
+    organization = request.organization
     return {
         "credits_available": credit_balance(organization=organization),
         "credits": credit_summary(organization=organization),
-        "jobs": list(jobs_for(organization=organization).order_by("-created_at")[:5]),
+        "jobs": list(GenerationJob.objects.filter(organization=organization).order_by("-created_at")[:5]),
     }

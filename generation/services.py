@@ -74,11 +74,16 @@ def _entry(*, organization, grant, amount, reason, job=None, order_ref="", note=
     entry = CreditEntry.objects.create(
         organization=organization, grant=grant, amount=amount, reason=reason, job=job, order_ref=order_ref, note=note[:200]
     )
-    key = selectors.balance_cache_key(organization.pk)
-    cache.delete(key)
-    # Again after commit: a reader may have cached the old sum while this transaction was open.
-    after_commit("credit_balance_cache", lambda: cache.delete(key))
+    _ledger_changed(organization)
     return entry
+
+
+def _ledger_changed(organization):
+    """Drop the cached balance and summary of the organization's credits, now and again after the
+    commit: a reader may have cached the old figures while this transaction was open."""
+    keys = [selectors.balance_cache_key(organization.pk), selectors.summary_cache_key(organization.pk)]
+    cache.delete_many(keys)
+    after_commit("credit_balance_cache", lambda: cache.delete_many(keys))
 
 
 def _grant(*, organization, kind, amount, reason, note, order_ref="", period=None):
@@ -121,6 +126,7 @@ def _write_off(grant, now):
     if grant.expired_at is None:
         grant.expired_at = now
         grant.save(update_fields=["expired_at"])
+        _ledger_changed(grant.organization)
     return left
 
 
@@ -176,7 +182,8 @@ def sync_plan_credits(organization, *, now=None):
             return None
         current = plan_grants.filter(period_key=period.key)
         # A trial extended: its allowance lasts as long as the trial.
-        current.filter(expired_at__isnull=True).exclude(expires_at=period.end).update(expires_at=period.end)
+        if current.filter(expired_at__isnull=True).exclude(expires_at=period.end).update(expires_at=period.end):
+            _ledger_changed(organization)
         missing = period.credits - (current.aggregate(total=Sum("amount"))["total"] or 0)
         if missing <= 0:
             return None

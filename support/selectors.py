@@ -248,9 +248,9 @@ def ticket_stats(*, date_from, date_to, now=None):
     return {"date_from": date_from, "date_to": date_to, "total": len(rows), **counts, **block(rows), "agents": agents}
 
 
-def dashboard_panel(*, organization):
+def dashboard_panel(*, request):
     """The customer dashboard's recent tickets (accounts.dashboard)."""
-    return {"tickets": list(tickets_for(organization=organization).order_by("-updated_at")[:5])}
+    return {"tickets": list(tickets_for(organization=request.organization).order_by("-updated_at")[:5])}
 
 
 def queue_workers():

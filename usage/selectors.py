@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import F, Sum
+from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
@@ -60,9 +60,13 @@ def credits_when_empty(*, organization, credits=None):
     """What happens at zero credits, in the reader's language (lazy); `credits`: the organization's
     credit summary when the caller has it."""
     credits = credits or credit_summary(organization=organization)
+    return _when_empty(credits, billing_selectors.next_invoice_at(organization=organization))
+
+
+def _when_empty(credits, renewal):
+    """credits_when_empty() from the credit summary and the subscription's renewal date (or None)."""
     if credits is not None and credits.unlimited:
         return gettext_lazy("Your plan's credits are unlimited: no job is refused for credits.")
-    renewal = billing_selectors.next_invoice_at(organization=organization)
     free = billing_selectors.free_credit_period() if renewal is None else None
     if free is not None and free.credits:
         # No renewal coming (no subscription, or one set to end): the Free plan's month comes next.
@@ -85,6 +89,7 @@ def credits_when_empty(*, organization, credits=None):
 
 
 _date_lazy = lazy(format_date, str)  # formatted when read, in the reader's language
+_when_empty_lazy = lazy(lambda credits, renewal: str(_when_empty(credits, renewal)), str)
 
 
 def credit_alert_period(credits):
@@ -135,6 +140,11 @@ def plan_limits(*, organization):
     return billing_selectors.plan_limits(organization=organization)
 
 
+def subscription_limits(*, organization, subscription):
+    """plan_limits() of the organization from its live subscription (or None) a page already read."""
+    return billing_selectors.subscription_limits(subscription)
+
+
 def plan_limits_many(*, organization_ids):
     return billing_selectors.plan_limits_many(organization_ids=organization_ids)
 
@@ -147,7 +157,13 @@ def lowest_plan_limits():
 def plan_keys(*, organization):
     """The tier and code of the organization's live plan ({"free"} without one): an add-on's
     allowed_plans may name either."""
-    plan = billing_selectors.current_plan(organization=organization)
+    subscription = billing_selectors.live_subscription(organization=organization)
+    return subscription_plan_keys(organization=organization, subscription=subscription)
+
+
+def subscription_plan_keys(*, organization, subscription):
+    """plan_keys() of the organization from its live subscription (or None) a page already read."""
+    plan = subscription.plan if subscription else None
     return {plan.tier, plan.code} if plan is not None else {"free"}
 
 
@@ -232,19 +248,9 @@ def current_usage(*, organization, metric):
 
 
 def current_usages(*, organization):
-    """{metric: current use} for every recorded metric, in two queries and one cache read."""
-    month = month_start()
-    values = {metric: 0 for metric in Metric.values}
-    records = UsageRecord.objects.filter(organization=organization, month=month)
-    values.update({r.metric: r.value for r in records})
-    for metric in LEVEL_METRICS | GAUGE_METRICS:
-        if metric not in {r.metric for r in records}:
-            latest = UsageRecord.objects.filter(organization=organization, metric=metric).order_by("-month").first()
-            values[metric] = latest.value if latest else 0
-    keys = {counter_key(organization.pk, m, month): m for m in COUNTER_METRICS}
-    for key, pending in store().peek_many(list(keys)).items():
-        values[keys[key]] += pending
-    return values
+    """{metric: current use} for every metric: this month's records (a level or gauge not recorded
+    this month keeps its latest value) plus what the cache still holds, in one query and one cache read."""
+    return usage_reads(organization=organization).used
 
 
 def projection(used, moment=None, *, metric):
@@ -311,74 +317,139 @@ class MetricUsage:
 
 def usage_summary(*, organization):
     """One MetricUsage per displayed metric: used, limit, percent, colour and projection."""
-    all_limits = limits(organization=organization)
-    used = current_usages(organization=organization)
-    now = timezone.now()
-    rows = []
-    for metric in DISPLAYED_METRICS:
-        if metric == Metric.GENERATION_CREDITS and _credit_summaries:
-            rows.append(_credits_usage(organization))
-            continue
-        limit = all_limits[metric]
-        value = used[metric]
-        pct = percent(value, limit)
-        projected = projection(value, now, metric=metric)
-        rows.append(
-            MetricUsage(
-                metric=metric,
-                label=Metric(metric).label,
-                used=value,
-                limit=limit,
-                percent=pct,
-                level=level(pct),
-                projected=projected,
-                projected_over=limit is not None and projected > limit,
-                hard=is_hard(metric),
-                is_bytes=metric in BYTE_METRICS,
-            )
-        )
-    return rows
-
-
-def _credits_usage(organization):
-    """The credits row from the ledger: the plan's credits of this period used against what it
-    included (never above 100 %: past them, purchased credits are spent), red once nothing is left."""
-    credits = credit_summary(organization=organization)
-    used, limit = credits.included_spent, credits.included
-    pct = percent(used, limit) if limit else None
-    return MetricUsage(
-        metric=Metric.GENERATION_CREDITS,
-        label=Metric(Metric.GENERATION_CREDITS).label,
-        used=used,
-        limit=limit,
-        percent=pct,
-        level="danger" if not credits.left else level(pct),
-        projected=used,
-        projected_over=False,
-        hard=True,
-        is_bytes=False,
-        credits=credits,
-        when_empty=credits_when_empty(organization=organization, credits=credits),
-    )
+    return usage_reads(organization=organization).summary()
 
 
 def history(*, organization, months=12):
     """[{"month": date, metric: value, ...}] for the last `months` months, oldest first."""
-    month = month_start()
-    months_list = [month]
-    for _month in range(months - 1):
-        months_list.insert(0, previous_month(months_list[0]))
-    table = {m: {"month": m, **{metric: 0 for metric in DISPLAYED_METRICS if metric != Metric.MEMORY_MB}} for m in months_list}
-    records = UsageRecord.objects.filter(organization=organization, month__gte=months_list[0]).values_list(
-        "month", "metric", "value"
-    )
-    for m, metric, value in records:
-        if m in table and metric in table[m]:
-            table[m][metric] = value
-    current = current_usages(organization=organization)
-    for metric in COUNTER_METRICS:
-        table[month][metric] = current[metric]
-    return list(table.values())
+    return usage_reads(organization=organization, months=months).history()
+
+
+def usage_reads(*, organization, months=12):
+    """UsageReads of the organization, its live subscription read now (outside a page)."""
+    subscription = billing_selectors.live_subscription(organization=organization)
+    return UsageReads(organization=organization, subscription=subscription, months=months)
+
+
+class UsageReads:
+    """What the usage pages show of one organization, each read at most once: the live
+    subscription (pass the one the request already read, billing.selectors.request_live_subscription),
+    the limits, the records of the last `months` months with the latest level of each gauge, and
+    the credit summary. A page builds one and asks it everything."""
+
+    def __init__(self, *, organization, subscription, months=12):
+        self.organization, self.subscription = organization, subscription
+        self.month = month_start()
+        self.months = [self.month]
+        for _month in range(months - 1):
+            self.months.insert(0, previous_month(self.months[0]))
+
+    @functools.cached_property
+    def limits(self):
+        """{metric: limit}: plan amount + active add-ons; None = unlimited."""
+        included = subscription_limits(organization=self.organization, subscription=self.subscription)
+        return _add_extras(included, addon_extras(organization=self.organization))
+
+    @functools.cached_property
+    def records(self):
+        """{(month, metric): value} of the months shown, and of the latest month of each level and
+        gauge (older when not recorded since), in one query."""
+        latest = UsageRecord.objects.filter(organization=OuterRef("organization"), metric=OuterRef("metric"))
+        latest_level = Q(metric__in=LEVEL_METRICS | GAUGE_METRICS, month=Subquery(latest.order_by("-month").values("month")[:1]))
+        rows = UsageRecord.objects.filter(organization=self.organization).filter(Q(month__gte=self.months[0]) | latest_level)
+        return {(month, metric): value for month, metric, value in rows.values_list("month", "metric", "value")}
+
+    @functools.cached_property
+    def used(self):
+        """{metric: current use}: counters include what is still in the cache; storage is the
+        current level; a gauge is its latest value."""
+        values = {metric: self.records.get((self.month, metric), 0) for metric in Metric.values}
+        for metric in LEVEL_METRICS | GAUGE_METRICS:
+            if (self.month, metric) not in self.records:
+                values[metric] = max(((m, v) for (m, name), v in self.records.items() if name == metric), default=(None, 0))[1]
+        keys = {counter_key(self.organization.pk, m, self.month): m for m in COUNTER_METRICS}
+        for key, pending in store().peek_many(list(keys)).items():
+            values[keys[key]] += pending
+        return values
+
+    @functools.cached_property
+    def credits(self):
+        return credit_summary(organization=self.organization)
+
+    def summary(self):
+        """One MetricUsage per displayed metric: used, limit, percent, colour and projection."""
+        now = timezone.now()
+        rows = []
+        for metric in DISPLAYED_METRICS:
+            if metric == Metric.GENERATION_CREDITS and _credit_summaries:
+                rows.append(self._credits_usage())
+                continue
+            limit = self.limits[metric]
+            value = self.used[metric]
+            pct = percent(value, limit)
+            projected = projection(value, now, metric=metric)
+            rows.append(
+                MetricUsage(
+                    metric=metric,
+                    label=Metric(metric).label,
+                    used=value,
+                    limit=limit,
+                    percent=pct,
+                    level=level(pct),
+                    projected=projected,
+                    projected_over=limit is not None and projected > limit,
+                    hard=is_hard(metric),
+                    is_bytes=metric in BYTE_METRICS,
+                )
+            )
+        return rows
+
+    def _credits_usage(self):
+        """The credits row from the ledger: the plan's credits of this period used against what it
+        included (never above 100 %: past them, purchased credits are spent), red once nothing is left."""
+        credits = self.credits
+        used, limit = credits.included_spent, credits.included
+        pct = percent(used, limit) if limit else None
+        return MetricUsage(
+            metric=Metric.GENERATION_CREDITS,
+            label=Metric(Metric.GENERATION_CREDITS).label,
+            used=used,
+            limit=limit,
+            percent=pct,
+            level="danger" if not credits.left else level(pct),
+            projected=used,
+            projected_over=False,
+            hard=True,
+            is_bytes=False,
+            credits=credits,
+            # Read when shown: the dashboard's summary does not show it.
+            when_empty=_when_empty_lazy(credits, billing_selectors.renewal_at(self.subscription)),
+        )
+
+    def history(self):
+        """[{"month": date, metric: value, ...}] of the months shown, oldest first; this month's
+        counters include what is still in the cache."""
+        shown = [metric for metric in DISPLAYED_METRICS if metric != Metric.MEMORY_MB]
+        table = [{"month": m, **{metric: self.records.get((m, metric), 0) for metric in shown}} for m in self.months]
+        for metric in COUNTER_METRICS:
+            table[-1][metric] = self.used[metric]
+        return table
+
+    def offers(self):
+        """Every active add-on type with its price in the organization's currency and whether its
+        plan may buy it, in one query."""
+        currency = self.organization.currency
+        keys = subscription_plan_keys(organization=self.organization, subscription=self.subscription)
+        price = AddonPrice.objects.filter(addon_type=OuterRef("pk"), currency=currency).values("unit_amount")[:1]
+        return [
+            Offer(
+                addon_type=addon_type,
+                unit_amount=addon_type.price_in_currency,
+                currency=currency,
+                allowed=bool(keys & set(addon_type.allowed_plans or [])),
+            )
+            for addon_type in AddonType.objects.filter(is_active=True).annotate(price_in_currency=Subquery(price))
+        ]
 
 
 def history_records(*, organization):
@@ -410,23 +481,8 @@ class Offer:
 
 
 def offers(*, organization):
-    """Every active add-on type with its price in the organization's currency and whether its plan
-    may buy it."""
-    keys = plan_keys(organization=organization)
-    prices = dict(
-        AddonPrice.objects.filter(currency=organization.currency, addon_type__is_active=True).values_list(
-            "addon_type_id", "unit_amount"
-        )
-    )
-    return [
-        Offer(
-            addon_type=t,
-            unit_amount=prices.get(t.pk),
-            currency=organization.currency,
-            allowed=bool(keys & set(t.allowed_plans or [])),
-        )
-        for t in AddonType.objects.filter(is_active=True)
-    ]
+    """UsageReads.offers() of the organization."""
+    return usage_reads(organization=organization).offers()
 
 
 def addons_raising(*, organization, metric):
@@ -450,8 +506,7 @@ def top_consumers(*, start, end, limit=10):
     return result
 
 
-def dashboard_panel(*, organization):
+def dashboard_panel(*, request):
     """The customer dashboard's usage against limits (accounts.dashboard)."""
-    return {
-        "usage": [row for row in usage_summary(organization=organization) if row.metric != Metric.MEMORY_MB],
-    }
+    reads = UsageReads(organization=request.organization, subscription=billing_selectors.request_live_subscription(request))
+    return {"usage": [row for row in reads.summary() if row.metric != Metric.MEMORY_MB]}

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from billing.selectors import invoice_for, pay_url
+from billing.selectors import invoice_for, pay_url, request_live_subscription
 from core.errors import NotFound, ValidationFailed
 from core.formats import format_date, format_month
 from core.views import domain_errors_to_messages, organization_required
@@ -37,16 +37,22 @@ def _chart(history):
     }
 
 
+def _reads(request):
+    """The request's UsageReads, on the live subscription the billing banner reuses."""
+    return selectors.UsageReads(organization=request.organization, subscription=request_live_subscription(request))
+
+
 @organization_required
 def dashboard(request):
     org = request.organization
+    reads = _reads(request)
     purchases = Paginator(selectors.purchases_for(organization=org), 10).get_page(request.GET.get("page"))
     context = {
-        "summary": selectors.usage_summary(organization=org),
-        "month": selectors.month_start(),
-        "chart": _chart(selectors.history(organization=org, months=12)),
+        "summary": reads.summary(),
+        "month": reads.month,
+        "chart": _chart(reads.history()),
         "page": purchases,
-        "offers": selectors.offers(organization=org),
+        "offers": reads.offers(),
         "form": PurchaseForm(),
     }
     return render(request, "usage/dashboard.html", context)
@@ -55,7 +61,7 @@ def dashboard(request):
 @organization_required
 def metrics(request):
     """The bars alone, polled by the dashboard so it moves while the customer works."""
-    return render(request, "usage/_metrics.html", {"summary": selectors.usage_summary(organization=request.organization)})
+    return render(request, "usage/_metrics.html", {"summary": _reads(request).summary()})
 
 
 @require_POST

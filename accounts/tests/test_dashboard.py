@@ -12,7 +12,9 @@ from accounts.tests.factories import UserFactory
 from billing import services as billing_services
 from billing.tests.factories import PlanFactory, invoice
 from generation import services as generation_services
+from generation.tests.factories import GenerationJobFactory
 from support.tests.factories import open_ticket
+from usage.tests.factories import ActiveAddonFactory, UsageRecordFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +37,35 @@ def test_the_dashboard_shows_plan_credits_usage_invoices_jobs_and_tickets(client
     assert 'data-metric="storage_bytes"' in body and 'data-metric="generation_credits"' in body
     assert late.number in body and "Overdue since" in body and reverse("billing:invoice_pay", args=[late.pk]) in body
     assert "The export does not start" in body
+
+
+def _busy(organization, user, rows, label):
+    """`rows` more of everything the dashboard lists: jobs, tickets, invoices to pay, add-ons."""
+    for n in range(rows):
+        GenerationJobFactory(organization=organization, user=user, prompt=f"{label} job {n}")
+        open_ticket(organization=organization, requester=user, subject=f"{label} ticket {n}")
+        invoice(organization)
+        ActiveAddonFactory(organization=organization)
+
+
+def test_the_dashboard_stays_within_eight_queries_whatever_it_lists(
+    client_user, organization, user, django_assert_max_num_queries
+):
+    pro = PlanFactory(code="pro", name="Pro", prices={"EUR": 1900}, generation_credits=1000)
+    subscription = billing_services.subscribe(organization=organization, plan=pro)
+    first = subscription.invoices.get()
+    billing_services.mark_invoice_paid(invoice=first, amount=first.amount_due, reference="transfer-1")
+    generation_services.grant_credits(organization=organization, amount=250, reason="grant")
+    UsageRecordFactory(organization=organization, metric="storage_bytes", month="2026-01-01", value=1234)
+    _busy(organization, user, 2, "First")
+    client_user.get(reverse("accounts:dashboard"))  # the credit balance and summary are cached from here
+    # user, memberships, live subscription, invoices to pay, add-ons, usage records, jobs, tickets
+    with django_assert_max_num_queries(8):
+        body = client_user.get(reverse("accounts:dashboard")).content.decode()
+    assert "data-credits-available>1250<" in body and "First ticket 1" in body and "First job 1" in body
+    _busy(organization, user, 5, "Second")
+    with django_assert_max_num_queries(8):
+        assert "Second ticket 4" in client_user.get(reverse("accounts:dashboard")).content.decode()
 
 
 def test_the_dashboard_in_french(client_user, user):
@@ -83,4 +114,3 @@ def test_visitors_see_the_cart_and_its_count_in_the_header(client):
     client.post(reverse("catalog:cart_add"), {"product": product.slug, "quantity": 2})
     body = client.get(reverse("billing:pricing")).content.decode()
     assert 'class="cart-link"' in body and "data-cart-count>2<" in body
-

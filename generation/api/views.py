@@ -107,6 +107,7 @@ class CreditsView(OrganizationScopedMixin, generics.GenericAPIView):
             **asdict(credits),
             "balance": credits.left,
             "included_spent": credits.included_spent,
+            "unlimited": credits.unlimited,
             "at_zero": "unlimited" if credits.unlimited else "refused",
             "when_empty": str(when_empty),
         }

@@ -83,3 +83,16 @@ def test_suspended_organization_is_refused(organization, user, no_dispatch):
         submit_fox(organization, user)
     assert error.value.code == "account_suspended"
     assert selectors.credit_balance(organization=organization) == 5
+
+
+def test_the_credit_summary_is_cached_and_follows_every_movement(organization, user, no_dispatch, django_assert_num_queries):
+    services.grant_credits(organization=organization, amount=10, reason="gift")
+    assert selectors.credit_summary(organization=organization).purchased_left == 10
+    with django_assert_num_queries(0):
+        assert selectors.credit_summary(organization=organization).purchased_left == 10
+    services.grant_credits(organization=organization, amount=7, reason="gift")
+    summary = selectors.credit_summary(organization=organization)
+    assert (summary.purchased_left, summary.left, summary.spent) == (17, 17, 0)
+    submit_fox(organization, user)  # reserves one credit
+    summary = selectors.credit_summary(organization=organization)
+    assert (summary.left, summary.spent) == (16, 1)

@@ -57,7 +57,13 @@ def plans(monkeypatch):
     monkeypatch.setattr(selectors, "plan_limits", fake.limits)
     monkeypatch.setattr(selectors, "plan_limits_many", fake.limits_many)
     monkeypatch.setattr(selectors, "lowest_plan_limits", fake.lowest)
+    monkeypatch.setattr(
+        selectors, "subscription_limits", lambda *, organization, subscription: fake.limits(organization=organization)
+    )
     monkeypatch.setattr(selectors, "plan_keys", lambda *, organization: {fake.code(organization=organization)})
+    monkeypatch.setattr(
+        selectors, "subscription_plan_keys", lambda *, organization, subscription: {fake.code(organization=organization)}
+    )
     return fake
 
 
