@@ -41,6 +41,7 @@ from accounts.forms import (
 from accounts.models import Membership, Organization, User
 from core.api import throttling
 from core.errors import DomainError, NotFound
+from core.reads import reads_once
 from core.views import organization_required
 
 TOO_MANY_LOGINS = gettext_lazy("Too many login attempts from your network: please wait a minute and try again.")
@@ -372,6 +373,7 @@ def sessions_end_others(request):
 
 
 @organization_required
+@reads_once()
 def dashboard(request):
     context = {"membership": selectors.request_membership(request)}
     context.update(where_i_stand(request))

@@ -11,6 +11,12 @@ class BillingConfig(AppConfig):
         from billing import selectors as dashboard_selectors
 
         dashboard.register(dashboard_selectors.dashboard_panel)
+        from django.db.models.signals import post_delete, post_save
+
+        from billing.models import Plan
+
+        for name, signal in (("saved", post_save), ("deleted", post_delete)):
+            signal.connect(dashboard_selectors.forget_free_plan, sender=Plan, dispatch_uid=f"free_plan_{name}")
         from accounts import entitlements, locks
         from billing import dunning, handlers, selectors
         from billing.models import Invoice

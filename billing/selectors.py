@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Min, Prefetch, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +28,8 @@ from billing.models import (
 from billing.models.payments import MOBILE_MONEY_CURRENCIES
 from billing.tax import decide_lines
 from core.errors import NotFound
+from core.reads import read_once
+from core.tasks import after_commit
 
 
 def plan_choices():
@@ -44,6 +47,7 @@ def plans_for_sale(*, currency=None):
     return plans
 
 
+@read_once
 def live_subscription(*, organization):
     return (
         Subscription.objects.select_related("plan", "scheduled_plan", "pending_plan", "pending_invoice")
@@ -225,8 +229,25 @@ def current_plan(*, organization):
     return subscription.plan if subscription else None
 
 
+FREE_PLAN_CACHE_KEY = "billing:free-plan"
+FREE_PLAN_CACHE_SECONDS = 300
+
+
+@read_once
 def free_plan():
-    return Plan.objects.filter(tier="free", is_active=True).order_by("sort_order").first()
+    """The Free plan (None without one), whose limits and credits every organization without a
+    subscription has: cached, and forgotten whenever a plan is saved or deleted (BillingConfig)."""
+    found = cache.get(FREE_PLAN_CACHE_KEY)
+    if found is None:
+        found = (Plan.objects.filter(tier="free", is_active=True).order_by("sort_order").first(),)
+        cache.set(FREE_PLAN_CACHE_KEY, found, FREE_PLAN_CACHE_SECONDS)
+    return found[0]
+
+
+def forget_free_plan(**_signal):
+    """A plan changed: the next free_plan() reads it again, in every process (now and after the commit)."""
+    cache.delete(FREE_PLAN_CACHE_KEY)
+    after_commit("free_plan_cache", lambda: cache.delete(FREE_PLAN_CACHE_KEY))
 
 
 def free_credit_period(*, now=None):

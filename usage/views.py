@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from billing.selectors import invoice_for, pay_url, request_live_subscription
 from core.errors import NotFound, ValidationFailed
 from core.formats import format_date, format_month
+from core.reads import reads_once
 from core.views import domain_errors_to_messages, organization_required
 from usage import selectors, services
 from usage.forms import PurchaseForm
@@ -43,6 +44,7 @@ def _reads(request):
 
 
 @organization_required
+@reads_once()
 def dashboard(request):
     org = request.organization
     reads = _reads(request)
@@ -59,6 +61,7 @@ def dashboard(request):
 
 
 @organization_required
+@reads_once()
 def metrics(request):
     """The bars alone, polled by the dashboard so it moves while the customer works."""
     return render(request, "usage/_metrics.html", {"summary": _reads(request).summary()})

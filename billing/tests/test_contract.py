@@ -98,14 +98,14 @@ def test_plan_limits_from_live_plan_or_free(organization):
     }
 
 
-def test_plan_limits_many_answers_as_plan_limits_does_in_three_queries(
+def test_plan_limits_many_answers_as_plan_limits_does_in_two_queries(
     organization, other_organization, django_assert_num_queries
 ):
     PlanFactory(code="free", tier="free", prices={"EUR": 0, "XOF": 0}, generation_credits=50)
     pro = PlanFactory(code="pro", generation_credits=1000, traffic_bytes=None)
     services.subscribe(organization=organization, plan=pro)
     expected = {org.pk: selectors.plan_limits(organization=org) for org in (organization, other_organization)}
-    with django_assert_num_queries(3):  # live subscriptions, their plans, the Free plan
+    with django_assert_num_queries(2):  # live subscriptions, their plans (the Free plan is cached)
         assert selectors.plan_limits_many(organization_ids=list(expected)) == expected
     assert expected[organization.pk]["generation_credits"] == 1000
     assert expected[other_organization.pk]["generation_credits"] == 50
