@@ -3,7 +3,7 @@ that ended without a payment method), or has invoices overdue."""
 
 from django.urls import reverse
 
-from billing import dunning, providers, selectors
+from billing import dunning, selectors
 from billing.models import Subscription
 
 
@@ -28,4 +28,4 @@ def billing_banner(request):
 
 def payment_test_mode(request):
     """Every page says so when payments may be simulated (a test-mode provider is offered)."""
-    return {"payment_test_mode": any(provider.test_mode for provider in providers.enabled())}
+    return {"payment_test_mode": selectors.payments_simulated()}

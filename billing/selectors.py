@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from billing import providers
 from billing.models import (
     BalanceEntry,
     BillingSettings,
@@ -45,6 +46,11 @@ def plans_for_sale(*, currency=None):
     if currency:
         plans = plans.filter(prices__currency=currency)
     return plans
+
+
+def payments_simulated():
+    """Whether a test-mode payment provider is offered (every page then says so)."""
+    return any(provider.test_mode for provider in providers.enabled())
 
 
 @read_once

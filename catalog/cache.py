@@ -12,6 +12,7 @@ import hashlib
 import uuid
 
 from django.core.cache import cache
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -63,8 +64,24 @@ def query_parts(request, ignore=()):
     return tuple(sorted((name, tuple(values)) for name, values in request.GET.lists() if name not in ignore))
 
 
-def fragment(request, parts, template, context):
+def fragment(request, parts, template, context, *, token=None):
     """A template rendered once per catalog version for everyone asking the same `parts`; the
-    visitor's own CSRF token is put into the cached HTML on the way out."""
+    visitor's own CSRF token (or `token`) is put into the cached HTML on the way out."""
     html = cached(parts, lambda: render_to_string(template, {**context(), "csrf_token": CSRF_PLACEHOLDER}))
-    return mark_safe(html.replace(CSRF_PLACEHOLDER, get_token(request)))
+    return mark_safe(html.replace(CSRF_PLACEHOLDER, token or get_token(request)))
+
+
+def page(request, parts, template, content):
+    """The whole page `template` makes around `content(token)` (the page's cached content with
+    `token` as its CSRF token), cached as a whole for a visitor who has nothing of their own on it
+    (the caller checks: no account, no cart, no message). The layout shows such visitors the same
+    thing in a language and currency, but for the language switcher, which sends back to the
+    page's own path: the path is part of the key. The visitor's CSRF token is put back per response."""
+    parts = ("page", request.get_full_path(), *parts)
+    html = cached(parts, lambda: _page(request, template, content))
+    return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
+
+
+def _page(request, template, content):
+    context = {"content": content(CSRF_PLACEHOLDER), "csrf_token": CSRF_PLACEHOLDER}
+    return render_to_string(template, context, request=request)

@@ -4,6 +4,7 @@ with htmx), product, cart, checkout, and the customer's orders with their downlo
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.messages import get_messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
@@ -12,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.forms import BillingIdentityForm
-from billing.selectors import invoice_for, pay_url
+from billing.selectors import invoice_for, pay_url, payments_simulated
 from catalog import cache as catalog_cache
 from catalog import selectors, services
 from catalog.filters import ProductFilter
@@ -48,8 +49,26 @@ def home(request):
             "signed_in": signed_in,
         }
 
-    content = catalog_cache.fragment(request, ("home", currency, signed_in), "catalog/_home.html", context)
-    return render(request, "catalog/home.html", {"content": content})
+    return _shop_page(request, ("home", currency, signed_in), "catalog/home.html", "catalog/_home.html", context)
+
+
+def _shop_page(request, parts, template, content_template, context):
+    """A shop page whose content is the visitor cache's: a visitor with nothing of their own on the
+    page (no account, no cart, no message waiting) gets the whole page from the cache too."""
+    if _plain_visitor(request):
+        return catalog_cache.page(
+            request,
+            (*parts, payments_simulated()),  # the layout's test-mode banner
+            template,
+            lambda token: catalog_cache.fragment(request, parts, content_template, context, token=token),
+        )
+    return render(request, template, {"content": catalog_cache.fragment(request, parts, content_template, context)})
+
+
+def _plain_visitor(request):
+    """Nothing on the page is this visitor's own: no account, no cart in the session (the header
+    counts it), no message waiting to be shown."""
+    return not request.user.is_authenticated and not request.session.get(services.SESSION_CART) and not len(get_messages(request))
 
 
 def catalog(request):
@@ -86,8 +105,7 @@ def catalog(request):
     parts = ("catalog", currency, member, partial, catalog_cache.query_parts(request, ignore={"currency"}))
     if partial:
         return HttpResponse(catalog_cache.fragment(request, parts, "catalog/_results.html", context))
-    content = catalog_cache.fragment(request, parts, "catalog/_catalog.html", context)
-    return render(request, "catalog/catalog.html", {"content": content})
+    return _shop_page(request, parts, "catalog/catalog.html", "catalog/_catalog.html", context)
 
 
 def product_detail(request, slug):

@@ -148,3 +148,70 @@ def test_saving_a_product_loaded_before_a_price_change_keeps_the_new_price():
     stale.name = "Renamed"
     stale.save()
     assert columns(pack) == (2000, 6500)
+
+
+def _visitor(language="en"):
+    return Client(HTTP_ACCEPT_LANGUAGE=language)
+
+
+def test_a_visitor_with_nothing_of_their_own_gets_the_whole_page_from_the_cache(pack):
+    assert "Starter pack" in shop(_visitor())
+    response = _visitor().get(reverse("catalog:catalog"))
+    assert response.templates == [] and "Starter pack" in response.content.decode()  # no template rendered
+    for path in (reverse("catalog:catalog"), "/"):
+        _visitor().get(path)
+        assert _visitor().get(path).templates == []
+
+
+def test_the_whole_page_cache_keeps_languages_and_currencies_apart(pack):
+    english, french = shop(_visitor("en")), shop(_visitor("fr"))
+    assert '<html lang="en">' in english and "Log in" in english
+    assert '<html lang="fr">' in french and "Se connecter" in french
+    assert '<html lang="en">' in shop(_visitor("en"))
+    assert '<html lang="fr">' in shop(_visitor("fr"))
+    euros, francs = shop(_visitor()), shop(_visitor(), currency="XOF")
+    assert "€" in euros and "6,500" in francs and "6,500" not in euros
+    assert "6,500" not in shop(_visitor()) and "6,500" in shop(_visitor(), currency="XOF")
+
+
+def test_the_language_switcher_sends_each_visitor_back_to_the_page_they_asked(pack):
+    assert 'name="next" value="/shop/?ordering=price"' in shop(_visitor(), ordering="price")
+    assert 'name="next" value="/shop/"' in shop(_visitor())
+
+
+def test_a_catalog_change_shows_on_the_whole_cached_page_at_once(pack):
+    assert "Starter pack" in shop(_visitor())
+    pack.name = "Starter bundle"
+    pack.save()
+    assert "Starter bundle" in shop(_visitor()) and "Starter pack" not in shop(_visitor())
+
+
+def _token(html):
+    return html.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+
+
+def test_each_response_of_the_cached_page_carries_a_valid_token_of_its_own(pack):
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first_html, second_html = shop(first), shop(second)
+    assert second.get(reverse("catalog:catalog")).templates == []  # served whole from the cache
+    assert _token(first_html) != _token(second_html)
+    assert 'hx-headers=\'{"X-CSRFToken": "' + _token(second_html) not in first_html
+    response = second.post(
+        reverse("accounts:set_language"), {"language": "fr", "next": "/shop/", "csrfmiddlewaretoken": _token(second_html)}
+    )
+    assert response.status_code == 302
+    refused = second.post(
+        reverse("accounts:set_language"), {"language": "fr", "next": "/shop/", "csrfmiddlewaretoken": "forged" * 8}
+    )
+    assert refused.status_code == 403
+
+
+def test_a_visitor_with_a_cart_or_a_message_gets_their_own_page(pack):
+    visitor = _visitor()
+    shop(visitor)
+    added = visitor.post(reverse("catalog:cart_add"), {"product": "starter", "quantity": 2}, follow=False)
+    assert added.status_code == 302  # the message "… is in your cart." waits for the next page
+    html = shop(visitor)
+    assert "Starter pack is in your cart." in html and "data-cart-count>2<" in html
+    assert "data-cart-count>2<" in shop(visitor) and "is in your cart." not in shop(visitor)
+    assert "data-cart-count" not in shop(_visitor())
