@@ -222,13 +222,23 @@ class Organization(models.Model):
     @property
     def billing_identity_gaps(self):
         """{field: [message]} of what invoices need and the billing identity lacks: the SIREN of
-        a business registered in France created before it was asked. Pages and the API tell the
-        owner; billing issues its invoices as PDFs, not as e-invoices, until then."""
+        a business registered in France created before it was asked, a VAT number VIES no longer
+        confirms (accounts.services.recheck_vat_numbers). Pages and the API tell the owner;
+        billing issues its invoices as PDFs, not as e-invoices, until then."""
+        gaps = {}
         try:
             check_siren_given(self.siren, country=self.country, is_business=self.is_business)
         except ValidationError as error:
-            return {"siren": error.messages}
-        return {}
+            gaps["siren"] = error.messages
+        if self.vat_number and self.vat_check_status == "invalid":
+            gaps["vat_number"] = [
+                _(
+                    "The EU's VIES service does not confirm the VAT number %(number)s, so your invoices cannot use it "
+                    "(no reverse charge): check it with your tax office."
+                )
+                % {"number": self.vat_number}
+            ]
+        return gaps
 
     @property
     def display_legal_name(self):

@@ -49,6 +49,7 @@ def test_a_stale_confirmation_that_vies_now_refuses_loses_the_reverse_charge(org
     assert (organization.vat_check_status, organization.vat_check_reference) == ("invalid", "")
     assert timezone.now() - organization.vat_checked_at < timedelta(minutes=1)
     assert invoice(organization).lines.get().tax_basis == "eu_consumer_fr"  # French VAT, no reverse charge
+    assert "DE811569869" in organization.billing_identity_gaps["vat_number"][0]  # the owner is told
     entry = AuditEntry.objects.get(action="vat_number_rechecked")
     assert (entry.before, entry.after) == (
         {"vat_check_status": "valid"},
