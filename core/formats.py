@@ -1,4 +1,4 @@
-"""How dates, times and durations read to a person: one format per language, through Babel.
+"""How counts, dates, times and durations read to a person: one format per language, through Babel.
 
 Pages, emails, notifications, PDFs and the admin all go through here (templates with
 `{% load formats %}`), so "30 déc. 2026, 05:49" / "30 Dec 2026, 05:49" read the same everywhere.
@@ -11,6 +11,7 @@ import datetime
 
 from babel import Locale
 from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 from babel.units import format_unit
 from django.utils import timezone, translation
 
@@ -58,6 +59,13 @@ def format_month(value, language=None, length="long"):
     if value is None or value == "":
         return ""
     return babel_dates.format_skeleton("yMMMM" if length == "long" else "yMMM", value, locale=babel_locale(language))
+
+
+def format_number(value, language=None):
+    """A count with the language's digit grouping: "12 500" / "12,500"."""
+    if value is None or value == "":
+        return ""
+    return babel_numbers.format_decimal(value, locale=babel_locale(language))
 
 
 def format_period(start, end, language=None, tz=None):

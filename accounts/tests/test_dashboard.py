@@ -32,8 +32,8 @@ def test_the_dashboard_shows_plan_credits_usage_invoices_jobs_and_tickets(client
     open_ticket(organization=organization, requester=user, subject="The export does not start")
     body = client_user.get(reverse("accounts:dashboard")).content.decode()
     assert "Pro (monthly)" in body and "Renews on" in body
-    assert "0 of the 1000 credits included in your plan used, until" in body
-    assert "250 purchased credits left" in body and "data-credits-available>1250<" in body
+    assert "0 of the 1,000 credits included in your plan used, until" in body
+    assert "250 purchased credits left" in body and "data-credits-available>1,250<" in body
     assert 'data-metric="storage_bytes"' in body and 'data-metric="generation_credits"' in body
     assert late.number in body and "Overdue since" in body and reverse("billing:invoice_pay", args=[late.pk]) in body
     assert "The export does not start" in body

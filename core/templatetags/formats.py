@@ -6,6 +6,10 @@
     {{ job.started_at|local_time }}              05:49
     {{ period_start|month }}                     décembre 2026    / December 2026
     {{ job.duration|duration }}                  2 min 5 s        / 2 mins 5 secs
+    {{ balance|number }}                         12 500           / 12,500
+
+A count inside {% blocktranslate count %} is shown formatted and chosen by its number:
+    {% blocktranslate with credits=balance|number count n=balance %}{{ credits }} credit{% plural %}...
 """
 
 from django import template
@@ -21,6 +25,11 @@ def money(amount, currency):
     if amount is None or amount == "" or not currency:
         return ""
     return format_money(amount, currency)
+
+
+@register.filter
+def number(value):
+    return formats.format_number(value)
 
 
 @register.filter

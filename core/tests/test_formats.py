@@ -7,7 +7,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import timezone, translation
 
-from core.formats import format_date, format_datetime, format_duration, format_month, format_period, format_time
+from core.formats import format_date, format_datetime, format_duration, format_month, format_number, format_period, format_time
 from core.money import format_money
 
 NBSP, NNBSP = "\u00a0", "\u202f"
@@ -100,8 +100,25 @@ def test_durations_as_people_say_them(value, fr, en):
     assert plain(format_duration(value, "en")) == en
 
 
+@pytest.mark.parametrize(("value", "fr", "en"), [(7, "7", "7"), (1250, "1 250", "1,250"), (2_500_000, "2 500 000", "2,500,000")])
+def test_counts_are_grouped_by_language(value, fr, en):
+    assert plain(format_number(value, "fr")) == fr
+    assert format_number(value, "en") == en
+
+
+def test_a_count_in_a_plural_sentence_is_grouped_and_still_chooses_the_plural():
+    template = Template(
+        "{% load i18n formats %}{% blocktranslate with credits=n|number count n=n %}{{ credits }} credit{% plural %}"
+        "{{ credits }} credits{% endblocktranslate %}"
+    )
+    with translation.override("en"):
+        assert template.render(Context({"n": 1})) == "1 credit"
+        assert template.render(Context({"n": 1250})) == "1,250 credits"
+
+
 def test_empty_values_show_nothing():
     assert format_date(None) == format_datetime(None) == format_duration(None) == format_time("") == ""
+    assert format_number(None) == ""
 
 
 def test_template_filters_use_the_active_language_and_time_zone():
