@@ -1,5 +1,5 @@
-"""What the admins share: rows staff only read, actions that run a service on each selected row
-and write the audit log, and permissions listed in the staff's language."""
+"""What the admins share: rows staff only read, amounts shown as money, actions that run a service
+on each selected row and write the audit log, and permissions listed in the staff's language."""
 
 from django import forms
 from django.contrib import messages
@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from core import audit
 from core.errors import DomainError
+from core.money import format_money
 
 
 class NoAddOrDeleteMixin:
@@ -27,6 +28,49 @@ class ReadOnlyAdminMixin(NoAddOrDeleteMixin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class AmountsAsMoneyMixin:
+    """Amounts are stored as integers in minor units (1900 for 19.00 EUR); staff read them as money
+    in the row's currency ("19,00 €") on the change page and in the list. `amount_fields` names
+    them, `currency_path` is where the row's currency is ("invoice.currency" for a line), and
+    `euro_fields` are amounts always in euro cents."""
+
+    amount_fields = ()
+    euro_fields = ()
+    currency_path = "currency"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._amounts = {name: f"{name}_as_money" for name in (*self.amount_fields, *self.euro_fields)}
+        for name, shown in self._amounts.items():
+            setattr(self, shown, self._as_money(name))
+
+    def _as_money(self, name):
+        def display(obj):
+            value = getattr(obj, name)
+            if value is None:
+                return self.get_empty_value_display()
+            currency = "EUR" if name in self.euro_fields else obj
+            if currency is obj:
+                for part in self.currency_path.split("."):
+                    currency = getattr(currency, part)
+            return format_money(value, currency)
+
+        display.short_description = self.model._meta.get_field(name).verbose_name
+        return display
+
+    def _shown(self, names):
+        return [self._amounts.get(name, name) if isinstance(name, str) else name for name in names]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self._shown(super().get_readonly_fields(request, obj))
+
+    def get_fields(self, request, obj=None):
+        return self._shown(super().get_fields(request, obj))
+
+    def get_list_display(self, request):
+        return self._shown(super().get_list_display(request))
 
 
 def run_service_action(

@@ -21,14 +21,16 @@ from billing.models import (
     PendingCharge,
 )
 from core import audit, permissions
-from core.admin_mixins import NoAddOrDeleteMixin
+from core.admin_mixins import AmountsAsMoneyMixin, NoAddOrDeleteMixin
 from core.errors import DomainError
 from core.money import format_money, to_minor
 
 
-class InvoiceLineInline(NoAddOrDeleteMixin, admin.TabularInline):
+class InvoiceLineInline(AmountsAsMoneyMixin, NoAddOrDeleteMixin, admin.TabularInline):
     model = InvoiceLine
     extra = 0
+    amount_fields = ["unit_amount", "discount_amount", "net_amount", "vat_amount", "total_amount"]
+    currency_path = "invoice.currency"
     fields = [
         "description", "quantity", "unit_amount", "discount_amount", "vat_rate", "tax_basis", "net_amount", "vat_amount",
         "total_amount",
@@ -36,9 +38,10 @@ class InvoiceLineInline(NoAddOrDeleteMixin, admin.TabularInline):
     readonly_fields = fields
 
 
-class CreditNoteInline(NoAddOrDeleteMixin, admin.TabularInline):
+class CreditNoteInline(AmountsAsMoneyMixin, NoAddOrDeleteMixin, admin.TabularInline):
     model = CreditNote
     extra = 0
+    amount_fields = ["total"]
     fields = ["number", "issue_date", "total", "reason", "refund_reference"]
     readonly_fields = fields
     show_change_link = True
@@ -63,7 +66,11 @@ class CreditNoteForm(forms.Form):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(AmountsAsMoneyMixin, admin.ModelAdmin):
+    amount_fields = [
+        "subtotal", "discount_total", "net_total", "vat_total", "total", "amount_paid", "amount_credited", "balance_applied",
+    ]  # fmt: skip
+    euro_fields = ["vat_total_eur"]
     list_display = [
         "__str__",
         "organization",
@@ -82,6 +89,8 @@ class InvoiceAdmin(admin.ModelAdmin):
     inlines = [InvoiceLineInline, CreditNoteInline, DunningEventInline]
     actions = ["finalize", "void", "mark_uncollectible", "resend", "credit_remaining"]
     exclude = ["subscription", "created_by"]
+    readonly_fields = [f.name for f in Invoice._meta.concrete_fields if f.name not in ("subscription", "created_by")]
+    readonly_fields += ["pdf_link"]
 
     def has_add_permission(self, request):
         return False  # invoices are created by services (subscriptions, orders, add-ons)
@@ -91,9 +100,6 @@ class InvoiceAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return obj is not None and not obj.is_finalized
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Invoice._meta.concrete_fields if f.name not in ("subscription", "created_by")] + ["pdf_link"]
 
     def get_urls(self):
         return [
@@ -220,10 +226,13 @@ class InvoiceAdmin(admin.ModelAdmin):
 
 class CreditNoteLineInline(InvoiceLineInline):
     model = CreditNoteLine
+    currency_path = "credit_note.currency"
 
 
 @admin.register(CreditNote)
-class CreditNoteAdmin(admin.ModelAdmin):
+class CreditNoteAdmin(AmountsAsMoneyMixin, admin.ModelAdmin):
+    amount_fields = ["net_total", "vat_total", "total"]
+    euro_fields = ["vat_total_eur"]
     list_display = ["number", "invoice", "organization", "total", "currency", "issue_date", "refund_reference"]
     list_filter = ["currency", "issue_date"]
     search_fields = ["number", "invoice__number", "organization__name", "refund_reference"]
@@ -231,9 +240,7 @@ class CreditNoteAdmin(admin.ModelAdmin):
     list_select_related = ["invoice", "organization"]
     inlines = [CreditNoteLineInline]
     exclude = ["created_by"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in CreditNote._meta.concrete_fields if f.name != "created_by"]
+    readonly_fields = [f.name for f in CreditNote._meta.concrete_fields if f.name != "created_by"]
 
     def has_add_permission(self, request):
         return False  # issued from an invoice (action or form), never typed in
@@ -249,13 +256,12 @@ class NumberSequenceAdmin(NoAddOrDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(PendingCharge)
-class PendingChargeAdmin(NoAddOrDeleteMixin, admin.ModelAdmin):
+class PendingChargeAdmin(AmountsAsMoneyMixin, NoAddOrDeleteMixin, admin.ModelAdmin):
     """Charges waiting for (or billed on) a subscription invoice: add-on renewals."""
 
     list_display = ["description", "organization", "quantity", "unit_amount", "currency", "invoice", "created_at"]
+    amount_fields = ["unit_amount"]
     list_filter = [("invoice", admin.EmptyFieldListFilter), "source_type", "currency"]
     search_fields = ["description", "organization__name", "invoice__number"]
     list_select_related = ["organization", "invoice"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in PendingCharge._meta.concrete_fields]
+    readonly_fields = [f.name for f in PendingCharge._meta.concrete_fields]

@@ -15,12 +15,14 @@ from billing.models import (
     WebhookEvent,
 )
 from core import audit, permissions
-from core.admin_mixins import NoAddOrDeleteMixin
+from core.admin_mixins import AmountsAsMoneyMixin, NoAddOrDeleteMixin
 from core.errors import DomainError
 from core.money import format_money, to_minor
 
 
-class RefundInline(NoAddOrDeleteMixin, admin.TabularInline):
+class RefundInline(AmountsAsMoneyMixin, NoAddOrDeleteMixin, admin.TabularInline):
+    amount_fields = ["amount"]
+    currency_path = "payment.currency"
     model = Refund
     extra = 0
     fields = [
@@ -55,7 +57,8 @@ class RefundForm(forms.Form):
 
 
 @admin.register(Payment)
-class PaymentAdmin(NoAddOrDeleteMixin, admin.ModelAdmin):
+class PaymentAdmin(AmountsAsMoneyMixin, NoAddOrDeleteMixin, admin.ModelAdmin):
+    amount_fields = ["amount", "amount_refunded", "amount_received"]
     """The story of each payment: its attempts, provider answers, webhooks and refunds (read-only)."""
 
     list_display = [
@@ -76,9 +79,8 @@ class PaymentAdmin(NoAddOrDeleteMixin, admin.ModelAdmin):
     list_select_related = ["invoice", "organization"]
     inlines = [RefundInline, WebhookEventInline]
     exclude = ["created_by", "payment_method"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Payment._meta.concrete_fields if f.name not in self.exclude] + ["refund_link"]
+    readonly_fields = [f.name for f in Payment._meta.concrete_fields if f.name not in ("created_by", "payment_method")]
+    readonly_fields += ["refund_link"]
 
     def get_urls(self):
         return [
