@@ -328,11 +328,11 @@ def usage_tables(*, start, end, currency=""):
 
 
 REPORTS = {  # name: (title, permission, tables)
-    "overdue": ("Overdue invoices", "backoffice.view_overdue_report", overdue_tables),
-    "coupons": ("Coupon performance", "backoffice.view_coupon_report", coupon_tables),
-    "generation": ("Generation", "backoffice.view_generation_report", generation_tables),
+    "overdue": (_("Overdue invoices"), "backoffice.view_overdue_report", overdue_tables),
+    "coupons": (_("Coupon performance"), "backoffice.view_coupon_report", coupon_tables),
+    "generation": (_("Generation"), "backoffice.view_generation_report", generation_tables),
     # Support leads manage the SLA policies, agents do not: the report is the leads' (support's own
     # groups hold support permissions only, so no back-office permission is added to them).
-    "support": ("Support", "support.change_slapolicy", support_tables),
-    "usage": ("Usage", "backoffice.view_usage_report", usage_tables),
+    "support": (_("Support"), "support.change_slapolicy", support_tables),
+    "usage": (_("Usage"), "backoffice.view_usage_report", usage_tables),
 }

@@ -3,10 +3,12 @@ wider than the window, the checkout's columns stacked on a phone, overdue invoic
 
 import pytest
 
+from billing.tests.factories import invoice
 from catalog import services as catalog_services
 from catalog.models import Cart
 from catalog.tests.factories import ProductFactory
 from core.tests.browser import DESKTOP, PHONE, log_in, overflow, style
+from core.tests.test_browser_csp import staff_session
 from support.tests.factories import open_ticket
 from usage.tests.factories import ActiveAddonFactory
 
@@ -44,8 +46,6 @@ def test_an_overdue_invoice_is_red_on_the_billing_page(page, user, organization)
     import time_machine
     from django.utils import timezone
 
-    from billing.tests.factories import invoice
-
     with time_machine.travel(timezone.now() - timedelta(days=60), tick=False):
         invoice(organization)
     log_in(page, user.email, next_url="/billing/invoices/")
@@ -64,3 +64,16 @@ def test_a_table_on_a_phone_keeps_its_badges_and_actions_in_whole_words(page, us
     line = float(style(page, ".table-wrap .status", "line-height").rstrip("px"))
     assert badge.bounding_box()["height"] < 2 * line  # "Actif" on one line, not "Acti / f"
     assert action.bounding_box()["height"] < 3 * line  # words wrap whole, not a letter a line
+
+
+def test_the_back_office_fits_a_phone_and_reads_in_french(page, live_server, admin_user, organization):
+    admin_user.locale = "fr"
+    admin_user.save()
+    invoice(organization)
+    staff_session(page, live_server, admin_user)
+    page.set_viewport_size(PHONE)
+    page.goto("/backoffice/")
+    assert overflow(page) == 0  # its report tables scroll inside the page
+    text = page.inner_text("#content")
+    assert "Factures en retard" in text and "Performance des codes promo" in text and "Actif" in text
+    assert "Overdue invoices" not in text and "past_due" not in text
