@@ -71,6 +71,9 @@ def credit_balance(*, organization):
 
 def unlimited_credits(*, organization):
     """Whether the organization's plan has unlimited credits now (its jobs take none)."""
+    plan = billing_selectors.current_plan(organization=organization)
+    if plan is not None and plan.generation_credits is not None:
+        return False  # never, paid or not: no need to read whether its period is paid
     period = billing_selectors.credit_period(organization=organization)
     return period is not None and period.credits is None
 
