@@ -4,6 +4,7 @@ actions below, which call the services (cancel releases stock, refund records th
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, ngettext_lazy
 
 from catalog import services
 from catalog.models import Cart, CartItem, Category, Order, OrderLine, Product, ProductPrice
@@ -76,7 +77,9 @@ class ProductAdmin(admin.ModelAdmin):
     @admin.action(description=_("Withdraw from sale"), permissions=["change"])
     def withdraw(self, request, queryset):
         count = services.withdraw(products=queryset)
-        self.message_user(request, f"{count} product(s) withdrawn.")
+        self.message_user(
+            request, ngettext("%(count)d product withdrawn.", "%(count)d products withdrawn.", count) % {"count": count}
+        )
 
 
 class OrderLineInline(admin.TabularInline):
@@ -139,11 +142,16 @@ class OrderAdmin(admin.ModelAdmin):
         # The product filter follows order lines: one row per order all the same.
         return super().get_queryset(request).distinct()
 
-    def _apply(self, request, queryset, action, verb, audit_action=None):
+    def _apply(self, request, queryset, action, done_message, audit_action=None):
         """Run a service on each order; money-changing actions go to the audit log."""
         run_service_action(
-            self, request, queryset, action, done_message=lambda done: f"{done} order(s) {verb}.",
-            audit_action=audit_action, audit_fields=AUDITED_FIELDS,
+            self,
+            request,
+            queryset,
+            action,
+            done_message=done_message,
+            audit_action=audit_action,
+            audit_fields=AUDITED_FIELDS,
         )
 
     @admin.action(description=_("Cancel (unpaid orders: voids the invoice, releases limited units)"), permissions=["void"])
@@ -151,20 +159,34 @@ class OrderAdmin(admin.ModelAdmin):
         def cancel(order):
             services.request_cancel(order=order, reason="Canceled by staff", user=request.user)
 
-        self._apply(request, queryset, cancel, "canceled", audit_action="order_canceled")
+        self._apply(
+            request,
+            queryset,
+            cancel,
+            ngettext_lazy("%(count)d order canceled.", "%(count)d orders canceled.", "count"),
+            audit_action="order_canceled",
+        )
 
     @admin.action(
         description=_("Refund what is left through the payment provider (issues the credit note)"), permissions=["refund"]
     )
     def refund(self, request, queryset):
         self._apply(
-            request, queryset, lambda order: services.refund_order_payment(order=order, user=request.user), "refunded",
+            request,
+            queryset,
+            lambda order: services.refund_order_payment(order=order, user=request.user),
+            ngettext_lazy("%(count)d order refunded.", "%(count)d orders refunded.", "count"),
             audit_action="order_refunded",
         )
 
     @admin.action(description=_("Retry the delivery of paid orders"), permissions=["change"])
     def retry_fulfilment(self, request, queryset):
-        self._apply(request, queryset, lambda order: services.fulfil(order=order), "fulfilled")
+        self._apply(
+            request,
+            queryset,
+            lambda order: services.fulfil(order=order),
+            ngettext_lazy("%(count)d order fulfilled.", "%(count)d orders fulfilled.", "count"),
+        )
 
 
 class CartItemInline(admin.TabularInline):

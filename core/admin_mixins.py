@@ -74,12 +74,24 @@ class AmountsAsMoneyMixin:
 
 
 def run_service_action(
-    modeladmin, request, rows, service, *, done_message, audit_action=None, audit_fields=(), describe=str,
+    modeladmin,
+    request,
+    rows,
+    service,
+    *,
+    done_message,
+    done_values=None,
+    audit_action=None,
+    audit_fields=(),
+    describe=str,
     refused_level=messages.ERROR,
 ):
     """Run `service(row)` on each selected row. A refused row (a DomainError) is reported by name
     and the others go on, never a 500. With `audit_action`, each row done is written to the audit
-    log with those of `audit_fields` that changed. `done_message(count)` reports the rows done."""
+    log with those of `audit_fields` that changed. `done_message` reports the rows done: a plural
+    message counted by its `count` placeholder, `ngettext_lazy("%(count)d order canceled.",
+    "%(count)d orders canceled.", "count")`, so the staff's language picks its own form for the
+    number; `done_values` fills its other placeholders."""
     done = 0
     for row in rows:
         before = audit.snapshot(row, audit_fields)
@@ -95,7 +107,7 @@ def run_service_action(
             changed_before, changed_after = audit.changed(before, audit.snapshot(row, audit_fields))
             audit.record(actor=request.user, action=audit_action, target=row, before=changed_before, after=changed_after)
     if done:
-        modeladmin.message_user(request, done_message(done), messages.SUCCESS)
+        modeladmin.message_user(request, done_message % {**(done_values or {}), "count": done}, messages.SUCCESS)
     return done
 
 

@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
 from core import audit, permissions
 from core.admin_mixins import ReadOnlyAdminMixin, run_service_action
@@ -77,13 +77,15 @@ class GenerationJobAdmin(admin.ModelAdmin):
     @admin.action(description=_("Cancel the selected jobs and refund their credits"), permissions=["change"])
     def cancel_jobs(self, request, queryset):
         run_service_action(
-            self, request, queryset.select_related("organization"),
+            self,
+            request,
+            queryset.select_related("organization"),
             lambda job: services.cancel_job(organization=job.organization, pk=job.pk),
-            done_message=lambda done: ngettext(
-                "%(count)d job canceled and refunded.", "%(count)d jobs canceled and refunded.", done
-            ) % {"count": done},
-            audit_action="generation_job_canceled", audit_fields=("status", "credits_reserved", "credits_charged"),
-            describe=lambda job: _("Job #%(number)s") % {"number": job.pk}, refused_level=messages.WARNING,
+            done_message=ngettext_lazy("%(count)d job canceled and refunded.", "%(count)d jobs canceled and refunded.", "count"),
+            audit_action="generation_job_canceled",
+            audit_fields=("status", "credits_reserved", "credits_charged"),
+            describe=lambda job: _("Job #%(number)s") % {"number": job.pk},
+            refused_level=messages.WARNING,
         )
 
     def get_urls(self):

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, ngettext_lazy
 
 from core.admin_mixins import run_service_action
 from support import selectors, services
@@ -71,10 +72,16 @@ class BreachedFilter(admin.SimpleListFilter):
         return queryset
 
 
-def _run(modeladmin, request, tickets, label, call):
+def _run(modeladmin, request, tickets, done_message, call, done_values=None):
     run_service_action(
-        modeladmin, request, tickets, call, done_message=lambda done: f"{done} ticket(s) {label}.",
-        describe=lambda ticket: ticket.number, refused_level=messages.WARNING,
+        modeladmin,
+        request,
+        tickets,
+        call,
+        done_message=done_message,
+        done_values=done_values,
+        describe=lambda ticket: ticket.number,
+        refused_level=messages.WARNING,
     )
 
 
@@ -151,8 +158,9 @@ class TicketAdmin(admin.ModelAdmin):
             self,
             request,
             queryset.exclude(status=Status.CLOSED),
-            f"assigned to {assignee.full_name}",
+            ngettext_lazy("%(count)d ticket assigned to %(name)s.", "%(count)d tickets assigned to %(name)s.", "count"),
             lambda t: services.assign(ticket=t, assignee=assignee, by=request.user),
+            done_values={"name": assignee.full_name},
         )
 
     @admin.action(description=_("Assign selected tickets to me"), permissions=["change"])
@@ -161,7 +169,7 @@ class TicketAdmin(admin.ModelAdmin):
             self,
             request,
             queryset.exclude(status=Status.CLOSED),
-            "assigned to you",
+            ngettext_lazy("%(count)d ticket assigned to you.", "%(count)d tickets assigned to you.", "count"),
             lambda t: services.assign(ticket=t, assignee=request.user, by=request.user),
         )
 
@@ -171,13 +179,19 @@ class TicketAdmin(admin.ModelAdmin):
             self,
             request,
             queryset.filter(Q(status__in=[Status.OPEN, Status.IN_PROGRESS, Status.WAITING])),
-            "resolved",
+            ngettext_lazy("%(count)d ticket resolved.", "%(count)d tickets resolved.", "count"),
             lambda t: services.resolve(ticket=t, agent=request.user),
         )
 
     @admin.action(description=_("Close selected tickets"), permissions=["change"])
     def close_selected(self, request, queryset):
-        _run(self, request, queryset.exclude(status=Status.CLOSED), "closed", lambda t: services.close(ticket=t, by=request.user))
+        _run(
+            self,
+            request,
+            queryset.exclude(status=Status.CLOSED),
+            ngettext_lazy("%(count)d ticket closed.", "%(count)d tickets closed.", "count"),
+            lambda t: services.close(ticket=t, by=request.user),
+        )
 
     @admin.action(description=_("Set priority to urgent"), permissions=["change"])
     def make_urgent(self, request, queryset):
@@ -185,7 +199,7 @@ class TicketAdmin(admin.ModelAdmin):
             self,
             request,
             queryset.exclude(status=Status.CLOSED),
-            "made urgent",
+            ngettext_lazy("%(count)d ticket made urgent.", "%(count)d tickets made urgent.", "count"),
             lambda t: services.set_priority(ticket=t, agent=request.user, priority=Priority.URGENT),
         )
 
@@ -242,10 +256,14 @@ class ContactRequestAdmin(admin.ModelAdmin):
     def mark_handled(self, request, queryset):
         for contact in queryset:
             services.mark_contact_request(request=contact, status=ContactRequest.Status.HANDLED, by=request.user)
-        self.message_user(request, f"{queryset.count()} request(s) marked handled.", messages.SUCCESS)
+        count = queryset.count()
+        message = ngettext("%(count)d request marked handled.", "%(count)d requests marked handled.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
     @admin.action(description=_("Mark as spam"), permissions=["change"])
     def mark_spam(self, request, queryset):
         for contact in queryset:
             services.mark_contact_request(request=contact, status=ContactRequest.Status.SPAM, by=request.user)
-        self.message_user(request, f"{queryset.count()} request(s) marked spam.", messages.SUCCESS)
+        count = queryset.count()
+        message = ngettext("%(count)d request marked spam.", "%(count)d requests marked spam.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)

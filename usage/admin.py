@@ -3,7 +3,7 @@ add-on types and their prices are edited here; purchases change only through ser
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy
 
 from core import permissions
 from core.admin_mixins import ReadOnlyAdminMixin, run_service_action
@@ -130,9 +130,14 @@ class AddonPurchaseAdmin(admin.ModelAdmin):
     @admin.action(description=_("Stop renewal (or cancel if unpaid)"), permissions=["subscriptions"])
     def stop_renewal(self, request, queryset):
         run_service_action(
-            self, request, queryset, lambda purchase: services.cancel_addon(organization=purchase.organization, pk=purchase.pk),
-            done_message=lambda done: ngettext("%(count)d add-on changed.", "%(count)d add-ons changed.", done) % {"count": done},
-            audit_action="addon_renewal_stopped", audit_fields=("status", "renew"), refused_level=messages.WARNING,
+            self,
+            request,
+            queryset,
+            lambda purchase: services.cancel_addon(organization=purchase.organization, pk=purchase.pk),
+            done_message=ngettext_lazy("%(count)d add-on changed.", "%(count)d add-ons changed.", "count"),
+            audit_action="addon_renewal_stopped",
+            audit_fields=("status", "renew"),
+            refused_level=messages.WARNING,
         )
 
     @admin.action(
@@ -140,4 +145,9 @@ class AddonPurchaseAdmin(admin.ModelAdmin):
     )
     def end_due_periods(self, request, queryset):
         counts = services.end_addon_periods()
-        messages.success(request, _("%(renewed)s renewed, %(expired)s expired.") % counts)
+        renewed, expired = counts["renewed"], counts["expired"]
+        parts = {
+            "renewed": ngettext("%(count)d add-on renewed", "%(count)d add-ons renewed", renewed) % {"count": renewed},
+            "expired": ngettext("%(count)d add-on expired", "%(count)d add-ons expired", expired) % {"count": expired},
+        }
+        messages.success(request, _("%(renewed)s, %(expired)s.") % parts)

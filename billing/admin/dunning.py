@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext_lazy
 
 from accounts.models import Organization
 from billing import dunning, services
@@ -104,14 +104,18 @@ class DunningPolicyAdmin(admin.ModelAdmin):
 
     def _act(self, request):
         actions = {
-            "send_next": (_("Next reminder sent"), lambda i: dunning.send_next_step_now(invoice=i), None),
+            "send_next": (
+                ngettext_lazy("Next reminder sent for %(count)d invoice.", "Next reminder sent for %(count)d invoices.", "count"),
+                lambda i: dunning.send_next_step_now(invoice=i),
+                None,
+            ),
             "suspend": (
-                pgettext_lazy("subscription", "Suspended"),
+                ngettext_lazy("%(count)d subscription suspended.", "%(count)d subscriptions suspended.", "count"),
                 lambda i: dunning.suspend_now(invoice=i),
                 "subscription_suspended",
             ),
             "uncollectible": (
-                _("Marked uncollectible"),
+                ngettext_lazy("%(count)d invoice marked uncollectible.", "%(count)d invoices marked uncollectible.", "count"),
                 lambda i: services.mark_uncollectible(invoice=i),
                 "invoice_uncollectible",
             ),
@@ -121,8 +125,8 @@ class DunningPolicyAdmin(admin.ModelAdmin):
         permissions.require(request, permissions.CHANGE_INVOICES, target=invoice)
         if action is None or invoice is None:
             raise Http404
-        label, service, audit_action = action
-        run_action(self, request, [invoice], label, service, audit_action, INVOICE_AUDIT)
+        done_message, service, audit_action = action
+        run_action(self, request, [invoice], done_message, service, audit_action, INVOICE_AUDIT)
 
 
 def _with_organizations(preview):

@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext, ngettext_lazy, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from billing import services, views
@@ -173,7 +173,13 @@ class InvoiceAdmin(AmountsAsMoneyMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Finalize (number, PDF, email)"), permissions=["change"])
     def finalize(self, request, queryset):
-        run_action(self, request, queryset, _("Finalized"), lambda i: services.finalize_invoice(invoice=i))
+        run_action(
+            self,
+            request,
+            queryset,
+            ngettext_lazy("%(count)d invoice finalized.", "%(count)d invoices finalized.", "count"),
+            lambda i: services.finalize_invoice(invoice=i),
+        )
 
     @admin.action(description=_("Void (credits what remains)"), permissions=["change"])
     def void(self, request, queryset):
@@ -189,7 +195,7 @@ class InvoiceAdmin(AmountsAsMoneyMixin, admin.ModelAdmin):
             self,
             request,
             queryset,
-            _("Voided"),
+            ngettext_lazy("%(count)d invoice voided.", "%(count)d invoices voided.", "count"),
             lambda i: services.void_invoice(invoice=i, reason=gettext("Voided by staff"), user=request.user),
             "invoice_voided",
             INVOICE_AUDIT,
@@ -201,7 +207,7 @@ class InvoiceAdmin(AmountsAsMoneyMixin, admin.ModelAdmin):
             self,
             request,
             queryset,
-            _("Marked uncollectible"),
+            ngettext_lazy("%(count)d invoice marked uncollectible.", "%(count)d invoices marked uncollectible.", "count"),
             lambda i: services.mark_uncollectible(invoice=i),
             "invoice_uncollectible",
             INVOICE_AUDIT,
@@ -209,7 +215,13 @@ class InvoiceAdmin(AmountsAsMoneyMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Resend the invoice email"), permissions=["change"])
     def resend(self, request, queryset):
-        run_action(self, request, queryset, _("Sent again"), lambda i: services.resend_invoice(invoice=i))
+        run_action(
+            self,
+            request,
+            queryset,
+            ngettext_lazy("%(count)d invoice sent again.", "%(count)d invoices sent again.", "count"),
+            lambda i: services.resend_invoice(invoice=i),
+        )
 
     @admin.action(description=_("Issue a credit note for all that remains"), permissions=["credit_note"])
     def credit_remaining(self, request, queryset):
@@ -217,7 +229,7 @@ class InvoiceAdmin(AmountsAsMoneyMixin, admin.ModelAdmin):
             self,
             request,
             queryset,
-            _("Credited"),
+            ngettext_lazy("%(count)d invoice credited.", "%(count)d invoices credited.", "count"),
             lambda i: services.issue_credit_note(invoice=i, reason=gettext("Credited by staff"), user=request.user),
             "credit_note_issued",
             INVOICE_AUDIT,

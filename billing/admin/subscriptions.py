@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext_lazy
 
 from billing import services
 from billing.admin.actions import SUBSCRIPTION_AUDIT, run_action
@@ -39,7 +39,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
             self,
             request,
             queryset,
-            pgettext_lazy("subscription", "Canceled"),
+            ngettext_lazy("%(count)d subscription canceled.", "%(count)d subscriptions canceled.", "count"),
             lambda s: services.cancel_subscription(subscription=s, at_period_end=False),
             "subscription_canceled",
             SUBSCRIPTION_AUDIT,
@@ -51,7 +51,11 @@ class SubscriptionAdmin(admin.ModelAdmin):
             self,
             request,
             queryset,
-            _("Set to end"),
+            ngettext_lazy(
+                "%(count)d subscription set to end with its period.",
+                "%(count)d subscriptions set to end with their period.",
+                "count",
+            ),
             lambda s: services.cancel_subscription(subscription=s),
             "subscription_cancel_scheduled",
             SUBSCRIPTION_AUDIT,
@@ -63,7 +67,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
             self,
             request,
             queryset,
-            pgettext_lazy("subscription", "Suspended"),
+            ngettext_lazy("%(count)d subscription suspended.", "%(count)d subscriptions suspended.", "count"),
             lambda s: services.suspend_subscription(subscription=s),
             "subscription_suspended",
             SUBSCRIPTION_AUDIT,
@@ -75,7 +79,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
             self,
             request,
             queryset,
-            _("Reactivated"),
+            ngettext_lazy("%(count)d subscription reactivated.", "%(count)d subscriptions reactivated.", "count"),
             lambda s: services.reactivate_subscription(subscription=s),
             "subscription_reactivated",
             SUBSCRIPTION_AUDIT,
@@ -87,7 +91,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
             self,
             request,
             queryset,
-            _("Trial extended"),
+            ngettext_lazy("%(count)d trial extended by 7 days.", "%(count)d trials extended by 7 days.", "count"),
             lambda s: services.extend_trial(subscription=s, days=7),
             "trial_extended",
             SUBSCRIPTION_AUDIT,
@@ -99,7 +103,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
             self,
             request,
             queryset,
-            _("Plan change undone"),
+            ngettext_lazy("%(count)d plan change undone.", "%(count)d plan changes undone.", "count"),
             lambda s: services.undo_plan_change(subscription=s, user=request.user),
             "subscription_plan_change_undone",
             [*SUBSCRIPTION_AUDIT, "scheduled_plan_id", "pending_plan_id"],

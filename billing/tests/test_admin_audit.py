@@ -71,3 +71,19 @@ def test_staff_undo_a_scheduled_downgrade_through_the_service(admin_client, orga
     assert Subscription.objects.get(pk=subscription.pk).scheduled_plan is None
     entry = AuditEntry.objects.get(action="subscription_plan_change_undone")
     assert entry.before["scheduled_plan_id"] and entry.after["scheduled_plan_id"] is None
+
+
+@pytest.mark.parametrize(
+    ("language", "suspended", "reactivated"),
+    [
+        ("en", "1 subscription suspended.", "1 subscription reactivated."),
+        ("fr", "1 abonnement suspendu.", "1 abonnement réactivé."),
+    ],
+)
+def test_the_actions_count_what_they_did_in_the_staff_language(admin_client, organization, language, suspended, reactivated):
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    subscription = _subscription(organization)
+    url = reverse("admin:billing_subscription_changelist")
+    selected = {"_selected_action": [subscription.pk]}
+    assert suspended in admin_client.post(url, {"action": "suspend", **selected}, follow=True).content.decode()
+    assert reactivated in admin_client.post(url, {"action": "reactivate", **selected}, follow=True).content.decode()

@@ -68,3 +68,33 @@ def test_demo_services_are_commissions_generation_accepts():
     for product in Product.objects.filter(kind="service"):
         prompt, cleaned = params.validate(product.job_kind, product.job_prompt, product.job_params)
         providers.choosable(product.job_provider).validate(product.job_kind, product.job_model, cleaned)
+
+
+@pytest.mark.parametrize(
+    ("language", "withdrawn", "canceled"),
+    [
+        ("en", "2 products withdrawn.", "2 orders canceled."),
+        ("fr", "2 produits retirés de la vente.", "2 commandes annulées."),
+    ],
+)
+def test_the_admin_counts_what_its_actions_did_in_the_staff_language(
+    admin_client, user, organization, language, withdrawn, canceled
+):
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    products = [ProductFactory(), ProductFactory()]
+    orders = [
+        services.checkout(
+            cart=fill(user, organization, (product, 1)), organization=organization, user=user, payment_method="card", billing={}
+        )
+        for product in products
+    ]
+    answer = admin_client.post(
+        reverse("admin:catalog_order_changelist"), {"action": "cancel", "_selected_action": [o.pk for o in orders]}, follow=True
+    )
+    assert canceled in answer.content.decode()
+    answer = admin_client.post(
+        reverse("admin:catalog_product_changelist"),
+        {"action": "withdraw", "_selected_action": [p.pk for p in products]},
+        follow=True,
+    )
+    assert withdrawn in answer.content.decode()

@@ -36,14 +36,19 @@ def test_job_list_shows_cost_against_credits_charged(admin_client, funded, user,
     assert "$0.0040" in page and "$0.0060 (60%)" in page
 
 
-def test_cancel_action_refunds_through_the_service(admin_client, funded, user, no_dispatch):
+@pytest.mark.parametrize(("language", "said"), [("en", "1 job canceled and refunded."), ("fr", "1 tâche annulée et remboursée.")])
+def test_cancel_action_refunds_through_the_service(admin_client, funded, user, no_dispatch, language, said):
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
     job = submit_offline_job(funded, user, params=IMAGE)
-    admin_client.post(
-        reverse("admin:generation_generationjob_changelist"), {"action": "cancel_jobs", "_selected_action": [job.pk]}
+    answer = admin_client.post(
+        reverse("admin:generation_generationjob_changelist"),
+        {"action": "cancel_jobs", "_selected_action": [job.pk]},
+        follow=True,
     )
     job.refresh_from_db()
     assert job.status == JobStatus.CANCELED
     assert selectors.credit_balance(organization=funded) == 20
+    assert said in answer.content.decode()
 
 
 def test_staff_adjustment_goes_through_the_ledger_and_never_below_zero(admin_client, funded):

@@ -7,7 +7,7 @@ from django.urls import reverse
 from accounts.tests.factories import confirmed_totp, totp_code
 from core.errors import ValidationFailed
 from support import services
-from support.models import AGENTS_GROUP, LEADS_GROUP, Status, Ticket
+from support.models import AGENTS_GROUP, LEADS_GROUP, ContactRequest, Status, Ticket
 from support.tests.factories import open_ticket
 
 
@@ -87,3 +87,31 @@ def test_related_object_must_be_the_organizations(generation_job, organization, 
         with pytest.raises(ValidationFailed):
             open_ticket(organization=organization, requester=user, related_kind=kind, related_id=pk)
     assert Ticket.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "resolved", "assigned", "handled"),
+    [
+        ("en", "2 tickets resolved.", "1 ticket assigned to Kim Agent.", "1 request marked handled."),
+        ("fr", "2 tickets résolus.", "1 ticket assigné à Kim Agent.", "1 demande marquée comme traitée."),
+    ],
+)
+def test_the_ticket_actions_count_what_they_did_in_the_staff_language(
+    admin_agent, other_agent, organization, user, language, resolved, assigned, handled
+):
+    admin_agent.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    tickets = [open_ticket(organization=organization, requester=user, subject=f"Ticket {n}") for n in (1, 2)]
+    changelist = "/admin/support/ticket/"
+    selected = {"_selected_action": [tickets[0].pk]}
+    answer = admin_agent.post(changelist, {"action": "assign_selected", "assignee": other_agent.pk, **selected}, follow=True)
+    assert assigned in answer.content.decode()
+    answer = admin_agent.post(
+        changelist, {"action": "resolve_selected", "_selected_action": [t.pk for t in tickets]}, follow=True
+    )
+    assert resolved in answer.content.decode()
+    contact = ContactRequest.objects.create(name="Léa", email="lea@example.test", subject="Hello", message="Hi")
+    answer = admin_agent.post(
+        "/admin/support/contactrequest/", {"action": "mark_handled", "_selected_action": [contact.pk]}, follow=True
+    )
+    assert handled in answer.content.decode()

@@ -1,7 +1,10 @@
 """Staff back office: every usage model opens, prices are editable, actions call services."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.tests.factories import UserFactory, confirmed_totp, totp_code
 from usage.models import AddonPrice, AddonType
@@ -71,3 +74,22 @@ def test_usage_records_cannot_be_edited(admin_client, organization):
     admin_client.post(reverse("admin:usage_usagerecord_change", args=[record.pk]), {"value": "0"})
     record.refresh_from_db()
     assert record.value == 5
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "0 add-ons renewed, 2 add-ons expired."),
+        ("fr", "0 ressource additionnelle renouvelée, 2 ressources additionnelles expirées."),  # French: 0 is singular
+    ],
+)
+def test_ending_due_periods_counts_each_outcome_in_the_staff_language(admin_client, organization, language, said):
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    ended = timezone.now() - timedelta(days=1)
+    due = [ActiveAddonFactory(organization=organization, renew=False, expires_at=ended) for _ in range(2)]
+    answer = admin_client.post(
+        reverse("admin:usage_addonpurchase_changelist"),
+        {"action": "end_due_periods", "_selected_action": [due[0].pk]},
+        follow=True,
+    )
+    assert said in answer.content.decode()
