@@ -3,7 +3,7 @@ from datetime import timedelta
 from django import forms
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 MAX_RANGE_DAYS = 5 * 366  # "over 5 years" is refused; leap days never tip a 5-year range over
 

@@ -157,7 +157,7 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.action(description=_("Cancel (unpaid orders: voids the invoice, releases limited units)"), permissions=["void"])
     def cancel(self, request, queryset):
         def cancel(order):
-            services.request_cancel(order=order, reason="Canceled by staff", user=request.user)
+            services.request_cancel(order=order, reason=_("Canceled by staff"), user=request.user)
 
         self._apply(
             request,

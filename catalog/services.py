@@ -12,11 +12,12 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import services as account_services
+from accounts.selectors import language_for
 from billing import selectors as billing_selectors
 from billing import services as billing_services
 from billing.payments import refund_invoice
@@ -489,7 +490,7 @@ def expire_pending_orders(*, now=None):
     for order in Order.objects.filter(status=Order.Status.PENDING, created_at__lt=cutoff).select_related("organization", "user"):
         try:
             with transaction.atomic():
-                request_cancel(order=order, reason="Not paid in time")
+                request_cancel(order=order, reason=gettext_lazy("Not paid in time"))
                 notify(
                     order.user or order.organization, "order_canceled",
                     title=lazy_text(gettext_lazy("Order %(number)s is canceled"), number=order.number),
@@ -551,7 +552,7 @@ def _take_back_credits(order):
         organization=order.organization,
         order_ref=order.number,
         credits=max(due, 0),
-        note=f"Refund of order {order.number}",
+        note=_for_customer(order, refund_reason(order)),
         final=full,
     )
     order.credits_taken_back += taken
@@ -589,10 +590,23 @@ def try_fulfil(*, order, invoice=None):
         return order
 
 
+def _for_customer(order, text):
+    """Words kept on the customer's records (the reason on a credit note, the note of a credit
+    entry) are read later, by the customer: they are written in the customer's language."""
+    with translation.override(language_for(order.user, order.organization)):
+        return str(text)
+
+
+def refund_reason(order):
+    return lazy_text(gettext_lazy("Refund of order %(number)s"), number=order.number)
+
+
 def request_cancel(*, order, reason, user=None):
     """A customer or staff cancels an unpaid order: billing voids its invoice, and the voided
-    handler below cancels the order, so the invoice can no longer be paid for nothing."""
+    handler below cancels the order, so the invoice can no longer be paid for nothing. `reason`
+    (a lazy text) goes on the credit note in the customer's language."""
     ORDER_MACHINE.check(order.status, Order.Status.CANCELED)
+    reason = _for_customer(order, reason)
     if order.invoice_id is None:
         return cancel_order(order=order, reason=reason)
     invoice = billing_selectors.invoice_for(organization=order.organization, pk=order.invoice_id)
@@ -612,7 +626,7 @@ def refund_order_payment(*, order, amount=None, user=None):
     invoice = billing_selectors.paid_invoices(source_type="order", source_id=order.pk).first()
     if invoice is None:
         raise InvalidTransition(_("Order %(number)s has no paid invoice to refund.") % {"number": order.number})
-    refund_invoice(invoice=invoice, amount=amount, reason=f"Refund of order {order.number}", user=user)
+    refund_invoice(invoice=invoice, amount=amount, reason=_for_customer(order, refund_reason(order)), user=user)
     order.refresh_from_db()
     return order
 

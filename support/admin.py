@@ -141,7 +141,7 @@ class TicketAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("Agent page"))
     def agent_page(self, ticket):
-        return format_html('<a href="{}">Reply, note, assign →</a>', reverse("support:agent_ticket", args=[ticket.pk]))
+        return format_html('<a href="{}">{}</a>', reverse("support:agent_ticket", args=[ticket.pk]), _("Reply, note, assign →"))
 
     @admin.display(description=_("Related"))
     def related_object(self, ticket):

@@ -8,10 +8,11 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.tests.factories import OrganizationFactory
 from backoffice import cache, reports
+from backoffice.forms import RangeForm
 from billing import services
 from billing.models import Invoice
 from billing.tests.factories import invoice
@@ -207,3 +208,9 @@ def test_coupon_report_shows_the_discount_every_paid_invoice_gave(admin_client, 
         for line in admin_client.get(reverse("backoffice:report", args=["coupons"]), query).content.decode().splitlines()[1:]
     ]
     assert [(r[0], r[2], r[3], r[4], r[5]) for r in rows] == [("THREE", "EUR", "1", "11.40", "45.60")]
+
+
+@pytest.mark.parametrize(("language", "label"), [("fr", "Du"), ("en", "From")])
+def test_the_period_form_speaks_the_staff_language(language, label):
+    with translation.override(language):
+        assert str(RangeForm().fields["start"].label) == label

@@ -2,6 +2,7 @@
 and the organization's orders. The same services and selectors as the shop pages."""
 
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -263,5 +264,5 @@ class OrderCancel(OrganizationScopedMixin, generics.GenericAPIView):
 
     @extend_schema(request=None, responses=serializers.OrderSerializer)
     def post(self, request, pk):
-        order = services.request_cancel(order=self.get_object(), reason="Canceled by the customer", user=request.user)
+        order = services.request_cancel(order=self.get_object(), reason=_("Canceled by the customer"), user=request.user)
         return Response(self.get_serializer(order).data)

@@ -185,3 +185,16 @@ def test_a_refund_above_what_was_paid_is_refused_and_changes_nothing(paid_order,
             services.refund_order(order=paid_order, amount=bad)
     paid_order.refresh_from_db()
     assert paid_order.refunded_amount == 0 and credits(organization) == 100
+
+
+@pytest.mark.parametrize(("locale", "reason"), [("fr", "Remboursement de la commande {}"), ("en", "Refund of order {}")])
+def test_the_refund_reason_is_written_in_the_customer_language(paid_order, user, run_on_commit, locale, reason):
+    """The credit note and the credit entry are the customer's records: staff working in another
+    language do not change the words written on them."""
+    user.locale = locale
+    user.save(update_fields=["locale"])
+    with run_on_commit(execute=True), translation.override("en" if locale == "fr" else "fr"):
+        services.refund_order_payment(order=paid_order)
+    expected = reason.format(paid_order.number)
+    assert CreditNote.objects.get().reason == expected
+    assert CreditEntry.objects.get(reason=CreditEntry.Reason.CLAWBACK).note == expected

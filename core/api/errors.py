@@ -8,7 +8,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.errors import DomainError
+from core.errors import DomainError, ValidationFailed
 
 logger = logging.getLogger("webox.api")
 
@@ -45,7 +45,7 @@ def exception_handler(exc, context):
     code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
     if isinstance(exc, exceptions.ValidationError):
         fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        message = _first_message(fields) or "Some fields are invalid."
+        message = _first_message(fields) or str(ValidationFailed.default_message)
         response.data = envelope(code, message, fields)
         response.status_code = status.HTTP_400_BAD_REQUEST
     else:

@@ -5,9 +5,11 @@ whatever language the code that sent it ran in."""
 import pytest
 from django.contrib.auth.models import Group
 from django.utils import translation
+from django.utils.functional import Promise
 
 from accounts.tests.factories import UserFactory
 from catalog.tests.factories import ProductFactory
+from core import errors
 from notifications.models import Notification
 from support.models import AGENTS_GROUP
 from support.services import tickets
@@ -51,3 +53,14 @@ def test_a_notification_is_titled_in_its_recipients_language(organization, user)
         ticket = tickets.create_ticket(organization=organization, requester=user, subject="Invoice", body="Where is it?")
     title = Notification.objects.get(recipient=agent, kind="support_ticket_new").title
     assert title == f"Nouveau ticket {ticket.number} (Normale)"
+
+
+@pytest.mark.parametrize(("language", "message"), [("fr", "Introuvable."), ("en", "Not found.")])
+def test_an_error_without_words_of_its_own_gives_its_default_in_the_reader_language(language, message):
+    with translation.override(language):
+        assert errors.NotFound().message == message
+
+
+def test_every_default_error_message_is_translatable():
+    defaults = {cls.__name__: cls.default_message for cls in vars(errors).values() if isinstance(cls, type)}
+    assert defaults and not [name for name, message in defaults.items() if not isinstance(message, Promise)]

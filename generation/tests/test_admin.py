@@ -36,6 +36,13 @@ def test_job_list_shows_cost_against_credits_charged(admin_client, funded, user,
     assert "$0.0040" in page and "$0.0060 (60%)" in page
 
 
+@pytest.mark.parametrize(("language", "column"), [("fr", "Coût fournisseur"), ("en", "Provider cost")])
+def test_the_job_list_columns_follow_the_staff_language(admin_client, funded, user, no_dispatch, language, column):
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    submit_offline_job(funded, user, params=IMAGE)
+    assert column in admin_client.get(reverse("admin:generation_generationjob_changelist")).content.decode()
+
+
 @pytest.mark.parametrize(("language", "said"), [("en", "1 job canceled and refunded."), ("fr", "1 tâche annulée et remboursée.")])
 def test_cancel_action_refunds_through_the_service(admin_client, funded, user, no_dispatch, language, said):
     admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = language

@@ -14,6 +14,15 @@ from notifications.services import absolute, notify, push_event, send_email
 from support import conf
 from support.models import AGENTS_GROUP, Status, TicketMessage
 
+# One sentence per status, so each language words it whole (a status label does not fit every sentence).
+STATUS_TITLES = {
+    Status.OPEN: gettext_lazy("%(number)s is now open"),
+    Status.IN_PROGRESS: gettext_lazy("%(number)s is now in progress"),
+    Status.WAITING: gettext_lazy("%(number)s is now waiting on the customer"),
+    Status.RESOLVED: gettext_lazy("%(number)s is now resolved"),
+    Status.CLOSED: gettext_lazy("%(number)s is now closed"),
+}
+
 
 def customer_link(ticket):
     return reverse("support:ticket_detail", args=[ticket.number])
@@ -116,7 +125,7 @@ def tell_status(ticket, *, side, source):
         recipients, link = ([ticket.requester] if ticket.requester and ticket.requester.is_active else []), customer_link(ticket)
     else:
         recipients, link = agent_side(ticket), agent_link(ticket)
-    title = f"{ticket.number} is now {ticket.get_status_display().lower()}"
+    title = lazy_text(STATUS_TITLES[ticket.status], number=ticket.number)
     for user in recipients:
         notify(user, "support_status", title=title, body=ticket.subject, link=link, organization=ticket.organization)
         if side == "customer":

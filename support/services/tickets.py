@@ -69,17 +69,23 @@ def required_text(value, *, field, label, max_length):
     return value
 
 
-def _choice(value, choices, *, field, label):
+UNKNOWN_CHOICE = {
+    "priority": _("Unknown priority “%(value)s”. Use one of: %(choices)s."),
+    "category": _("Unknown category “%(value)s”. Use one of: %(choices)s."),
+}
+
+
+def _choice(value, choices, *, field):
     if value not in choices.values:
-        message = f"Unknown {label} “{value}”. Use one of: {', '.join(choices.values)}."
+        message = UNKNOWN_CHOICE[field] % {"value": value, "choices": ", ".join(choices.values)}
         raise ValidationFailed(message, code=f"invalid_{field}", fields={field: [message]})
     return value
 
 
 def _customer_priority(value):
-    _choice(value, Priority, field="priority", label="priority")
+    _choice(value, Priority, field="priority")
     if value not in CUSTOMER_PRIORITIES:
-        message = "Only support agents can set the urgent priority; choose low, normal or high."
+        message = _("Only support agents can set the urgent priority; choose low, normal or high.")
         raise ValidationFailed(message, code="priority_not_allowed", fields={"priority": [message]})
     return value
 
@@ -101,7 +107,7 @@ def resolve_related(*, organization, kind, pk):
     """The order, invoice or generation job a ticket refers to, checked to be the organization's."""
     if not kind and pk in (None, ""):
         return None
-    message = "Unknown related object: choose one of your orders, invoices or generation jobs."
+    message = _("Unknown related object: choose one of your orders, invoices or generation jobs.")
     unknown = ValidationFailed(message, code="unknown_related_object", fields={"related_id": [message]})
     if kind not in RELATED_MODELS:
         raise unknown
@@ -213,7 +219,7 @@ def create_ticket(
 ):
     subject = required_text(subject, field="subject", label=_("Subject"), max_length=200)
     body = required_text(body, field="body", label=_("Message"), max_length=MAX_BODY_LENGTH)
-    category = _choice(category, Category, field="category", label="category")
+    category = _choice(category, Category, field="category")
     priority = _plan_priority(organization, _customer_priority(priority))
     related = resolve_related(organization=organization, kind=related_kind, pk=related_id)
     if follow_up_of is not None and follow_up_of.organization_id != organization.pk:
@@ -272,7 +278,7 @@ def update_ticket(*, ticket, user, subject=None, category=None, priority=None):
         ticket.subject = required_text(subject, field="subject", label=_("Subject"), max_length=200)
         fields.append("subject")
     if category is not None:
-        ticket.category = _choice(category, Category, field="category", label="category")
+        ticket.category = _choice(category, Category, field="category")
         fields.append("category")
     if priority is not None:
         new_priority = _plan_priority(ticket.organization, _customer_priority(priority))
@@ -299,7 +305,7 @@ def _set_priority(ticket, priority, *, by):
 def set_priority(*, ticket, agent, priority):
     """Agents set any priority, `urgent` included; the SLA due times follow."""
     require_agent(agent)
-    _choice(priority, Priority, field="priority", label="priority")
+    _choice(priority, Priority, field="priority")
     _refuse_if_closed(ticket)
     ticket = _locked(ticket)
     if priority != ticket.priority:
@@ -378,7 +384,7 @@ def assign(*, ticket, assignee, by):
     """Assign or reassign to a staff agent."""
     require_agent(by)
     if assignee is None or not selectors.queue_workers().filter(pk=assignee.pk).exists():
-        message = "Tickets can only be assigned to an active support agent."
+        message = _("Tickets can only be assigned to an active support agent.")
         raise ValidationFailed(message, code="invalid_assignee", fields={"assignee": [message]})
     _refuse_if_closed(ticket)
     ticket = _locked(ticket)
