@@ -113,9 +113,8 @@ def match(queryset, terms):
     return queryset.annotate(rank=1.0 / (1.0 + Cast(position, FloatField())))
 
 
-SIMILAR_WORD = (
-    "SELECT word FROM search_word WHERE word %% %s ORDER BY similarity(word, %s) DESC, word LIMIT 1"
-)  # `%%` is pg_trgm's "similar" operator (similarity above 0.3), on the trigram index
+# `%%` is pg_trgm's "similar" operator (similarity above 0.3), on the trigram index.
+SIMILAR_WORD = "SELECT word FROM search_word WHERE word %% %s ORDER BY similarity(word, %s) DESC, word LIMIT 1"
 
 
 def suggest(terms):

@@ -26,8 +26,9 @@ def shop():
     return {
         "student": ProductFactory(name="Pack Étudiant 250 crédits", slug="pack-etudiant", category=packs),
         "pro": ProductFactory(name="Pack 500 crédits", slug="pack-pro", category=packs, description="Pour les pros."),
-        "guide": ProductFactory(name="Le guide du prompt", slug="guide-du-prompt", category=guides,
-                                description="Écrire des prompts qui marchent."),  # fmt: skip
+        "guide": ProductFactory(
+            name="Le guide du prompt", slug="guide-du-prompt", category=guides, description="Écrire des prompts qui marchent."
+        ),  # fmt: skip
         "handbook": ProductFactory(name="Prompt engineering handbook", slug="prompt-handbook", category=guides),
         "banner": ProductFactory(name="Bannière web animée", slug="banniere", category=design),
         "logo": ProductFactory(name="Logo express", slug="logo-express", category=design),
