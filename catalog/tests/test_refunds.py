@@ -17,10 +17,12 @@ from generation.models import CreditEntry
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def paid_order(client_user, run_on_commit):
-    ProductFactory(slug="pack", credits=100, eur=1000)
-    client_user.post(reverse("catalog:cart_add"), {"product": "pack", "quantity": "1"})
+def paid_order_of(client_user, run_on_commit, lines):
+    """An order the customer checked out and paid by card, of `lines` [(product factory, slug,
+    price in cents, extra fields)]."""
+    for factory, slug, eur, fields in lines:
+        factory(slug=slug, eur=eur, **fields)
+        client_user.post(reverse("catalog:cart_add"), {"product": slug, "quantity": "1"})
     page = client_user.get(reverse("catalog:checkout")).context
     form = {**page["form"].initial, **page["identity"].initial, "payment_method": "card"}
     with run_on_commit(execute=True):
@@ -31,6 +33,16 @@ def paid_order(client_user, run_on_commit):
             reverse("billing:invoice_pay", args=[order.invoice_id]), {"provider": "sandbox", "card_number": "4242424242424242"}
         )
     order.refresh_from_db()
+    return order
+
+
+PACK = (ProductFactory, "pack", 1000, {"credits": 100})
+GUIDE = (DigitalProductFactory, "guide", 1000, {})
+
+
+@pytest.fixture
+def paid_order(client_user, run_on_commit):
+    order = paid_order_of(client_user, run_on_commit, [PACK])
     assert order.status == Order.Status.FULFILLED and order.total == 1200
     return order
 
@@ -104,22 +116,10 @@ def test_a_full_refund_takes_back_the_unspent_credits_and_records_what_was_spent
 
 
 def test_a_partial_refund_keeps_the_order_delivered_and_takes_back_its_share_of_credits(client_user, organization, run_on_commit):
-    ProductFactory(slug="pack", credits=100, eur=1000)
-    DigitalProductFactory(slug="guide", eur=1000)
-    for slug in ("pack", "guide"):
-        client_user.post(reverse("catalog:cart_add"), {"product": slug, "quantity": "1"})
-    page = client_user.get(reverse("catalog:checkout")).context
-    form = {**page["form"].initial, **page["identity"].initial, "payment_method": "card"}
-    with run_on_commit(execute=True):
-        client_user.post(reverse("catalog:checkout"), form)
-    order = Order.objects.get()
-    with run_on_commit(execute=True):
-        client_user.post(
-            reverse("billing:invoice_pay", args=[order.invoice_id]), {"provider": "sandbox", "card_number": "4242424242424242"}
-        )
+    order = paid_order_of(client_user, run_on_commit, [PACK, GUIDE])
     assert credits(organization) == 100
     with run_on_commit(execute=True):
-        order = services.refund_order_payment(order=Order.objects.get(), amount=600)  # a quarter of 2,400
+        order = services.refund_order_payment(order=order, amount=600)  # a quarter of 2,400
     assert (order.status, order.refunded_amount, order.credits_taken_back) == (Order.Status.FULFILLED, 600, 25)
     assert credits(organization) == 75
     guide = order.lines.get(kind="digital")
@@ -131,24 +131,6 @@ def test_a_partial_refund_keeps_the_order_delivered_and_takes_back_its_share_of_
     assert (api["status"], api["refunded_amount"], api["credits_taken_back"]) == ("fulfilled", 600, 25)
 
 
-def mixed_order(client_user, run_on_commit, lines):
-    """A paid order of `lines` [(product factory, slug, price in cents, extra fields)]."""
-    for factory, slug, eur, fields in lines:
-        factory(slug=slug, eur=eur, **fields)
-        client_user.post(reverse("catalog:cart_add"), {"product": slug, "quantity": "1"})
-    page = client_user.get(reverse("catalog:checkout")).context
-    form = {**page["form"].initial, **page["identity"].initial, "payment_method": "card"}
-    with run_on_commit(execute=True):
-        client_user.post(reverse("catalog:checkout"), form)
-    order = Order.objects.get()
-    with run_on_commit(execute=True):
-        client_user.post(
-            reverse("billing:invoice_pay", args=[order.invoice_id]), {"provider": "sandbox", "card_number": "4242424242424242"}
-        )
-    order.refresh_from_db()
-    return order
-
-
 def test_partial_refunds_of_a_mixed_order_take_back_credits_in_proportion_rounded_down_until_the_last(
     client_user, organization, run_on_commit
 ):
@@ -156,9 +138,7 @@ def test_partial_refunds_of_a_mixed_order_take_back_credits_in_proportion_rounde
     the share of the order refunded so far, rounded down (the customer keeps the part-credit),
     less what earlier refunds took; the refund that reaches the total takes back the rest. So three
     refunds take back exactly what one refund of their sum would, and all 100 in the end."""
-    order = mixed_order(
-        client_user, run_on_commit, [(ProductFactory, "pack", 1000, {"credits": 100}), (DigitalProductFactory, "guide", 2000, {})]
-    )
+    order = paid_order_of(client_user, run_on_commit, [PACK, (DigitalProductFactory, "guide", 2000, {})])
     assert order.total == 3600 and credits(organization) == 100
     taken = []
     for amount in (1000, 1000, None):  # 27.7… credits, then 55.5… in all, then the rest
