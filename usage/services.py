@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.entitlements import require_entitled, suspension_reason
 from accounts.models import Organization
-from accounts.selectors import membership
+from accounts.selectors import language_for, membership
 from billing import selectors as billing_selectors
 from billing import services as billing_services
 from core.errors import Conflict, Forbidden, QuotaExceeded, ValidationFailed
@@ -634,6 +634,13 @@ def addon_invoice_voided(invoice):
         _expire(purchase)
 
 
+def _for_customer(organization, user, text):
+    """The reason on the credit note that voids the add-on's invoice: the customer reads it, in
+    their language, long after the request that wrote it."""
+    with translation.override(language_for(user, organization)):
+        return str(text)
+
+
 @transaction.atomic
 def cancel_addon(*, organization, pk, user=None):
     """Stop the renewal of an active add-on (it stays until its period ends), or cancel an unpaid
@@ -649,7 +656,7 @@ def cancel_addon(*, organization, pk, user=None):
     elif purchase.status == AddonPurchase.Status.PENDING:
         billing_services.void_invoice(
             invoice=billing_selectors.invoice_for(organization=organization, pk=purchase.invoice_id),
-            reason="Add-on canceled before payment",
+            reason=_for_customer(organization, user, gettext_lazy("Add-on canceled before payment")),
             user=user,
         )
         purchase.refresh_from_db()

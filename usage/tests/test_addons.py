@@ -154,6 +154,15 @@ def test_cancel_before_payment_voids_the_invoice(pro):
     invoice.refresh_from_db()
     assert purchase.status == AddonPurchase.Status.CANCELED
     assert invoice.status == "void"
+    assert invoice.credit_notes.get().reason == "Add-on canceled before payment"
+
+
+def test_the_credit_note_of_a_canceled_addon_gives_its_reason_in_the_customers_language(pro):
+    pro.locale = "fr"
+    pro.save()
+    purchase, invoice = services.purchase_addon(organization=pro, code="storage", quantity=1)
+    services.cancel_addon(organization=pro, pk=purchase.pk)
+    assert invoice.credit_notes.get().reason == "Ressource additionnelle annulée avant paiement"
 
 
 def test_someone_elses_addon_cannot_be_canceled(pro, other_organization):

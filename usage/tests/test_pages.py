@@ -111,7 +111,7 @@ def test_the_usage_pages_stay_within_eight_queries_whatever_they_list(
     # add-on offers and the page of purchases with its count; the unread count is cached)
     with django_assert_max_num_queries(8) as few:
         body = client_user.get(reverse(page)).content.decode()
-    assert ("1250" if paid else "250") in body and 'data-metric="storage_bytes"' in body
+    assert ("1,250" if paid else "250") in body and 'data-metric="storage_bytes"' in body
     for _ in range(8):
         AddonPurchaseFactory(organization=organization)
         ActiveAddonFactory(organization=organization)
