@@ -54,10 +54,10 @@ def test_the_admin_shows_french_labels_to_french_staff(admin_client, organizatio
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("page", ["/admin/auth/group/add/", "/admin/accounts/user/{user}/change/"])
-def test_permissions_are_listed_in_the_staff_language(admin_client, user, page):
+@pytest.mark.parametrize("path", ["/admin/auth/group/add/", "/admin/accounts/user/{user}/change/"])
+def test_permissions_are_listed_in_the_staff_language(admin_client, user, path):
     """Django stores permission names in English when it migrates; French staff read them in French."""
-    url = page.format(user=user.pk)
+    url = path.format(user=user.pk)
     admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
     french = admin_client.get(url).content.decode()
     assert "Facturation | facture | Peut ajouter\u00a0: facture" in french

@@ -89,9 +89,9 @@ def test_csv_export_lists_the_organizations_history_only(client_user, organizati
 
 
 @pytest.mark.parametrize("paid", [True, False])  # unpaid: its period's credits are not granted yet
-@pytest.mark.parametrize("page", ["usage:dashboard", "usage:metrics"])
+@pytest.mark.parametrize("url_name", ["usage:dashboard", "usage:metrics"])  # not "page": that is the browser tab
 def test_the_usage_pages_stay_within_eight_queries_whatever_they_list(
-    client_user, organization, plans, django_assert_max_num_queries, page, paid
+    client_user, organization, plans, django_assert_max_num_queries, url_name, paid
 ):
     pro = PlanFactory(code="pro", name="Pro", prices={"EUR": 1900}, generation_credits=1000)
     subscription = billing_services.subscribe(organization=organization, plan=pro)
@@ -106,17 +106,17 @@ def test_the_usage_pages_stay_within_eight_queries_whatever_they_list(
     for _ in range(2):
         AddonPurchaseFactory(organization=organization)
         ActiveAddonFactory(organization=organization)
-    client_user.get(reverse(page))  # the credit summary is cached from here
+    client_user.get(reverse(url_name))  # the credit summary is cached from here
     # user, memberships, live subscription, add-ons' extras, usage records (the dashboard adds the
     # add-on offers and the page of purchases with its count; the unread count is cached)
     with django_assert_max_num_queries(8) as few:
-        body = client_user.get(reverse(page)).content.decode()
+        body = client_user.get(reverse(url_name)).content.decode()
     assert ("1,250" if paid else "250") in body and 'data-metric="storage_bytes"' in body
     for _ in range(8):
         AddonPurchaseFactory(organization=organization)
         ActiveAddonFactory(organization=organization)
     with django_assert_max_num_queries(len(few.captured_queries)):
-        client_user.get(reverse(page))
+        client_user.get(reverse(url_name))
 
 
 def test_anonymous_is_sent_to_login(client):
